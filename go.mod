@@ -1,0 +1,3 @@
+module github.com/pollstack/pollstack
+
+go 1.26
