@@ -1,0 +1,73 @@
+package pollstack
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind is the broad class of an error. Transports map kinds to status codes
+// (web maps them to HTTP statuses); codes name the exact condition.
+type Kind string
+
+const (
+	KindInvalid      Kind = "invalid"      // the input breaks a rule
+	KindNotFound     Kind = "not_found"    // no such poll
+	KindConflict     Kind = "conflict"     // the request clashes with stored state
+	KindUnauthorized Kind = "unauthorized" // a credential is missing
+	KindForbidden    Kind = "forbidden"    // a credential is wrong, or the caller may not see this
+	KindUnavailable  Kind = "unavailable"  // a dependency (the database) is down; retry later
+)
+
+// Error is an error meant for the person or program that made the request:
+// its Message is safe to show, Code is stable for programs, Field names the
+// input that caused it when there is one.
+type Error struct {
+	Kind    Kind
+	Code    string
+	Message string
+	Field   string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errors that stores and the web layer share. Compare with errors.Is.
+var (
+	ErrPollNotFound  = &Error{Kind: KindNotFound, Code: "poll_not_found", Message: "There is no poll at this address. It may have been deleted."}
+	ErrAlreadyVoted  = &Error{Kind: KindConflict, Code: "already_voted", Message: "You have already voted in this poll."}
+	ErrPollClosed    = &Error{Kind: KindConflict, Code: "poll_closed", Message: "This poll is closed and takes no more votes."}
+	ErrResultsHidden = &Error{Kind: KindForbidden, Code: "results_hidden", Message: "The results of this poll are not visible yet."}
+	ErrTokenMissing  = &Error{Kind: KindUnauthorized, Code: "admin_token_required", Message: "This action needs the poll's admin token as a Bearer token."}
+	ErrTokenWrong    = &Error{Kind: KindForbidden, Code: "admin_token_invalid", Message: "The admin token does not match this poll."}
+	ErrUnavailable   = &Error{Kind: KindUnavailable, Code: "unavailable", Message: "The service is briefly unavailable. Please try again in a few seconds."}
+)
+
+// Invalid returns a KindInvalid error about one input field.
+func Invalid(field, code, format string, args ...any) *Error {
+	return &Error{Kind: KindInvalid, Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorOf returns the *Error inside err, or nil when err is an internal error
+// whose details must not reach the caller.
+func ErrorOf(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
+
+// Unavailable wraps a dependency failure so that callers see ErrUnavailable
+// (and can retry) while logs keep the cause.
+func Unavailable(cause error) error {
+	return &unavailableError{cause: cause}
+}
+
+type unavailableError struct{ cause error }
+
+func (e *unavailableError) Error() string   { return "unavailable: " + e.cause.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{ErrUnavailable, e.cause} }

@@ -1,0 +1,173 @@
+// Package groupcommit lets many concurrent callers share one transaction.
+//
+// A hot poll is one hot spot of the database: committing each vote in its own
+// transaction pays one WAL flush per vote. Here callers hand their item to a
+// writer and wait; each writer takes whatever has queued up while it was busy
+// (up to MaxBatch, waiting at most MaxWait for more), stores the lot in one
+// transaction and answers every caller with its own outcome. Under light load
+// a batch is one item and adds no delay; under heavy load batches grow by
+// themselves, which is what keeps the commit rate below the database's limit.
+package groupcommit
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// ErrClosed is returned by Submit after Close.
+var ErrClosed = errors.New("groupcommit: closed")
+
+// Flush stores a batch in one transaction and returns one outcome per item
+// (nil: stored and committed). A non-nil batchErr means nothing was stored
+// and every item fails with it.
+type Flush[T any] func(ctx context.Context, items []T) (outcomes []error, batchErr error)
+
+// Options bound the batches.
+type Options struct {
+	MaxBatch     int           // most items per transaction
+	MaxWait      time.Duration // longest a batch waits to fill once it has one item; 0: no waiting
+	Writers      int           // transactions in flight at once
+	FlushTimeout time.Duration // deadline of one flush, independent of any caller's context
+}
+
+// Committer batches items of type T.
+type Committer[T any] struct {
+	opts   Options
+	flush  Flush[T]
+	queue  chan request[T]
+	mu     sync.RWMutex // guards closed against Submit racing Close
+	closed bool
+	done   sync.WaitGroup
+}
+
+type request[T any] struct {
+	item T
+	out  chan error // buffered: a writer never blocks on a caller that left
+}
+
+// New starts the writers.
+func New[T any](opts Options, flush Flush[T]) *Committer[T] {
+	if opts.MaxBatch < 1 {
+		opts.MaxBatch = 1
+	}
+	if opts.Writers < 1 {
+		opts.Writers = 1
+	}
+	if opts.FlushTimeout <= 0 {
+		opts.FlushTimeout = 10 * time.Second
+	}
+	c := &Committer[T]{opts: opts, flush: flush, queue: make(chan request[T], opts.MaxBatch*opts.Writers)}
+	c.done.Add(opts.Writers)
+	for range opts.Writers {
+		go c.write()
+	}
+	return c
+}
+
+// Submit queues an item and waits for the outcome of its transaction. If ctx
+// ends first Submit returns ctx.Err(); the item may still be committed, and
+// the batch it belongs to is unaffected.
+func (c *Committer[T]) Submit(ctx context.Context, item T) error {
+	req := request[T]{item: item, out: make(chan error, 1)}
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case c.queue <- req:
+		c.mu.RUnlock()
+	case <-ctx.Done():
+		c.mu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.out:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops taking items, commits every item already queued and waits for
+// the writers to finish.
+func (c *Committer[T]) Close() {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		close(c.queue)
+	}
+	c.mu.Unlock()
+	c.done.Wait()
+}
+
+func (c *Committer[T]) write() {
+	defer c.done.Done()
+	batch := make([]request[T], 0, c.opts.MaxBatch)
+	for {
+		first, ok := <-c.queue
+		if !ok {
+			return
+		}
+		batch = c.fill(append(batch[:0], first))
+		c.commit(batch)
+	}
+}
+
+// fill adds what is already queued, then waits up to MaxWait for more.
+func (c *Committer[T]) fill(batch []request[T]) []request[T] {
+	var deadline <-chan time.Time
+	for len(batch) < c.opts.MaxBatch {
+		select {
+		case req, ok := <-c.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, req)
+			continue
+		default:
+		}
+		if c.opts.MaxWait <= 0 {
+			return batch
+		}
+		if deadline == nil {
+			timer := time.NewTimer(c.opts.MaxWait)
+			defer timer.Stop()
+			deadline = timer.C
+		}
+		select {
+		case req, ok := <-c.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, req)
+		case <-deadline:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (c *Committer[T]) commit(batch []request[T]) {
+	items := make([]T, len(batch))
+	for i, req := range batch {
+		items[i] = req.item
+	}
+	// The flush runs on its own context: a caller that went away must not
+	// roll back the votes of the others in its batch.
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.FlushTimeout)
+	outcomes, batchErr := c.flush(ctx, items)
+	cancel()
+	for i, req := range batch {
+		switch {
+		case batchErr != nil:
+			req.out <- batchErr
+		case i < len(outcomes):
+			req.out <- outcomes[i]
+		default:
+			req.out <- errors.New("groupcommit: flush returned too few outcomes")
+		}
+	}
+}

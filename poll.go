@@ -1,0 +1,219 @@
+// Package pollstack holds the domain of the polling product: polls, ballots,
+// the rules they obey, the errors they raise and the Store that keeps them.
+// Adapters (sqlite, postgres, web, secret, doctor) import this package; it
+// imports none of them.
+package pollstack
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// The rules for a poll, in one place: the API and the HTML forms report them
+// with the same words.
+const (
+	MaxQuestionLen = 300
+	MinOptions     = 2
+	MaxOptions     = 20
+	MaxOptionLen   = 120
+)
+
+// Visibility says when a poll's results may be seen.
+type Visibility string
+
+const (
+	ResultsAlways     Visibility = "always"      // anyone, at any time
+	ResultsAfterVote  Visibility = "after_vote"  // people who voted, or anyone once the poll is closed
+	ResultsAfterClose Visibility = "after_close" // anyone, once the poll is closed
+)
+
+// Visibilities lists the valid values, in the order forms offer them.
+var Visibilities = []Visibility{ResultsAlways, ResultsAfterVote, ResultsAfterClose}
+
+// Poll is a question with options that people vote on.
+type Poll struct {
+	ID       string
+	Question string
+	Options  []Option
+	Multiple bool // several options may be chosen in one ballot
+	Results  Visibility
+	ClosesAt *time.Time // when it closes by itself; nil: only when closed by hand
+	ClosedAt *time.Time // when it was closed by hand
+	Created  time.Time
+
+	// AdminTokenHash is the SHA-256 of the admin token; the token itself is
+	// shown once, to the creator, and never stored.
+	AdminTokenHash []byte
+}
+
+// Option is one answer of a poll. IDs are 1..n in the order given.
+type Option struct {
+	ID    int
+	Label string
+}
+
+// Closed reports whether the poll takes no more votes at time now.
+func (p *Poll) Closed(now time.Time) bool {
+	return p.ClosedAt != nil || (p.ClosesAt != nil && !now.Before(*p.ClosesAt))
+}
+
+// ResultsVisible reports whether a person who has (or has not) voted may see
+// the results at time now.
+func (p *Poll) ResultsVisible(now time.Time, hasVoted bool) bool {
+	switch p.Results {
+	case ResultsAfterVote:
+		return hasVoted || p.Closed(now)
+	case ResultsAfterClose:
+		return p.Closed(now)
+	default:
+		return true
+	}
+}
+
+// NewPoll is what a person asks for when creating a poll.
+type NewPoll struct {
+	Question string
+	Options  []string
+	Multiple bool
+	ClosesAt *time.Time
+	Results  Visibility // empty means ResultsAlways
+}
+
+// Validate checks the rules and returns the poll to store, with its ID,
+// option IDs and creation time set, and the admin token to give the creator.
+// Surrounding space is trimmed from the question and the options.
+func (n NewPoll) Validate(now time.Time) (*Poll, string, error) {
+	question := strings.TrimSpace(n.Question)
+	switch {
+	case question == "":
+		return nil, "", Invalid("question", "question_required", "Write a question.")
+	case utf8.RuneCountInString(question) > MaxQuestionLen:
+		return nil, "", Invalid("question", "question_too_long", "The question can be at most %d characters.", MaxQuestionLen)
+	}
+	options, err := validateOptions(n.Options)
+	if err != nil {
+		return nil, "", err
+	}
+	results := n.Results
+	if results == "" {
+		results = ResultsAlways
+	}
+	if !validVisibility(results) {
+		return nil, "", Invalid("results", "results_invalid", "Results visibility must be one of always, after_vote or after_close.")
+	}
+	if n.ClosesAt != nil && !n.ClosesAt.After(now) {
+		return nil, "", Invalid("closes_at", "closes_at_past", "The closing time must be in the future.")
+	}
+	token := RandomToken(16)
+	poll := &Poll{
+		ID:             RandomToken(12),
+		Question:       question,
+		Options:        options,
+		Multiple:       n.Multiple,
+		Results:        results,
+		ClosesAt:       utc(n.ClosesAt),
+		Created:        now.UTC().Truncate(time.Microsecond),
+		AdminTokenHash: HashToken(token),
+	}
+	return poll, token, nil
+}
+
+func validateOptions(labels []string) ([]Option, error) {
+	var options []Option
+	seen := make(map[string]bool, len(labels))
+	for _, raw := range labels {
+		label := strings.TrimSpace(raw)
+		if label == "" {
+			continue // a blank form row is not an option
+		}
+		if utf8.RuneCountInString(label) > MaxOptionLen {
+			return nil, Invalid("options", "option_too_long", "Each option can be at most %d characters.", MaxOptionLen)
+		}
+		key := strings.ToLower(label)
+		if seen[key] {
+			return nil, Invalid("options", "option_duplicate", "Each option must be different: %q appears twice.", label)
+		}
+		seen[key] = true
+		options = append(options, Option{ID: len(options) + 1, Label: label})
+	}
+	switch {
+	case len(options) < MinOptions:
+		return nil, Invalid("options", "options_too_few", "Give at least %d options.", MinOptions)
+	case len(options) > MaxOptions:
+		return nil, Invalid("options", "options_too_many", "A poll can have at most %d options.", MaxOptions)
+	}
+	return options, nil
+}
+
+func validVisibility(v Visibility) bool {
+	for _, ok := range Visibilities {
+		if v == ok {
+			return true
+		}
+	}
+	return false
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}
+
+// RandomToken returns n random bytes, base64url-encoded without padding:
+// 12 bytes give a 96-bit poll ID, 16 bytes a 128-bit admin token.
+func RandomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never returns an error; it crashes the program if randomness is unavailable
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashToken returns the SHA-256 of a token. The admin token has 128 random
+// bits, so a fast unsalted hash is enough: there is nothing to guess.
+func HashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// TokenMatches compares a presented token with a stored hash in constant time.
+func TokenMatches(token string, hash []byte) bool {
+	return subtle.ConstantTimeCompare(HashToken(token), hash) == 1
+}
+
+// Results are the counts of a poll: Total ballots, and Counts[optionID]
+// choices per option (a multiple choice ballot counts once for each option).
+type Results struct {
+	Total  int
+	Counts map[int]int
+}
+
+// Store keeps polls and ballots. Every implementation passes storetest.
+type Store interface {
+	// CreatePoll stores a validated poll.
+	CreatePoll(ctx context.Context, p *Poll) error
+	// Poll returns the poll or ErrPollNotFound.
+	Poll(ctx context.Context, id string) (*Poll, error)
+	// Vote stores a ballot once it has committed; ErrAlreadyVoted,
+	// ErrPollClosed or ErrPollNotFound say why it was not stored.
+	Vote(ctx context.Context, b Ballot) error
+	// HasVoted reports whether the voter has a ballot in the poll.
+	HasVoted(ctx context.Context, pollID, voterID string) (bool, error)
+	// Results returns the counts of a poll, equal to its stored ballots.
+	Results(ctx context.Context, pollID string) (Results, error)
+	// ClosePoll closes a poll by hand at time now; closing twice keeps the first time.
+	ClosePoll(ctx context.Context, id string, now time.Time) error
+	// DeletePoll removes a poll and its ballots.
+	DeletePoll(ctx context.Context, id string) error
+	// Ping reports whether the store can answer.
+	Ping(ctx context.Context) error
+	// Close flushes pending writes and releases the store.
+	Close() error
+}

@@ -1,0 +1,40 @@
+-- Polls, their options and ballots. The counters (polls.ballots,
+-- options.votes) are updated in the same transaction as the ballots they
+-- count, once per option per batch, so they always equal the ballots.
+CREATE TABLE polls (
+    id               text        NOT NULL PRIMARY KEY CHECK (char_length(id) BETWEEN 1 AND 64),
+    question         text        NOT NULL CHECK (char_length(question) BETWEEN 1 AND 300),
+    multiple         boolean     NOT NULL,
+    results          text        NOT NULL CHECK (results IN ('always', 'after_vote', 'after_close')),
+    closes_at        timestamptz,
+    closed_at        timestamptz,
+    created_at       timestamptz NOT NULL,
+    admin_token_hash bytea       NOT NULL CHECK (length(admin_token_hash) = 32),
+    ballots          bigint      NOT NULL DEFAULT 0 CHECK (ballots >= 0)
+);
+
+CREATE TABLE options (
+    poll_id text     NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+    id      smallint NOT NULL CHECK (id BETWEEN 1 AND 20),
+    label   text     NOT NULL CHECK (char_length(label) BETWEEN 1 AND 120),
+    votes   bigint   NOT NULL DEFAULT 0 CHECK (votes >= 0),
+    PRIMARY KEY (poll_id, id)
+);
+CREATE UNIQUE INDEX options_label_unique ON options (poll_id, lower(label));
+
+-- One ballot per voter per poll, whatever races the application loses.
+CREATE TABLE ballots (
+    poll_id    text        NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
+    voter_id   text        NOT NULL CHECK (char_length(voter_id) BETWEEN 1 AND 64),
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (poll_id, voter_id)
+);
+
+CREATE TABLE ballot_choices (
+    poll_id   text     NOT NULL,
+    voter_id  text     NOT NULL,
+    option_id smallint NOT NULL,
+    PRIMARY KEY (poll_id, voter_id, option_id),
+    FOREIGN KEY (poll_id, voter_id) REFERENCES ballots (poll_id, voter_id) ON DELETE CASCADE,
+    FOREIGN KEY (poll_id, option_id) REFERENCES options (poll_id, id) ON DELETE CASCADE
+);

@@ -1,0 +1,412 @@
+// Package postgres is the production store on PostgreSQL (pgx v5 pool).
+//
+// Votes are group-committed: concurrent ballots share one transaction,
+// written with array inserts and counted once per option per batch, so a
+// hot poll costs one commit per batch instead of one per vote.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pollstack/pollstack"
+	"github.com/pollstack/pollstack/internal/groupcommit"
+	"github.com/pollstack/pollstack/internal/migrate"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock is the advisory lock key under which migrations run, so that
+// several servers starting at once apply them exactly once.
+const migrationLock = 0x706f6c6c // "poll"
+
+// Store is a pollstack.Store on PostgreSQL.
+type Store struct {
+	pool  *pgxpool.Pool
+	votes *groupcommit.Committer[pollstack.Ballot]
+	now   func() time.Time
+}
+
+var _ pollstack.Store = (*Store)(nil)
+
+// Options tune the store; the zero value is sensible.
+type Options struct {
+	Now       func() time.Time // clock, for tests
+	BatchSize int              // most votes per transaction (default 512)
+	Writers   int              // vote transactions in flight (default 4)
+	// BeforeConnect, when set, may change each new connection's settings,
+	// for example to set the current password from a secret store.
+	BeforeConnect func(context.Context, *pgx.ConnConfig) error
+}
+
+// Open connects a pool to connString (a postgres:// URL or key=value
+// string), applies the migrations and starts the vote writers.
+func Open(ctx context.Context, connString string, opts Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		// pgx's message can quote the connection string; never echo it.
+		return nil, errors.New("postgres: the database URL cannot be parsed")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 512
+	}
+	if opts.Writers <= 0 {
+		opts.Writers = 4
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > 2*time.Second {
+		// Fail fast when the database is down: callers answer 503 quickly.
+		cfg.ConnConfig.ConnectTimeout = 2 * time.Second
+	}
+	cfg.BeforeConnect = opts.BeforeConnect
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: create pool: %w", err)
+	}
+	s := &Store{pool: pool, now: opts.Now}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s.votes = groupcommit.New(groupcommit.Options{MaxBatch: opts.BatchSize, Writers: opts.Writers}, s.storeBallots)
+	return s, nil
+}
+
+// Migrate applies the pending migrations under an advisory lock.
+func (s *Store) migrate(ctx context.Context) error {
+	list, err := migrate.List(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return classify(fmt.Errorf("postgres: migrate: %w", err))
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return fmt.Errorf("postgres: migrate: take lock: %w", err)
+	}
+	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLock)
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("postgres: create schema_migrations: %w", err)
+	}
+	for _, m := range list {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			var done bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.Version).Scan(&done); err != nil || done {
+				return err
+			}
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// Close commits the votes still queued, then closes the pool.
+func (s *Store) Close() error {
+	s.votes.Close()
+	s.pool.Close()
+	return nil
+}
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	if _, err := s.pool.Exec(ctx, `SELECT 1`); err != nil {
+		return classify(fmt.Errorf("postgres: ping: %w", err))
+	}
+	return nil
+}
+
+// CreatePoll stores a validated poll with its options.
+func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll) error {
+	ids := make([]int16, len(p.Options))
+	labels := make([]string, len(p.Options))
+	for i, o := range p.Options {
+		ids[i], labels[i] = int16(o.ID), o.Label
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, multiple, results, closes_at, created_at, admin_token_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			p.ID, p.Question, p.Multiple, string(p.Results), p.ClosesAt, p.Created, p.AdminTokenHash); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label) SELECT $1, * FROM unnest($2::smallint[], $3::text[])`, p.ID, ids, labels)
+		return err
+	})
+	if err != nil {
+		return classify(fmt.Errorf("postgres: create poll: %w", err))
+	}
+	return nil
+}
+
+// Poll returns a poll with its options.
+func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
+	polls, err := loadPolls(ctx, s.pool, []string{id}, "")
+	if err != nil {
+		return nil, err
+	}
+	if p := polls[id]; p != nil {
+		return p, nil
+	}
+	return nil, pollstack.ErrPollNotFound
+}
+
+// querier is what loadPolls needs of a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// loadPolls reads polls and their options; lock is appended to the polls
+// query ("FOR NO KEY UPDATE" inside a vote batch).
+func loadPolls(ctx context.Context, q querier, ids []string, lock string) (map[string]*pollstack.Poll, error) {
+	polls := make(map[string]*pollstack.Poll, len(ids))
+	rows, err := q.Query(ctx, `SELECT id, question, multiple, results, closes_at, closed_at, created_at, admin_token_hash FROM polls WHERE id = ANY($1) ORDER BY id `+lock, ids)
+	if err != nil {
+		return nil, classify(fmt.Errorf("postgres: load polls: %w", err))
+	}
+	for rows.Next() {
+		var p pollstack.Poll
+		var results string
+		if err := rows.Scan(&p.ID, &p.Question, &p.Multiple, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("postgres: load polls: %w", err)
+		}
+		p.Results = pollstack.Visibility(results)
+		p.Created = p.Created.UTC()
+		p.ClosesAt, p.ClosedAt = utc(p.ClosesAt), utc(p.ClosedAt)
+		polls[p.ID] = &p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify(fmt.Errorf("postgres: load polls: %w", err))
+	}
+	rows, err = q.Query(ctx, `SELECT poll_id, id, label FROM options WHERE poll_id = ANY($1) ORDER BY poll_id, id`, ids)
+	if err != nil {
+		return nil, classify(fmt.Errorf("postgres: load options: %w", err))
+	}
+	for rows.Next() {
+		var pollID string
+		var id int16
+		var label string
+		if err := rows.Scan(&pollID, &id, &label); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("postgres: load options: %w", err)
+		}
+		if p := polls[pollID]; p != nil {
+			p.Options = append(p.Options, pollstack.Option{ID: int(id), Label: label})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify(fmt.Errorf("postgres: load options: %w", err))
+	}
+	return polls, nil
+}
+
+// Vote queues the ballot for the next group commit and waits until its
+// transaction committed.
+func (s *Store) Vote(ctx context.Context, b pollstack.Ballot) error {
+	err := s.votes.Submit(ctx, b)
+	if errors.Is(err, groupcommit.ErrClosed) {
+		return pollstack.Unavailable(err)
+	}
+	return err
+}
+
+// storeBallots writes one batch in one transaction: lock the polls, decide
+// each ballot, insert the admitted ones (the primary key turns a ballot that
+// lost a race into a conflict), and add the batch to the counters.
+func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([]error, error) {
+	var outcomes []error
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		polls, err := loadPolls(ctx, tx, pollstack.PollIDs(ballots), "FOR NO KEY UPDATE")
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		outcomes = pollstack.Admit(ballots, polls, now)
+		stored, err := insertBallots(ctx, tx, ballots, outcomes, now)
+		if err != nil {
+			return err
+		}
+		return addToCounters(ctx, tx, pollstack.Tally(ballots, stored))
+	})
+	if err != nil {
+		return nil, classify(fmt.Errorf("postgres: vote batch: %w", err))
+	}
+	return outcomes, nil
+}
+
+func insertBallots(ctx context.Context, tx pgx.Tx, ballots []pollstack.Ballot, outcomes []error, now time.Time) ([]bool, error) {
+	var pollIDs, voterIDs []string
+	index := make(map[[2]string]int)
+	for i, b := range ballots {
+		if outcomes[i] == nil {
+			pollIDs, voterIDs = append(pollIDs, b.PollID), append(voterIDs, b.VoterID)
+			index[[2]string{b.PollID, b.VoterID}] = i
+		}
+	}
+	stored := make([]bool, len(ballots))
+	if len(pollIDs) == 0 {
+		return stored, nil
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO ballots (poll_id, voter_id, created_at) SELECT p, v, $3 FROM unnest($1::text[], $2::text[]) AS b(p, v) ON CONFLICT DO NOTHING RETURNING poll_id, voter_id`, pollIDs, voterIDs, now)
+	if err != nil {
+		return nil, fmt.Errorf("insert ballots: %w", err)
+	}
+	for rows.Next() {
+		var key [2]string
+		if err := rows.Scan(&key[0], &key[1]); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("insert ballots: %w", err)
+		}
+		stored[index[key]] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("insert ballots: %w", err)
+	}
+	var cPoll, cVoter []string
+	var cOption []int16
+	for i, b := range ballots {
+		if outcomes[i] == nil && !stored[i] {
+			outcomes[i] = pollstack.ErrAlreadyVoted
+		}
+		if !stored[i] {
+			continue
+		}
+		for _, opt := range b.OptionIDs {
+			cPoll, cVoter, cOption = append(cPoll, b.PollID), append(cVoter, b.VoterID), append(cOption, int16(opt))
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO ballot_choices (poll_id, voter_id, option_id) SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[])`, cPoll, cVoter, cOption); err != nil {
+		return nil, fmt.Errorf("insert ballot choices: %w", err)
+	}
+	return stored, nil
+}
+
+func addToCounters(ctx context.Context, tx pgx.Tx, tally map[string]pollstack.Results) error {
+	if len(tally) == 0 {
+		return nil
+	}
+	var pPoll []string
+	var pN []int64
+	var oPoll []string
+	var oID []int16
+	var oN []int64
+	for pollID, t := range tally {
+		pPoll, pN = append(pPoll, pollID), append(pN, int64(t.Total))
+		for opt, n := range t.Counts {
+			oPoll, oID, oN = append(oPoll, pollID), append(oID, int16(opt)), append(oN, int64(n))
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE polls SET ballots = ballots + d.n FROM unnest($1::text[], $2::bigint[]) AS d(id, n) WHERE polls.id = d.id`, pPoll, pN); err != nil {
+		return fmt.Errorf("count ballots: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE options SET votes = votes + d.n FROM unnest($1::text[], $2::smallint[], $3::bigint[]) AS d(poll_id, id, n) WHERE options.poll_id = d.poll_id AND options.id = d.id`, oPoll, oID, oN); err != nil {
+		return fmt.Errorf("count votes: %w", err)
+	}
+	return nil
+}
+
+// HasVoted reports whether the voter has a ballot in the poll.
+func (s *Store) HasVoted(ctx context.Context, pollID, voterID string) (bool, error) {
+	var voted bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ballots WHERE poll_id = $1 AND voter_id = $2)`, pollID, voterID).Scan(&voted)
+	if err != nil {
+		return false, classify(fmt.Errorf("postgres: has voted: %w", err))
+	}
+	return voted, nil
+}
+
+// Results reads the counters of a poll in one query.
+func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, error) {
+	r := pollstack.Results{Counts: make(map[int]int)}
+	rows, err := s.pool.Query(ctx, `SELECT p.ballots, o.id, o.votes FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
+	if err != nil {
+		return r, classify(fmt.Errorf("postgres: results: %w", err))
+	}
+	found := false
+	for rows.Next() {
+		var total, votes int64
+		var id int16
+		if err := rows.Scan(&total, &id, &votes); err != nil {
+			rows.Close()
+			return r, fmt.Errorf("postgres: results: %w", err)
+		}
+		found = true
+		r.Total, r.Counts[int(id)] = int(total), int(votes)
+	}
+	if err := rows.Err(); err != nil {
+		return r, classify(fmt.Errorf("postgres: results: %w", err))
+	}
+	if !found {
+		return r, pollstack.ErrPollNotFound
+	}
+	return r, nil
+}
+
+// ClosePoll closes a poll by hand; the first close time is kept.
+func (s *Store) ClosePoll(ctx context.Context, id string, now time.Time) error {
+	return s.execOne(ctx, "close poll", `UPDATE polls SET closed_at = coalesce(closed_at, $2) WHERE id = $1`, id, now)
+}
+
+// DeletePoll removes a poll with its options and ballots.
+func (s *Store) DeletePoll(ctx context.Context, id string) error {
+	return s.execOne(ctx, "delete poll", `DELETE FROM polls WHERE id = $1`, id)
+}
+
+func (s *Store) execOne(ctx context.Context, what, sql string, args ...any) error {
+	tag, err := s.pool.Exec(ctx, sql, args...)
+	if err != nil {
+		return classify(fmt.Errorf("postgres: %s: %w", what, err))
+	}
+	if tag.RowsAffected() == 0 {
+		return pollstack.ErrPollNotFound
+	}
+	return nil
+}
+
+// classify marks errors that mean "the database cannot be reached right
+// now" as unavailable, so that callers answer 503 and retry, not 500. An
+// error that PostgreSQL itself raised about the request stays as it is;
+// everything else from the driver (refused or broken connections, timeouts)
+// is the database being away.
+func classify(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code[:2] == "08", // connection exception
+			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // shutting down, starting up
+			pgErr.Code == "53300",                        // too many connections
+			pgErr.Code == "28P01", pgErr.Code == "28000": // credentials rejected (being rotated)
+			return pollstack.Unavailable(err)
+		}
+		return err
+	}
+	return pollstack.Unavailable(err)
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -1,0 +1,363 @@
+// Package sqlite is the embedded store: one file, no server, no cgo
+// (modernc.org/sqlite). It is the default for running pollstack locally.
+//
+// SQLite allows one writer at a time, so writes go through one connection
+// and group commit, while reads use a pool of their own; WAL mode lets the
+// two run side by side.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pollstack/pollstack"
+	"github.com/pollstack/pollstack/internal/groupcommit"
+	"github.com/pollstack/pollstack/internal/migrate"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is a pollstack.Store on a SQLite file.
+type Store struct {
+	write *sql.DB // one connection: SQLite has one writer
+	read  *sql.DB
+	votes *groupcommit.Committer[pollstack.Ballot]
+	now   func() time.Time
+}
+
+var _ pollstack.Store = (*Store)(nil)
+
+// Options tune the store; the zero value is sensible.
+type Options struct {
+	Now       func() time.Time // clock, for tests
+	BatchSize int              // most votes per transaction (default 256)
+}
+
+// Open opens (creating if needed) the database file at path and applies
+// the migrations.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if path == "" || strings.Contains(path, ":memory:") {
+		return nil, errors.New("sqlite: a file path is required (an in-memory database cannot be shared by the read and write pools)")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 256
+	}
+	write, err := sql.Open("sqlite", dsn(path, "immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	read, err := sql.Open("sqlite", dsn(path, "deferred"))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(8)
+	s := &Store{write: write, read: read, now: opts.Now}
+	if err := s.migrate(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	s.votes = groupcommit.New(groupcommit.Options{MaxBatch: opts.BatchSize, Writers: 1}, s.storeBallots)
+	return s, nil
+}
+
+// dsn sets the pragmas on every connection: WAL so readers never block the
+// writer, a busy timeout instead of instant SQLITE_BUSY, enforced foreign
+// keys, and FULL synchronous so that an acknowledged vote survives a crash.
+func dsn(path, txlock string) string {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", txlock)
+	return "file:" + path + "?" + q.Encode()
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	list, err := migrate.List(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`); err != nil {
+		return fmt.Errorf("sqlite: create schema_migrations: %w", err)
+	}
+	for _, m := range list {
+		if err := s.apply(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply runs one migration in its own transaction, unless it already ran.
+func (s *Store) apply(ctx context.Context, m migrate.Migration) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.Version, m.Name, s.now().UnixMicro()); err != nil {
+		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
+	}
+	return tx.Commit()
+}
+
+// Close commits the votes still queued, then closes the database.
+func (s *Store) Close() error {
+	s.votes.Close()
+	return s.closeDBs()
+}
+
+func (s *Store) closeDBs() error {
+	return errors.Join(s.write.Close(), s.read.Close())
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.read.PingContext(ctx); err != nil {
+		return pollstack.Unavailable(fmt.Errorf("sqlite: ping: %w", err))
+	}
+	return nil
+}
+
+// CreatePoll stores a validated poll with its options.
+func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: create poll: %w", err)
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, multiple, results, closes_at, created_at, admin_token_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Question, p.Multiple, string(p.Results), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash)
+	if err != nil {
+		return fmt.Errorf("sqlite: create poll: %w", err)
+	}
+	for _, o := range p.Options {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO options (poll_id, id, label) VALUES (?, ?, ?)`, p.ID, o.ID, o.Label); err != nil {
+			return fmt.Errorf("sqlite: create poll option %d: %w", o.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: create poll: %w", err)
+	}
+	return nil
+}
+
+// Poll returns a poll with its options.
+func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
+	polls, err := loadPolls(ctx, s.read, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	p := polls[id]
+	if p == nil {
+		return nil, pollstack.ErrPollNotFound
+	}
+	return p, nil
+}
+
+// queryer is what loadPolls needs of a *sql.DB or a *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*pollstack.Poll, error) {
+	polls := make(map[string]*pollstack.Poll, len(ids))
+	in, args := inList(ids)
+	rows, err := db.QueryContext(ctx, `SELECT id, question, multiple, results, closes_at, closed_at, created_at, admin_token_hash FROM polls WHERE id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: load polls: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p pollstack.Poll
+		var results string
+		var closesAt, closedAt sql.NullInt64
+		var created int64
+		if err := rows.Scan(&p.ID, &p.Question, &p.Multiple, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash); err != nil {
+			return nil, fmt.Errorf("sqlite: load polls: %w", err)
+		}
+		p.Results = pollstack.Visibility(results)
+		p.ClosesAt, p.ClosedAt, p.Created = fromMicros(closesAt), fromMicros(closedAt), time.UnixMicro(created).UTC()
+		polls[p.ID] = &p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: load polls: %w", err)
+	}
+	rows, err = db.QueryContext(ctx, `SELECT poll_id, id, label FROM options WHERE poll_id IN (`+in+`) ORDER BY poll_id, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: load options: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pollID string
+		var o pollstack.Option
+		if err := rows.Scan(&pollID, &o.ID, &o.Label); err != nil {
+			return nil, fmt.Errorf("sqlite: load options: %w", err)
+		}
+		if p := polls[pollID]; p != nil {
+			p.Options = append(p.Options, o)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: load options: %w", err)
+	}
+	return polls, nil
+}
+
+// Vote queues the ballot for the next group commit and waits for it.
+func (s *Store) Vote(ctx context.Context, b pollstack.Ballot) error {
+	return s.votes.Submit(ctx, b)
+}
+
+// storeBallots writes one batch of ballots in one transaction.
+func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([]error, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: begin vote batch: %w", err)
+	}
+	defer tx.Rollback()
+	polls, err := loadPolls(ctx, tx, pollstack.PollIDs(ballots))
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	outcomes := pollstack.Admit(ballots, polls, now)
+	stored := make([]bool, len(ballots))
+	for i, b := range ballots {
+		if outcomes[i] != nil {
+			continue
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO ballots (poll_id, voter_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, b.PollID, b.VoterID, now.UnixMicro())
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: insert ballot: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			outcomes[i] = pollstack.ErrAlreadyVoted
+			continue
+		}
+		for _, opt := range b.OptionIDs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO ballot_choices (poll_id, voter_id, option_id) VALUES (?, ?, ?)`, b.PollID, b.VoterID, opt); err != nil {
+				return nil, fmt.Errorf("sqlite: insert ballot choice: %w", err)
+			}
+		}
+		stored[i] = true
+	}
+	for pollID, t := range pollstack.Tally(ballots, stored) {
+		if _, err := tx.ExecContext(ctx, `UPDATE polls SET ballots = ballots + ? WHERE id = ?`, t.Total, pollID); err != nil {
+			return nil, fmt.Errorf("sqlite: count ballots: %w", err)
+		}
+		for opt, n := range t.Counts {
+			if _, err := tx.ExecContext(ctx, `UPDATE options SET votes = votes + ? WHERE poll_id = ? AND id = ?`, n, pollID, opt); err != nil {
+				return nil, fmt.Errorf("sqlite: count votes: %w", err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: commit vote batch: %w", err)
+	}
+	return outcomes, nil
+}
+
+// HasVoted reports whether the voter has a ballot in the poll.
+func (s *Store) HasVoted(ctx context.Context, pollID, voterID string) (bool, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM ballots WHERE poll_id = ? AND voter_id = ?`, pollID, voterID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: has voted: %w", err)
+	}
+	return n > 0, nil
+}
+
+// Results reads the counters of a poll.
+func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, error) {
+	r := pollstack.Results{Counts: make(map[int]int)}
+	err := s.read.QueryRowContext(ctx, `SELECT ballots FROM polls WHERE id = ?`, pollID).Scan(&r.Total)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, pollstack.ErrPollNotFound
+	}
+	if err != nil {
+		return r, fmt.Errorf("sqlite: results: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT id, votes FROM options WHERE poll_id = ?`, pollID)
+	if err != nil {
+		return r, fmt.Errorf("sqlite: results: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, votes int
+		if err := rows.Scan(&id, &votes); err != nil {
+			return r, fmt.Errorf("sqlite: results: %w", err)
+		}
+		r.Counts[id] = votes
+	}
+	return r, rows.Err()
+}
+
+// ClosePoll closes a poll by hand; the first close time is kept.
+func (s *Store) ClosePoll(ctx context.Context, id string, now time.Time) error {
+	return s.execOne(ctx, "close poll", `UPDATE polls SET closed_at = coalesce(closed_at, ?) WHERE id = ?`, now.UnixMicro(), id)
+}
+
+// DeletePoll removes a poll with its options and ballots.
+func (s *Store) DeletePoll(ctx context.Context, id string) error {
+	return s.execOne(ctx, "delete poll", `DELETE FROM polls WHERE id = ?`, id)
+}
+
+// execOne runs a statement that must touch exactly one poll.
+func (s *Store) execOne(ctx context.Context, what, query string, args ...any) error {
+	res, err := s.write.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return pollstack.ErrPollNotFound
+	}
+	return nil
+}
+
+func inList(ids []string) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return strings.TrimSuffix(strings.Repeat("?,", len(ids)), ","), args
+}
+
+func micros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := time.UnixMicro(v.Int64).UTC()
+	return &t
+}
