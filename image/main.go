@@ -1,0 +1,126 @@
+// Command image builds pollstack's container image without a Docker daemon
+// and pushes it by digest.
+//
+//	go run ./image build --out dist/pollstack.oci.tar [--platform linux/amd64] [--tf-envs infra/envs]
+//	go run ./image dockerfile   (the same definition as a Dockerfile, for scanners)
+//	go run ./image push --archive dist/pollstack.oci.tar --repo <registry>/<repository> [--tag <tag>]
+//
+// build cross-compiles ./cmd/pollstack (CGO_ENABLED=0, -trimpath), puts it
+// on a scratch root file system that holds only /etc/passwd, /etc/group and
+// the binary, runs it as the nonroot user 65532, writes the image as an OCI
+// image layout archive, and writes a CycloneDX SBOM of the binary's embedded
+// build information next to it. The platform comes from the Terraform
+// variable cpu_architecture (infra/envs/*/variables.tf); --platform, when
+// given, must agree with it unless --tf-envs is set to "".
+//
+// push reads the archive and writes the image to a registry by its digest
+// (credentials from the Docker config, e.g. after `aws ecr get-login-password
+// | crane auth login`), tags it if asked, and prints repo@sha256:....
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/pollstack/pollstack/policy"
+)
+
+const defaultSource = "https://github.com/pollstack/pollstack"
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "image:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 {
+		return errors.New("usage: image build|push|dockerfile|platform [flags]")
+	}
+	switch args[0] {
+	case "build":
+		return runBuild(args[1:])
+	case "push":
+		return runPush(args[1:])
+	case "dockerfile":
+		fs := flag.NewFlagSet("dockerfile", flag.ContinueOnError)
+		var o BuildOptions
+		fs.StringVar(&o.Source, "source", defaultSource, "org.opencontainers.image.source label")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		fmt.Print(Dockerfile(o))
+		return nil
+	case "platform":
+		fs := flag.NewFlagSet("platform", flag.ContinueOnError)
+		envs := fs.String("tf-envs", "infra/envs", "Terraform environments whose cpu_architecture sets the platform")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		p, err := policy.TerraformPlatform(*envs)
+		if err != nil {
+			return err
+		}
+		fmt.Println(p)
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q: want build, push, dockerfile or platform", args[0])
+	}
+}
+
+func runBuild(args []string) error {
+	fs := flag.NewFlagSet("build", flag.ContinueOnError)
+	var o BuildOptions
+	fs.StringVar(&o.Package, "pkg", "./cmd/pollstack", "Go package of the server binary")
+	fs.StringVar(&o.Platform, "platform", "", "OS/architecture to build for (default: from --tf-envs)")
+	envs := fs.String("tf-envs", "infra/envs", `Terraform environments whose cpu_architecture sets the platform ("" to trust --platform alone)`)
+	fs.StringVar(&o.Out, "out", "dist/pollstack.oci.tar", "OCI image layout archive to write")
+	fs.StringVar(&o.SBOM, "sbom", "", "CycloneDX SBOM to write (default: next to --out, .cdx.json)")
+	fs.StringVar(&o.Source, "source", defaultSource, "org.opencontainers.image.source label")
+	fs.StringVar(&o.Revision, "revision", "", "org.opencontainers.image.revision label (default: the binary's vcs.revision)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *envs != "" {
+		want, err := policy.TerraformPlatform(*envs)
+		if err != nil {
+			return err
+		}
+		if o.Platform != "" && o.Platform != want {
+			return fmt.Errorf("--platform %s differs from %s chosen by cpu_architecture in %s", o.Platform, want, *envs)
+		}
+		o.Platform = want
+	}
+	if o.Platform == "" {
+		return errors.New("no platform: give --platform or --tf-envs")
+	}
+	res, err := Build(o)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("image %s %s\n  digest %s\n  archive %s (%d bytes)\n  sbom %s\n",
+		o.Platform, res.Revision, res.Digest, res.Archive, res.ArchiveSize, res.SBOM)
+	return nil
+}
+
+func runPush(args []string) error {
+	fs := flag.NewFlagSet("push", flag.ContinueOnError)
+	archive := fs.String("archive", "dist/pollstack.oci.tar", "OCI image layout archive written by build")
+	repo := fs.String("repo", "", "registry/repository to push to")
+	tag := fs.String("tag", "", "tag to add after the push (an existing tag must already name the same digest)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *repo == "" {
+		return errors.New("push: --repo is required")
+	}
+	ref, err := Push(*archive, *repo, *tag)
+	if err != nil {
+		return err
+	}
+	fmt.Println(ref)
+	return nil
+}
