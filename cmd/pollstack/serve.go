@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/pollstack/pollstack"
+	"github.com/pollstack/pollstack/postgres"
+	"github.com/pollstack/pollstack/sqlite"
+	"github.com/pollstack/pollstack/web"
+)
+
+// Main is a running server: tests start it on 127.0.0.1:0 and stop it
+// through its context, exactly as the process does on SIGTERM.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+
+	store    pollstack.Store
+	web      *web.Server
+	http     *http.Server
+	listener net.Listener
+}
+
+// Open opens the store and starts listening; Serve then serves.
+func (m *Main) Open(ctx context.Context) error {
+	store, kind, err := openStore(ctx, m.Config)
+	if err != nil {
+		return err
+	}
+	m.store = store
+	m.web = web.New(web.Config{Store: store, Logger: m.Log, TrustProxy: m.Config.TrustProxy})
+	m.http = &http.Server{
+		Handler:           m.web,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		// No WriteTimeout: live-results streams stay open; handlers bound their own work.
+		IdleTimeout:    75 * time.Second, // longer than the ALB's 60 s idle timeout
+		MaxHeaderBytes: 16 << 10,
+		ErrorLog:       slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		store.Close()
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.listener = ln
+	m.Log.Info("started", "addr", ln.Addr().String(), "store", kind, "version", version())
+	return nil
+}
+
+// Addr is the address the server listens on.
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// Serve serves until ctx ends, then drains and shuts down:
+//  1. readiness fails at once, so the load balancer stops sending requests;
+//  2. the server keeps serving for the drain period (the target group's
+//     deregistration delay) for requests already on their way;
+//  3. the HTTP server shuts down, giving in-flight requests the shutdown timeout;
+//  4. the store commits the votes still queued and closes.
+func (m *Main) Serve(ctx context.Context) error {
+	served := make(chan error, 1)
+	go func() { served <- m.http.Serve(m.listener) }()
+	select {
+	case err := <-served:
+		m.store.Close()
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	start := time.Now()
+	m.Log.Info("draining", "drain_period", m.Config.DrainPeriod.String())
+	m.web.Drain()
+	time.Sleep(m.Config.DrainPeriod)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	defer cancel()
+	m.web.CloseStreams()
+	err := m.http.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		m.Log.Warn("shutdown timeout: closing remaining connections")
+		err = m.http.Close()
+	}
+	err = errors.Join(err, m.store.Close())
+	m.Log.Info("stopped", "shutdown_seconds", time.Since(start).Seconds())
+	return err
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := parseConfig("pollstack serve", args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "pollstack serve:", err)
+		return 2
+	}
+	m := &Main{Config: cfg, Log: newLogger(stdout, cfg.LogLevel)}
+	if err := m.Open(ctx); err != nil {
+		m.Log.Error("start failed", "error", err.Error())
+		return 1
+	}
+	if err := m.Serve(ctx); err != nil {
+		m.Log.Error("stopped with an error", "error", err.Error())
+		return 1
+	}
+	return 0
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := parseConfig("pollstack migrate", args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "pollstack migrate:", err)
+		return 2
+	}
+	log := newLogger(stdout, cfg.LogLevel)
+	store, kind, err := openStore(ctx, cfg) // opening a store applies its migrations
+	if err != nil {
+		log.Error("migrate failed", "error", err.Error())
+		return 1
+	}
+	if err := store.Close(); err != nil {
+		log.Error("migrate failed", "error", err.Error())
+		return 1
+	}
+	log.Info("migrations applied", "store", kind)
+	return 0
+}
+
+// openStore opens the store the database URL names.
+func openStore(ctx context.Context, cfg Config) (pollstack.Store, string, error) {
+	kind, target, err := splitDatabaseURL(cfg.DatabaseURL)
+	if err != nil {
+		return nil, "", err
+	}
+	switch kind {
+	case "sqlite":
+		s, err := sqlite.Open(ctx, target, sqlite.Options{})
+		return s, kind, err
+	default:
+		s, err := postgres.Open(ctx, target, postgres.Options{})
+		return s, kind, err
+	}
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

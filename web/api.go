@@ -1,0 +1,268 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pollstack/pollstack"
+)
+
+// createPollRequest is the body of POST /api/v1/polls.
+type createPollRequest struct {
+	Question string   `json:"question"`
+	Options  []string `json:"options"`
+	Multiple bool     `json:"multiple"`
+	ClosesAt *string  `json:"closes_at"` // RFC 3339
+	Results  string   `json:"results"`
+}
+
+// newPoll turns the request into the domain's NewPoll.
+func (req createPollRequest) newPoll() (pollstack.NewPoll, error) {
+	n := pollstack.NewPoll{Question: req.Question, Options: req.Options, Multiple: req.Multiple, Results: pollstack.Visibility(req.Results)}
+	if req.ClosesAt != nil {
+		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
+		if err != nil {
+			return n, pollstack.Invalid("closes_at", "closes_at_invalid", "The closing time must be an RFC 3339 time, such as 2030-01-02T15:04:05Z.")
+		}
+		n.ClosesAt = &t
+	}
+	return n, nil
+}
+
+// decodeCreatePoll reads and checks a create request: the one path from
+// bytes to a valid poll, shared by the handler and the fuzz test.
+func decodeCreatePoll(body []byte, now time.Time) (*pollstack.Poll, string, error) {
+	var req createPollRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return nil, "", err
+	}
+	n, err := req.newPoll()
+	if err != nil {
+		return nil, "", err
+	}
+	return n.Validate(now)
+}
+
+type optionJSON struct {
+	ID    int    `json:"id"`
+	Label string `json:"label"`
+}
+
+type pollJSON struct {
+	ID         string       `json:"id"`
+	Question   string       `json:"question"`
+	Options    []optionJSON `json:"options"`
+	Multiple   bool         `json:"multiple"`
+	ClosesAt   *time.Time   `json:"closes_at"`
+	Closed     bool         `json:"closed"`
+	Results    string       `json:"results"`
+	CreatedAt  time.Time    `json:"created_at"`
+	AdminToken string       `json:"admin_token,omitempty"`
+}
+
+func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
+	out := pollJSON{ID: p.ID, Question: p.Question, Multiple: p.Multiple, ClosesAt: p.ClosesAt,
+		Closed: p.Closed(s.now()), Results: string(p.Results), CreatedAt: p.Created}
+	for _, o := range p.Options {
+		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
+	}
+	return out
+}
+
+type resultOptionJSON struct {
+	ID    int    `json:"id"`
+	Label string `json:"label"`
+	Votes int    `json:"votes"`
+}
+
+type resultsJSON struct {
+	Total   int                `json:"total"`
+	Options []resultOptionJSON `json:"options"`
+	Closed  bool               `json:"closed"`
+}
+
+func (s *Server) apiCreatePoll(w http.ResponseWriter, r *http.Request) {
+	var req createPollRequest
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, token, err := s.createPoll(r, req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := s.pollJSON(p)
+	out.AdminToken = token
+	w.Header().Set("Location", "/api/v1/polls/"+p.ID)
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// createPoll validates and stores a poll; the pages use it too.
+func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.Poll, string, error) {
+	n, err := req.newPoll()
+	if err != nil {
+		return nil, "", err
+	}
+	p, token, err := n.Validate(s.now())
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.store.CreatePoll(r.Context(), p); err != nil {
+		return nil, "", err
+	}
+	s.log.Info("poll created", "request_id", requestID(r.Context()), "poll_id", p.ID, "options", len(p.Options))
+	return p, token, nil
+}
+
+func (s *Server) apiGetPoll(w http.ResponseWriter, r *http.Request) {
+	v, err := s.views.get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.pollJSON(v.Poll))
+}
+
+type voteRequest struct {
+	OptionIDs []int `json:"option_ids"`
+}
+
+type voteJSON struct {
+	PollID    string `json:"poll_id"`
+	OptionIDs []int  `json:"option_ids"`
+}
+
+func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
+	var req voteRequest
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if err := s.vote(r, id, req.OptionIDs); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, voteJSON{PollID: id, OptionIDs: req.OptionIDs})
+}
+
+// vote stores the request's voter's ballot; the pages use it too.
+func (s *Server) vote(r *http.Request, pollID string, optionIDs []int) error {
+	err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, VoterID: voterID(r.Context()), OptionIDs: optionIDs})
+	if err == nil {
+		s.views.invalidate(pollID)
+	}
+	return err
+}
+
+func (s *Server) apiResults(w http.ResponseWriter, r *http.Request) {
+	v, err := s.visibleResults(r, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.resultsJSON(v))
+}
+
+// visibleResults returns the poll's view if its results may be shown to
+// the request's voter, or ErrResultsHidden.
+func (s *Server) visibleResults(r *http.Request, pollID string) (view, error) {
+	v, err := s.views.get(r.Context(), pollID)
+	if err != nil {
+		return view{}, err
+	}
+	now := s.now()
+	voted := false
+	if v.Poll.Results == pollstack.ResultsAfterVote && !v.Poll.Closed(now) {
+		if voted, err = s.store.HasVoted(r.Context(), pollID, voterID(r.Context())); err != nil {
+			return view{}, err
+		}
+	}
+	if !v.Poll.ResultsVisible(now, voted) {
+		return view{}, pollstack.ErrResultsHidden
+	}
+	return v, nil
+}
+
+func (s *Server) resultsJSON(v view) resultsJSON {
+	out := resultsJSON{Total: v.Results.Total, Closed: v.Poll.Closed(s.now()), Options: []resultOptionJSON{}}
+	for _, o := range v.Poll.Options {
+		out.Options = append(out.Options, resultOptionJSON{ID: o.ID, Label: o.Label, Votes: v.Results.Counts[o.ID]})
+	}
+	return out
+}
+
+func (s *Server) apiClosePoll(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := s.closePoll(r, id, bearerToken(r)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.views.get(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.pollJSON(v.Poll))
+}
+
+func (s *Server) apiDeletePoll(w http.ResponseWriter, r *http.Request) {
+	if err := s.deletePoll(r, r.PathValue("id"), bearerToken(r)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// closePoll and deletePoll check the admin token first; the pages use them too.
+func (s *Server) closePoll(r *http.Request, id, token string) error {
+	if err := s.authorize(r, id, token); err != nil {
+		return err
+	}
+	if err := s.store.ClosePoll(r.Context(), id, s.now()); err != nil {
+		return err
+	}
+	s.views.invalidate(id)
+	s.log.Info("poll closed", "request_id", requestID(r.Context()), "poll_id", id)
+	return nil
+}
+
+func (s *Server) deletePoll(r *http.Request, id, token string) error {
+	if err := s.authorize(r, id, token); err != nil {
+		return err
+	}
+	if err := s.store.DeletePoll(r.Context(), id); err != nil {
+		return err
+	}
+	s.views.invalidate(id)
+	s.log.Info("poll deleted", "request_id", requestID(r.Context()), "poll_id", id)
+	return nil
+}
+
+// authorize checks the admin token against the stored hash, in constant time.
+// The poll is read from the store, not the cache: a token check must see
+// the latest state.
+func (s *Server) authorize(r *http.Request, id, token string) error {
+	p, err := s.store.Poll(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case token == "":
+		return pollstack.ErrTokenMissing
+	case !pollstack.TokenMatches(token, p.AdminTokenHash):
+		return pollstack.ErrTokenWrong
+	}
+	return nil
+}
+
+// bearerToken returns the token of an "Authorization: Bearer <token>" header.
+func bearerToken(r *http.Request) string {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}

@@ -1,0 +1,180 @@
+// Package web is pollstack's HTTP side: the JSON API under /api/v1, the
+// pages, health and readiness, and the middleware every response passes.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/pollstack/pollstack"
+)
+
+// Config is what the server needs; cmd/pollstack fills it from flags.
+type Config struct {
+	Store  pollstack.Store
+	Logger *slog.Logger
+	// TrustProxy trusts X-Forwarded-Proto from a load balancer in front
+	// (the ALB terminates TLS), for Secure cookies and HSTS.
+	TrustProxy bool
+	// ResultsFresh is how long a poll's counts are served from memory
+	// before they are read again (votes on other servers show within it).
+	ResultsFresh time.Duration
+	// Now is the clock, for tests.
+	Now func() time.Time
+}
+
+// Server serves pollstack over HTTP.
+type Server struct {
+	cfg      Config
+	store    pollstack.Store
+	log      *slog.Logger
+	now      func() time.Time
+	views    *views
+	draining atomic.Bool
+	handler  http.Handler
+}
+
+// route is one entry of the routing table; the OpenAPI test reads the same table.
+type route struct {
+	method, pattern string
+	handler         http.HandlerFunc
+	voter           bool // the handler needs to know the voter
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.ResultsFresh <= 0 {
+		cfg.ResultsFresh = 250 * time.Millisecond
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now}
+	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		var h http.Handler = rt.handler
+		if rt.voter {
+			h = s.identify(h)
+		}
+		mux.Handle(rt.method+" "+rt.pattern, h)
+	}
+	s.registerFallbacks(mux)
+	s.handler = s.observe(s.secure(mux))
+	return s
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/healthz", s.healthz, false},
+		{"GET", "/readyz", s.readyz, false},
+		{"GET", "/api/v1/openapi.json", s.openAPI, false},
+		{"POST", "/api/v1/polls", s.apiCreatePoll, false},
+		{"GET", "/api/v1/polls/{id}", s.apiGetPoll, false},
+		{"DELETE", "/api/v1/polls/{id}", s.apiDeletePoll, false},
+		{"POST", "/api/v1/polls/{id}/close", s.apiClosePoll, false},
+		{"POST", "/api/v1/polls/{id}/votes", s.apiVote, true},
+		{"GET", "/api/v1/polls/{id}/results", s.apiResults, true},
+		{"GET", "/{$}", s.home, false},
+	}
+}
+
+// registerFallbacks answers unknown API paths with a JSON 404 and known
+// paths with a wrong method with a JSON 405 and an Allow header. (A pattern
+// without a method loses to one with a method, so these only catch leftovers.)
+func (s *Server) registerFallbacks(mux *http.ServeMux) {
+	allowed := map[string][]string{}
+	var order []string
+	for _, rt := range s.routes() {
+		if _, ok := allowed[rt.pattern]; !ok {
+			order = append(order, rt.pattern)
+		}
+		allowed[rt.pattern] = append(allowed[rt.pattern], rt.method)
+	}
+	for _, pattern := range order {
+		methods := allowed[pattern]
+		if contains(methods, "GET") {
+			methods = append(methods, "HEAD")
+		}
+		allow := strings.Join(methods, ", ")
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			s.writeError(w, r, errMethodNotAllowed)
+		})
+	}
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errRouteNotFound)
+	})
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// Drain makes readiness fail so that the load balancer stops sending new
+// requests; the server goes on serving those that still arrive.
+func (s *Server) Drain() {
+	s.draining.Store(true)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz is what the load balancer's health check asks: ready unless
+// draining or the store does not answer within a second.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("not ready", "error", err.Error())
+		w.Header().Set("Retry-After", "2")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// home is replaced by the poll creation page with the web UI.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("pollstack: the web pages are coming. The JSON API is at /api/v1 (see /api/v1/openapi.json).\n"))
+}
+
+// loadView reads a poll and its counts from the store.
+func (s *Server) loadView(ctx context.Context, id string) (view, error) {
+	p, err := s.store.Poll(ctx, id)
+	if err != nil {
+		return view{}, err
+	}
+	r, err := s.store.Results(ctx, id)
+	if err != nil {
+		return view{}, err
+	}
+	return view{Poll: p, Results: r}, nil
+}
+
+// CloseStreams ends the live-results streams at shutdown, telling browsers
+// when to reconnect (to another server).
+func (s *Server) CloseStreams() {}
