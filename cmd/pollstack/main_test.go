@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBadFlagsNameTheFlag(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"serve", "--addr", "nonsense"}, nil, "--addr"},
+		{[]string{"serve", "--database-url", "mysql://x"}, nil, `--database-url: unsupported scheme "mysql"`},
+		{[]string{"serve", "--database-url", "sqlite:"}, nil, "--database-url: sqlite: needs a file path"},
+		{[]string{"serve", "--drain-period", "soon"}, nil, "--drain-period"},
+		{[]string{"serve", "--trust-proxy=maybe"}, nil, "--trust-proxy"},
+		{[]string{"serve", "--log-level", "loud"}, nil, "--log-level"},
+		{[]string{"serve", "--db-secret-arn", "my-secret"}, nil, "--db-secret-arn"},
+		{[]string{"serve", "--no-such-flag"}, nil, "no-such-flag"},
+		{[]string{"migrate", "extra"}, nil, `unexpected argument "extra"`},
+		{[]string{"serve"}, map[string]string{"POLLSTACK_ADDR": "bad"}, "--addr"},
+		{[]string{"frobnicate"}, nil, `unknown command "frobnicate"`},
+	} {
+		getenv := noEnv
+		if tt.env != nil {
+			getenv = func(k string) string { return tt.env[k] }
+		}
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), tt.args, getenv, &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 naming %q", tt.args, code, stderr.String(), tt.want)
+		}
+	}
+}
+
+// A database URL with a password never appears in an error or a log line.
+func TestPasswordNeverEchoed(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"migrate", "--database-url", "postgres://app:hunter2-secret@127.0.0.1:1/db?connect_timeout=1"}
+	code := run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr)
+	if code == 0 {
+		t.Fatal("migrate against a closed port succeeded")
+	}
+	if out := stdout.String() + stderr.String(); strings.Contains(out, "hunter2") {
+		t.Errorf("the password leaked: %s", out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, nil, &stdout, io.Discard); code != 0 || !strings.HasPrefix(stdout.String(), "pollstack ") {
+		t.Errorf("version: exit %d, %q", code, stdout.String())
+	}
+}
+
+// The whole server starts on :0, serves, and on its context's end (SIGTERM)
+// fails readiness first, keeps serving through the drain period, then exits.
+func TestServeDrainsOnStop(t *testing.T) {
+	var logs syncBuffer
+	m := &Main{
+		Config: Config{Addr: "127.0.0.1:0", DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "p.db"), DrainPeriod: 500 * time.Millisecond, ShutdownTimeout: 2 * time.Second, LogLevel: "info"},
+		Log:    slog.New(slog.NewJSONHandler(&logs, nil)),
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	if err := m.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Serve(ctx) }()
+	base := "http://" + m.Addr()
+	if code := get(t, base+"/readyz"); code != 200 {
+		t.Fatalf("readyz = %d before stop", code)
+	}
+	res, err := http.Post(base+"/api/v1/polls", "application/json", strings.NewReader(`{"question": "Q", "options": ["A", "B"]}`))
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("create: %v %v", res, err)
+	}
+	res.Body.Close()
+
+	stop()
+	time.Sleep(100 * time.Millisecond)
+	if code := get(t, base+"/readyz"); code != 503 {
+		t.Errorf("readyz while draining = %d, want 503", code)
+	}
+	if code := get(t, base+"/healthz"); code != 200 {
+		t.Errorf("healthz while draining = %d, want 200: requests in flight are still served", code)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after the drain period")
+	}
+	for _, want := range []string{`"msg":"started"`, `"msg":"draining"`, `"msg":"stopped"`, `"route":"POST /api/v1/polls"`, `"status":201`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs lack %s:\n%s", want, logs.String())
+		}
+	}
+}
+
+func get(t *testing.T, url string) int {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
