@@ -511,4 +511,3 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Errorf("OpenAPI paths differ from the API routes:\ndocumented:\n%s\nserved:\n%s", strings.Join(documented, "\n"), strings.Join(served, "\n"))
 	}
 }
-
