@@ -26,8 +26,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
-// serverPackage is the binary the image is built from, relative to image/.
-const serverPackage = "./testdata/stub"
+// serverPackage is the server the image is built from, relative to image/.
+const serverPackage = "../cmd/pollstack"
 
 const maxImageBytes = 25 << 20
 
@@ -279,7 +279,9 @@ func TestBinaryFromImageServesHealthz(t *testing.T) {
 	addr := freeAddr(t)
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--database-url", "sqlite:"+filepath.Join(dir, "t.db"))
 	cmd.Dir = dir
-	var out strings.Builder
+	// A short drain after SIGTERM (the default waits out the load balancer).
+	cmd.Env = append(os.Environ(), "POLLSTACK_DRAIN_PERIOD=1s")
+	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -289,7 +291,10 @@ func TestBinaryFromImageServesHealthz(t *testing.T) {
 	defer func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-exited:
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("server exited with %v after SIGTERM, want a clean exit\n%s", err, out.String())
+			}
 		case <-time.After(30 * time.Second):
 			cmd.Process.Kill()
 			t.Errorf("server did not stop within 30s of SIGTERM")
@@ -317,6 +322,24 @@ func TestBinaryFromImageServesHealthz(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// syncBuffer collects the server's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -372,7 +395,7 @@ func TestPushByDigest(t *testing.T) {
 	want, _ := built.img.Digest()
 
 	for range 2 { // a second push of the same image and tag is a no-op
-		ref, err := Push(built.res.Archive, repo, "0123456789ab")
+		ref, err := Push(built.res.Archive, repo, "0123456789ab", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@
 // and pushes it by digest.
 //
 //	go run ./image build --out dist/pollstack.oci.tar [--platform linux/amd64] [--tf-envs infra/envs]
+//	go run ./image digest --archive dist/pollstack.oci.tar
 //	go run ./image dockerfile   (the same definition as a Dockerfile, for scanners)
 //	go run ./image push --archive dist/pollstack.oci.tar --repo <registry>/<repository> [--tag <tag>]
 //
@@ -14,16 +15,21 @@
 // given, must agree with it unless --tf-envs is set to "".
 //
 // push reads the archive and writes the image to a registry by its digest
-// (credentials from the Docker config, e.g. after `aws ecr get-login-password
-// | crane auth login`), tags it if asked, and prints repo@sha256:....
+// (credentials from --username and --password-stdin, e.g. piped from
+// `aws ecr get-login-password`, or else from the Docker config), tags it if
+// asked, and prints repo@sha256:.... digest prints the image digest of an
+// archive.
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/pollstack/pollstack/policy"
 )
 
@@ -38,13 +44,34 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: image build|push|dockerfile|platform [flags]")
+		return errors.New("usage: image build|push|digest|dockerfile|platform [flags]")
 	}
 	switch args[0] {
 	case "build":
 		return runBuild(args[1:])
 	case "push":
 		return runPush(args[1:])
+	case "digest":
+		fs := flag.NewFlagSet("digest", flag.ContinueOnError)
+		archive := fs.String("archive", "dist/pollstack.oci.tar", "OCI image layout archive written by build")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		dir, err := os.MkdirTemp("", "pollstack-digest-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		img, _, err := OpenArchive(*archive, dir)
+		if err != nil {
+			return err
+		}
+		d, err := img.Digest()
+		if err != nil {
+			return err
+		}
+		fmt.Println(d)
+		return nil
 	case "dockerfile":
 		fs := flag.NewFlagSet("dockerfile", flag.ContinueOnError)
 		var o BuildOptions
@@ -67,7 +94,7 @@ func run(args []string) error {
 		fmt.Println(p)
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q: want build, push, dockerfile or platform", args[0])
+		return fmt.Errorf("unknown command %q: want build, push, digest, dockerfile or platform", args[0])
 	}
 }
 
@@ -111,13 +138,26 @@ func runPush(args []string) error {
 	archive := fs.String("archive", "dist/pollstack.oci.tar", "OCI image layout archive written by build")
 	repo := fs.String("repo", "", "registry/repository to push to")
 	tag := fs.String("tag", "", "tag to add after the push (an existing tag must already name the same digest)")
+	user := fs.String("username", "", "registry user name; the password is read from standard input (with --password-stdin)")
+	pwStdin := fs.Bool("password-stdin", false, "read the registry password from standard input (e.g. from `aws ecr get-login-password`)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *repo == "" {
 		return errors.New("push: --repo is required")
 	}
-	ref, err := Push(*archive, *repo, *tag)
+	var auth authn.Authenticator
+	if *pwStdin {
+		pw, err := io.ReadAll(os.Stdin)
+		if err != nil {
+			return err
+		}
+		if *user == "" || len(bytes.TrimSpace(pw)) == 0 {
+			return errors.New("push: --password-stdin needs --username and a password on standard input")
+		}
+		auth = &authn.Basic{Username: *user, Password: string(bytes.TrimSpace(pw))}
+	}
+	ref, err := Push(*archive, *repo, *tag, auth)
 	if err != nil {
 		return err
 	}

@@ -11,8 +11,9 @@ import (
 
 // Push writes the image in the archive to repo by digest, adds tag when it
 // is given, and returns repo@sha256:.... A tag that already exists must
-// name the same digest (ECR tags are immutable).
-func Push(archive, repo, tag string, opts ...remote.Option) (string, error) {
+// name the same digest (ECR tags are immutable). A nil auth takes the
+// credentials from the Docker config.
+func Push(archive, repo, tag string, auth authn.Authenticator) (string, error) {
 	dir, err := os.MkdirTemp("", "pollstack-push-")
 	if err != nil {
 		return "", err
@@ -30,7 +31,10 @@ func Push(archive, repo, tag string, opts ...remote.Option) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("repository %q: %w", repo, err)
 	}
-	opts = append([]remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain)}, opts...)
+	opts := []remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain)}
+	if auth != nil {
+		opts = []remote.Option{remote.WithAuth(auth)}
+	}
 	ref := r.Digest(digest.String())
 	if err := remote.Write(ref, img, opts...); err != nil {
 		return "", fmt.Errorf("push %s: %w", ref, err)
