@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,9 +31,10 @@ const migrationLock = 0x706f6c6c // "poll"
 
 // Store is a pollstack.Store on PostgreSQL.
 type Store struct {
-	pool  *pgxpool.Pool
-	votes *groupcommit.Committer[pollstack.Ballot]
-	now   func() time.Time
+	pool    *pgxpool.Pool
+	votes   *groupcommit.Committer[pollstack.Ballot]
+	now     func() time.Time
+	refresh atomic.Bool // the database rejected our credentials: read them again
 }
 
 var _ pollstack.Store = (*Store)(nil)
@@ -42,9 +44,11 @@ type Options struct {
 	Now       func() time.Time // clock, for tests
 	BatchSize int              // most votes per transaction (default 512)
 	Writers   int              // vote transactions in flight (default 4)
-	// BeforeConnect, when set, may change each new connection's settings,
-	// for example to set the current password from a secret store.
-	BeforeConnect func(context.Context, *pgx.ConnConfig) error
+	// Credentials, when set, gives the user name and password of each new
+	// connection. refresh is true after the database rejected the previous
+	// ones (SQLSTATE 28P01: the password was rotated), so that the source is
+	// read again instead of its cache.
+	Credentials func(ctx context.Context, refresh bool) (user, password string, err error)
 }
 
 // Open connects a pool to connString (a postgres:// URL or key=value
@@ -68,12 +72,22 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 		// Fail fast when the database is down: callers answer 503 quickly.
 		cfg.ConnConfig.ConnectTimeout = 2 * time.Second
 	}
-	cfg.BeforeConnect = opts.BeforeConnect
+	s := &Store{now: opts.Now}
+	if opts.Credentials != nil {
+		cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
+			user, password, err := opts.Credentials(ctx, s.refresh.Swap(false))
+			if err != nil {
+				return fmt.Errorf("database credentials: %w", err)
+			}
+			cc.User, cc.Password = user, password
+			return nil
+		}
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: create pool: %w", err)
 	}
-	s := &Store{pool: pool, now: opts.Now}
+	s.pool = pool
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -88,9 +102,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.conn(ctx)
 	if err != nil {
-		return classify(fmt.Errorf("postgres: migrate: %w", err))
+		return fmt.Errorf("postgres: migrate: %w", err)
 	}
 	defer conn.Release()
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
@@ -126,9 +140,53 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// conn takes a connection from the pool. A new connection that the
+// database refuses for its credentials is tried again, up to three times
+// with backoff, with credentials read afresh from their source: nothing was
+// sent yet, so retrying is safe.
+func (s *Store) conn(ctx context.Context) (*pgxpool.Conn, error) {
+	backoff := 100 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		c, err := s.pool.Acquire(ctx)
+		if err == nil || !authRejected(err) || attempt == 3 {
+			if err != nil {
+				return nil, classify(err)
+			}
+			return c, nil
+		}
+		s.refresh.Store(true)
+		select {
+		case <-time.After(backoff):
+			backoff *= 2
+		case <-ctx.Done():
+			return nil, classify(err)
+		}
+	}
+}
+
+// with runs fn on a connection from the pool.
+func (s *Store) with(ctx context.Context, fn func(*pgxpool.Conn) error) error {
+	c, err := s.conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	return fn(c)
+}
+
+// authRejected reports whether PostgreSQL refused the credentials.
+func authRejected(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000")
+}
+
 // Ping checks that the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {
-	if _, err := s.pool.Exec(ctx, `SELECT 1`); err != nil {
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		_, err := c.Exec(ctx, `SELECT 1`)
+		return err
+	})
+	if err != nil {
 		return classify(fmt.Errorf("postgres: ping: %w", err))
 	}
 	return nil
@@ -141,13 +199,15 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll) error {
 	for i, o := range p.Options {
 		ids[i], labels[i] = int16(o.ID), o.Label
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, multiple, results, closes_at, created_at, admin_token_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			p.ID, p.Question, p.Multiple, string(p.Results), p.ClosesAt, p.Created, p.AdminTokenHash); err != nil {
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, multiple, results, closes_at, created_at, admin_token_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				p.ID, p.Question, p.Multiple, string(p.Results), p.ClosesAt, p.Created, p.AdminTokenHash); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label) SELECT $1, * FROM unnest($2::smallint[], $3::text[])`, p.ID, ids, labels)
 			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label) SELECT $1, * FROM unnest($2::smallint[], $3::text[])`, p.ID, ids, labels)
-		return err
+		})
 	})
 	if err != nil {
 		return classify(fmt.Errorf("postgres: create poll: %w", err))
@@ -157,7 +217,11 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll) error {
 
 // Poll returns a poll with its options.
 func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
-	polls, err := loadPolls(ctx, s.pool, []string{id}, "")
+	var polls map[string]*pollstack.Poll
+	err := s.with(ctx, func(c *pgxpool.Conn) (err error) {
+		polls, err = loadPolls(ctx, c, []string{id}, "")
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -232,18 +296,20 @@ func (s *Store) Vote(ctx context.Context, b pollstack.Ballot) error {
 // lost a race into a conflict), and add the batch to the counters.
 func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([]error, error) {
 	var outcomes []error
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		polls, err := loadPolls(ctx, tx, pollstack.PollIDs(ballots), "FOR NO KEY UPDATE")
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		outcomes = pollstack.Admit(ballots, polls, now)
-		stored, err := insertBallots(ctx, tx, ballots, outcomes, now)
-		if err != nil {
-			return err
-		}
-		return addToCounters(ctx, tx, pollstack.Tally(ballots, stored))
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+			polls, err := loadPolls(ctx, tx, pollstack.PollIDs(ballots), "FOR NO KEY UPDATE")
+			if err != nil {
+				return err
+			}
+			now := s.now()
+			outcomes = pollstack.Admit(ballots, polls, now)
+			stored, err := insertBallots(ctx, tx, ballots, outcomes, now)
+			if err != nil {
+				return err
+			}
+			return addToCounters(ctx, tx, pollstack.Tally(ballots, stored))
+		})
 	})
 	if err != nil {
 		return nil, classify(fmt.Errorf("postgres: vote batch: %w", err))
@@ -325,7 +391,9 @@ func addToCounters(ctx context.Context, tx pgx.Tx, tally map[string]pollstack.Re
 // HasVoted reports whether the voter has a ballot in the poll.
 func (s *Store) HasVoted(ctx context.Context, pollID, voterID string) (bool, error) {
 	var voted bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ballots WHERE poll_id = $1 AND voter_id = $2)`, pollID, voterID).Scan(&voted)
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ballots WHERE poll_id = $1 AND voter_id = $2)`, pollID, voterID).Scan(&voted)
+	})
 	if err != nil {
 		return false, classify(fmt.Errorf("postgres: has voted: %w", err))
 	}
@@ -335,22 +403,22 @@ func (s *Store) HasVoted(ctx context.Context, pollID, voterID string) (bool, err
 // Results reads the counters of a poll in one query.
 func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, error) {
 	r := pollstack.Results{Counts: make(map[int]int)}
-	rows, err := s.pool.Query(ctx, `SELECT p.ballots, o.id, o.votes FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
-	if err != nil {
-		return r, classify(fmt.Errorf("postgres: results: %w", err))
-	}
 	found := false
-	for rows.Next() {
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		rows, err := c.Query(ctx, `SELECT p.ballots, o.id, o.votes FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
+		if err != nil {
+			return err
+		}
 		var total, votes int64
 		var id int16
-		if err := rows.Scan(&total, &id, &votes); err != nil {
-			rows.Close()
-			return r, fmt.Errorf("postgres: results: %w", err)
-		}
-		found = true
-		r.Total, r.Counts[int(id)] = int(total), int(votes)
-	}
-	if err := rows.Err(); err != nil {
+		_, err = pgx.ForEachRow(rows, []any{&total, &id, &votes}, func() error {
+			found = true
+			r.Total, r.Counts[int(id)] = int(total), int(votes)
+			return nil
+		})
+		return err
+	})
+	if err != nil {
 		return r, classify(fmt.Errorf("postgres: results: %w", err))
 	}
 	if !found {
@@ -370,7 +438,11 @@ func (s *Store) DeletePoll(ctx context.Context, id string) error {
 }
 
 func (s *Store) execOne(ctx context.Context, what, sql string, args ...any) error {
-	tag, err := s.pool.Exec(ctx, sql, args...)
+	var tag pgconn.CommandTag
+	err := s.with(ctx, func(c *pgxpool.Conn) (err error) {
+		tag, err = c.Exec(ctx, sql, args...)
+		return err
+	})
 	if err != nil {
 		return classify(fmt.Errorf("postgres: %s: %w", what, err))
 	}

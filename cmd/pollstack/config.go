@@ -18,6 +18,13 @@ type Config struct {
 	Addr            string
 	DatabaseURL     string
 	DBSecretARN     string
+	DBSecretFile    string
+	DBHost          string
+	DBPort          int
+	DBName          string
+	DBUser          string
+	DBPassword      string // from DATABASE_PASSWORD only: never a flag, which ps would show
+	DBSSLMode       string
 	TrustProxy      bool
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
@@ -33,7 +40,13 @@ type setting struct {
 var settings = []setting{
 	{"addr", "POLLSTACK_ADDR", ":8080", "address to listen on"},
 	{"database-url", "DATABASE_URL", "sqlite:pollstack.db", "sqlite:PATH for the embedded store, or postgres://USER@HOST:PORT/DB?sslmode=require"},
-	{"db-secret-arn", "POLLSTACK_DB_SECRET_ARN", "", "AWS Secrets Manager secret holding the database credentials (overrides the URL's user and password)"},
+	{"db-host", "POLLSTACK_DB_HOST", "", "PostgreSQL host; selects PostgreSQL without a database URL (the production way: the settings below, credentials from a secret)"},
+	{"db-port", "POLLSTACK_DB_PORT", "5432", "PostgreSQL port, with --db-host"},
+	{"db-name", "POLLSTACK_DB_NAME", "pollstack", "PostgreSQL database, with --db-host"},
+	{"db-user", "POLLSTACK_DB_USER", "pollstack", "PostgreSQL user, with --db-host when no secret gives one (the password comes from DATABASE_PASSWORD)"},
+	{"db-sslmode", "POLLSTACK_DB_SSLMODE", "require", "TLS to PostgreSQL, with --db-host: require, verify-ca or verify-full (disable only for a loopback host)"},
+	{"db-secret-arn", "POLLSTACK_DB_SECRET_ARN", "", "AWS Secrets Manager secret with the database credentials, read with the task's role and read again when the database rejects them"},
+	{"db-secret-file", "POLLSTACK_DB_SECRET_FILE", "", "file with the database credentials as secret JSON, read again when the database rejects them"},
 	{"trust-proxy", "POLLSTACK_TRUST_PROXY", "false", "trust X-Forwarded-Proto from the load balancer (secure cookies, HSTS)"},
 	{"drain-period", "POLLSTACK_DRAIN_PERIOD", "30s", "after SIGTERM, how long to keep serving with readiness failed (match the target group's deregistration delay)"},
 	{"shutdown-timeout", "POLLSTACK_SHUTDOWN_TIMEOUT", "20s", "after draining, how long in-flight requests get to finish"},
@@ -60,6 +73,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	var c Config
 	var errs []error
+	var err error
 	c.Addr = *values["addr"]
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: want HOST:PORT or :PORT", c.Addr))
@@ -72,7 +86,23 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if c.DBSecretARN != "" && !strings.HasPrefix(c.DBSecretARN, "arn:") {
 		errs = append(errs, fmt.Errorf("--db-secret-arn: %q is not an ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)", c.DBSecretARN))
 	}
-	var err error
+	c.DBSecretFile = *values["db-secret-file"]
+	if c.DBSecretARN != "" && c.DBSecretFile != "" {
+		errs = append(errs, errors.New("--db-secret-arn and --db-secret-file: give one source of credentials, not both"))
+	}
+	c.DBHost, c.DBName, c.DBUser, c.DBSSLMode = *values["db-host"], *values["db-name"], *values["db-user"], *values["db-sslmode"]
+	c.DBPassword = getenv("DATABASE_PASSWORD")
+	if c.DBPort, err = strconv.Atoi(*values["db-port"]); err != nil || c.DBPort < 1 || c.DBPort > 65535 {
+		errs = append(errs, fmt.Errorf("--db-port %q: want a port number", *values["db-port"]))
+	}
+	switch c.DBSSLMode {
+	case "disable", "require", "verify-ca", "verify-full":
+	default:
+		errs = append(errs, fmt.Errorf("--db-sslmode %q: want require, verify-ca, verify-full or disable", c.DBSSLMode))
+	}
+	if c.DBHost != "" && strings.HasPrefix(c.DatabaseURL, "postgres") {
+		errs = append(errs, errors.New("--db-host and a postgres --database-url: give one way to reach PostgreSQL, not both"))
+	}
 	if c.TrustProxy, err = strconv.ParseBool(*values["trust-proxy"]); err != nil {
 		errs = append(errs, fmt.Errorf("--trust-proxy %q: want true or false", *values["trust-proxy"]))
 	}

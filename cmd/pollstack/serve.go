@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack"
-	"github.com/pollstack/pollstack/postgres"
-	"github.com/pollstack/pollstack/sqlite"
 	"github.com/pollstack/pollstack/web"
 )
 
@@ -133,22 +131,6 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	log.Info("migrations applied", "store", kind)
 	return 0
-}
-
-// openStore opens the store the database URL names.
-func openStore(ctx context.Context, cfg Config) (pollstack.Store, string, error) {
-	kind, target, err := splitDatabaseURL(cfg.DatabaseURL)
-	if err != nil {
-		return nil, "", err
-	}
-	switch kind {
-	case "sqlite":
-		s, err := sqlite.Open(ctx, target, sqlite.Options{})
-		return s, kind, err
-	default:
-		s, err := postgres.Open(ctx, target, postgres.Options{})
-		return s, kind, err
-	}
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
