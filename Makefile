@@ -23,8 +23,14 @@ run: ## run the server on the embedded SQLite default (http://localhost:8080)
 test: tools lint test-go test-infra scan ## run every test: Go (stores, API, browser, faults, emulated AWS), Terraform, security gates
 
 .PHONY: test-go
+# Tests with figures (fault tests, emulated apply) append them to out/figures.txt,
+# printed at the end so that they reach the CI log without go test -v.
+FIGURES := $(CURDIR)/out/figures.txt
+
 test-go: tools ## Go tests only
-	go test $(GO_TEST_FLAGS) ./...
+	mkdir -p out && rm -f $(FIGURES)
+	POLLSTACK_FIGURES=$(FIGURES) go test $(GO_TEST_FLAGS) ./...
+	@echo "== figures"; cat $(FIGURES) 2>/dev/null || true
 
 .PHONY: test-infra
 test-infra: tools ## terraform fmt, validate and test of every module and environment (offline)

@@ -1,0 +1,209 @@
+// Package loadgen drives the vote API over HTTP with many distinct voters
+// (one voter cookie each) and records every outcome, so that the caller can
+// compare what was acknowledged with what the database stored. The
+// benchmarks and the fault tests share it.
+package loadgen
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config describes one run. It stops when ctx ends, after Duration, or
+// after Votes votes, whichever comes first (a run always ends by itself).
+type Config struct {
+	BaseURL  string   // http://host:port
+	Polls    []string // votes go round-robin over these polls
+	Workers  int      // concurrent voters in flight
+	Rate     float64  // votes per second over all workers; 0: as fast as the server answers
+	Duration time.Duration
+	Votes    int
+	Client   *http.Client
+}
+
+// Ballot is one acknowledged vote.
+type Ballot struct{ Poll, Voter string }
+
+// Result is what a run saw.
+type Result struct {
+	Sent     int
+	Acked    []Ballot       // 201: stored and committed, by the server's promise
+	AckedAt  []time.Time    // when each acknowledged request was sent
+	Statuses map[string]int // every outcome: "201", "409 already_voted", "503", "transport error", ...
+	Latency  []time.Duration
+	Elapsed  time.Duration
+	Failures []Failure // every request that did not end in 201
+}
+
+// Failure is one request that did not end in 201.
+type Failure struct {
+	At     time.Time
+	Took   time.Duration
+	Status string
+}
+
+// Failed counts the requests that did not end in 201.
+func (r *Result) Failed() int { return r.Sent - len(r.Acked) }
+
+// Rate is acknowledged votes per second.
+func (r *Result) Rate() float64 { return float64(len(r.Acked)) / r.Elapsed.Seconds() }
+
+// Percentile returns the latency at p (0..100) of all requests.
+func (r *Result) Percentile(p float64) time.Duration {
+	if len(r.Latency) == 0 {
+		return 0
+	}
+	sorted := append([]time.Duration(nil), r.Latency...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	i := int(p / 100 * float64(len(sorted)-1))
+	return sorted[i]
+}
+
+// Summary is one line with the figures.
+func (r *Result) Summary() string {
+	var statuses []string
+	for s, n := range r.Statuses {
+		statuses = append(statuses, fmt.Sprintf("%s=%d", s, n))
+	}
+	sort.Strings(statuses)
+	return fmt.Sprintf("sent %d, acknowledged %d, failed %d (%s) in %.1fs: %.0f votes/s, p50 %v p99 %v max %v",
+		r.Sent, len(r.Acked), r.Failed(), strings.Join(statuses, " "), r.Elapsed.Seconds(), r.Rate(),
+		r.Percentile(50).Round(time.Microsecond), r.Percentile(99).Round(time.Microsecond), r.Percentile(100).Round(time.Microsecond))
+}
+
+// Run sends votes until the run ends and returns what happened.
+func Run(ctx context.Context, cfg Config) *Result {
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Workers}}
+	}
+	if cfg.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		defer cancel()
+	}
+	tickets := make(chan int)
+	go issue(ctx, cfg, tickets)
+
+	res := &Result{Statuses: map[string]int{}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range tickets {
+				poll, voter := cfg.Polls[n%len(cfg.Polls)], NewVoter()
+				t0 := time.Now()
+				status := vote(cfg.Client, cfg.BaseURL, poll, voter)
+				took := time.Since(t0)
+				mu.Lock()
+				res.Sent++
+				res.Statuses[status]++
+				res.Latency = append(res.Latency, took)
+				if status == "201" {
+					res.Acked = append(res.Acked, Ballot{poll, voter})
+					res.AckedAt = append(res.AckedAt, t0)
+				} else {
+					res.Failures = append(res.Failures, Failure{At: t0, Took: took, Status: status})
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	return res
+}
+
+// issue hands out vote numbers at the configured rate until the run ends.
+func issue(ctx context.Context, cfg Config, tickets chan<- int) {
+	defer close(tickets)
+	var tick <-chan time.Time
+	if cfg.Rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / cfg.Rate))
+		defer t.Stop()
+		tick = t.C
+	}
+	for n := 0; cfg.Votes == 0 || n < cfg.Votes; n++ {
+		if tick != nil {
+			select {
+			case <-tick:
+			case <-ctx.Done():
+				return
+			}
+		}
+		select {
+		case tickets <- n:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// vote sends one ballot for option 1 and returns "201", "409 already_voted",
+// "503", ... or "transport error".
+func vote(c *http.Client, base, poll, voter string) string {
+	req, err := http.NewRequest("POST", base+"/api/v1/polls/"+poll+"/votes", strings.NewReader(`{"option_ids":[1]}`))
+	if err != nil {
+		return "request error"
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.AddCookie(&http.Cookie{Name: "pollstack_voter", Value: voter})
+	res, err := c.Do(req)
+	if err != nil {
+		return "transport error"
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+	if res.StatusCode == http.StatusConflict {
+		if i := strings.Index(string(body), `"code":"`); i >= 0 {
+			code := string(body[i+8:])
+			return "409 " + code[:strings.IndexByte(code, '"')]
+		}
+	}
+	return fmt.Sprint(res.StatusCode)
+}
+
+// NewVoter returns a fresh voter cookie value (128 random bits).
+func NewVoter() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Compare checks stored ballots against acknowledged ones: missing are
+// acknowledged but not stored (a lost vote); unacknowledged are stored
+// without a 201 (a request that failed after its commit: allowed, but
+// reported). The database's primary key already rules out doubles; stored
+// is a list so that a double would show here too.
+func Compare(acked []Ballot, stored []Ballot) (missing, unacknowledged, doubled int) {
+	seen := make(map[Ballot]int, len(stored))
+	for _, b := range stored {
+		seen[b]++
+		if seen[b] == 2 {
+			doubled++
+		}
+	}
+	want := make(map[Ballot]bool, len(acked))
+	for _, b := range acked {
+		want[b] = true
+		if seen[b] == 0 {
+			missing++
+		}
+	}
+	for b := range seen {
+		if !want[b] {
+			unacknowledged++
+		}
+	}
+	return missing, unacknowledged, doubled
+}
