@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/postgres"
+)
+
+// The database's own ceiling for the same schema and the same hot poll:
+// what PostgreSQL takes with one vote per transaction (what a server
+// without group commit does) and with 100 votes per transaction.
+const pgbenchOneVote = `\set v random(1, 2000000000)
+BEGIN;
+INSERT INTO ballots (poll_id, voter_id, created_at) VALUES ('pgbench', :client_id || '-' || :v, now()) ON CONFLICT DO NOTHING;
+INSERT INTO ballot_choices (poll_id, voter_id, option_id) VALUES ('pgbench', :client_id || '-' || :v, 1) ON CONFLICT DO NOTHING;
+UPDATE options SET votes = votes + 1 WHERE poll_id = 'pgbench' AND id = 1;
+UPDATE polls SET ballots = ballots + 1 WHERE id = 'pgbench';
+END;
+`
+
+const pgbenchBatch = 100
+
+var pgbenchBatched = fmt.Sprintf(`BEGIN;
+WITH b AS (INSERT INTO ballots (poll_id, voter_id, created_at)
+           SELECT 'pgbench', md5(random()::text || clock_timestamp()::text), now() FROM generate_series(1, %[1]d)
+           ON CONFLICT DO NOTHING RETURNING voter_id)
+INSERT INTO ballot_choices (poll_id, voter_id, option_id) SELECT 'pgbench', voter_id, 1 FROM b;
+UPDATE options SET votes = votes + %[1]d WHERE poll_id = 'pgbench' AND id = 1;
+UPDATE polls SET ballots = ballots + %[1]d WHERE id = 'pgbench';
+END;
+`, pgbenchBatch)
+
+// pgbenchCeiling runs a script and returns votes per second and the
+// average latency of one transaction.
+func pgbenchCeiling(ctx context.Context, pg *pgtest.Server, db, script string, votesPerTx, clients int, d time.Duration) (float64, time.Duration, error) {
+	bin, err := pgtest.BinDir()
+	if err != nil {
+		return 0, 0, err
+	}
+	f := filepath.Join(os.TempDir(), fmt.Sprintf("pollstack-pgbench-%d.sql", time.Now().UnixNano()))
+	if err := os.WriteFile(f, []byte(script), 0o644); err != nil {
+		return 0, 0, err
+	}
+	defer os.Remove(f)
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "pgbench"), "-n", "-f", f, "-c", strconv.Itoa(clients), "-j", "2",
+		"-T", strconv.Itoa(int(d.Seconds())), "-h", "127.0.0.1", "-p", strconv.Itoa(pg.Port), "-U", pg.User, db)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, 0, fmt.Errorf("pgbench: %v\n%s", err, out)
+	}
+	tps := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
+	lat := regexp.MustCompile(`latency average = ([0-9.]+) ms`).FindSubmatch(out)
+	if tps == nil || lat == nil {
+		return 0, 0, fmt.Errorf("pgbench printed no tps:\n%s", out)
+	}
+	t, _ := strconv.ParseFloat(string(tps[1]), 64)
+	ms, _ := strconv.ParseFloat(string(lat[1]), 64)
+	return t * float64(votesPerTx), time.Duration(ms * float64(time.Millisecond)), nil
+}
+
+// pgbenchDatabase makes a database with pollstack's schema and the hot poll.
+func pgbenchDatabase(ctx context.Context, pg *pgtest.Server) (string, error) {
+	db := fmt.Sprintf("pgbench_%d", time.Now().UnixNano())
+	if err := pg.Exec(ctx, "postgres", "CREATE DATABASE "+db); err != nil {
+		return "", err
+	}
+	s, err := postgres.Open(ctx, pg.URL(db, pg.User, ""), postgres.Options{}) // applies the migrations
+	if err != nil {
+		return "", err
+	}
+	s.Close()
+	setup := []string{
+		`INSERT INTO polls (id, question, multiple, results, created_at, admin_token_hash) VALUES ('pgbench', 'Hot poll', false, 'always', now(), decode(repeat('00', 32), 'hex'))`,
+		`INSERT INTO options (poll_id, id, label) VALUES ('pgbench', 1, 'A'), ('pgbench', 2, 'B')`,
+	}
+	for _, q := range setup {
+		if err := pg.Exec(ctx, db, q); err != nil {
+			return "", fmt.Errorf("pgbench setup: %w", err)
+		}
+	}
+	return db, nil
+}
+
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "n/a"
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%.1f×", a/b), ".0×")
+}
