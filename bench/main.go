@@ -101,4 +101,3 @@ func machine() string {
 	}
 	return fmt.Sprintf("%s, %d cores, %s", cpu, numCPU(), time.Now().UTC().Format("2006-01-02"))
 }
-

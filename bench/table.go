@@ -13,7 +13,9 @@ type table struct {
 
 var header = []string{"store", "scenario", "rate", "p50", "p99", "max", "errors", "peak RSS", "check"}
 
-func (t *table) note(format string, args ...any) { t.notes = append(t.notes, fmt.Sprintf(format, args...)) }
+func (t *table) note(format string, args ...any) {
+	t.notes = append(t.notes, fmt.Sprintf(format, args...))
+}
 
 func (t *table) add(cells ...string) {
 	for len(cells) < len(header) {
