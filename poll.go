@@ -130,7 +130,7 @@ func validateOptions(labels []string) ([]Option, error) {
 	for _, raw := range labels {
 		label := strings.TrimSpace(raw)
 		if label == "" {
-			continue // a blank form row is not an option
+			return nil, Invalid("options", "option_empty", "Options cannot be empty.")
 		}
 		if utf8.RuneCountInString(label) > MaxOptionLen {
 			return nil, Invalid("options", "option_too_long", "Each option can be at most %d characters.", MaxOptionLen)
