@@ -130,7 +130,6 @@ func createPoll(base string) (string, error) {
 
 // readResults reads one poll's results from many readers for d.
 func readResults(ctx context.Context, base, poll string, readers int, d time.Duration) (perSecond float64, lat []time.Duration, errors int) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: readers}, Timeout: 10 * time.Second}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	deadline := time.Now().Add(d)
@@ -139,17 +138,15 @@ func readResults(ctx context.Context, base, poll string, readers int, d time.Dur
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			conn, _ := loadgen.Dial(base, 10*time.Second)
+			defer conn.Close()
+			voter := "pollstack_voter=" + loadgen.NewVoter()
 			var mine []time.Duration
 			bad := 0
 			for time.Now().Before(deadline) {
 				t0 := time.Now()
-				res, err := client.Get(base + "/api/v1/polls/" + poll + "/results")
-				if err != nil {
-					bad++
-					continue
-				}
-				drain(res)
-				if res.StatusCode != 200 {
+				status, _, err := conn.Do("GET", "/api/v1/polls/"+poll+"/results", voter, "", "")
+				if err != nil || status != 200 {
 					bad++
 				}
 				mine = append(mine, time.Since(t0))

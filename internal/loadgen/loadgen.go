@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -26,7 +25,6 @@ type Config struct {
 	Rate     float64  // votes per second over all workers; 0: as fast as the server answers
 	Duration time.Duration
 	Votes    int
-	Client   *http.Client
 }
 
 // Ballot is one acknowledged vote.
@@ -81,9 +79,6 @@ func (r *Result) Summary() string {
 
 // Run sends votes until the run ends and returns what happened.
 func Run(ctx context.Context, cfg Config) *Result {
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Workers}}
-	}
 	if cfg.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
@@ -100,10 +95,15 @@ func Run(ctx context.Context, cfg Config) *Result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			conn, err := Dial(cfg.BaseURL, 10*time.Second)
+			if err != nil {
+				panic(err) // a malformed base URL is the caller's bug
+			}
+			defer conn.Close()
 			for n := range tickets {
 				poll, voter := cfg.Polls[n%len(cfg.Polls)], NewVoter()
 				t0 := time.Now()
-				status := vote(cfg.Client, cfg.BaseURL, poll, voter)
+				status := vote(conn, poll, voter)
 				took := time.Since(t0)
 				mu.Lock()
 				res.Sent++
@@ -151,26 +151,18 @@ func issue(ctx context.Context, cfg Config, tickets chan<- int) {
 
 // vote sends one ballot for option 1 and returns "201", "409 already_voted",
 // "503", ... or "transport error".
-func vote(c *http.Client, base, poll, voter string) string {
-	req, err := http.NewRequest("POST", base+"/api/v1/polls/"+poll+"/votes", strings.NewReader(`{"option_ids":[1]}`))
-	if err != nil {
-		return "request error"
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.AddCookie(&http.Cookie{Name: "pollstack_voter", Value: voter})
-	res, err := c.Do(req)
+func vote(c *Conn, poll, voter string) string {
+	status, body, err := c.Do("POST", "/api/v1/polls/"+poll+"/votes", "pollstack_voter="+voter, "application/json", `{"option_ids":[1]}`)
 	if err != nil {
 		return "transport error"
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
-	if res.StatusCode == http.StatusConflict {
-		if i := strings.Index(string(body), `"code":"`); i >= 0 {
-			code := string(body[i+8:])
-			return "409 " + code[:strings.IndexByte(code, '"')]
+	if status == http.StatusConflict {
+		if _, code, ok := strings.Cut(string(body), `"code":"`); ok {
+			code, _, _ = strings.Cut(code, `"`)
+			return "409 " + code
 		}
 	}
-	return fmt.Sprint(res.StatusCode)
+	return fmt.Sprint(status)
 }
 
 // NewVoter returns a fresh voter cookie value (128 random bits).
