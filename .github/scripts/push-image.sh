@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# deploy.yml, apply job (deploy role): pushes the image archive that the gates
+# built and scanned to ECR by its digest, and checks that it is the digest the
+# plan names.
+set -euo pipefail
+: "${IMAGE_DIGEST:?the gates job gives the image digest}"
+: "${AWS_REGION:?}"
+env_root=infra/envs/${TF_ENV:?}
+
+want=$(cat "$env_root/image.ref")
+repo=${want%@*}
+[ "${want#*@}" = "$IMAGE_DIGEST" ] || { echo "::error::the plan names ${want#*@}, the gates built $IMAGE_DIGEST"; exit 1; }
+got=$(go run ./image digest --archive dist/pollstack.oci.tar)
+[ "$got" = "$IMAGE_DIGEST" ] || { echo "::error::the image artifact is $got, the gates scanned $IMAGE_DIGEST"; exit 1; }
+
+# The ECR token goes from the AWS CLI to the push through a pipe, never to disk.
+aws ecr get-login-password --region "$AWS_REGION" |
+  go run ./image push --archive dist/pollstack.oci.tar --repo "$repo" --tag "$GITHUB_SHA" \
+    --username AWS --password-stdin >"$RUNNER_TEMP/pushed.ref"
+pushed=$(cat "$RUNNER_TEMP/pushed.ref")
+[ "$pushed" = "$want" ] || { echo "::error::pushed $pushed, want $want"; exit 1; }
+echo "pushed $pushed" | tee -a "$GITHUB_STEP_SUMMARY"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# deploy.yml, plan job (read-only plan role): plans the environment with the
+# image the gates built, pinned by digest, and saves the plan for the apply job.
+set -euo pipefail
+# shellcheck source=.github/scripts/terraform.sh
+. "$(dirname "$0")/terraform.sh"
+: "${IMAGE_DIGEST:?the gates job gives the image digest}"
+
+tf_init
+# The repository exists from the first apply on (docs/deploy.md, first deploy).
+repo=$(tf_output "$TF_OUT_REPOSITORY") || {
+  echo "::error::output $TF_OUT_REPOSITORY is missing from the state of $TF_ROOT: apply the environment once by hand first (docs/deploy.md, first deploy)"
+  exit 1
+}
+image="$repo@$IMAGE_DIGEST"
+echo "$image" >"$TF_ROOT/image.ref"
+
+# The plan role may read but not write the state, so it takes no lock; the
+# apply takes one, and Terraform refuses the plan if the state moved since.
+tf plan -input=false -lock=false -out=tfplan -var "$TF_IMAGE_VAR=$image"
+tf show -no-color tfplan >"$TF_ROOT/tfplan.txt"
+{
+  echo "### terraform plan: $TF_ENV"
+  echo "image: \`$image\`"
+  echo '```'
+  grep -E '^(Plan|No changes)' "$TF_ROOT/tfplan.txt" || true
+  echo '```'
+} >>"$GITHUB_STEP_SUMMARY"

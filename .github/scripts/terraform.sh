@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# Sourced by the deploy scripts: the Terraform root of the environment and
+# `terraform init` against the remote state. The names of the root's outputs
+# and image variable are set here, once.
+set -euo pipefail
+
+: "${TF_ENV:?set the repository variable TF_ENV (lean or enterprise)}"
+: "${TF_STATE_BUCKET:?set the repository variable TF_STATE_BUCKET}"
+: "${AWS_REGION:?set the repository variable AWS_REGION}"
+
+TF_ROOT=infra/envs/$TF_ENV
+[ -d "$TF_ROOT" ] || { echo "::error::no Terraform environment $TF_ROOT (TF_ENV=$TF_ENV)"; exit 1; }
+
+# The root module's interface that the pipeline relies on.
+TF_IMAGE_VAR=${TF_IMAGE_VAR:-image}
+TF_OUT_REPOSITORY=${TF_OUT_REPOSITORY:-repository_url}
+TF_OUT_CLUSTER=${TF_OUT_CLUSTER:-cluster_name}
+TF_OUT_SERVICE=${TF_OUT_SERVICE:-service_name}
+TF_OUT_URL=${TF_OUT_URL:-app_url}
+
+tf() { terraform -chdir="$TF_ROOT" "$@"; }
+
+tf_init() {
+  tf init -input=false \
+    -backend-config="bucket=$TF_STATE_BUCKET" \
+    -backend-config="key=pollstack/$TF_ENV/terraform.tfstate" \
+    -backend-config="region=$AWS_REGION" \
+    -backend-config="encrypt=true" \
+    -backend-config="use_lockfile=true"
+}
+
+tf_output() { tf output -raw "$1"; }
