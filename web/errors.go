@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/pollstack/pollstack"
 )
@@ -63,16 +64,28 @@ type errorDetail struct {
 	Field   string `json:"field,omitempty"`
 }
 
-// writeError answers err as JSON {"error": {...}} with its status.
+// writeError answers err with its status: as JSON {"error": {...}} under
+// /api/ (and for health checks), as a page everywhere else.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e, status := s.logError(r, err)
-	switch status {
-	case http.StatusServiceUnavailable:
+	api := isAPI(r)
+	switch {
+	case status == http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "2")
-	case http.StatusUnauthorized:
+	case status == http.StatusUnauthorized && api:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="pollstack"`)
 	}
+	if !api {
+		s.renderError(w, r, e, status)
+		return
+	}
 	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Field: e.Field}})
+}
+
+// isAPI reports whether the request is for a program (JSON) rather than a page.
+func isAPI(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz"
 }
 
 // logError logs what the caller must not see and returns what it may.

@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -34,6 +35,9 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	views    *views
+	streams  *hubs
+	assets   *assets
+	pages    map[string]*template.Template
 	draining atomic.Bool
 	handler  http.Handler
 }
@@ -58,6 +62,9 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
+	s.streams = newHubs(s, streamTick)
+	s.assets = loadAssets()
+	s.pages = parseTemplates(s.assets)
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		var h http.Handler = rt.handler
@@ -67,7 +74,7 @@ func New(cfg Config) *Server {
 		mux.Handle(rt.method+" "+rt.pattern, h)
 	}
 	s.registerFallbacks(mux)
-	s.handler = s.observe(s.secure(mux))
+	s.handler = s.observe(s.secure(s.crossOrigin(mux)))
 	return s
 }
 
@@ -83,12 +90,23 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/polls/{id}/votes", s.apiVote, true},
 		{"GET", "/api/v1/polls/{id}/results", s.apiResults, true},
 		{"GET", "/{$}", s.home, false},
+		{"POST", "/{$}", s.createPollPage, false},
+		{"GET", "/static/{file}", s.serveStatic, false},
+		{"GET", "/p/{id}", s.pollPage, true},
+		{"POST", "/p/{id}/vote", s.votePage, true},
+		{"GET", "/p/{id}/results", s.resultsPage, true},
+		{"GET", "/p/{id}/events", s.events, true},
+		{"GET", "/p/{id}/created", s.createdPage, false},
+		{"GET", "/p/{id}/admin", s.adminPage, false},
+		{"POST", "/p/{id}/close", s.closePage, false},
+		{"POST", "/p/{id}/delete", s.deletePage, false},
 	}
 }
 
-// registerFallbacks answers unknown API paths with a JSON 404 and known
-// paths with a wrong method with a JSON 405 and an Allow header. (A pattern
-// without a method loses to one with a method, so these only catch leftovers.)
+// registerFallbacks answers unknown paths with a 404 and known paths with a
+// wrong method with a 405 and an Allow header (JSON under /api/, a page
+// elsewhere: writeError decides). A pattern without a method loses to one
+// with a method, so these only catch leftovers.
 func (s *Server) registerFallbacks(mux *http.ServeMux) {
 	allowed := map[string][]string{}
 	var order []string
@@ -109,7 +127,7 @@ func (s *Server) registerFallbacks(mux *http.ServeMux) {
 			s.writeError(w, r, errMethodNotAllowed)
 		})
 	}
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errRouteNotFound)
 	})
 }
@@ -156,12 +174,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// home is replaced by the poll creation page with the web UI.
-func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("pollstack: the web pages are coming. The JSON API is at /api/v1 (see /api/v1/openapi.json).\n"))
-}
-
 // loadView reads a poll and its counts from the store.
 func (s *Server) loadView(ctx context.Context, id string) (view, error) {
 	p, err := s.store.Poll(ctx, id)
@@ -174,7 +186,3 @@ func (s *Server) loadView(ctx context.Context, id string) (view, error) {
 	}
 	return view{Poll: p, Results: r}, nil
 }
-
-// CloseStreams ends the live-results streams at shutdown, telling browsers
-// when to reconnect (to another server).
-func (s *Server) CloseStreams() {}

@@ -1,0 +1,413 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pollstack/pollstack"
+)
+
+// Pages: every action is a plain form post answered by a redirect
+// (post/redirect/get), so that everything works without JavaScript; the one
+// script, /static/app.js, only adds live results and copying the link.
+
+// pageCSP is the policy of every HTML page: scripts, styles and fetches from
+// this origin only, no inline script, never framed. Images may be data: URLs
+// (none are today; inline SVG needs no source).
+const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// blankOptionRows is how many option rows a new form offers without JavaScript.
+const blankOptionRows = 4
+
+// adminCookie carries the admin token from the creating POST to the page
+// that shows it once (see createPollPage).
+const adminCookie = "pollstack_admin"
+
+// page is what every template gets: the page's title and its own data.
+type page struct {
+	Title string
+	Data  any
+}
+
+// render writes a page with its status. Pages are personal (votes, tokens)
+// and live, so they are not stored by caches; they send no Referer, so a
+// poll or admin address never leaks to another site.
+func (s *Server) render(w http.ResponseWriter, status int, name, title string, data any) {
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", page{Title: title, Data: data}); err != nil {
+		s.log.Error("render page", "page", name, "error", err.Error())
+		http.Error(w, "Something went wrong on our side. It has been logged.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorPage is the data of the page that says what went wrong.
+type errorPage struct {
+	Status  int
+	Message string
+	PollID  string // the poll the request was about, for a link to its results
+}
+
+// renderError answers an error as a page; writeError chooses it for every
+// path outside /api/.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, e *pollstack.Error, status int) {
+	data := errorPage{Status: status, Message: e.Message}
+	if e.Kind != pollstack.KindNotFound {
+		data.PollID = r.PathValue("id")
+	}
+	s.render(w, status, "error", http.StatusText(status), data)
+}
+
+// parseForm reads a form body of at most maxBody bytes.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		if strings.Contains(err.Error(), "too large") {
+			return errTooLarge
+		}
+		return pollstack.Invalid("", "form_unreadable", "The form could not be read.")
+	}
+	return nil
+}
+
+// createForm is the poll creation form, as typed, with the rule it broke.
+type createForm struct {
+	Question   string
+	Options    []string
+	Multiple   bool
+	ClosesAt   string // a datetime-local value: 2030-01-02T15:04
+	TZ         string // the browser's offset from UTC in minutes, filled in by app.js
+	Results    string
+	Error      *pollstack.Error
+	Deleted    bool // a poll was just deleted
+	MaxOptions int
+}
+
+// Visibilities lists the choices of results visibility, in the domain's order.
+func (f createForm) Visibilities() []pollstack.Visibility { return pollstack.Visibilities }
+
+// FieldError is the message for one field, when the error is about it.
+func (f createForm) FieldError(field string) string {
+	if f.Error != nil && f.Error.Field == field {
+		return f.Error.Message
+	}
+	return ""
+}
+
+// FormError is the message of an error that names no field of the form.
+func (f createForm) FormError() string {
+	if f.Error == nil {
+		return ""
+	}
+	switch f.Error.Field {
+	case "question", "options", "closes_at", "results":
+		return ""
+	}
+	return f.Error.Message
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	f := createForm{Options: make([]string, blankOptionRows), Results: string(pollstack.ResultsAlways),
+		Deleted: r.URL.Query().Has("deleted"), MaxOptions: pollstack.MaxOptions}
+	s.render(w, http.StatusOK, "home", "Create a poll", f)
+}
+
+// createPollPage handles the creation form. "Add option" re-renders the
+// form with one more row, keeping what was typed; "Create" makes the poll
+// through the API's createPoll, or shows the broken rule next to its field.
+//
+// The admin token goes to the next page in a cookie that lives ten minutes,
+// is HttpOnly, SameSite=Strict and scoped to that page's path: it never
+// appears in a URL the browser keeps in its history, and the created page
+// deletes it once shown. (Rendering on the POST response itself would show
+// it too, but a reload would then ask to post the form again.)
+func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f := createForm{
+		Question:   r.PostFormValue("question"),
+		Options:    r.PostForm["option"],
+		Multiple:   r.PostFormValue("choice") == "multiple",
+		ClosesAt:   strings.TrimSpace(r.PostFormValue("closes_at")),
+		TZ:         r.PostFormValue("tz"),
+		Results:    r.PostFormValue("results"),
+		MaxOptions: pollstack.MaxOptions,
+	}
+	if r.PostForm.Has("add_option") {
+		if len(f.Options) < pollstack.MaxOptions {
+			f.Options = append(f.Options, "")
+		}
+		s.render(w, http.StatusOK, "home", "Create a poll", f)
+		return
+	}
+	req := createPollRequest{Question: f.Question, Multiple: f.Multiple, Results: f.Results}
+	for _, o := range f.Options {
+		if strings.TrimSpace(o) != "" { // a blank row is not an option
+			req.Options = append(req.Options, o)
+		}
+	}
+	if f.ClosesAt != "" {
+		closes := closingTime(f.ClosesAt, f.TZ)
+		req.ClosesAt = &closes
+	}
+	p, token, err := s.createPoll(r, req)
+	if err != nil {
+		s.formError(w, r, err, func(e *pollstack.Error) {
+			f.Error = e
+			for len(f.Options) < pollstack.MinOptions {
+				f.Options = append(f.Options, "")
+			}
+			s.render(w, http.StatusBadRequest, "home", "Create a poll", f)
+		})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: token, Path: createdPath(p.ID), MaxAge: 600,
+		HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, createdPath(p.ID), http.StatusSeeOther)
+}
+
+// formError shows a broken rule in the form (rerender), any other error as
+// its own page.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, rerender func(*pollstack.Error)) {
+	if e, status := classify(err); status == http.StatusBadRequest && e.Kind == pollstack.KindInvalid {
+		rerender(e)
+		return
+	}
+	s.writeError(w, r, err)
+}
+
+// closingTime turns a datetime-local value and the browser's offset (minutes
+// east of UTC; UTC without JavaScript) into the API's RFC 3339 form. A value
+// that is no datetime-local passes through, for the API's own message.
+func closingTime(local, tz string) string {
+	offset, err := strconv.Atoi(tz)
+	if err != nil || offset < -14*60 || offset > 14*60 {
+		offset = 0
+	}
+	zone := time.FixedZone("", offset*60)
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, local, zone); err == nil {
+			return t.Format(time.RFC3339)
+		}
+	}
+	return local
+}
+
+func createdPath(id string) string { return "/p/" + id + "/created" }
+
+// createdPage shows the creator the share link, its QR code and, once, the
+// admin link.
+func (s *Server) createdPage(w http.ResponseWriter, r *http.Request) {
+	v, err := s.views.get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	data := struct {
+		Poll     *pollstack.Poll
+		ShareURL string
+		QR       any
+		AdminURL string // empty once shown
+	}{Poll: v.Poll, ShareURL: s.absURL(r, "/p/"+v.Poll.ID)}
+	data.QR, err = qrSVG(data.ShareURL)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if c, err := r.Cookie(adminCookie); err == nil && pollstack.TokenMatches(c.Value, v.Poll.AdminTokenHash) {
+		data.AdminURL = s.absURL(r, adminPath(v.Poll.ID, c.Value))
+		http.SetCookie(w, &http.Cookie{Name: adminCookie, Path: createdPath(v.Poll.ID), MaxAge: -1,
+			HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteStrictMode})
+	}
+	s.render(w, http.StatusOK, "created", "Your poll is ready", data)
+}
+
+// adminPath is the admin page of a poll. The token is in the query so that
+// the link works without JavaScript; the page sends no Referer and is not
+// cached, and the access log records the route, never the URL.
+func adminPath(id, token string) string {
+	return "/p/" + id + "/admin?token=" + token
+}
+
+// absURL is path on the address the request came to.
+func (s *Server) absURL(r *http.Request, path string) string {
+	scheme := "http"
+	if s.isTLS(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
+}
+
+// pollPage shows the question and the vote form.
+func (s *Server) pollPage(w http.ResponseWriter, r *http.Request) {
+	s.showPoll(w, r, http.StatusOK, nil, nil)
+}
+
+// pollView is the data of the poll page.
+type pollView struct {
+	Poll     *pollstack.Poll
+	Closed   bool
+	Voted    bool
+	ClosesAt string
+	Chosen   map[int]bool
+	Error    *pollstack.Error
+}
+
+func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, chosen []int, formErr *pollstack.Error) {
+	id := r.PathValue("id")
+	v, err := s.views.get(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	voted, err := s.store.HasVoted(r.Context(), id, voterID(r.Context()))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	data := pollView{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Voted: voted, Chosen: map[int]bool{}, Error: formErr}
+	if v.Poll.ClosesAt != nil {
+		data.ClosesAt = v.Poll.ClosesAt.UTC().Format("2 January 2006, 15:04 UTC")
+	}
+	for _, c := range chosen {
+		data.Chosen[c] = true
+	}
+	s.render(w, status, "poll", v.Poll.Question, data)
+}
+
+// votePage takes a ballot through the API's vote, then shows the results
+// (or the poll, if its results are not visible yet).
+func (s *Server) votePage(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	var chosen []int
+	for _, raw := range r.PostForm["option"] {
+		n, _ := strconv.Atoi(raw) // not a number: option 0, which the domain rejects with its own words
+		chosen = append(chosen, n)
+	}
+	if err := s.vote(r, id, chosen); err != nil {
+		s.formError(w, r, err, func(e *pollstack.Error) { s.showPoll(w, r, http.StatusBadRequest, chosen, e) })
+		return
+	}
+	to := "/p/" + id + "/results"
+	if v, err := s.views.get(r.Context(), id); err == nil && !v.Poll.ResultsVisible(s.now(), true) {
+		to = "/p/" + id
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// resultRow is one option's line on the results page: the API's line and
+// its percentage.
+type resultRow struct {
+	resultOptionJSON
+	Percent int
+}
+
+// resultsPage shows the counts, from the API's visibleResults and resultsJSON.
+func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
+	v, err := s.visibleResults(r, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res := s.resultsJSON(v)
+	data := struct {
+		Poll  *pollstack.Poll
+		Total int
+		Rows  []resultRow
+	}{Poll: v.Poll, Total: res.Total}
+	for _, o := range res.Options {
+		data.Rows = append(data.Rows, resultRow{o, percent(o.Votes, res.Total)})
+	}
+	s.render(w, http.StatusOK, "results", "Results: "+v.Poll.Question, data)
+}
+
+// percent is votes as a whole percentage of the ballots; 0 when there are
+// none (no invented even split). app.js rounds the same way.
+func percent(votes, total int) int {
+	if total == 0 {
+		return 0
+	}
+	return int(math.Round(float64(votes) * 100 / float64(total)))
+}
+
+// adminPage lets the holder of the admin token close or delete the poll.
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
+	id, token := r.PathValue("id"), r.URL.Query().Get("token")
+	if err := s.authorize(r, id, token); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.views.get(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	data := struct {
+		Poll   *pollstack.Poll
+		Closed bool
+		Token  string
+		Total  int
+	}{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Token: token, Total: v.Results.Total}
+	s.render(w, http.StatusOK, "admin", "Manage: "+v.Poll.Question, data)
+}
+
+// closePage and deletePage are the admin page's forms, through the API's
+// closePoll and deletePoll; the token comes in the form body.
+func (s *Server) closePage(w http.ResponseWriter, r *http.Request) {
+	s.adminAction(w, r, s.closePoll, func(id string) string { return "/p/" + id + "/results" })
+}
+
+func (s *Server) deletePage(w http.ResponseWriter, r *http.Request) {
+	s.adminAction(w, r, s.deletePoll, func(string) string { return "/?deleted" })
+}
+
+func (s *Server) adminAction(w http.ResponseWriter, r *http.Request, act func(*http.Request, string, string) error, next func(id string) string) {
+	if err := parseForm(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if err := act(r, id, r.PostFormValue("token")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, next(id), http.StatusSeeOther)
+}
+
+// errCrossOrigin answers a form post or API call that a browser sent from
+// another site.
+var errCrossOrigin = &pollstack.Error{Kind: pollstack.KindForbidden, Code: "cross_origin",
+	Message: "This request came from another site and was refused. Use the form on this site."}
+
+// crossOrigin refuses non-safe requests that a browser marks as coming from
+// another origin (Sec-Fetch-Site, or Origin against Host): every form post
+// and API call. Clients that send neither header, like curl, pass.
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := cop.Check(r); err != nil {
+			s.writeError(w, r, fmt.Errorf("%w: %v", errCrossOrigin, err))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

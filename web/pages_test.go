@@ -1,0 +1,561 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pollstack/pollstack"
+	"github.com/pollstack/pollstack/web"
+)
+
+// The pages without JavaScript: plain form posts and redirects, through the
+// same client the API tests use, with redirects shown rather than followed.
+
+func pageServer(t *testing.T) (*web.Server, *client) {
+	t.Helper()
+	s := web.New(web.Config{Store: stores["sqlite"](t)})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return s, pageClient(t, srv.URL)
+}
+
+// pageClient is a browser without JavaScript: a cookie jar, redirects returned.
+func pageClient(t *testing.T, base string) *client {
+	c := newClient(t, base)
+	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
+}
+
+func (c *client) get(path string, header ...string) response {
+	c.t.Helper()
+	return c.do("GET", path, "", "", header...)
+}
+
+func (c *client) form(path string, v url.Values, header ...string) response {
+	c.t.Helper()
+	return c.do("POST", path, "application/x-www-form-urlencoded", v.Encode(), header...)
+}
+
+// follow checks that res is a 303 (post/redirect/get) and gets its target.
+func (c *client) follow(res response) (string, response) {
+	c.t.Helper()
+	if res.Status != http.StatusSeeOther {
+		c.t.Fatalf("status %d, want 303 See Other: %s", res.Status, res.Body)
+	}
+	loc := res.Header.Get("Location")
+	return loc, c.get(loc)
+}
+
+// createForm creates a poll through the form and returns its id and the
+// created page (with the admin link).
+func (c *client) createForm(v url.Values) (string, response) {
+	c.t.Helper()
+	loc, page := c.follow(c.form("/", v))
+	m := regexp.MustCompile(`^/p/([A-Za-z0-9_-]+)/created$`).FindStringSubmatch(loc)
+	if m == nil || page.Status != http.StatusOK {
+		c.t.Fatalf("create: redirected to %q, status %d", loc, page.Status)
+	}
+	return m[1], page
+}
+
+func pollForm(question string, options ...string) url.Values {
+	return url.Values{"question": {question}, "option": options, "choice": {"single"}, "results": {"always"}}
+}
+
+func mustContain(t *testing.T, res response, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(string(res.Body), w) {
+			t.Errorf("page lacks %q:\n%s", w, res.Body)
+		}
+	}
+}
+
+var adminLink = regexp.MustCompile(`value="(https?://[^"]+/admin\?token=([A-Za-z0-9_-]+))"`)
+
+func TestPageNoJavaScriptFlow(t *testing.T) {
+	_, c := pageServer(t)
+
+	home := c.get("/")
+	mustContain(t, home, `<form method="post" action="/"`, `name="add_option"`)
+	if n := strings.Count(string(home.Body), `name="option"`); n != 4 {
+		t.Errorf("new form has %d option rows, want 4", n)
+	}
+
+	// Blank rows are dropped before the domain sees the options.
+	id, created := c.createForm(pollForm("Tea or coffee?", "Tea", "", "Coffee", " "))
+	mustContain(t, created, "/p/"+id+`"`, `<svg class="qr"`, "Keep this admin link now")
+	m := adminLink.FindStringSubmatch(string(created.Body))
+	if m == nil {
+		t.Fatalf("created page has no admin link:\n%s", created.Body)
+	}
+	token := m[2]
+	if got := created.Header.Get("Referrer-Policy"); got != "no-referrer" {
+		t.Errorf("created page Referrer-Policy %q, want no-referrer", got)
+	}
+	if got := created.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("created page Cache-Control %q, want no-store", got)
+	}
+	// Shown once: a reload has the share link but no admin link.
+	again := c.get("/p/" + id + "/created")
+	if adminLink.Match(again.Body) || !strings.Contains(string(again.Body), "was shown once") {
+		t.Errorf("reloaded created page shows the admin link again:\n%s", again.Body)
+	}
+
+	// Results before any vote: no votes, no invented split.
+	results := c.get("/p/" + id + "/results")
+	mustContain(t, results, "No votes yet.", `<span data-total>0</span>`)
+	if strings.Contains(string(results.Body), "50</span>%") {
+		t.Error("empty results show 50%")
+	}
+
+	poll := c.get("/p/" + id)
+	mustContain(t, poll, "<fieldset", "<legend>Choose one option</legend>", `type="radio" id="option-1" name="option" value="1"`,
+		`<label for="option-1">Tea</label>`, `<label for="option-2">Coffee</label>`)
+
+	// Two voters.
+	loc, results := c.follow(c.form("/p/"+id+"/vote", url.Values{"option": {"2"}}))
+	if loc != "/p/"+id+"/results" {
+		t.Errorf("vote redirected to %q", loc)
+	}
+	mustContain(t, results, `<span data-total>1</span> <span data-total-label>vote</span>`)
+	other := pageClient(t, c.base)
+	_, results = other.follow(other.form("/p/"+id+"/vote", url.Values{"option": {"1"}}))
+	mustContain(t, results, `<span data-total>2</span>`, `<span data-votes>1</span> · <span data-percent>50</span>%`, `data-bar width="50"`)
+	if strings.Contains(string(results.Body), "No votes yet.</p>") && !strings.Contains(string(results.Body), "data-empty hidden") {
+		t.Error("results with votes say no votes yet")
+	}
+	mustContain(t, c.get("/p/"+id), "Your vote is counted.")
+
+	// A repeat vote, a wrong option.
+	again = c.form("/p/"+id+"/vote", url.Values{"option": {"1"}})
+	if again.Status != http.StatusConflict {
+		t.Errorf("repeat vote: status %d, want 409", again.Status)
+	}
+	mustContain(t, again, html.EscapeString(pollstack.ErrAlreadyVoted.Message))
+	third := pageClient(t, c.base)
+	bad := third.form("/p/"+id+"/vote", url.Values{"option": {"9"}})
+	if bad.Status != http.StatusBadRequest {
+		t.Errorf("unknown option: status %d, want 400", bad.Status)
+	}
+	mustContain(t, bad, `id="vote-error"`, "Option 9 is not part of this poll.")
+	none := third.form("/p/"+id+"/vote", url.Values{})
+	mustContain(t, none, "Choose an option.")
+
+	// The admin page: a wrong token is refused; the right one closes, then deletes.
+	wrong := c.get("/p/" + id + "/admin?token=nope")
+	if wrong.Status != http.StatusForbidden {
+		t.Errorf("admin page with a wrong token: status %d, want 403", wrong.Status)
+	}
+	missing := c.get("/p/" + id + "/admin")
+	if missing.Status != http.StatusUnauthorized || missing.Header.Get("WWW-Authenticate") != "" {
+		t.Errorf("admin page without a token: status %d (WWW-Authenticate %q), want 401 without a Bearer challenge", missing.Status, missing.Header.Get("WWW-Authenticate"))
+	}
+	admin := c.get("/p/" + id + "/admin?token=" + token)
+	if admin.Status != http.StatusOK || admin.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Fatalf("admin page: status %d, Referrer-Policy %q", admin.Status, admin.Header.Get("Referrer-Policy"))
+	}
+	mustContain(t, admin, `action="/p/`+id+`/close"`, `action="/p/`+id+`/delete"`, "2 votes")
+	if res := c.form("/p/"+id+"/close", url.Values{"token": {"nope"}}); res.Status != http.StatusForbidden {
+		t.Errorf("close with a wrong token: status %d, want 403", res.Status)
+	}
+	loc, results = c.follow(c.form("/p/"+id+"/close", url.Values{"token": {token}}))
+	if loc != "/p/"+id+"/results" || results.Status != http.StatusOK {
+		t.Errorf("close: redirected to %q, status %d", loc, results.Status)
+	}
+	mustContain(t, third.get("/p/"+id), "This poll is closed.")
+	closed := third.form("/p/"+id+"/vote", url.Values{"option": {"1"}})
+	if closed.Status != http.StatusConflict {
+		t.Errorf("vote on a closed poll: status %d, want 409", closed.Status)
+	}
+	mustContain(t, closed, html.EscapeString(pollstack.ErrPollClosed.Message))
+
+	loc, home = c.follow(c.form("/p/"+id+"/delete", url.Values{"token": {token}}))
+	if loc != "/?deleted" {
+		t.Errorf("delete redirected to %q", loc)
+	}
+	mustContain(t, home, "The poll was deleted.")
+	for _, path := range []string{"/p/" + id, "/p/" + id + "/results", "/p/" + id + "/created"} {
+		res := c.get(path)
+		if res.Status != http.StatusNotFound {
+			t.Errorf("%s after delete: status %d, want 404", path, res.Status)
+		}
+		mustContain(t, res, "<h1>Not found</h1>", html.EscapeString(pollstack.ErrPollNotFound.Message))
+	}
+}
+
+// A broken rule shows next to its field with the API's words, and the form
+// keeps what was typed.
+func TestPageFormErrors(t *testing.T) {
+	_, c := pageServer(t)
+	long := strings.Repeat("q", pollstack.MaxQuestionLen+1)
+	for _, tc := range []struct {
+		name, field string
+		form        url.Values
+		api         string // the same poll as an API request
+	}{
+		{"no question", "question", pollForm("  ", "Tea", "Coffee"), `{"question": "  ", "options": ["Tea", "Coffee"]}`},
+		{"long question", "question", pollForm(long, "Tea", "Coffee"), `{"question": "` + long + `", "options": ["Tea", "Coffee"]}`},
+		{"one option", "options", pollForm("Tea?", "Tea", "", "", ""), `{"question": "Tea?", "options": ["Tea"]}`},
+		{"same option twice", "options", pollForm("Tea?", "Tea", " tea ", "", ""), `{"question": "Tea?", "options": ["Tea", " tea "]}`},
+		{"closing time in the past", "closes_at", func() url.Values {
+			v := pollForm("Tea?", "Tea", "Coffee")
+			v.Set("closes_at", "2001-02-03T04:05")
+			return v
+		}(), `{"question": "Tea?", "options": ["Tea", "Coffee"], "closes_at": "2001-02-03T04:05:00Z"}`},
+		{"unknown visibility", "results", func() url.Values {
+			v := pollForm("Tea?", "Tea", "Coffee")
+			v.Set("results", "never")
+			return v
+		}(), `{"question": "Tea?", "options": ["Tea", "Coffee"], "results": "never"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := c.postJSON("/api/v1/polls", tc.api)
+			code, field := api.errorCode(t)
+			if field != tc.field {
+				t.Fatalf("API error %s names field %q, want %q", code, field, tc.field)
+			}
+			message := api.json(t)["error"].(map[string]any)["message"].(string)
+			res := c.form("/", tc.form)
+			if res.Status != http.StatusBadRequest {
+				t.Errorf("status %d, want 400", res.Status)
+			}
+			mustContain(t, res, `<p class="error" id="`+tc.field+`-error">`+html.EscapeString(message)+`</p>`)
+			for _, typed := range tc.form["option"] {
+				if typed != "" {
+					mustContain(t, res, `value="`+html.EscapeString(typed)+`"`)
+				}
+			}
+			mustContain(t, res, html.EscapeString(tc.form.Get("question"))+"</textarea>")
+		})
+	}
+}
+
+func TestPageAddOption(t *testing.T) {
+	_, c := pageServer(t)
+	v := pollForm("Tea?", "Tea", "Coffee", "", "Water")
+	v.Set("add_option", "1")
+	res := c.form("/", v)
+	if res.Status != http.StatusOK {
+		t.Fatalf("add option: status %d", res.Status)
+	}
+	if n := strings.Count(string(res.Body), `name="option"`); n != 5 {
+		t.Errorf("after add option: %d rows, want 5", n)
+	}
+	mustContain(t, res, `value="Tea"`, `value="Coffee"`, `value="Water"`, "Tea?</textarea>")
+}
+
+// The browser's time zone offset (minutes east of UTC, from app.js) turns
+// the datetime-local value into the right instant; without it, UTC.
+func TestPageClosingTimeZone(t *testing.T) {
+	_, c := pageServer(t)
+	for tz, want := range map[string]string{"": "2099-01-02T10:00:00Z", "120": "2099-01-02T08:00:00Z", "-330": "2099-01-02T15:30:00Z"} {
+		v := pollForm("When?", "Now", "Later")
+		v.Set("closes_at", "2099-01-02T10:00")
+		v.Set("tz", tz)
+		id, _ := c.createForm(v)
+		got := c.get("/api/v1/polls/" + id).json(t)["closes_at"]
+		if got != want {
+			t.Errorf("tz %q: closes_at %v, want %s", tz, got, want)
+		}
+	}
+}
+
+// Whatever people type comes back escaped on every page.
+func TestPageEscaping(t *testing.T) {
+	_, c := pageServer(t)
+	question := `<script>alert("q")</script> & "quotes"`
+	options := []string{`<img src=x onerror=alert(1)>`, `</label><script>alert(2)</script>`}
+	id, created := c.createForm(pollForm(question, options...))
+	token := adminLink.FindStringSubmatch(string(created.Body))[2]
+	c.form("/p/"+id+"/vote", url.Values{"option": {"1"}})
+	bad := url.Values{"question": {question}, "option": append(options, options[0])}
+	pages := map[string]response{
+		"created": created,
+		"poll":    pageClient(t, c.base).get("/p/" + id),
+		"results": c.get("/p/" + id + "/results"),
+		"admin":   c.get("/p/" + id + "/admin?token=" + token),
+		"voted":   c.get("/p/" + id),
+		"form":    c.form("/", bad),
+	}
+	for name, res := range pages {
+		body := string(res.Body)
+		for _, raw := range []string{"<script>alert", "<img src=x", "</label><script>"} {
+			if strings.Contains(body, raw) {
+				t.Errorf("%s page contains %q unescaped", name, raw)
+			}
+		}
+		if name != "created" && name != "form" {
+			if !strings.Contains(body, "&lt;script&gt;alert(&#34;q&#34;)&lt;/script&gt; &amp; &#34;quotes&#34;") {
+				t.Errorf("%s page lacks the escaped question:\n%s", name, body)
+			}
+		}
+	}
+	mustContain(t, pages["poll"], "&lt;img src=x onerror=alert(1)&gt;", "&lt;/label&gt;&lt;script&gt;alert(2)&lt;/script&gt;")
+	mustContain(t, pages["results"], "&lt;img src=x onerror=alert(1)&gt;")
+	mustContain(t, pages["form"], `value="&lt;img src=x onerror=alert(1)&gt;"`)
+}
+
+// Cross-site form posts are refused; same-site ones and clients that send
+// no browser headers (curl) pass.
+func TestPageCrossSiteRequests(t *testing.T) {
+	_, c := pageServer(t)
+	id, _ := c.createForm(pollForm("Tea?", "Tea", "Coffee"))
+	for _, h := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://evil.example"}} {
+		res := c.form("/p/"+id+"/vote", url.Values{"option": {"1"}}, h...)
+		if res.Status != http.StatusForbidden {
+			t.Errorf("vote with %s: status %d, want 403", h[0], res.Status)
+		}
+		mustContain(t, res, "came from another site")
+		if res := c.form("/", pollForm("Evil?", "A", "B"), h...); res.Status != http.StatusForbidden {
+			t.Errorf("create with %s: status %d, want 403", h[0], res.Status)
+		}
+		api := c.postJSON("/api/v1/polls/"+id+"/votes", `{"option_ids": [1]}`, h...)
+		if code, _ := api.errorCode(t); api.Status != http.StatusForbidden || code != "cross_origin" {
+			t.Errorf("API vote with %s: status %d code %s, want 403 cross_origin", h[0], api.Status, code)
+		}
+	}
+	if total, _ := c.results(id); total != 0 {
+		t.Errorf("cross-site votes were counted: total %d", total)
+	}
+	res := c.form("/p/"+id+"/vote", url.Values{"option": {"1"}}, "Sec-Fetch-Site", "same-origin")
+	if res.Status != http.StatusSeeOther {
+		t.Errorf("same-origin vote: status %d, want 303", res.Status)
+	}
+}
+
+func TestPageHeadersAndAssets(t *testing.T) {
+	_, c := pageServer(t)
+	home := c.get("/")
+	want := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	if got := home.Header.Get("Content-Security-Policy"); got != want {
+		t.Errorf("page CSP %q, want %q", got, want)
+	}
+	for h, v := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"} {
+		if got := home.Header.Get(h); got != v {
+			t.Errorf("%s = %q, want %q", h, got, v)
+		}
+	}
+	if strings.Contains(string(home.Body), "<script>") || strings.Contains(string(home.Body), " style=") {
+		t.Error("page has inline script or style")
+	}
+	assets := regexp.MustCompile(`/static/app\.[0-9a-f]{10}\.(css|js)`).FindAllString(string(home.Body), -1)
+	if len(assets) != 2 {
+		t.Fatalf("page links %d fingerprinted assets, want 2: %v", len(assets), assets)
+	}
+	for _, a := range assets {
+		res := c.get(a)
+		if res.Status != http.StatusOK || res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+			t.Errorf("%s: status %d, Cache-Control %q", a, res.Status, res.Header.Get("Cache-Control"))
+		}
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/css") && !strings.HasPrefix(ct, "text/javascript") {
+			t.Errorf("%s: Content-Type %q", a, ct)
+		}
+	}
+	if res := c.get("/static/app.css"); res.Status != http.StatusNotFound {
+		t.Errorf("unfingerprinted asset: status %d, want 404", res.Status)
+	}
+	// Unknown paths: a page outside /api/, JSON inside.
+	page := c.get("/no/such/page")
+	if page.Status != http.StatusNotFound || !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("unknown page: status %d, %s", page.Status, page.Header.Get("Content-Type"))
+	}
+	mustContain(t, page, "<h1>Not found</h1>")
+	if api := c.get("/api/v1/nothing"); api.Status != http.StatusNotFound || !strings.HasPrefix(api.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("unknown API path: status %d, %s", api.Status, api.Header.Get("Content-Type"))
+	}
+	if res := c.do("DELETE", "/p/abc/results", "", ""); res.Status != http.StatusMethodNotAllowed || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("DELETE on a page: status %d, %s", res.Status, res.Header.Get("Content-Type"))
+	}
+}
+
+// Results that are hidden say so with 403; after voting they show.
+func TestPageHiddenResults(t *testing.T) {
+	_, c := pageServer(t)
+	v := pollForm("Secret?", "Yes", "No")
+	v.Set("results", "after_vote")
+	id, _ := c.createForm(v)
+	res := c.get("/p/" + id + "/results")
+	if res.Status != http.StatusForbidden {
+		t.Errorf("hidden results: status %d, want 403", res.Status)
+	}
+	mustContain(t, res, html.EscapeString(pollstack.ErrResultsHidden.Message))
+	ev := c.get("/p/" + id + "/events")
+	mustContain(t, ev, "event: hidden", "retry: 30000")
+	if strings.Contains(string(ev.Body), "event: results") {
+		t.Error("the stream of hidden results sent counts")
+	}
+	loc, res := c.follow(c.form("/p/"+id+"/vote", url.Values{"option": {"1"}}))
+	if loc != "/p/"+id+"/results" || res.Status != http.StatusOK {
+		t.Errorf("after voting: %q status %d", loc, res.Status)
+	}
+
+	v.Set("results", "after_close")
+	id, _ = c.createForm(v)
+	loc, res = c.follow(c.form("/p/"+id+"/vote", url.Values{"option": {"1"}}))
+	if loc != "/p/"+id {
+		t.Errorf("vote on an after_close poll redirected to %q, want the poll", loc)
+	}
+	mustContain(t, res, "Your vote is counted.")
+}
+
+// stream is a live-results connection read line by line.
+type stream struct {
+	events chan string // "event: ...\ndata: ..." blocks, and retry lines
+	cancel context.CancelFunc
+}
+
+func openStream(t *testing.T, c *client, id string) *stream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+"/p/"+id+"/events", nil)
+	res, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("events: status %d, %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	s := &stream{events: make(chan string, 100), cancel: cancel}
+	go func() {
+		defer close(s.events)
+		defer res.Body.Close()
+		sc := bufio.NewScanner(res.Body)
+		var block []string
+		for sc.Scan() {
+			if sc.Text() != "" {
+				block = append(block, sc.Text())
+				continue
+			}
+			s.events <- strings.Join(block, "\n")
+			block = nil
+		}
+	}()
+	t.Cleanup(cancel)
+	return s
+}
+
+// next returns the next event block, or fails after wait.
+func (s *stream) next(t *testing.T, wait time.Duration) string {
+	t.Helper()
+	select {
+	case e, ok := <-s.events:
+		if !ok {
+			t.Fatal("stream ended")
+		}
+		return e
+	case <-time.After(wait):
+		t.Fatalf("no event within %s", wait)
+		return ""
+	}
+}
+
+// countingStore counts reads of results, to show that viewers share them.
+type countingStore struct {
+	pollstack.Store
+	reads atomic.Int64
+}
+
+func (s *countingStore) Results(ctx context.Context, id string) (pollstack.Results, error) {
+	s.reads.Add(1)
+	return s.Store.Results(ctx, id)
+}
+
+func TestPageLiveResults(t *testing.T) {
+	store := &countingStore{Store: stores["sqlite"](t)}
+	s := web.New(web.Config{Store: store})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	c := pageClient(t, srv.URL)
+	id, _ := c.createForm(pollForm("Live?", "Yes", "No"))
+
+	// Many viewers; each gets the current counts at once.
+	const viewers = 200
+	streams := make([]*stream, viewers)
+	for i := range streams {
+		streams[i] = openStream(t, pageClient(t, srv.URL), id)
+		if first := streams[i].next(t, 5*time.Second); !strings.Contains(first, "retry: 2000") || !strings.Contains(first, `"total":0`) {
+			t.Fatalf("first event %q", first)
+		}
+	}
+	if polls, subs := s.StreamCount(); polls != 1 || subs != viewers {
+		t.Errorf("hubs %d, subscribers %d; want 1 and %d", polls, subs, viewers)
+	}
+
+	// A vote reaches every viewer within a second, and they share the reads.
+	before := store.reads.Load()
+	start := time.Now()
+	c.postJSON("/api/v1/polls/"+id+"/votes", `{"option_ids": [1]}`)
+	for i, st := range streams {
+		e := st.next(t, time.Second)
+		if !strings.Contains(e, "event: results") || !strings.Contains(e, `"total":1`) {
+			t.Fatalf("viewer %d got %q, want the new counts", i, e)
+		}
+	}
+	delay := time.Since(start)
+	time.Sleep(time.Second)
+	reads := store.reads.Load() - before
+	t.Logf("%d viewers saw the vote within %s; %d results reads in %s", viewers, delay.Round(time.Millisecond), reads, time.Since(start).Round(time.Millisecond))
+	if max := int64(time.Since(start)/(100*time.Millisecond)) + 2; reads > max {
+		t.Errorf("%d results reads for %d viewers in %s, want at most %d", reads, viewers, time.Since(start), max)
+	}
+	for _, st := range streams[1:] {
+		select {
+		case e := <-st.events:
+			t.Fatalf("an unchanged poll pushed %q", e)
+		default:
+		}
+	}
+
+	// Viewers leaving stop the hub.
+	for _, st := range streams[1:] {
+		st.cancel()
+	}
+	waitFor(t, func() bool { _, subs := s.StreamCount(); return subs == 1 })
+
+	// Shutdown ends the rest with a retry hint, and new streams get only the hint.
+	s.CloseStreams()
+	if e := streams[0].next(t, time.Second); !strings.Contains(e, "retry: 500") || !strings.Contains(e, "event: bye") {
+		t.Errorf("at shutdown the stream got %q", e)
+	}
+	waitFor(t, func() bool { polls, subs := s.StreamCount(); return polls == 0 && subs == 0 })
+	late := c.get("/p/" + id + "/events")
+	if strings.TrimSpace(string(late.Body)) != "retry: 500" {
+		t.Errorf("a stream after shutdown got %q", late.Body)
+	}
+}
+
+// A deleted poll ends its streams with a "gone" event.
+func TestPageLiveResultsDeleted(t *testing.T) {
+	s, c := pageServer(t)
+	id, token := c.createPoll(`{"question": "Gone?", "options": ["Yes", "No"]}`)
+	st := openStream(t, c, id)
+	st.next(t, 5*time.Second)
+	c.do("DELETE", "/api/v1/polls/"+id, "", "", "Authorization", "Bearer "+token)
+	if e := st.next(t, 2*time.Second); !strings.HasPrefix(e, "event: gone") {
+		t.Errorf("after delete the stream got %q", e)
+	}
+	waitFor(t, func() bool { polls, _ := s.StreamCount(); return polls == 0 })
+	if res := c.get("/p/" + id + "/events"); res.Status != http.StatusNotFound {
+		t.Errorf("events of a deleted poll: status %d", res.Status)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("condition not met within 3s")
+}

@@ -1,0 +1,59 @@
+// pollstack: everything works without this script. It only adds:
+// the local time zone for the closing time, copying links, and live results.
+"use strict";
+(function () {
+  // The closing time: tell the server our offset from UTC, and say so.
+  var tz = document.getElementById("tz");
+  if (tz) {
+    var offset = -new Date().getTimezoneOffset(); // minutes east of UTC
+    tz.value = String(offset);
+    var hint = document.querySelector("[data-tz-hint]");
+    if (hint) {
+      var sign = offset < 0 ? "-" : "+", abs = Math.abs(offset);
+      var hhmm = String(Math.floor(abs / 60)).padStart(2, "0") + ":" + String(abs % 60).padStart(2, "0");
+      hint.textContent = "The time is in your time zone (UTC" + sign + hhmm + "). Leave it empty to close the poll by hand.";
+    }
+  }
+
+  // Copy buttons.
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    if (!navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var input = document.getElementById(button.getAttribute("data-copy"));
+      var status = document.querySelector("[data-copy-status]");
+      navigator.clipboard.writeText(input.value).then(function () {
+        if (status) status.textContent = "Copied.";
+      }, function () {
+        input.select();
+        if (status) status.textContent = "Press Ctrl+C (or Cmd+C) to copy.";
+      });
+    });
+  });
+
+  // Live results over Server-Sent Events; EventSource reconnects by itself.
+  var results = document.querySelector("[data-events]");
+  if (!results || !window.EventSource) return;
+  var source = new EventSource(results.getAttribute("data-events"));
+  var live = results.querySelector("[data-live]");
+  source.addEventListener("results", function (e) {
+    var data = JSON.parse(e.data);
+    if (live) live.hidden = false;
+    results.querySelector("[data-total]").textContent = data.total;
+    results.querySelector("[data-total-label]").textContent = data.total === 1 ? "vote" : "votes";
+    results.querySelector("[data-empty]").hidden = data.total > 0;
+    data.options.forEach(function (o) {
+      var row = results.querySelector('[data-option="' + o.id + '"]');
+      if (!row) return;
+      var pct = data.total > 0 ? Math.round(o.votes * 100 / data.total) : 0;
+      row.querySelector("[data-votes]").textContent = o.votes;
+      row.querySelector("[data-percent]").textContent = pct;
+      row.querySelector("[data-bar]").setAttribute("width", pct);
+    });
+  });
+  source.addEventListener("gone", function () {
+    source.close();
+    if (live) { live.hidden = false; live.textContent = "This poll was deleted."; }
+  });
+  source.addEventListener("hidden", function () { source.close(); });
+})();
