@@ -10,6 +10,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +38,9 @@ type Store struct {
 	votes   *groupcommit.Committer[pollstack.Ballot]
 	now     func() time.Time
 	refresh atomic.Bool // the database rejected our credentials: read them again
+
+	cacheMu sync.Mutex
+	cache   map[string]*pollstack.Poll // polls that votes went to; see cachedPolls
 }
 
 var _ pollstack.Store = (*Store)(nil)
@@ -72,7 +78,7 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 		// Fail fast when the database is down: callers answer 503 quickly.
 		cfg.ConnConfig.ConnectTimeout = 2 * time.Second
 	}
-	s := &Store{now: opts.Now}
+	s := &Store{now: opts.Now, cache: make(map[string]*pollstack.Poll)}
 	if opts.Credentials != nil {
 		cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
 			user, password, err := opts.Credentials(ctx, s.refresh.Swap(false))
@@ -92,7 +98,9 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 		pool.Close()
 		return nil, err
 	}
-	s.votes = groupcommit.New(groupcommit.Options{MaxBatch: opts.BatchSize, Writers: opts.Writers}, s.storeBallots)
+	// Votes of one poll always share a writer: a hot poll never waits on
+	// its own row lock across transactions, while other polls commit beside it.
+	s.votes = groupcommit.New(groupcommit.Options{MaxBatch: opts.BatchSize, Writers: opts.Writers}, byPoll, s.storeBallots)
 	return s, nil
 }
 
@@ -291,101 +299,153 @@ func (s *Store) Vote(ctx context.Context, b pollstack.Ballot) error {
 	return err
 }
 
-// storeBallots writes one batch in one transaction: lock the polls, decide
-// each ballot, insert the admitted ones (the primary key turns a ballot that
-// lost a race into a conflict), and add the batch to the counters.
+func byPoll(b pollstack.Ballot) string { return b.PollID }
+
+// storeBallots writes one batch. The rules that need the poll (options,
+// single or multiple choice) are checked first, against a cached copy of the
+// poll (its options never change); then one statement, in its own implicit
+// transaction, inserts the admitted ballots of the polls that are still open,
+// lets the primary key turn a ballot that lost a race into a conflict, and
+// adds the batch to the counters. Whether a poll is open is decided inside
+// that statement, under the poll row's lock, so a vote and a close cannot
+// cross; the lock is held for one statement and its commit only.
 func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([]error, error) {
-	var outcomes []error
-	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-			polls, err := loadPolls(ctx, tx, pollstack.PollIDs(ballots), "FOR NO KEY UPDATE")
-			if err != nil {
-				return err
+	polls, err := s.cachedPolls(ctx, pollstack.PollIDs(ballots))
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	outcomes := pollstack.Admit(ballots, polls, now)
+	var pollIDs, voterIDs, options []string
+	for i, b := range ballots {
+		if outcomes[i] == nil {
+			pollIDs, voterIDs, options = append(pollIDs, b.PollID), append(voterIDs, b.VoterID), append(options, joinInts(b.OptionIDs))
+		}
+	}
+	if len(pollIDs) == 0 {
+		return outcomes, nil
+	}
+	open, stored := map[string]bool{}, map[[2]string]bool{}
+	err = s.with(ctx, func(c *pgxpool.Conn) error {
+		rows, err := c.Query(ctx, storeBatchSQL, pollIDs, voterIDs, options, now)
+		if err != nil {
+			return err
+		}
+		var kind, pollID, voterID string
+		_, err = pgx.ForEachRow(rows, []any{&kind, &pollID, &voterID}, func() error {
+			if kind == "open" {
+				open[pollID] = true
+			} else {
+				stored[[2]string{pollID, voterID}] = true
 			}
-			now := s.now()
-			outcomes = pollstack.Admit(ballots, polls, now)
-			stored, err := insertBallots(ctx, tx, ballots, outcomes, now)
-			if err != nil {
-				return err
-			}
-			return addToCounters(ctx, tx, pollstack.Tally(ballots, stored))
+			return nil
 		})
+		return err
 	})
 	if err != nil {
 		return nil, classify(fmt.Errorf("postgres: vote batch: %w", err))
 	}
+	for i, b := range ballots {
+		switch {
+		case outcomes[i] != nil:
+		case !open[b.PollID]:
+			outcomes[i] = s.whyNotOpen(ctx, b.PollID)
+		case !stored[[2]string{b.PollID, b.VoterID}]:
+			outcomes[i] = pollstack.ErrAlreadyVoted
+		}
+	}
 	return outcomes, nil
 }
 
-func insertBallots(ctx context.Context, tx pgx.Tx, ballots []pollstack.Ballot, outcomes []error, now time.Time) ([]bool, error) {
-	var pollIDs, voterIDs []string
-	index := make(map[[2]string]int)
-	for i, b := range ballots {
-		if outcomes[i] == nil {
-			pollIDs, voterIDs = append(pollIDs, b.PollID), append(voterIDs, b.VoterID)
-			index[[2]string{b.PollID, b.VoterID}] = i
-		}
+// storeBatchSQL stores a batch: $1, $2, $3 are one row per ballot (poll,
+// voter, options as "1,3"), $4 is the time.
+const storeBatchSQL = `
+WITH open AS (
+    SELECT id FROM polls
+    WHERE id = ANY($1) AND closed_at IS NULL AND (closes_at IS NULL OR closes_at > $4)
+    ORDER BY id FOR NO KEY UPDATE
+), inserted AS (
+    INSERT INTO ballots (poll_id, voter_id, option_ids, created_at)
+    SELECT b.poll_id, b.voter_id, string_to_array(b.options, ',')::smallint[], $4
+    FROM unnest($1::text[], $2::text[], $3::text[]) AS b (poll_id, voter_id, options)
+    WHERE b.poll_id IN (SELECT id FROM open)
+    ON CONFLICT DO NOTHING
+    RETURNING poll_id, voter_id, option_ids
+), counted_polls AS (
+    UPDATE polls SET ballots = ballots + d.n
+    FROM (SELECT poll_id, count(*) AS n FROM inserted GROUP BY poll_id) AS d
+    WHERE polls.id = d.poll_id
+), counted_options AS (
+    UPDATE options SET votes = votes + d.n
+    FROM (SELECT poll_id, o AS option_id, count(*) AS n FROM inserted, unnest(option_ids) AS o GROUP BY poll_id, o) AS d
+    WHERE options.poll_id = d.poll_id AND options.id = d.option_id
+)
+SELECT 'open', id, '' FROM open
+UNION ALL
+SELECT 'stored', poll_id, voter_id FROM inserted`
+
+func joinInts(ids []int) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.Itoa(id)
 	}
-	stored := make([]bool, len(ballots))
-	if len(pollIDs) == 0 {
-		return stored, nil
-	}
-	rows, err := tx.Query(ctx, `INSERT INTO ballots (poll_id, voter_id, created_at) SELECT p, v, $3 FROM unnest($1::text[], $2::text[]) AS b(p, v) ON CONFLICT DO NOTHING RETURNING poll_id, voter_id`, pollIDs, voterIDs, now)
-	if err != nil {
-		return nil, fmt.Errorf("insert ballots: %w", err)
-	}
-	for rows.Next() {
-		var key [2]string
-		if err := rows.Scan(&key[0], &key[1]); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("insert ballots: %w", err)
-		}
-		stored[index[key]] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("insert ballots: %w", err)
-	}
-	var cPoll, cVoter []string
-	var cOption []int16
-	for i, b := range ballots {
-		if outcomes[i] == nil && !stored[i] {
-			outcomes[i] = pollstack.ErrAlreadyVoted
-		}
-		if !stored[i] {
-			continue
-		}
-		for _, opt := range b.OptionIDs {
-			cPoll, cVoter, cOption = append(cPoll, b.PollID), append(cVoter, b.VoterID), append(cOption, int16(opt))
-		}
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO ballot_choices (poll_id, voter_id, option_id) SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[])`, cPoll, cVoter, cOption); err != nil {
-		return nil, fmt.Errorf("insert ballot choices: %w", err)
-	}
-	return stored, nil
+	return strings.Join(parts, ",")
 }
 
-func addToCounters(ctx context.Context, tx pgx.Tx, tally map[string]pollstack.Results) error {
-	if len(tally) == 0 {
-		return nil
+// whyNotOpen tells a poll that closed from one that was deleted, after the
+// batch statement found it not open.
+func (s *Store) whyNotOpen(ctx context.Context, id string) error {
+	s.forget(id)
+	if _, err := s.Poll(ctx, id); err != nil {
+		return err
 	}
-	var pPoll []string
-	var pN []int64
-	var oPoll []string
-	var oID []int16
-	var oN []int64
-	for pollID, t := range tally {
-		pPoll, pN = append(pPoll, pollID), append(pN, int64(t.Total))
-		for opt, n := range t.Counts {
-			oPoll, oID, oN = append(oPoll, pollID), append(oID, int16(opt)), append(oN, int64(n))
+	return pollstack.ErrPollClosed
+}
+
+// cachedPolls returns the polls, from memory where it has them. A cached
+// poll may be stale in one respect only, whether it is closed, and the batch
+// statement decides that itself.
+func (s *Store) cachedPolls(ctx context.Context, ids []string) (map[string]*pollstack.Poll, error) {
+	polls := make(map[string]*pollstack.Poll, len(ids))
+	var missing []string
+	s.cacheMu.Lock()
+	for _, id := range ids {
+		if p := s.cache[id]; p != nil {
+			polls[id] = p
+		} else {
+			missing = append(missing, id)
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE polls SET ballots = ballots + d.n FROM unnest($1::text[], $2::bigint[]) AS d(id, n) WHERE polls.id = d.id`, pPoll, pN); err != nil {
-		return fmt.Errorf("count ballots: %w", err)
+	s.cacheMu.Unlock()
+	if len(missing) == 0 {
+		return polls, nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE options SET votes = votes + d.n FROM unnest($1::text[], $2::smallint[], $3::bigint[]) AS d(poll_id, id, n) WHERE options.poll_id = d.poll_id AND options.id = d.id`, oPoll, oID, oN); err != nil {
-		return fmt.Errorf("count votes: %w", err)
+	var loaded map[string]*pollstack.Poll
+	err := s.with(ctx, func(c *pgxpool.Conn) (err error) {
+		loaded, err = loadPolls(ctx, c, missing, "")
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	s.cacheMu.Lock()
+	if len(s.cache)+len(loaded) > maxCachedPolls {
+		clear(s.cache) // simple and bounded: the hot polls come back at once
+	}
+	for id, p := range loaded {
+		s.cache[id], polls[id] = p, p
+	}
+	s.cacheMu.Unlock()
+	return polls, nil
+}
+
+// maxCachedPolls bounds the memory of the poll cache (a poll is under 4 KB).
+const maxCachedPolls = 4096
+
+func (s *Store) forget(id string) {
+	s.cacheMu.Lock()
+	delete(s.cache, id)
+	s.cacheMu.Unlock()
 }
 
 // HasVoted reports whether the voter has a ballot in the poll.
@@ -434,6 +494,7 @@ func (s *Store) ClosePoll(ctx context.Context, id string, now time.Time) error {
 
 // DeletePoll removes a poll with its options and ballots.
 func (s *Store) DeletePoll(ctx context.Context, id string) error {
+	s.forget(id)
 	return s.execOne(ctx, "delete poll", `DELETE FROM polls WHERE id = $1`, id)
 }
 

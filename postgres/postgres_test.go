@@ -104,7 +104,7 @@ func TestSchemaIntegrity(t *testing.T) {
 	var mismatches int
 	err = conn.QueryRow(ctx, `
 		SELECT count(*) FROM options o
-		WHERE o.votes <> (SELECT count(*) FROM ballot_choices c WHERE c.poll_id = o.poll_id AND c.option_id = o.id)
+		WHERE o.votes <> (SELECT count(*) FROM ballots b WHERE b.poll_id = o.poll_id AND o.id = ANY (b.option_ids))
 		   OR (SELECT ballots FROM polls WHERE id = o.poll_id) <> (SELECT count(*) FROM ballots b WHERE b.poll_id = o.poll_id)`).Scan(&mismatches)
 	if err != nil || mismatches != 0 {
 		t.Errorf("options whose counters differ from the stored ballots: %d (%v)", mismatches, err)

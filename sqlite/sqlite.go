@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +71,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.closeDBs()
 		return nil, err
 	}
-	s.votes = groupcommit.New(groupcommit.Options{MaxBatch: opts.BatchSize, Writers: 1}, s.storeBallots)
+	s.votes = groupcommit.New(groupcommit.Options{MaxBatch: opts.BatchSize, Writers: 1}, nil, s.storeBallots)
 	return s, nil
 }
 
@@ -251,18 +252,13 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 		if outcomes[i] != nil {
 			continue
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO ballots (poll_id, voter_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, b.PollID, b.VoterID, now.UnixMicro())
+		res, err := tx.ExecContext(ctx, `INSERT INTO ballots (poll_id, voter_id, option_ids, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, b.PollID, b.VoterID, jsonInts(b.OptionIDs), now.UnixMicro())
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: insert ballot: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			outcomes[i] = pollstack.ErrAlreadyVoted
 			continue
-		}
-		for _, opt := range b.OptionIDs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO ballot_choices (poll_id, voter_id, option_id) VALUES (?, ?, ?)`, b.PollID, b.VoterID, opt); err != nil {
-				return nil, fmt.Errorf("sqlite: insert ballot choice: %w", err)
-			}
 		}
 		stored[i] = true
 	}
@@ -345,6 +341,15 @@ func inList(ids []string) (string, []any) {
 		args[i] = id
 	}
 	return strings.TrimSuffix(strings.Repeat("?,", len(ids)), ","), args
+}
+
+// jsonInts renders option IDs as a JSON array, as the ballots table keeps them.
+func jsonInts(ids []int) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.Itoa(id)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
 }
 
 func micros(t *time.Time) any {

@@ -12,6 +12,7 @@ package groupcommit
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"sync"
 	"time"
 )
@@ -32,12 +33,19 @@ type Options struct {
 	FlushTimeout time.Duration // deadline of one flush, independent of any caller's context
 }
 
+// Sharded makes each item go to the writer its key picks, so that items
+// with the same key (the votes of one hot poll) always share one writer:
+// they then never wait on each other's locks across transactions, while
+// different keys still commit in parallel.
+type Sharded[T any] func(item T) string
+
 // Committer batches items of type T.
 type Committer[T any] struct {
 	opts   Options
 	flush  Flush[T]
-	queue  chan request[T]
-	mu     sync.RWMutex // guards closed against Submit racing Close
+	key    Sharded[T]
+	queues []chan request[T] // one per writer
+	mu     sync.RWMutex      // guards closed against Submit racing Close
 	closed bool
 	done   sync.WaitGroup
 }
@@ -47,8 +55,8 @@ type request[T any] struct {
 	out  chan error // buffered: a writer never blocks on a caller that left
 }
 
-// New starts the writers.
-func New[T any](opts Options, flush Flush[T]) *Committer[T] {
+// New starts the writers. key may be nil: then any writer takes any item.
+func New[T any](opts Options, key Sharded[T], flush Flush[T]) *Committer[T] {
 	if opts.MaxBatch < 1 {
 		opts.MaxBatch = 1
 	}
@@ -58,10 +66,18 @@ func New[T any](opts Options, flush Flush[T]) *Committer[T] {
 	if opts.FlushTimeout <= 0 {
 		opts.FlushTimeout = 10 * time.Second
 	}
-	c := &Committer[T]{opts: opts, flush: flush, queue: make(chan request[T], opts.MaxBatch*opts.Writers)}
-	c.done.Add(opts.Writers)
+	c := &Committer[T]{opts: opts, flush: flush, key: key}
+	shared := make(chan request[T], opts.MaxBatch*opts.Writers)
 	for range opts.Writers {
-		go c.write()
+		q := shared
+		if key != nil {
+			q = make(chan request[T], opts.MaxBatch)
+		}
+		c.queues = append(c.queues, q)
+	}
+	c.done.Add(opts.Writers)
+	for _, q := range c.queues {
+		go c.write(q)
 	}
 	return c
 }
@@ -77,7 +93,7 @@ func (c *Committer[T]) Submit(ctx context.Context, item T) error {
 		return ErrClosed
 	}
 	select {
-	case c.queue <- req:
+	case c.queueOf(item) <- req:
 		c.mu.RUnlock()
 	case <-ctx.Done():
 		c.mu.RUnlock()
@@ -91,37 +107,53 @@ func (c *Committer[T]) Submit(ctx context.Context, item T) error {
 	}
 }
 
+// queueOf picks the writer queue of an item.
+func (c *Committer[T]) queueOf(item T) chan request[T] {
+	if c.key == nil || len(c.queues) == 1 {
+		return c.queues[0]
+	}
+	h := fnv.New32a()
+	h.Write([]byte(c.key(item)))
+	return c.queues[h.Sum32()%uint32(len(c.queues))]
+}
+
 // Close stops taking items, commits every item already queued and waits for
 // the writers to finish.
 func (c *Committer[T]) Close() {
 	c.mu.Lock()
 	if !c.closed {
 		c.closed = true
-		close(c.queue)
+		closed := map[chan request[T]]bool{}
+		for _, q := range c.queues {
+			if !closed[q] {
+				closed[q] = true
+				close(q)
+			}
+		}
 	}
 	c.mu.Unlock()
 	c.done.Wait()
 }
 
-func (c *Committer[T]) write() {
+func (c *Committer[T]) write(queue chan request[T]) {
 	defer c.done.Done()
 	batch := make([]request[T], 0, c.opts.MaxBatch)
 	for {
-		first, ok := <-c.queue
+		first, ok := <-queue
 		if !ok {
 			return
 		}
-		batch = c.fill(append(batch[:0], first))
+		batch = c.fill(queue, append(batch[:0], first))
 		c.commit(batch)
 	}
 }
 
 // fill adds what is already queued, then waits up to MaxWait for more.
-func (c *Committer[T]) fill(batch []request[T]) []request[T] {
+func (c *Committer[T]) fill(queue chan request[T], batch []request[T]) []request[T] {
 	var deadline <-chan time.Time
 	for len(batch) < c.opts.MaxBatch {
 		select {
-		case req, ok := <-c.queue:
+		case req, ok := <-queue:
 			if !ok {
 				return batch
 			}
@@ -138,7 +170,7 @@ func (c *Committer[T]) fill(batch []request[T]) []request[T] {
 			deadline = timer.C
 		}
 		select {
-		case req, ok := <-c.queue:
+		case req, ok := <-queue:
 			if !ok {
 				return batch
 			}

@@ -21,19 +21,12 @@ CREATE TABLE options (
     PRIMARY KEY (poll_id, id)
 ) STRICT, WITHOUT ROWID;
 
--- One ballot per voter per poll, whatever races the application loses.
+-- One ballot per voter per poll, whatever races the application loses. The
+-- chosen options are a JSON array in the ballot row (one row per vote).
 CREATE TABLE ballots (
     poll_id    TEXT    NOT NULL REFERENCES polls (id) ON DELETE CASCADE,
     voter_id   TEXT    NOT NULL CHECK (length(voter_id) BETWEEN 1 AND 64),
+    option_ids TEXT    NOT NULL CHECK (json_valid(option_ids) AND json_array_length(option_ids) BETWEEN 1 AND 20),
     created_at INTEGER NOT NULL,
     PRIMARY KEY (poll_id, voter_id)
-) STRICT, WITHOUT ROWID;
-
-CREATE TABLE ballot_choices (
-    poll_id   TEXT    NOT NULL,
-    voter_id  TEXT    NOT NULL,
-    option_id INTEGER NOT NULL,
-    PRIMARY KEY (poll_id, voter_id, option_id),
-    FOREIGN KEY (poll_id, voter_id) REFERENCES ballots (poll_id, voter_id) ON DELETE CASCADE,
-    FOREIGN KEY (poll_id, option_id) REFERENCES options (poll_id, id) ON DELETE CASCADE
 ) STRICT, WITHOUT ROWID;
