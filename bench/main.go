@@ -25,6 +25,7 @@ type options struct {
 	subs     int
 	stores   string
 	out      string
+	profile  string
 }
 
 func main() {
@@ -35,6 +36,7 @@ func main() {
 	flag.IntVar(&o.subs, "subscribers", 1000, "live-results subscribers")
 	flag.StringVar(&o.stores, "stores", "postgres,sqlite", "stores to measure")
 	flag.StringVar(&o.out, "out", "out/bench.md", "also write the table here")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write the server's CPU profile of each hot-poll run to this directory")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

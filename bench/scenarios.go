@@ -6,7 +6,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,7 +65,14 @@ func scenarios(ctx context.Context, t *table, o options, store, bin string, args
 		name  string
 		polls int
 	}{{"votes, one hot poll", 1}, {"votes, 1,000 polls", 1000}} {
-		s, err := startServer(bin, args...)
+		sargs := args
+		var debugAddr string
+		if o.profile != "" && sc.polls == 1 {
+			port, _ := pgtest.FreePort()
+			debugAddr = fmt.Sprintf("127.0.0.1:%d", port)
+			sargs = append(append([]string(nil), args...), "--debug-addr", debugAddr)
+		}
+		s, err := startServer(bin, sargs...)
 		if err != nil {
 			return err
 		}
@@ -73,7 +83,16 @@ func scenarios(ctx context.Context, t *table, o options, store, bin string, args
 				return err
 			}
 		}
+		profiled := make(chan error, 1)
+		if debugAddr != "" {
+			go func() { profiled <- saveProfile(debugAddr, o.duration/2, filepath.Join(o.profile, store+".cpu.pprof")) }()
+		}
 		res := loadgen.Run(ctx, loadgen.Config{BaseURL: s.url, Polls: polls, Workers: o.workers, Duration: o.duration})
+		if debugAddr != "" {
+			if err := <-profiled; err != nil {
+				fmt.Println("  profile:", err)
+			}
+		}
 		rss := s.peakRSS()
 		s.stop()
 		ballots, err := stored(polls)
@@ -114,6 +133,24 @@ func scenarios(ctx context.Context, t *table, o options, store, bin string, args
 	}
 	t.add(store, fmt.Sprintf("%d live-results subscribers, update delay", o.subs), "", ms(percentile(delays, 50)), ms(percentile(delays, 99)), ms(percentile(delays, 100)), "0", fmt.Sprintf("%.1f MB", s.peakRSS()), "")
 	return nil
+}
+
+// saveProfile fetches a CPU profile of the server from its debug listener.
+func saveProfile(addr string, d time.Duration, path string) error {
+	time.Sleep(d / 4)
+	res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(d.Seconds())))
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, res.Body)
+	return err
 }
 
 func createPoll(base string) (string, error) {

@@ -29,6 +29,7 @@ type Config struct {
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        string
+	DebugAddr       string
 }
 
 // setting is one flag with its environment variable and description; the
@@ -51,6 +52,7 @@ var settings = []setting{
 	{"drain-period", "POLLSTACK_DRAIN_PERIOD", "30s", "after SIGTERM, how long to keep serving with readiness failed (match the target group's deregistration delay)"},
 	{"shutdown-timeout", "POLLSTACK_SHUTDOWN_TIMEOUT", "20s", "after draining, how long in-flight requests get to finish"},
 	{"log-level", "POLLSTACK_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"debug-addr", "POLLSTACK_DEBUG_ADDR", "", "serve Go's profiler (/debug/pprof) on this address, e.g. 127.0.0.1:6060; empty: off. Never expose it publicly"},
 }
 
 // parseConfig reads flags, falling back to the environment, then to defaults.
@@ -108,6 +110,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	c.DrainPeriod = parseDuration(&errs, "drain-period", *values["drain-period"])
 	c.ShutdownTimeout = parseDuration(&errs, "shutdown-timeout", *values["shutdown-timeout"])
+	c.DebugAddr = *values["debug-addr"]
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--debug-addr %q: want HOST:PORT", c.DebugAddr))
+		}
+	}
 	c.LogLevel = *values["log-level"]
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

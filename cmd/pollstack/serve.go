@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/pollstack/pollstack"
@@ -50,6 +51,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.listener = ln
+	if m.Config.DebugAddr != "" {
+		go m.serveDebug()
+	}
 	m.Log.Info("started", "addr", ln.Addr().String(), "store", kind, "version", version())
 	return nil
 }
@@ -87,6 +91,20 @@ func (m *Main) Serve(ctx context.Context) error {
 	err = errors.Join(err, m.store.Close())
 	m.Log.Info("stopped", "shutdown_seconds", time.Since(start).Seconds())
 	return err
+}
+
+// serveDebug serves the profiler on its own listener, off by default: it is
+// for an operator on the host, never for the load balancer.
+func (m *Main) serveDebug() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: m.Config.DebugAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	m.Log.Warn("profiler listening", "addr", m.Config.DebugAddr)
+	if err := srv.ListenAndServe(); err != nil {
+		m.Log.Error("profiler stopped", "error", err.Error())
+	}
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
