@@ -330,10 +330,11 @@ func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	res := s.resultsJSON(v)
 	data := struct {
-		Poll  *pollstack.Poll
-		Total int
-		Rows  []resultRow
-	}{Poll: v.Poll, Total: res.Total}
+		Poll   *pollstack.Poll
+		Total  int
+		Closed bool
+		Rows   []resultRow
+	}{Poll: v.Poll, Total: res.Total, Closed: res.Closed}
 	for _, o := range res.Options {
 		data.Rows = append(data.Rows, resultRow{o, percent(o.Votes, res.Total)})
 	}

@@ -172,6 +172,7 @@ func TestPageNoJavaScriptFlow(t *testing.T) {
 	if loc != "/p/"+id+"/results" || results.Status != http.StatusOK {
 		t.Errorf("close: redirected to %q, status %d", loc, results.Status)
 	}
+	mustContain(t, results, "final results")
 	mustContain(t, third.get("/p/"+id), "This poll is closed.")
 	closed := third.form("/p/"+id+"/vote", url.Values{"option": {"1"}})
 	if closed.Status != http.StatusConflict {

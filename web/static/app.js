@@ -21,7 +21,7 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       var input = document.getElementById(button.getAttribute("data-copy"));
-      var status = document.querySelector("[data-copy-status]");
+      var status = button.closest(".field").querySelector("[data-copy-status]");
       navigator.clipboard.writeText(input.value).then(function () {
         if (status) status.textContent = "Copied.";
       }, function () {
