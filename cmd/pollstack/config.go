@@ -146,10 +146,10 @@ func splitDatabaseURL(u string) (kind, target string, err error) {
 	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
 		return "postgres", u, nil
 	case u == "":
-		return "", "", errors.New("--database-url is empty: use sqlite:PATH or postgres://...")
+		return "", "", errors.New("--database-url is empty: use sqlite:PATH or postgres://HOST/DB")
 	default:
 		scheme, _, _ := strings.Cut(u, ":")
-		return "", "", fmt.Errorf("--database-url: unsupported scheme %q: use sqlite:PATH or postgres://...", scheme)
+		return "", "", fmt.Errorf("--database-url: unsupported scheme %q: use sqlite:PATH or postgres://HOST/DB", scheme)
 	}
 }
 
