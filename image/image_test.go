@@ -419,7 +419,7 @@ func TestPlatformMustMatchTerraform(t *testing.T) {
 		wantErr string
 	}{
 		{[]string{"build", "--tf-envs", "testdata/envs", "--platform", "linux/arm64", "--out", "x"}, "differs from linux/amd64"},
-		{[]string{"build", "--tf-envs", "testdata/none", "--out", "x"}, "cpu_architecture"},
+		{[]string{"build", "--tf-envs", "testdata/none", "--out", "x"}, "no Terraform environment"},
 		{[]string{"build", "--tf-envs", "", "--out", "x"}, "no platform"},
 	} {
 		err := run(tc.args)

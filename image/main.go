@@ -113,13 +113,17 @@ func runBuild(args []string) error {
 	}
 	if *envs != "" {
 		want, err := policy.TerraformPlatform(*envs)
-		if err != nil {
+		switch {
+		case errors.Is(err, policy.ErrNoEnvironments) && o.Platform != "":
+			// Nothing to check against until an environment exists.
+			fmt.Fprintf(os.Stderr, "image: %v: building for --platform %s unchecked\n", err, o.Platform)
+		case err != nil:
 			return err
-		}
-		if o.Platform != "" && o.Platform != want {
+		case o.Platform != "" && o.Platform != want:
 			return fmt.Errorf("--platform %s differs from %s chosen by cpu_architecture in %s", o.Platform, want, *envs)
+		default:
+			o.Platform = want
 		}
-		o.Platform = want
 	}
 	if o.Platform == "" {
 		return errors.New("no platform: give --platform or --tf-envs")

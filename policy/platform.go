@@ -6,6 +6,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -68,15 +69,24 @@ func CPUArchitecture(path string) (string, error) {
 	return string(m[1]), nil
 }
 
+// ErrNoEnvironments says that envsDir holds no Terraform environment yet:
+// there is no task definition whose architecture an image could contradict.
+var ErrNoEnvironments = errors.New("no Terraform environment")
+
 // TerraformPlatform returns the OCI platform that every environment under
 // envsDir (each <envsDir>/<env>/variables.tf) selects with cpu_architecture.
-// The environments must agree: one image serves them all.
+// The environments must agree: one image serves them all. It returns an
+// error wrapping ErrNoEnvironments when no environment has any .tf file.
 func TerraformPlatform(envsDir string) (string, error) {
 	files, err := filepath.Glob(filepath.Join(envsDir, "*", "variables.tf"))
 	if err != nil {
 		return "", err
 	}
 	if len(files) == 0 {
+		tf, _ := filepath.Glob(filepath.Join(envsDir, "*", "*.tf"))
+		if len(tf) == 0 {
+			return "", fmt.Errorf("%w under %s", ErrNoEnvironments, envsDir)
+		}
 		return "", fmt.Errorf("no %s/*/variables.tf: the platform comes from the Terraform variable cpu_architecture", envsDir)
 	}
 	sort.Strings(files)

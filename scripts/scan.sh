@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The security gates behind `make scan` (part of `make test`) and CI. Each
+# gate runs with the configuration committed in this repository; a finding
+# that is not suppressed with a reason fails the gate, and the summary names
+# every gate that failed.
+#
+#   scripts/scan.sh                 every gate
+#   scripts/scan.sh GATE...         only these gates
+#
+# Gates:
+#   gitleaks-history  secrets in every commit of the git history (.gitleaks.toml)
+#   gitleaks-tree     secrets in the working tree, committed or not (.gitleaks.toml)
+#   checkov           Terraform under infra/ (.checkov.yaml; suppressions inline in the .tf files)
+#   trivy-config      Terraform under infra/ and the image definition (.trivyignore.yaml)
+#   actionlint        .github/workflows/, with shellcheck on every run: block;
+#                     and ShellCheck on the pipeline's own scripts
+#   workflow-rules    the Go test in policy/ that enforces the workflow rules
+#
+# The tools are the pinned ones from scripts/install-tools.sh (`make tools`).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+export PATH="$PWD/.tools/bin:$PATH"
+
+ALL_GATES=(gitleaks-history gitleaks-tree checkov trivy-config actionlint workflow-rules)
+
+need() {
+  local tool
+  for tool in "$@"; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+      echo "scan: $tool is not installed: run \`make tools\` (scripts/install-tools.sh)" >&2
+      return 1
+    fi
+  done
+}
+
+gate_gitleaks_history() {
+  need gitleaks git || return 1
+  if [ "$(git rev-parse --is-shallow-repository 2>/dev/null)" = true ]; then
+    echo "scan: shallow clone: the secret scan must read the whole history (git fetch --unshallow)" >&2
+    return 1
+  fi
+  # --log-opts=--all: every commit reachable from any ref, not only HEAD.
+  gitleaks git --config .gitleaks.toml --redact --verbose --no-banner --exit-code 1 --log-opts=--all .
+}
+
+gate_gitleaks_tree() {
+  need gitleaks || return 1
+  gitleaks dir --config .gitleaks.toml --redact --verbose --no-banner --exit-code 1 .
+}
+
+gate_checkov() {
+  need checkov || return 1
+  if [ ! -d infra ]; then
+    echo "scan: no infra/ directory: no Terraform to scan"
+    return 0
+  fi
+  checkov -d infra --framework terraform --config-file .checkov.yaml
+}
+
+gate_trivy_config() {
+  need trivy go || return 1
+  local work rc=0
+  work=$(mktemp -d) || return 1
+  # The image is built by image/ (no Dockerfile); it renders the same
+  # definition as a Dockerfile for the scanner.
+  mkdir -p "$work/image"
+  go run ./image dockerfile >"$work/image/Dockerfile" || { rm -rf "$work"; return 1; }
+  local common=(--exit-code 1 --skip-check-update --cache-dir "$work/cache" --ignorefile .trivyignore.yaml --quiet)
+  if [ -d infra ]; then
+    echo "-- trivy config infra"
+    trivy config "${common[@]}" --misconfig-scanners terraform --tf-exclude-downloaded-modules infra || rc=1
+  else
+    echo "scan: no infra/ directory: no Terraform to scan"
+  fi
+  echo "-- trivy config image definition (go run ./image dockerfile)"
+  trivy config "${common[@]}" --misconfig-scanners dockerfile "$work/image" || rc=1
+  rm -rf "$work"
+  return $rc
+}
+
+gate_actionlint() {
+  need actionlint shellcheck || return 1
+  local rc=0 scripts=()
+  shopt -s nullglob
+  local workflows=(.github/workflows/*.yml .github/workflows/*.yaml)
+  if [ ${#workflows[@]} -eq 0 ]; then
+    echo "scan: no workflows under .github/workflows" >&2
+    return 1
+  fi
+  actionlint -shellcheck "$(command -v shellcheck)" "${workflows[@]}" || rc=1
+  # The scripts the pipeline runs: the scan and image scripts and the
+  # workflows' helper scripts.
+  scripts=(scripts/scan.sh scripts/image.sh .github/scripts/*.sh)
+  shellcheck --severity=style "${scripts[@]}" || rc=1
+  return $rc
+}
+
+gate_workflow_rules() {
+  need go || return 1
+  go test -count=1 -run '^TestWorkflowRules' ./policy
+}
+
+gates=("$@")
+[ ${#gates[@]} -gt 0 ] || gates=("${ALL_GATES[@]}")
+failed=()
+for gate in "${gates[@]}"; do
+  fn=gate_${gate//-/_}
+  if ! declare -F "$fn" >/dev/null; then
+    echo "scan: unknown gate $gate (gates: ${ALL_GATES[*]})" >&2
+    exit 2
+  fi
+  echo "== scan: $gate"
+  if "$fn"; then
+    echo "== scan: $gate passed"
+  else
+    echo "== scan: $gate FAILED"
+    failed+=("$gate")
+  fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "scan: FAILED gates: ${failed[*]}"
+  exit 1
+fi
+echo "scan: all ${#gates[@]} gates passed: ${gates[*]}"
