@@ -264,6 +264,9 @@ func writeArchive(img v1.Image, plat *v1.Platform, o BuildOptions, work string) 
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
 	return os.Rename(tmp.Name(), o.Out)
 }
 
