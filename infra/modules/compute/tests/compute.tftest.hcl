@@ -1,0 +1,199 @@
+mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_resource "aws_ecs_task_definition" {
+    defaults = { arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/pollstack-test-app:1" }
+  }
+  mock_resource "aws_ecs_cluster" {
+    defaults = { arn = "arn:aws:ecs:us-east-1:123456789012:cluster/pollstack-test" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/pollstack-test/app" }
+  }
+}
+
+variables {
+  name                         = "pollstack-test"
+  image                        = "123456789012.dkr.ecr.us-east-1.amazonaws.com/pollstack-test@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+  execution_role_arn           = "arn:aws:iam::123456789012:role/pollstack-test-ecs-execution"
+  task_role_arn                = "arn:aws:iam::123456789012:role/pollstack-test-ecs-task"
+  db_secret_arn                = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
+  db_host                      = "pollstack-test.abcdefghijkl.us-east-1.rds.amazonaws.com"
+  db_name                      = "pollstack"
+  log_kms_key_arn              = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  subnet_ids                   = ["subnet-0a", "subnet-0b"]
+  security_group_ids           = ["sg-0app"]
+  target_group_arn             = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/pollstack-test/0123456789abcdef"
+  request_count_resource_label = "app/pollstack-test/0123456789abcdef/targetgroup/pollstack-test/0123456789abcdef"
+}
+
+# Guard 5: every container logs with awslogs to this module's log group.
+run "every_container_logs_to_the_module_log_group" {
+  command = apply
+
+  assert {
+    condition = alltrue([
+      for c in jsondecode(aws_ecs_task_definition.app.container_definitions) :
+      try(c.logConfiguration.logDriver, "") == "awslogs"
+      && try(c.logConfiguration.options["awslogs-group"], "") == aws_cloudwatch_log_group.app.name
+      && try(c.logConfiguration.options["awslogs-region"], "") == "us-east-1"
+    ])
+    error_message = "every container definition needs logConfiguration.logDriver = awslogs with the module's log group"
+  }
+
+  assert {
+    condition     = length(jsondecode(aws_ecs_task_definition.app.container_definitions)) > 0
+    error_message = "the task definition has containers"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.app.retention_in_days == 365 && aws_cloudwatch_log_group.app.kms_key_id == var.log_kms_key_arn
+    error_message = "the log group keeps logs for a year, encrypted with the given key"
+  }
+}
+
+# Guard 2: the task definition's architecture and the image platform the
+# pipeline builds for come from the one variable and agree.
+run "architecture_default_is_x86" {
+  command = apply
+
+  assert {
+    condition     = aws_ecs_task_definition.app.runtime_platform[0].cpu_architecture == "X86_64" && aws_ecs_task_definition.app.runtime_platform[0].operating_system_family == "LINUX"
+    error_message = "the task runs on LINUX/X86_64 by default"
+  }
+
+  assert {
+    condition     = output.image_platform == "linux/amd64"
+    error_message = "X86_64 tasks need a linux/amd64 image"
+  }
+
+  assert {
+    condition     = output.cpu_architecture == aws_ecs_task_definition.app.runtime_platform[0].cpu_architecture
+    error_message = "the cpu_architecture output reports the task definition's"
+  }
+}
+
+run "architecture_arm64" {
+  command = apply
+
+  variables {
+    cpu_architecture = "ARM64"
+  }
+
+  assert {
+    condition     = aws_ecs_task_definition.app.runtime_platform[0].cpu_architecture == "ARM64" && output.image_platform == "linux/arm64"
+    error_message = "ARM64 tasks and a linux/arm64 image go together"
+  }
+}
+
+run "rejects_other_architectures" {
+  command = plan
+
+  variables {
+    cpu_architecture = "amd64"
+  }
+
+  expect_failures = [var.cpu_architecture]
+}
+
+run "container_hardening_and_secrets" {
+  command = apply
+
+  assert {
+    condition = alltrue([
+      for c in jsondecode(aws_ecs_task_definition.app.container_definitions) :
+      c.readonlyRootFilesystem == true && !contains(["root", "0", "0:0"], c.user) && c.stopTimeout == 120
+    ])
+    error_message = "containers run as a non-root user on a read-only root file system, with a 120 s stop timeout"
+  }
+
+  assert {
+    condition = jsondecode(aws_ecs_task_definition.app.container_definitions)[0].secrets == [{
+      name      = "DATABASE_PASSWORD"
+      valueFrom = "${var.db_secret_arn}:password::"
+    }]
+    error_message = "the password comes by valueFrom from the database secret"
+  }
+
+  assert {
+    condition = {
+      for e in jsondecode(aws_ecs_task_definition.app.container_definitions)[0].environment : e.name => e.value
+      if startswith(e.name, "POLLSTACK_")
+      } == {
+      POLLSTACK_ADDR          = ":8080"
+      POLLSTACK_DB_SECRET_ARN = var.db_secret_arn
+      POLLSTACK_DB_HOST       = var.db_host
+      POLLSTACK_DB_PORT       = "5432"
+      POLLSTACK_DB_NAME       = "pollstack"
+    }
+    error_message = "the app gets its address, the secret ARN and the database endpoint as plain environment"
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.app.container_definitions)[0].portMappings[0].containerPort == 8080
+    error_message = "the app listens on 8080"
+  }
+}
+
+run "service_deploys_safely_on_spot" {
+  command = apply
+
+  assert {
+    condition     = aws_ecs_service.app.deployment_circuit_breaker[0].enable && aws_ecs_service.app.deployment_circuit_breaker[0].rollback
+    error_message = "the deployment circuit breaker rolls back a failed deployment"
+  }
+
+  assert {
+    condition     = aws_ecs_service.app.deployment_minimum_healthy_percent == 100 && aws_ecs_service.app.deployment_maximum_percent == 200
+    error_message = "deployments keep 100 % healthy and may go to 200 %"
+  }
+
+  assert {
+    condition     = [for s in aws_ecs_service.app.capacity_provider_strategy : s.capacity_provider] == ["FARGATE_SPOT"]
+    error_message = "Fargate Spot by default"
+  }
+
+  assert {
+    condition     = aws_ecs_service.app.network_configuration[0].assign_public_ip == false
+    error_message = "no public IP unless asked for"
+  }
+
+  assert {
+    condition     = one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"]) == "enabled"
+    error_message = "Container Insights is on"
+  }
+}
+
+run "on_demand_base" {
+  command = plan
+
+  variables {
+    on_demand_base_count = 1
+  }
+
+  assert {
+    condition     = one([for s in aws_ecs_service.app.capacity_provider_strategy : s.base if s.capacity_provider == "FARGATE"]) == 1
+    error_message = "the on-demand base runs on FARGATE"
+  }
+}
+
+run "rejects_latest_tag" {
+  command = plan
+
+  variables {
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/pollstack-test:latest"
+  }
+
+  expect_failures = [var.image]
+}
+
+run "rejects_secret_like_environment" {
+  command = plan
+
+  variables {
+    environment = { DATABASE_PASSWORD = "x" }
+  }
+
+  expect_failures = [var.environment]
+}

@@ -1,0 +1,252 @@
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  region     = data.aws_region.current.name
+  partition  = data.aws_partition.current.partition
+
+  # Log groups of this stack that CloudWatch Logs may encrypt with the key.
+  log_group_arn_patterns = [
+    "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/${var.name}*",
+    "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/vpc/${var.name}/*",
+    "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:aws-waf-logs-${var.name}*",
+  ]
+
+  # Reading the database secret: GetSecretValue on that one secret, and
+  # Decrypt on the key that encrypts it, only when Secrets Manager asks.
+  # Shared by the execution role (which resolves `valueFrom` at task start)
+  # and the task role (the app re-reads the secret after a rotation).
+  read_db_secret_statements = [
+    {
+      Sid      = "ReadDatabaseSecret"
+      Effect   = "Allow"
+      Action   = ["secretsmanager:GetSecretValue"]
+      Resource = [var.db_secret_arn]
+    },
+    {
+      Sid      = "DecryptDatabaseSecret"
+      Effect   = "Allow"
+      Action   = ["kms:Decrypt"]
+      Resource = [aws_kms_key.this.arn]
+      Condition = {
+        StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" }
+      }
+    },
+  ]
+
+  ecs_tasks_trust = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account_id }
+        ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:ecs:${local.region}:${local.account_id}:*" }
+      }
+    }]
+  })
+}
+
+# KMS -----------------------------------------------------------------------
+
+resource "aws_kms_key" "this" {
+  description             = "${var.name}: database storage and secret, container registry, log groups"
+  enable_key_rotation     = true
+  rotation_period_in_days = 365
+  deletion_window_in_days = var.kms_deletion_window_days
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        # Lets IAM policies in this account grant use of the key; without it
+        # the key becomes unmanageable. Every other use goes through IAM.
+        Sid       = "AccountAdministersKeyThroughIAM"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchLogsEncryptsThisStacksLogGroups"
+        Effect    = "Allow"
+        Principal = { Service = "logs.${local.region}.amazonaws.com" }
+        Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+        Resource  = "*"
+        Condition = {
+          ArnLike = { "kms:EncryptionContext:aws:logs:arn" = local.log_group_arn_patterns }
+        }
+      },
+    ]
+  })
+
+  tags = merge(var.tags, { Name = var.name })
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/${var.name}"
+  target_key_id = aws_kms_key.this.key_id
+}
+
+# Security groups: internet -> ALB -> app -> database ------------------------
+
+resource "aws_security_group" "alb" {
+  #checkov:skip=CKV2_AWS_5:attached to the load balancer by the edge module
+  name        = "${var.name}-alb"
+  description = "${var.name} load balancer: HTTP and HTTPS from the allowed ranges, app port to the app"
+  vpc_id      = var.vpc_id
+
+  tags = merge(var.tags, { Name = "${var.name}-alb" })
+}
+
+resource "aws_security_group" "app" {
+  #checkov:skip=CKV2_AWS_5:attached to the ECS service by the compute module
+  name        = "${var.name}-app"
+  description = "${var.name} app tasks: app port from the load balancer only"
+  vpc_id      = var.vpc_id
+
+  tags = merge(var.tags, { Name = "${var.name}-app" })
+}
+
+resource "aws_security_group" "db" {
+  #checkov:skip=CKV2_AWS_5:attached to the RDS instance by the database module
+  name        = "${var.name}-db"
+  description = "${var.name} database: PostgreSQL from the app tasks only"
+  vpc_id      = var.vpc_id
+
+  tags = merge(var.tags, { Name = "${var.name}-db" })
+}
+
+# The only rules that name CIDR ranges: the public listeners.
+#trivy:ignore:AVD-AWS-0107 a public web site: the load balancer takes HTTP and HTTPS from the internet; HTTP only redirects when HTTPS is on
+resource "aws_vpc_security_group_ingress_rule" "alb_http" {
+  for_each = toset(var.alb_ingress_cidrs)
+
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTP from ${each.value} (redirected to HTTPS when a certificate is configured)"
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+  cidr_ipv4         = each.value
+}
+
+#trivy:ignore:AVD-AWS-0107 a public web site: the load balancer takes HTTPS from the internet
+resource "aws_vpc_security_group_ingress_rule" "alb_https" {
+  for_each = toset(var.alb_ingress_cidrs)
+
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTPS from ${each.value}"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = each.value
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_app" {
+  security_group_id            = aws_security_group.alb.id
+  description                  = "To the app tasks on the app port"
+  ip_protocol                  = "tcp"
+  from_port                    = var.app_port
+  to_port                      = var.app_port
+  referenced_security_group_id = aws_security_group.app.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "app_from_alb" {
+  security_group_id            = aws_security_group.app.id
+  description                  = "App port from the load balancer"
+  ip_protocol                  = "tcp"
+  from_port                    = var.app_port
+  to_port                      = var.app_port
+  referenced_security_group_id = aws_security_group.alb.id
+}
+
+#trivy:ignore:AVD-AWS-0104 tasks pull images and call ECR, Secrets Manager and CloudWatch Logs over HTTPS; without VPC endpoints those have no fixed address ranges
+resource "aws_vpc_security_group_egress_rule" "app_https" {
+  security_group_id = aws_security_group.app.id
+  description       = "HTTPS to AWS APIs and the container registry"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_vpc_security_group_egress_rule" "app_to_db" {
+  security_group_id            = aws_security_group.app.id
+  description                  = "PostgreSQL to the database"
+  ip_protocol                  = "tcp"
+  from_port                    = var.db_port
+  to_port                      = var.db_port
+  referenced_security_group_id = aws_security_group.db.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
+  security_group_id            = aws_security_group.db.id
+  description                  = "PostgreSQL from the app tasks"
+  ip_protocol                  = "tcp"
+  from_port                    = var.db_port
+  to_port                      = var.db_port
+  referenced_security_group_id = aws_security_group.app.id
+}
+
+# ECS roles -----------------------------------------------------------------
+
+# Used by the ECS agent to start the task: pull the image, create the log
+# stream, resolve the `valueFrom` secret. Never by the app.
+resource "aws_iam_role" "execution" {
+  name               = "${var.name}-ecs-execution"
+  description        = "${var.name}: ECS agent starts the app task (image pull, logs, database secret)"
+  assume_role_policy = local.ecs_tasks_trust
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "execution" {
+  name = "start-app-task"
+  role = aws_iam_role.execution.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat([
+      {
+        # GetAuthorizationToken has no resource-level permissions.
+        Sid      = "RegistryLogin"
+        Effect   = "Allow"
+        Action   = ["ecr:GetAuthorizationToken"]
+        Resource = "*"
+      },
+      {
+        Sid      = "PullAppImage"
+        Effect   = "Allow"
+        Action   = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
+        Resource = [var.ecr_repository_arn]
+      },
+      {
+        Sid      = "WriteAppLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = ["${var.log_group_arn}:log-stream:*"]
+      },
+    ], local.read_db_secret_statements)
+  })
+}
+
+# Assumed by the running app: it reads the database secret itself, so that it
+# picks up the password again after RDS rotates it.
+resource "aws_iam_role" "task" {
+  name               = "${var.name}-ecs-task"
+  description        = "${var.name}: the running app (reads the database secret)"
+  assume_role_policy = local.ecs_tasks_trust
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "task" {
+  name = "app-runtime"
+  role = aws_iam_role.task.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = local.read_db_secret_statements
+  })
+}

@@ -1,0 +1,126 @@
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/pollstack-test-mock" }
+  }
+}
+
+variables {
+  name               = "pollstack-test"
+  vpc_id             = "vpc-0123456789abcdef0"
+  ecr_repository_arn = "arn:aws:ecr:us-east-1:123456789012:repository/pollstack-test"
+  log_group_arn      = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/pollstack-test"
+  db_secret_arn      = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
+}
+
+# Guard 1: the execution role must be able to decrypt the key that encrypts
+# the database secret, through Secrets Manager, and read that one secret.
+run "execution_role_can_read_the_database_secret" {
+  command = apply
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s
+      if s.Effect == "Allow" && contains(flatten([s.Action]), "kms:Decrypt")
+      && flatten([s.Resource]) == [aws_kms_key.this.arn]
+      && try(s.Condition.StringEquals["kms:ViaService"], "") == "secretsmanager.us-east-1.amazonaws.com"
+    ]) == 1
+    error_message = "the execution role needs kms:Decrypt on the project key (the one that encrypts the database secret), conditioned on kms:ViaService = secretsmanager.<region>.amazonaws.com"
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s
+      if s.Effect == "Allow" && contains(flatten([s.Action]), "secretsmanager:GetSecretValue")
+      && flatten([s.Resource]) == [var.db_secret_arn]
+    ]) == 1
+    error_message = "the execution role needs secretsmanager:GetSecretValue on the database secret"
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.execution.policy).Statement :
+      flatten([s.Resource]) != ["*"] || flatten([s.Action]) == ["ecr:GetAuthorizationToken"]
+    ])
+    error_message = "only ecr:GetAuthorizationToken (which has no resource-level permissions) may use Resource *"
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s
+      if contains(flatten([s.Action]), "kms:Decrypt") && flatten([s.Resource]) == [aws_kms_key.this.arn]
+      && try(s.Condition.StringEquals["kms:ViaService"], "") == "secretsmanager.us-east-1.amazonaws.com"
+    ]) == 1
+    error_message = "the task role reads the secret itself after a rotation: it needs the same kms:Decrypt via Secrets Manager"
+  }
+
+  assert {
+    condition     = toset(flatten([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Action])) == toset(["secretsmanager:GetSecretValue", "kms:Decrypt"])
+    error_message = "the task role may only read the database secret"
+  }
+
+  assert {
+    condition     = aws_iam_role.execution.name != aws_iam_role.task.name
+    error_message = "execution role and task role must be separate roles"
+  }
+}
+
+run "key_and_security_groups" {
+  command = apply
+
+  assert {
+    condition     = aws_kms_key.this.enable_key_rotation && aws_kms_key.this.deletion_window_in_days == 30
+    error_message = "the project key rotates and has a 30-day deletion window"
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_kms_key.this.policy).Statement : s if try(s.Principal.AWS, "") == "*" || try(s.Principal, "") == "*"]) == 0
+    error_message = "the key policy must not grant anything to everyone"
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.app_from_alb.referenced_security_group_id == aws_security_group.alb.id && aws_vpc_security_group_ingress_rule.app_from_alb.cidr_ipv4 == null
+    error_message = "the app takes traffic from the load balancer's security group only"
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.db_from_app.referenced_security_group_id == aws_security_group.app.id && aws_vpc_security_group_ingress_rule.db_from_app.from_port == 5432 && aws_vpc_security_group_ingress_rule.db_from_app.cidr_ipv4 == null
+    error_message = "the database takes PostgreSQL from the app's security group only"
+  }
+
+  assert {
+    condition     = alltrue([for r in concat(values(aws_vpc_security_group_ingress_rule.alb_http), values(aws_vpc_security_group_ingress_rule.alb_https)) : r.description != null && r.description != ""])
+    error_message = "every rule is described"
+  }
+}
+
+run "rejects_wildcard_secret" {
+  command = plan
+
+  variables {
+    db_secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:*"
+  }
+
+  expect_failures = [var.db_secret_arn]
+}
+
+run "rejects_privileged_port" {
+  command = plan
+
+  variables {
+    app_port = 80
+  }
+
+  expect_failures = [var.app_port]
+}
