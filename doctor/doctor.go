@@ -209,7 +209,7 @@ func Run(ctx context.Context, c Config, opts ...Option) (*Report, error) {
 		return nil, fmt.Errorf("doctor: describe task definition %s: %w", aws.ToString(svc.TaskDefinition), err)
 	}
 	d := &deployment{clients: cl, service: svc, taskDef: td.TaskDefinition}
-	r := &Report{Cluster: c.Cluster, Service: c.Service, TaskDefinition: aws.ToString(svc.TaskDefinition)}
+	r := &Report{Cluster: c.Cluster, Service: c.Service, TaskDefinition: aws.ToString(svc.TaskDefinition), StoppedTasks: []StoppedTask{}}
 	r.Checks = []Check{
 		d.checkSecretDecrypt(ctx),
 		d.checkImagePlatform(ctx),
@@ -221,7 +221,9 @@ func Run(ctx context.Context, c Config, opts ...Option) (*Report, error) {
 	if err != nil {
 		r.Checks = append(r.Checks, Check{Class: "stopped-tasks", Status: StatusError, Detail: err.Error()})
 	}
-	r.StoppedTasks = stopped
+	if stopped != nil {
+		r.StoppedTasks = stopped
+	}
 	r.OK = true
 	for _, ch := range r.Checks {
 		if ch.Status != StatusOK {

@@ -369,6 +369,25 @@ func doctorFaults(ctx context.Context, t *testing.T, cfg aws.Config, cluster, se
 	t.Run("healthy again", func(t *testing.T) {
 		wantFaults(t, runDoctor(ctx, t, cfg, cluster, service))
 	})
+	// The images are the test's, not the stack's: remove them so that
+	// destroy finds the repository as apply left it.
+	repo, _ := splitImage(t, aws.ToString(td.ContainerDefinitions[0].Image))
+	deleteImages(ctx, t, ecrC, repo)
+}
+
+// deleteImages removes every image from an ECR repository.
+func deleteImages(ctx context.Context, t *testing.T, c *ecr.Client, repo string) {
+	t.Helper()
+	list, err := c.ListImages(ctx, &ecr.ListImagesInput{RepositoryName: aws.String(repo)})
+	if err != nil {
+		t.Fatalf("list images of %s: %v", repo, err)
+	}
+	if len(list.ImageIds) == 0 {
+		return
+	}
+	if _, err := c.BatchDeleteImage(ctx, &ecr.BatchDeleteImageInput{RepositoryName: aws.String(repo), ImageIds: list.ImageIds}); err != nil {
+		t.Fatalf("delete images of %s: %v", repo, err)
+	}
 }
 
 // alignManagedSecrets writes into each RDS-managed secret the user name RDS

@@ -51,7 +51,7 @@ var moto struct {
 	once sync.Once
 	url  string
 	err  error
-	log  *bytes.Buffer
+	log  *lockedWriter
 }
 
 // motoURL starts the moto server once for this test binary and returns its
@@ -71,10 +71,15 @@ func motoURL(tb testing.TB) string {
 		}
 		port := l.Addr().(*net.TCPAddr).Port
 		l.Close()
-		moto.log = &bytes.Buffer{}
+		moto.log = &lockedWriter{}
 		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-		cmd.Stdout, cmd.Stderr = &lockedWriter{w: moto.log}, &lockedWriter{w: moto.log}
+		cmd.Stdout, cmd.Stderr = moto.log, moto.log
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		// AWS managed policies (AmazonRDSEnhancedMonitoringRole and the
+		// like) exist in every account; moto loads them only when asked.
+		// ACM certificates validated by DNS are issued at the first look
+		// instead of after moto's default 60 s.
+		cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true", "MOTO_ACM_VALIDATION_WAIT=0")
 		if err := cmd.Start(); err != nil {
 			moto.err = fmt.Errorf("start moto_server: %w", err)
 			return
@@ -99,15 +104,22 @@ func motoURL(tb testing.TB) string {
 	return moto.url
 }
 
+// lockedWriter collects moto's output for error messages.
 type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	return l.buf.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // awsConfig is an SDK configuration for the emulator with fake credentials.

@@ -2,7 +2,12 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+
+	"github.com/pollstack/pollstack/doctor"
 )
 
 // sdkStack creates the pieces doctor reads directly in moto, the way the
@@ -82,4 +89,56 @@ func TestAWSDoctorSDKStack(t *testing.T) {
 	motoReset(t)
 	cluster, service := sdkStack(ctx, t, cfg)
 	doctorFaults(ctx, t, cfg, cluster, service)
+	t.Run("cli", func(t *testing.T) { doctorCLI(ctx, t, cfg, cluster, service) })
+}
+
+// doctorCLI runs the real `pollstack doctor` binary against the emulator:
+// exit 0 and an all-ok JSON report on the healthy stack, exit 1 and the
+// FAIL line with a planted fault.
+func doctorCLI(ctx context.Context, t *testing.T, cfg aws.Config, cluster, service string) {
+	bin := filepath.Join(t.TempDir(), "pollstack")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/pollstack")
+	build.Dir = repoRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/pollstack: %v\n%s", err, out)
+	}
+	ecrC := ecr.NewFromConfig(cfg)
+	td := serviceTaskDef(ctx, t, ecs.NewFromConfig(cfg), cluster, service)
+	ensureImage(ctx, t, ecrC, td)
+	run := func(args ...string) (string, int) {
+		cmd := exec.CommandContext(ctx, bin, append([]string{"doctor", "--cluster", cluster, "--service", service,
+			"--region", cfg.Region, "--endpoint-url", aws.ToString(cfg.BaseEndpoint)}, args...)...)
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_EC2_METADATA_DISABLED=true",
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("pollstack doctor %s: exit %d\n%s", strings.Join(args, " "), code, out)
+		return string(out), code
+	}
+	out, code := run("--json")
+	var report doctor.Report
+	if err := json.Unmarshal([]byte(out), &report); err != nil || code != 0 || !report.OK || len(report.Checks) != 5 {
+		t.Errorf("healthy: exit %d, report %+v, err %v", code, report, err)
+	}
+	restore := plantOIDCTypo(ctx, t, iam.NewFromConfig(cfg))
+	out, code = run()
+	restore()
+	if code != 1 || !strings.Contains(out, "FAIL oidc-audience: ") || strings.Count(out, "\nok ")+boolInt(strings.HasPrefix(out, "ok ")) != 4 {
+		t.Errorf("OIDC typo: exit %d, output:\n%s", code, out)
+	}
+	if _, code := run("--bogus"); code != 2 {
+		t.Errorf("bad flag: exit %d, want 2", code)
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
