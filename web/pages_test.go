@@ -560,3 +560,24 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not met within 3s")
 }
+
+// A stream outlives the server's ReadTimeout (cmd/pollstack sets 15 s):
+// net/http clears the read deadline once the request is read, and the
+// stream must keep it that way.
+func TestPageLiveResultsOutliveReadTimeout(t *testing.T) {
+	s := web.New(web.Config{Store: stores["sqlite"](t)})
+	srv := httptest.NewUnstartedServer(s)
+	srv.Config.ReadTimeout = 200 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	c := pageClient(t, srv.URL)
+	id, _ := c.createPoll(`{"question": "Still there?", "options": ["Yes", "No"]}`)
+	st := openStream(t, c, id)
+	defer st.cancel() // before srv.Close, which waits for open requests
+	st.next(t, 5*time.Second)
+	time.Sleep(600 * time.Millisecond)
+	c.another().postJSON("/api/v1/polls/"+id+"/votes", `{"option_ids": [1]}`)
+	if e := st.next(t, 2*time.Second); !strings.Contains(e, `"total":1`) {
+		t.Errorf("after the read timeout the stream got %q", e)
+	}
+}
