@@ -33,12 +33,13 @@ const (
 var heartbeat = []byte(": ping\n\n")
 
 type hubs struct {
-	s        *Server
-	tick     time.Duration
-	mu       sync.Mutex
-	polls    map[string]*hub
-	shutdown chan struct{} // closed by CloseStreams
-	closed   bool
+	s         *Server
+	tick      time.Duration
+	heartbeat time.Duration
+	mu        sync.Mutex
+	polls     map[string]*hub
+	shutdown  chan struct{} // closed by CloseStreams
+	closed    bool
 }
 
 type hub struct {
@@ -49,11 +50,10 @@ type hub struct {
 
 type subscriber struct {
 	mailbox chan []byte // capacity 1: the newest event
-	gone    chan struct{}
 }
 
 func newHubs(s *Server, tick time.Duration) *hubs {
-	return &hubs{s: s, tick: tick, polls: map[string]*hub{}, shutdown: make(chan struct{})}
+	return &hubs{s: s, tick: tick, heartbeat: streamHeartbeat, polls: map[string]*hub{}, shutdown: make(chan struct{})}
 }
 
 // subscribe joins the poll's hub, starting it if it is the first viewer.
@@ -70,7 +70,7 @@ func (hs *hubs) subscribe(id string) (sub *subscriber, ok bool) {
 		hs.polls[id] = h
 		go hs.run(h)
 	}
-	sub = &subscriber{mailbox: make(chan []byte, 1), gone: make(chan struct{})}
+	sub = &subscriber{mailbox: make(chan []byte, 1)}
 	h.subs[sub] = struct{}{}
 	return sub, true
 }
@@ -100,12 +100,13 @@ func (hs *hubs) count() (polls, subs int) {
 	return len(hs.polls), subs
 }
 
-// run reads the poll's counts every tick and broadcasts changes.
+// run reads the poll's counts every tick and broadcasts changes; when
+// nothing was sent for a heartbeat period, it sends a comment line instead.
 func (hs *hubs) run(h *hub) {
 	ticker := time.NewTicker(hs.tick)
 	defer ticker.Stop()
 	var last []byte
-	idle := time.Duration(0)
+	sent := time.Now()
 	for {
 		select {
 		case <-h.stop:
@@ -121,20 +122,19 @@ func (hs *hubs) run(h *hub) {
 		switch {
 		case errors.Is(err, pollstack.ErrPollNotFound):
 			event = goneEvent
-		case err != nil:
-			continue // the store is briefly away: keep the last counts, try again next tick
-		default:
+		case err == nil:
 			event = hs.s.resultsEvent(v)
 		}
-		if bytes.Equal(event, last) {
-			if idle += hs.tick; idle >= streamHeartbeat {
-				idle = 0
-				hs.broadcast(h, heartbeat, false)
-			}
-			continue
+		// event is nil when the store is briefly away: the viewers keep
+		// the last counts, and the next tick tries again.
+		switch {
+		case event != nil && !bytes.Equal(event, last):
+			last, sent = event, time.Now()
+			hs.broadcast(h, event, true)
+		case time.Since(sent) >= hs.heartbeat:
+			sent = time.Now()
+			hs.broadcast(h, heartbeat, false)
 		}
-		last, idle = event, 0
-		hs.broadcast(h, event, true)
 	}
 }
 

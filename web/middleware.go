@@ -84,8 +84,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
-// secure sets the headers every response carries. Pages may tighten the
-// Content-Security-Policy further; nothing loosens it.
+// secure sets the headers every response carries. The policy here allows
+// nothing, which suits JSON and streams; pages replace it with pageCSP
+// (scripts and styles from this origin only) and Referrer-Policy with
+// no-referrer (see render).
 func (s *Server) secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()

@@ -581,3 +581,19 @@ func TestPageLiveResultsOutliveReadTimeout(t *testing.T) {
 		t.Errorf("after the read timeout the stream got %q", e)
 	}
 }
+
+// An unchanged poll's stream carries a heartbeat comment, so that proxies
+// keep it open, and nothing else.
+func TestPageLiveResultsHeartbeat(t *testing.T) {
+	s, c := pageServer(t)
+	s.SetStreamHeartbeat(300 * time.Millisecond)
+	id, _ := c.createPoll(`{"question": "Quiet?", "options": ["Yes", "No"]}`)
+	st := openStream(t, c, id)
+	defer st.cancel()
+	st.next(t, 5*time.Second)
+	for i := 0; i < 2; i++ {
+		if e := st.next(t, 2*time.Second); e != ": ping" {
+			t.Fatalf("an idle stream got %q, want a heartbeat comment", e)
+		}
+	}
+}
