@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -56,26 +57,42 @@ func (s *Server) render(w http.ResponseWriter, status int, name, title string, d
 
 // errorPage is the data of the page that says what went wrong.
 type errorPage struct {
-	Status  int
+	Heading string
 	Message string
 	PollID  string // the poll the request was about, for a link to its results
+}
+
+// errorHeadings title the error pages by status.
+var errorHeadings = map[int]string{
+	http.StatusBadRequest:            "Something is wrong with the request",
+	http.StatusUnauthorized:          "Admin link needed",
+	http.StatusForbidden:             "Not allowed",
+	http.StatusNotFound:              "Not found",
+	http.StatusMethodNotAllowed:      "Not allowed here",
+	http.StatusConflict:              "Cannot vote",
+	http.StatusRequestEntityTooLarge: "The form is too large",
+	http.StatusServiceUnavailable:    "Try again soon",
 }
 
 // renderError answers an error as a page; writeError chooses it for every
 // path outside /api/.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, e *pollstack.Error, status int) {
-	data := errorPage{Status: status, Message: e.Message}
+	data := errorPage{Heading: errorHeadings[status], Message: e.Message}
+	if data.Heading == "" {
+		data.Heading = "Something went wrong"
+	}
 	if e.Kind != pollstack.KindNotFound {
 		data.PollID = r.PathValue("id")
 	}
-	s.render(w, status, "error", http.StatusText(status), data)
+	s.render(w, status, "error", data.Heading, data)
 }
 
 // parseForm reads a form body of at most maxBody bytes.
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
-		if strings.Contains(err.Error(), "too large") {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
 			return errTooLarge
 		}
 		return pollstack.Invalid("", "form_unreadable", "The form could not be read.")

@@ -241,6 +241,15 @@ func TestPageFormErrors(t *testing.T) {
 	}
 }
 
+func TestPageFormTooLarge(t *testing.T) {
+	_, c := pageServer(t)
+	res := c.form("/", pollForm(strings.Repeat("x", 70<<10), "Tea", "Coffee"))
+	if res.Status != http.StatusRequestEntityTooLarge || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("a 70 KiB form: status %d, %s; want a 413 page", res.Status, res.Header.Get("Content-Type"))
+	}
+	mustContain(t, res, "<h1>The form is too large</h1>")
+}
+
 func TestPageAddOption(t *testing.T) {
 	_, c := pageServer(t)
 	v := pollForm("Tea?", "Tea", "Coffee", "", "Water")
