@@ -202,10 +202,16 @@ func TestBrowser(t *testing.T) {
 		if v := run(t, creator, chromedp.Value(chromedp.ID("option-0"))); v != "Tea" {
 			t.Errorf("after add option, the first option is %q, want Tea", v)
 		}
+		if id := run(t, creator, chromedp.Evaluate[string](`document.activeElement.id`)); id != "option-4" {
+			t.Errorf("after add option, focus is on %q, want the new row option-4", id)
+		}
 		// A broken rule shows next to its field.
 		e.do(t, creator, chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(chromedp.ID("question-error")))
 		if msg := run(t, creator, chromedp.Text(chromedp.ID("question-error"))); msg != "Write a question." {
 			t.Errorf("question error %q", msg)
+		}
+		if id := run(t, creator, chromedp.Evaluate[string](`document.activeElement.id`)); id != "question" {
+			t.Errorf("after the error, focus is on %q, want the question", id)
 		}
 		e.check(t, creator, "create-error")
 		e.do(t, creator,

@@ -111,6 +111,19 @@ type createForm struct {
 	Error      *pollstack.Error
 	Deleted    bool // a poll was just deleted
 	MaxOptions int
+	Added      bool // "Add option" was pressed: focus the new row
+}
+
+// OptionFocus is the option row to focus: the new one after "Add option",
+// the first after an error about the options, none (-1) otherwise.
+func (f createForm) OptionFocus() int {
+	switch {
+	case f.Added:
+		return len(f.Options) - 1
+	case f.FieldError("options") != "":
+		return 0
+	}
+	return -1
 }
 
 // Visibilities lists the choices of results visibility, in the domain's order.
@@ -167,7 +180,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.PostForm.Has("add_option") {
 		if len(f.Options) < pollstack.MaxOptions {
-			f.Options = append(f.Options, "")
+			f.Options, f.Added = append(f.Options, ""), true
 		}
 		s.render(w, http.StatusOK, "home", "Create a poll", f)
 		return

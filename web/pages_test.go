@@ -261,7 +261,11 @@ func TestPageAddOption(t *testing.T) {
 	if n := strings.Count(string(res.Body), `name="option"`); n != 5 {
 		t.Errorf("after add option: %d rows, want 5", n)
 	}
-	mustContain(t, res, `value="Tea"`, `value="Coffee"`, `value="Water"`, "Tea?</textarea>")
+	mustContain(t, res, `value="Tea"`, `value="Coffee"`, `value="Water"`, "Tea?</textarea>",
+		`<input id="option-4" name="option" type="text" value="" autocomplete="off" autofocus>`)
+	if n := strings.Count(string(res.Body), "autofocus"); n != 1 {
+		t.Errorf("%d autofocus attributes, want 1 (the new row)", n)
+	}
 }
 
 // The browser's time zone offset (minutes east of UTC, from app.js) turns
