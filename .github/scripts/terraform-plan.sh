@@ -15,9 +15,9 @@ repo=$(tf_output "$TF_OUT_REPOSITORY") || {
 image="$repo@$IMAGE_DIGEST"
 echo "$image" >"$TF_ROOT/image.ref"
 
-# The plan role may read but not write the state, so it takes no lock; the
-# apply takes one, and Terraform refuses the plan if the state moved since.
-tf plan -input=false -lock=false -out=tfplan -var "$TF_IMAGE_VAR=$image"
+# The plan role reads the state and may only write its lock object. The apply
+# job applies this file; Terraform refuses it if the state moved since.
+tf plan -input=false -out=tfplan -var "$TF_IMAGE_VAR=$image"
 tf show -no-color tfplan >"$TF_ROOT/tfplan.txt"
 {
   echo "### terraform plan: $TF_ENV"

@@ -9,6 +9,8 @@ set -euo pipefail
 : "${AWS_REGION:?set the repository variable AWS_REGION}"
 
 TF_ROOT=infra/envs/$TF_ENV
+# The state object: the cicd module scopes both roles to exactly this key.
+TF_STATE_KEY=${TF_STATE_KEY:-pollstack/$TF_ENV/terraform.tfstate}
 [ -d "$TF_ROOT" ] || { echo "::error::no Terraform environment $TF_ROOT (TF_ENV=$TF_ENV)"; exit 1; }
 
 # The root module's interface that the pipeline relies on.
@@ -23,7 +25,7 @@ tf() { terraform -chdir="$TF_ROOT" "$@"; }
 tf_init() {
   tf init -input=false \
     -backend-config="bucket=$TF_STATE_BUCKET" \
-    -backend-config="key=pollstack/$TF_ENV/terraform.tfstate" \
+    -backend-config="key=$TF_STATE_KEY" \
     -backend-config="region=$AWS_REGION" \
     -backend-config="encrypt=true" \
     -backend-config="use_lockfile=true"
