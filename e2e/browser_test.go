@@ -164,6 +164,8 @@ func (e *browserEnv) check(t *testing.T, ctx context.Context, name string) {
 			t.Logf("axe on %s: %s: %s (%s) at %v", name, v.Impact, v.ID, v.Help, v.Targets)
 		}
 	}
+	// A focused field's blinking caret would make every run's picture differ.
+	e.do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur()`))
 	for _, size := range []struct {
 		suffix        string
 		width, height int64
