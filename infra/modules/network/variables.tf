@@ -82,3 +82,14 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+variable "permissions_boundary_arn" {
+  description = "ARN of the IAM policy set as permissions boundary on every role this module creates (the cicd module's workload boundary), or null for none. With a boundary, the deploy role may create and change these roles without being able to escalate its own rights."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN."
+  }
+}

@@ -196,9 +196,10 @@ resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
 # Used by the ECS agent to start the task: pull the image, create the log
 # stream, resolve the `valueFrom` secret. Never by the app.
 resource "aws_iam_role" "execution" {
-  name               = "${var.name}-ecs-execution"
-  description        = "${var.name}: ECS agent starts the app task (image pull, logs, database secret)"
-  assume_role_policy = local.ecs_tasks_trust
+  name                 = "${var.name}-ecs-execution"
+  permissions_boundary = var.permissions_boundary_arn
+  description          = "${var.name}: ECS agent starts the app task (image pull, logs, database secret)"
+  assume_role_policy   = local.ecs_tasks_trust
 
   tags = var.tags
 }
@@ -235,9 +236,10 @@ resource "aws_iam_role_policy" "execution" {
 # Assumed by the running app: it reads the database secret itself, so that it
 # picks up the password again after RDS rotates it.
 resource "aws_iam_role" "task" {
-  name               = "${var.name}-ecs-task"
-  description        = "${var.name}: the running app (reads the database secret)"
-  assume_role_policy = local.ecs_tasks_trust
+  name                 = "${var.name}-ecs-task"
+  permissions_boundary = var.permissions_boundary_arn
+  description          = "${var.name}: the running app (reads the database secret)"
+  assume_role_policy   = local.ecs_tasks_trust
 
   tags = var.tags
 }

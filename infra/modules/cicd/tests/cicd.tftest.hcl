@@ -1,0 +1,158 @@
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_resource "aws_iam_openid_connect_provider" {
+    defaults = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+  }
+  mock_resource "aws_iam_policy" {
+    defaults = { arn = "arn:aws:iam::123456789012:policy/pollstack-test-mock" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/pollstack-test-mock" }
+  }
+}
+
+variables {
+  name               = "pollstack-test"
+  github_repository  = "pollstack/pollstack"
+  state_bucket_name  = "pollstack-tfstate-123456789012"
+  state_key          = "pollstack/lean/terraform.tfstate"
+  state_kms_key_arn  = "arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555"
+  ecr_repository_arn = "arn:aws:ecr:us-east-1:123456789012:repository/pollstack-test"
+  ecs_role_arns = [
+    "arn:aws:iam::123456789012:role/pollstack-test-ecs-execution",
+    "arn:aws:iam::123456789012:role/pollstack-test-ecs-task",
+  ]
+  hosted_zone_id = "Z0123456789ABCDEFGHIJ"
+}
+
+# Guard 4: the OIDC audience is exactly sts.amazonaws.com and the trust pins
+# the subject to the repository's protected environment or branch.
+run "oidc_audience_and_subjects" {
+  command = apply
+
+  assert {
+    condition     = aws_iam_openid_connect_provider.this[0].client_id_list == toset(["sts.amazonaws.com"])
+    error_message = "the OIDC provider's client ID list must be exactly [\"sts.amazonaws.com\"]"
+  }
+
+  assert {
+    condition     = aws_iam_openid_connect_provider.this[0].url == "https://token.actions.githubusercontent.com"
+    error_message = "the provider is GitHub Actions' token issuer"
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals == {
+      "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+      "token.actions.githubusercontent.com:sub" = "repo:pollstack/pollstack:environment:production"
+    }
+    error_message = "the deploy role requires audience sts.amazonaws.com and the subject of the protected environment, with StringEquals"
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role.plan.assume_role_policy).Statement[0].Condition.StringEquals == {
+      "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+      "token.actions.githubusercontent.com:sub" = "repo:pollstack/pollstack:ref:refs/heads/main"
+    }
+    error_message = "the plan role requires audience sts.amazonaws.com and the subject of the protected branch"
+  }
+
+  assert {
+    condition     = alltrue([for r in [aws_iam_role.deploy, aws_iam_role.plan] : length(jsondecode(r.assume_role_policy).Statement) == 1 && !can(jsondecode(r.assume_role_policy).Statement[0].Condition.StringLike)])
+    error_message = "one trust statement per role, no wildcard (StringLike) conditions"
+  }
+}
+
+run "rejects_other_audiences" {
+  command = plan
+
+  variables {
+    oidc_audience = "sigstore"
+  }
+
+  expect_failures = [var.oidc_audience]
+}
+
+run "rejects_wildcard_repository" {
+  command = plan
+
+  variables {
+    github_repository = "pollstack/*"
+  }
+
+  expect_failures = [var.github_repository]
+}
+
+run "rejects_wildcard_branch" {
+  command = plan
+
+  variables {
+    plan_branch = "*"
+  }
+
+  expect_failures = [var.plan_branch]
+}
+
+run "deploy_role_is_scoped" {
+  command = apply
+
+  assert {
+    condition = alltrue(flatten([
+      for p in aws_iam_policy.deploy : [
+        for s in jsondecode(p.policy).Statement : toset(flatten([s.Resource])) == toset(var.ecs_role_arns) && s.Condition.StringEquals["iam:PassedToService"] == "ecs-tasks.amazonaws.com"
+        if s.Effect == "Allow" && contains(flatten([s.Action]), "iam:PassRole")
+      ]
+    ])) && length(flatten([for p in aws_iam_policy.deploy : [for s in jsondecode(p.policy).Statement : s if contains(flatten([s.Action]), "iam:PassRole")]])) == 1
+    error_message = "iam:PassRole only for the two ECS roles, only to ecs-tasks.amazonaws.com"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for p in aws_iam_policy.deploy : [
+        for s in jsondecode(p.policy).Statement : try(s.Condition.StringEquals["iam:PermissionsBoundary"], "") == "arn:aws:iam::123456789012:policy/pollstack-test-workload-boundary"
+        if s.Effect == "Allow" && contains(flatten([s.Action]), "iam:CreateRole")
+      ]
+    ]))
+    error_message = "every role the deploy role creates or changes the policies of must carry the workload boundary"
+  }
+
+  assert {
+    condition = alltrue([
+      for p in aws_iam_policy.deploy : length([
+        for s in jsondecode(p.policy).Statement : s
+        if s.Effect == "Allow" && length(setintersection(toset(flatten([s.Action])), toset(["*", "iam:*", "organizations:*", "account:*", "aws-portal:*", "billing:*", "sts:*"]))) > 0
+      ]) == 0
+    ])
+    error_message = "no allow of *, iam:*, organizations, account or billing actions"
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_iam_policy.deploy["state-image-ecs-iam"].policy).Statement : s
+      if s.Effect == "Deny" && contains(s.Action, "organizations:*") && contains(s.Action, "aws-portal:*") && contains(s.Action, "account:*") && s.Resource == "*"
+    ]) == 1
+    error_message = "billing, organizations and account settings are explicitly denied"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for p in aws_iam_policy.deploy : [
+        for s in jsondecode(p.policy).Statement :
+        flatten([s.Resource]) != ["*"] || s.Effect == "Deny" || can(s.Condition) || alltrue([for a in flatten([s.Action]) : can(regex("^[a-z0-9-]+:(Describe|List|Get)", a)) || contains(["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"], a)])
+      ]
+    ]))
+    error_message = "an allow on Resource * must be read-only, conditioned, or a call without resource-level permissions"
+  }
+
+  assert {
+    condition     = !strcontains(aws_iam_role_policy.plan.policy, "PutImage") && !strcontains(aws_iam_role_policy.plan.policy, "secretsmanager:GetSecretValue") && !strcontains(aws_iam_role_policy.plan.policy, "iam:PassRole")
+    error_message = "the plan role is read-only: no image push, no secret values, no PassRole"
+  }
+}

@@ -1,0 +1,150 @@
+variable "name" {
+  description = "Name prefix for every resource of this stack, for example `pollstack-lean`."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name))
+    error_message = "name must be 3-32 characters of lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "github_repository" {
+  description = "GitHub repository (`owner/name`) whose workflows may assume the roles. Exact: no wildcards."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$", var.github_repository))
+    error_message = "github_repository must be owner/name, without wildcards."
+  }
+}
+
+variable "deploy_environment" {
+  description = "GitHub environment (with required reviewers) whose jobs may assume the deploy role; the token's subject must be `repo:<repository>:environment:<this>`."
+  type        = string
+  default     = "production"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,255}$", var.deploy_environment))
+    error_message = "deploy_environment must be a GitHub environment name without wildcards or colons."
+  }
+}
+
+variable "plan_branch" {
+  description = "Protected branch whose workflow runs may assume the read-only plan role; the token's subject must be `repo:<repository>:ref:refs/heads/<this>`."
+  type        = string
+  default     = "main"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]{1,255}$", var.plan_branch)) && !strcontains(var.plan_branch, "*")
+    error_message = "plan_branch must be a branch name without wildcards."
+  }
+}
+
+variable "oidc_audience" {
+  description = "Audience of the GitHub OIDC tokens. Only `sts.amazonaws.com`, what aws-actions/configure-aws-credentials requests, is accepted: any other audience would let tokens minted for another service assume the roles."
+  type        = string
+  default     = "sts.amazonaws.com"
+  nullable    = false
+
+  validation {
+    condition     = var.oidc_audience == "sts.amazonaws.com"
+    error_message = "oidc_audience must be exactly sts.amazonaws.com."
+  }
+}
+
+variable "create_oidc_provider" {
+  description = "Create the account's GitHub OIDC provider. An account holds one per URL: set false in the second stack of an account and pass existing_oidc_provider_arn."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "existing_oidc_provider_arn" {
+  description = "ARN of the account's existing GitHub OIDC provider, when create_oidc_provider is false. Its client ID list must be exactly [\"sts.amazonaws.com\"]."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.existing_oidc_provider_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\\.actions\\.githubusercontent\\.com$", var.existing_oidc_provider_arn))
+    error_message = "existing_oidc_provider_arn must be the ARN of a token.actions.githubusercontent.com OIDC provider."
+  }
+}
+
+variable "state_bucket_name" {
+  description = "Name of the S3 bucket that holds the Terraform state (infra/bootstrap)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
+    error_message = "state_bucket_name must be a valid S3 bucket name."
+  }
+}
+
+variable "state_key" {
+  description = "Object key of this stack's state in the bucket, as given to `terraform init -backend-config=key=...`."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/-]+\\.tfstate$", var.state_key))
+    error_message = "state_key must be an object key ending in .tfstate, without wildcards."
+  }
+}
+
+variable "state_kms_key_arn" {
+  description = "ARN of the KMS key that encrypts the state bucket."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.state_kms_key_arn))
+    error_message = "state_kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "ecr_repository_arn" {
+  description = "ARN of the app's ECR repository, the one the deploy role pushes to."
+  type        = string
+  nullable    = false
+}
+
+variable "ecs_role_arns" {
+  description = "ARNs of the two ECS roles (execution and task) the deploy role may pass, to ECS tasks only."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.ecs_role_arns) == 2
+    error_message = "ecs_role_arns must list exactly the execution role and the task role."
+  }
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 hosted zone the deploy role may change records in, or null without a domain."
+  type        = string
+  default     = null
+}
+
+variable "max_session_duration" {
+  description = "Longest session, in seconds, of the plan and deploy roles; a deploy (plan, apply, wait for the service) fits in an hour."
+  type        = number
+  default     = 3600
+  nullable    = false
+
+  validation {
+    condition     = var.max_session_duration >= 900 && var.max_session_duration <= 43200
+    error_message = "max_session_duration must be between 900 and 43200 seconds."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource of this module."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
