@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +91,49 @@ func TestAWSDoctorSDKStack(t *testing.T) {
 	cluster, service := sdkStack(ctx, t, cfg)
 	doctorFaults(ctx, t, cfg, cluster, service)
 	t.Run("cli", func(t *testing.T) { doctorCLI(ctx, t, cfg, cluster, service) })
+	t.Run("stopped task explained", func(t *testing.T) { stoppedTask(ctx, t, cfg, cluster, service) })
+}
+
+// stoppedTask starts a task of the service's task definition and stops it
+// with the reason ECS gives when the image lacks the task's platform;
+// doctor must keep the five checks green, explain the stop in plain words
+// and count it as a failure. (moto does not run the service's own tasks
+// and lists every task of the cluster for a service, so the task is
+// started with RunTask.)
+func stoppedTask(ctx context.Context, t *testing.T, cfg aws.Config, cluster, service string) {
+	c := ecs.NewFromConfig(cfg)
+	td := serviceTaskDef(ctx, t, c, cluster, service)
+	ensureImage(ctx, t, ecr.NewFromConfig(cfg), td)
+	// A revision used only for this task: moto sums container-level
+	// memory to place a task, and its RunTask fails on awsvpc tasks
+	// (AttributeError on the network interface), so the vehicle for a
+	// stopped task is a bridge-mode revision with container memory.
+	containers := slices.Clone(td.ContainerDefinitions)
+	for i := range containers {
+		containers[i].Memory = aws.Int32(512)
+	}
+	rev, err := c.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: td.Family, ContainerDefinitions: containers,
+		Cpu: td.Cpu, Memory: td.Memory, NetworkMode: ecstypes.NetworkModeBridge,
+		RuntimePlatform: td.RuntimePlatform, ExecutionRoleArn: td.ExecutionRoleArn})
+	if err != nil {
+		t.Fatalf("register task definition: %v", err)
+	}
+	run, err := c.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String(cluster), TaskDefinition: rev.TaskDefinition.TaskDefinitionArn,
+		LaunchType: ecstypes.LaunchTypeFargate, StartedBy: aws.String("ecs-svc/1234567890")})
+	if err != nil || len(run.Tasks) != 1 {
+		t.Fatalf("run task: %v %+v", err, run)
+	}
+	reason := "CannotPullContainerError: pull image manifest has been retried 1 time(s): image Manifest does not contain descriptor matching platform 'linux/amd64'"
+	if _, err := c.StopTask(ctx, &ecs.StopTaskInput{Cluster: aws.String(cluster), Task: run.Tasks[0].TaskArn, Reason: aws.String(reason)}); err != nil {
+		t.Fatalf("stop task: %v", err)
+	}
+	r := runDoctor(ctx, t, cfg, cluster, service)
+	if len(r.Faults()) != 0 {
+		t.Errorf("checks: got faults %+v, want none", r.Faults())
+	}
+	if r.OK || len(r.StoppedTasks) != 1 || !r.StoppedTasks[0].Failure || !strings.Contains(r.StoppedTasks[0].Explanation, "CPU architecture") {
+		t.Errorf("stopped task not explained as a failure: OK=%v %+v", r.OK, r.StoppedTasks)
+	}
 }
 
 // doctorCLI runs the real `pollstack doctor` binary against the emulator:

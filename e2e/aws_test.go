@@ -91,7 +91,7 @@ var motoLimits = [][2]string{
 	{"IAM SimulatePrincipalPolicy", "not implemented; doctor evaluates the role's policy documents itself (doctor/policy.go)"},
 	{"ECR GetDownloadUrlForLayer and blob storage", "not implemented; the tests push image indexes, whose platforms doctor reads from the manifest alone"},
 	{"ECS service capacityProviderStrategy", "moto's CreateService drops it; the Fargate Spot check reads it from the Terraform state and checks the cluster's default strategy through the API"},
-	{"ECS task scheduling", "moto does not start the service's tasks on Fargate, so stopped-task reasons are covered by unit tests (doctor/stopped_test.go)"},
+	{"ECS task scheduling", "moto does not start a service's tasks and lists every task of the cluster for a service; the stopped-task test starts one with RunTask (a bridge-mode revision: moto's RunTask fails on awsvpc tasks) and stops it with ECS's reason; every reason doctor knows is a unit test (doctor/stopped_test.go)"},
 }
 
 // checkStack checks, with the SDK, what the lean environment created.
