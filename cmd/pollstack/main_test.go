@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -85,7 +86,21 @@ func TestServeDrainsOnStop(t *testing.T) {
 	if err != nil || res.StatusCode != 201 {
 		t.Fatalf("create: %v %v", res, err)
 	}
+	var poll struct{ ID string }
+	json.NewDecoder(res.Body).Decode(&poll)
 	res.Body.Close()
+
+	// A live-results stream open at SIGTERM ends with a retry hint, so the
+	// browser reconnects (to another task) by itself.
+	stream, err := http.Get(base + "/p/" + poll.ID + "/events")
+	if err != nil || stream.StatusCode != 200 {
+		t.Fatalf("events: %v %v", stream, err)
+	}
+	streamed := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(stream.Body)
+		streamed <- string(b)
+	}()
 
 	stop()
 	time.Sleep(100 * time.Millisecond)
@@ -102,6 +117,14 @@ func TestServeDrainsOnStop(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve did not return after the drain period")
+	}
+	select {
+	case body := <-streamed:
+		if !strings.Contains(body, "event: bye") || !strings.Contains(body, "retry: ") {
+			t.Errorf("the stream ended without a goodbye and a retry hint:\n%s", body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the live-results stream stayed open after shutdown")
 	}
 	for _, want := range []string{`"msg":"started"`, `"msg":"draining"`, `"msg":"stopped"`, `"route":"POST /api/v1/polls"`, `"status":201`} {
 		if !strings.Contains(logs.String(), want) {
