@@ -28,7 +28,8 @@ tf_init() {
     -backend-config="key=$TF_STATE_KEY" \
     -backend-config="region=$AWS_REGION" \
     -backend-config="encrypt=true" \
-    -backend-config="use_lockfile=true"
+    -backend-config="use_lockfile=true" \
+    ${TF_STATE_KMS_KEY_ARN:+-backend-config="kms_key_id=$TF_STATE_KMS_KEY_ARN"}
 }
 
 tf_output() { tf output -raw "$1"; }
