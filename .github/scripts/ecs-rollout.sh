@@ -16,7 +16,7 @@ describe() { aws ecs describe-services --cluster "$cluster" --services "$service
 # The task definition the apply registered: the service's newest deployment.
 target=$(describe | jq -r '.services[0].deployments | max_by(.createdAt) | .taskDefinition')
 image=$(aws ecs describe-task-definition --task-definition "$target" \
-  --query 'taskDefinition.containerDefinitions[0].image' --output text)
+  --query "taskDefinition.containerDefinitions[?name=='$TF_CONTAINER_NAME'].image | [0]" --output text)
 if [ "$image" != "$want" ]; then
   echo "::error::task definition $target runs $image, want $want"
   exit 1

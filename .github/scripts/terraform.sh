@@ -19,6 +19,8 @@ TF_OUT_REPOSITORY=${TF_OUT_REPOSITORY:-repository_url}
 TF_OUT_CLUSTER=${TF_OUT_CLUSTER:-cluster_name}
 TF_OUT_SERVICE=${TF_OUT_SERVICE:-service_name}
 TF_OUT_URL=${TF_OUT_URL:-app_url}
+# The app's container in the task definition (infra/modules/compute).
+TF_CONTAINER_NAME=${TF_CONTAINER_NAME:-app}
 
 tf() { terraform -chdir="$TF_ROOT" "$@"; }
 
