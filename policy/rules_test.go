@@ -148,6 +148,7 @@ var rules = []rule{
 	{"id-token", idTokenOnlyForAWS},
 	{"concurrency", concurrencyPerEnvironment},
 	{"no-long-lived-credentials", noLongLivedCredentials},
+	{"checkout-credentials", checkoutWithoutCredentials},
 	{"platform", platformMatchesTerraform},
 }
 
@@ -368,6 +369,29 @@ func noLongLivedCredentials(r *repo) []string {
 	return out
 }
 
+// actions/checkout leaves the job's token in .git/config unless told not
+// to; every later step (and anything it runs) could read it.
+func checkoutWithoutCredentials(r *repo) []string {
+	var out []string
+	for _, f := range slices.Concat(r.workflows, r.actions) {
+		walk(f.doc, func(k, v *yaml.Node) {
+			if k.Value != "steps" || v.Kind != yaml.SequenceNode {
+				return
+			}
+			for _, s := range v.Content {
+				u := get(s, "uses")
+				if u == nil || !strings.HasPrefix(u.Value, "actions/checkout@") {
+					continue
+				}
+				if p := get(get(s, "with"), "persist-credentials"); p == nil || p.Value != "false" {
+					out = append(out, fmt.Sprintf("%s: actions/checkout without persist-credentials: false", at(f, u)))
+				}
+			}
+		})
+	}
+	return out
+}
+
 var platformFlag = regexp.MustCompile(`--platform[= ]+["']?([A-Za-z0-9/_.-]+)`)
 
 // The platform the workflows build for is the one cpu_architecture in the
@@ -431,6 +455,7 @@ func TestWorkflowRulesCatch(t *testing.T) {
 		"id-token":                  {"job build has id-token: write but assumes no AWS role", "without audience: sts.amazonaws.com", "id-token: write at the top level", "job deploy builds the image while holding AWS credentials"},
 		"concurrency":               {"no top-level concurrency group", "without a concurrency group for it", "cancel-in-progress: true in a workflow that deploys"},
 		"no-long-lived-credentials": {`"aws-access-key-id"`, "secret AWS_SECRET_ACCESS_KEY referenced", `"AWS_SECRET_ACCESS_KEY"`},
+		"checkout-credentials":      {"bad.yml:9: actions/checkout without persist-credentials: false", "bad.yml:10: actions/checkout without", "bad.yml:13: actions/checkout without"},
 		"platform":                  {"builds for linux/arm64, but cpu_architecture in infra/envs gives linux/amd64"},
 	}
 	for _, rl := range rules {
