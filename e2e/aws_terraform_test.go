@@ -98,9 +98,10 @@ func copyInfra(tb testing.TB) string {
 var providerAlias = regexp.MustCompile(`(?s)provider\s+"aws"\s*\{(.*?)\n\}`)
 var aliasAttr = regexp.MustCompile(`alias\s*=\s*"([^"]+)"`)
 
-// writeOverride adds aws_e2e_override.tf to the env directory: every aws
-// provider block of the env (the default one and each alias) gets the
-// emulator's endpoints and fake credentials. The env's own files are not
+// writeOverride adds aws_e2e_override.tf to the env directory: a local
+// backend instead of the env's S3 one, and for every aws provider block of
+// the env (the default one and each alias) the emulator's endpoints and
+// fake credentials. The env's own files are not
 // touched; Terraform merges *_override.tf files into them.
 func writeOverride(tb testing.TB, envDir, endpoint string) {
 	tb.Helper()
@@ -116,6 +117,9 @@ func writeOverride(tb testing.TB, envDir, endpoint string) {
 	}
 	var buf bytes.Buffer
 	buf.WriteString("# written by e2e/aws_terraform_test.go: points the provider at the AWS emulator\n")
+	// The env's S3 backend would need the real state bucket; the state of
+	// an emulated apply lives in the temporary copy instead.
+	buf.WriteString("terraform {\n  backend \"local\" {}\n}\n")
 	for alias := range aliases {
 		buf.WriteString("provider \"aws\" {\n")
 		if alias != "" {
@@ -191,7 +195,9 @@ func applyEnv(ctx context.Context, t *testing.T, env string, vars ...string) *ap
 		t.Skipf("infra/envs/%s has no Terraform files yet (issue 6): nothing to apply", env)
 	}
 	writeOverride(t, dir, gw.URL())
-	mustTerraform(ctx, t, dir, "init", "-backend=false", "-input=false", "-no-color")
+	// Not -backend=false: apply needs an initialised backend, and the
+	// override replaces the env's S3 backend with a local file.
+	mustTerraform(ctx, t, dir, "init", "-input=false", "-no-color")
 	args := append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, vars...)
 	start := time.Now()
 	out, err := terraform(ctx, t, dir, args...)

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/pollstack/pollstack/doctor"
@@ -520,6 +521,7 @@ var enterpriseLimits = [][2]string{
 	{"NAT gateways, flow logs", "created and checked as API objects; moto routes no traffic, so egress from private subnets is not exercised"},
 	{"ACM DNS validation", "moto issues the certificate without a DNS lookup (MOTO_ACM_VALIDATION_WAIT=0); the validation records are created in the emulated Route 53 zone but never resolved"},
 	{"ALB access logs to S3", "the bucket and its policy are created; moto's load balancer writes no logs into it"},
+	{"Route 53 zone IDs", "the environment takes an existing public zone, validated as Z...; moto draws zone IDs from [A-Z0-9], so the test creates zones until one has the Z prefix that real IDs have, and deletes the others"},
 	{"deletion protection", "enterprise protects the database and the load balancer; before destroy the test turns protection off through the API, as an operator must before a teardown"},
 }
 
@@ -529,7 +531,9 @@ func TestAWSEnterprise(t *testing.T) {
 	cfg := awsConfig(t)
 	motoReset(t)
 	start := time.Now()
-	env := applyEnv(ctx, t, "enterprise")
+	zone := hostedZone(ctx, t, cfg, "example.com")
+	vars := []string{"-var", "domain_name=pollstack.example.com", "-var", "hosted_zone_id=" + zone}
+	env := applyEnv(ctx, t, "enterprise", vars...)
 	view := checkStack(ctx, t, cfg, env, expect{privateTasks: true, https: true, multiAZ: true})
 	t.Run("doctor", func(t *testing.T) {
 		ecsC := ecs.NewFromConfig(cfg)
@@ -541,8 +545,11 @@ func TestAWSEnterprise(t *testing.T) {
 		deleteImages(ctx, t, ecr.NewFromConfig(cfg), repo)
 	})
 	unprotect(ctx, t, cfg, view)
-	destroyed := env.destroy(ctx, t)
+	destroyed := env.destroy(ctx, t, vars...)
 	checkNothingLeft(ctx, t, cfg)
+	if _, err := route53.NewFromConfig(cfg).DeleteHostedZone(ctx, &route53.DeleteHostedZoneInput{Id: aws.String(zone)}); err != nil {
+		t.Errorf("delete the test's hosted zone (records left by destroy?): %v", err)
+	}
 	t.Logf("enterprise against moto: apply %s, destroy %s, whole test %s",
 		env.applied.Round(100*time.Millisecond), destroyed.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
 	var b strings.Builder
@@ -569,4 +576,28 @@ func unprotect(ctx context.Context, t *testing.T, cfg aws.Config, view stackView
 	}); err != nil {
 		t.Fatalf("turn off the load balancer's deletion protection: %v", err)
 	}
+}
+
+// hostedZone creates the public zone the enterprise environment expects to
+// exist and returns its ID. moto draws the 22 characters of a zone ID from
+// [A-Z0-9]; real IDs, and the environment's validation, start with Z, so
+// zones without it are deleted and another is drawn.
+func hostedZone(ctx context.Context, t *testing.T, cfg aws.Config, name string) string {
+	t.Helper()
+	c := route53.NewFromConfig(cfg)
+	for i := 0; i < 500; i++ {
+		out, err := c.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{Name: aws.String(name), CallerReference: aws.String(fmt.Sprintf("e2e-%d-%d", time.Now().UnixNano(), i))})
+		if err != nil {
+			t.Fatalf("create hosted zone: %v", err)
+		}
+		id := strings.TrimPrefix(aws.ToString(out.HostedZone.Id), "/hostedzone/")
+		if strings.HasPrefix(id, "Z") {
+			return id
+		}
+		if _, err := c.DeleteHostedZone(ctx, &route53.DeleteHostedZoneInput{Id: aws.String(id)}); err != nil {
+			t.Fatalf("delete hosted zone: %v", err)
+		}
+	}
+	t.Fatal("moto gave no hosted zone ID starting with Z in 500 tries")
+	return ""
 }
