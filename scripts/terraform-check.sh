@@ -45,6 +45,10 @@ run() {
 echo "terraform-check: fmt"
 terraform fmt -check -recursive -diff infra >"$log" 2>&1 || { cat "$log" >&2; die "FAILED: terraform fmt -check (run terraform fmt -recursive infra)"; }
 
+echo "terraform-check: README tables"
+python3 infra/tools/readme_tables.py --check infra/modules/*/ infra/bootstrap ||
+  die "FAILED: README input/output tables are stale (run infra/tools/readme_tables.py infra/modules/*/ infra/bootstrap)"
+
 roots=(infra/modules/*/ infra/bootstrap/ infra/envs/*/)
 tested=0 passed=0 validated=0
 for dir in "${roots[@]}"; do

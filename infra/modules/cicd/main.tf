@@ -80,10 +80,11 @@ locals {
       Condition = { StringLike = { "s3:prefix" = [var.state_key, "${var.state_key}.tflock"] } }
     },
     {
-      Sid      = "StateKey"
-      Effect   = "Allow"
-      Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
-      Resource = [var.state_kms_key_arn]
+      Sid       = "StateKey"
+      Effect    = "Allow"
+      Action    = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      Resource  = ["${local.arn}:kms:${local.region}:${local.account}:key/*"]
+      Condition = { "ForAnyValue:StringEquals" = { "kms:ResourceAliases" = var.state_kms_key_alias } }
     },
   ]
 
@@ -300,7 +301,7 @@ locals {
       Sid      = "RecordsInTheStacksZone"
       Effect   = "Allow"
       Action   = ["route53:ChangeResourceRecordSets", "route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"]
-      Resource = ["${local.arn}:route53:::hostedzone/${var.hosted_zone_id}"]
+      Resource = ["${local.arn}:route53:::hostedzone/${coalesce(var.hosted_zone_id, "none")}"]
     },
     {
       Sid      = "DnsChanges"

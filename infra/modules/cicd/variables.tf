@@ -96,14 +96,15 @@ variable "state_key" {
   }
 }
 
-variable "state_kms_key_arn" {
-  description = "ARN of the KMS key that encrypts the state bucket."
+variable "state_kms_key_alias" {
+  description = "Alias of the KMS key that encrypts the state bucket (infra/bootstrap); the roles may use only the key behind this alias."
   type        = string
+  default     = "alias/pollstack-tfstate"
   nullable    = false
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.state_kms_key_arn))
-    error_message = "state_kms_key_arn must be a KMS key ARN."
+    condition     = can(regex("^alias/[A-Za-z0-9/_-]+$", var.state_kms_key_alias)) && !startswith(var.state_kms_key_alias, "alias/aws/")
+    error_message = "state_kms_key_alias must be a customer-managed key alias, alias/<name>."
   }
 }
 

@@ -106,6 +106,7 @@ resource "aws_cloudwatch_log_group" "app" {
   tags = var.tags
 }
 
+#trivy:ignore:AVD-AWS-0036 POLLSTACK_DB_SECRET_ARN holds the secret's ARN, a name, not its value; the password arrives only by valueFrom
 resource "aws_ecs_task_definition" "app" {
   family                   = "${var.name}-app"
   requires_compatibilities = ["FARGATE"]

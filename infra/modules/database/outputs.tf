@@ -39,3 +39,8 @@ output "master_user_secret_kms_key_id" {
   description = "KMS key that encrypts the master user secret."
   value       = aws_db_instance.this.master_user_secret[0].kms_key_id
 }
+
+output "secret_kms_key_arn" {
+  description = "The KMS key RDS was told to encrypt the master user secret with (master_user_secret_kms_key_id)."
+  value       = aws_db_instance.this.master_user_secret_kms_key_id
+}

@@ -6,10 +6,11 @@ locals {
   access_logs_bucket = "${var.name}-alb-logs-${data.aws_caller_identity.current.account_id}"
 }
 
+#trivy:ignore:AVD-AWS-0053 a public web site: the load balancer must be internet-facing
 resource "aws_lb" "this" {
   #checkov:skip=CKV_AWS_91:access logs are the enable_access_logs variable (default on); lean turns them off for cost, see docs/decisions.md
   #checkov:skip=CKV2_AWS_28:WAF is the enable_waf variable (default on, aws_wafv2_web_acl_association below); lean goes without it for cost, see docs/decisions.md
-  #trivy:ignore:AVD-AWS-0053 a public web site: the load balancer must be internet-facing
+  #checkov:skip=CKV2_AWS_76:WAF is the enable_waf variable; when on, the web ACL includes AWSManagedRulesKnownBadInputsRuleSet (the Log4j rules); lean goes without WAF, see docs/decisions.md
   name                       = var.name
   load_balancer_type         = "application"
   internal                   = false
@@ -35,6 +36,7 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "app" {
+  #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; the hop to the tasks stays inside the VPC, admitted only by the app security group
   name                 = "${var.name}-app"
   target_type          = "ip"
   protocol             = "HTTP"
@@ -81,10 +83,10 @@ resource "aws_lb_listener" "https" {
 
 # With HTTPS, port 80 only redirects. Without it (enable_https = false, a lean
 # stack without a domain) port 80 serves the app: the named trade-off.
+#trivy:ignore:AVD-AWS-0054 plain HTTP is served only when enable_https is false (lean without a domain, see docs/decisions.md); otherwise it redirects to HTTPS
 resource "aws_lb_listener" "http" {
   #checkov:skip=CKV_AWS_2:plain HTTP is served only when enable_https is false (lean without a domain, see docs/decisions.md); otherwise this listener only redirects to HTTPS
   #checkov:skip=CKV_AWS_103:TLS policy is set on the HTTPS listener; this one redirects, or serves plain HTTP when enable_https is false
-  #trivy:ignore:AVD-AWS-0054 plain HTTP is served only when enable_https is false (lean without a domain, see docs/decisions.md); otherwise it redirects to HTTPS
   load_balancer_arn = aws_lb.this.arn
   port              = 80
   protocol          = "HTTP"
@@ -218,6 +220,7 @@ resource "aws_wafv2_web_acl_logging_configuration" "this" {
 # Access logs -----------------------------------------------------------------
 
 # ALB log delivery writes only to buckets encrypted with S3-managed keys.
+#trivy:ignore:AVD-AWS-0089 this is the log bucket; logging its own access would need yet another bucket
 resource "aws_s3_bucket" "access_logs" {
   #checkov:skip=CKV_AWS_145:ALB access log delivery supports only SSE-S3 (AES256), not SSE-KMS
   #checkov:skip=CKV_AWS_144:access logs are kept for investigation, not disaster recovery; cross-region replication would double their cost

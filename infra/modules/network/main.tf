@@ -9,6 +9,7 @@ locals {
   nat_count = var.enable_nat_gateway ? (var.one_nat_gateway_per_az ? local.az_count : 1) : 0
 }
 
+#trivy:ignore:AVD-AWS-0178 flow logs are the enable_flow_logs variable (default on, aws_flow_log.this below); lean turns them off for cost, see docs/decisions.md
 resource "aws_vpc" "this" {
   cidr_block           = var.cidr_block
   enable_dns_support   = true

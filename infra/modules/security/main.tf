@@ -123,6 +123,7 @@ resource "aws_security_group" "db" {
 # The only rules that name CIDR ranges: the public listeners.
 #trivy:ignore:AVD-AWS-0107 a public web site: the load balancer takes HTTP and HTTPS from the internet; HTTP only redirects when HTTPS is on
 resource "aws_vpc_security_group_ingress_rule" "alb_http" {
+  #checkov:skip=CKV_AWS_260:a public web site takes HTTP on port 80 to redirect it to HTTPS (or, lean without a domain, to serve it; see docs/decisions.md)
   for_each = toset(var.alb_ingress_cidrs)
 
   security_group_id = aws_security_group.alb.id

@@ -24,7 +24,6 @@ variables {
   github_repository  = "pollstack/pollstack"
   state_bucket_name  = "pollstack-tfstate-123456789012"
   state_key          = "pollstack/lean/terraform.tfstate"
-  state_kms_key_arn  = "arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555"
   ecr_repository_arn = "arn:aws:ecr:us-east-1:123456789012:repository/pollstack-test"
   ecs_role_arns = [
     "arn:aws:iam::123456789012:role/pollstack-test-ecs-execution",

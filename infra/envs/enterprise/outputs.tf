@@ -1,0 +1,40 @@
+# The pipeline reads these by name (.github/scripts/terraform.sh).
+output "app_url" {
+  description = "URL of the site."
+  value       = module.stack.app_url
+}
+
+output "repository_url" {
+  description = "ECR repository to push the image to."
+  value       = module.stack.repository_url
+}
+
+output "cluster_name" {
+  description = "ECS cluster name."
+  value       = module.stack.cluster_name
+}
+
+output "service_name" {
+  description = "ECS service name."
+  value       = module.stack.service_name
+}
+
+output "image_platform" {
+  description = "Platform the image must be built for."
+  value       = module.stack.image_platform
+}
+
+output "db_secret_arn" {
+  description = "ARN of the RDS-managed database secret (never its value)."
+  value       = module.stack.db_secret_arn
+}
+
+output "deploy_role_arn" {
+  description = "AWS_DEPLOY_ROLE_ARN for GitHub Actions."
+  value       = module.stack.deploy_role_arn
+}
+
+output "plan_role_arn" {
+  description = "AWS_PLAN_ROLE_ARN for GitHub Actions."
+  value       = module.stack.plan_role_arn
+}

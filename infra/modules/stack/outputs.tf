@@ -1,0 +1,59 @@
+output "app_url" {
+  description = "URL of the site: https://<domain_name> with a domain, otherwise http://<load balancer name>."
+  value       = local.with_domain ? "https://${var.domain_name}" : "http://${module.edge.lb_dns_name}"
+}
+
+output "repository_url" {
+  description = "ECR repository to push the app image to."
+  value       = module.registry.repository_url
+}
+
+output "cluster_name" {
+  description = "ECS cluster name."
+  value       = module.compute.cluster_name
+}
+
+output "service_name" {
+  description = "ECS service name."
+  value       = module.compute.service_name
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the app."
+  value       = module.compute.log_group_name
+}
+
+output "cpu_architecture" {
+  description = "CPU architecture of the task definition."
+  value       = module.compute.cpu_architecture
+}
+
+output "image_platform" {
+  description = "Platform the image must be built for (linux/amd64 or linux/arm64)."
+  value       = module.compute.image_platform
+}
+
+output "db_address" {
+  description = "Database host name."
+  value       = module.database.address
+}
+
+output "db_secret_arn" {
+  description = "ARN of the RDS-managed database secret (the ARN, never the password)."
+  value       = module.database.master_user_secret_arn
+}
+
+output "deploy_role_arn" {
+  description = "Deploy role for GitHub Actions (AWS_DEPLOY_ROLE_ARN)."
+  value       = module.cicd.deploy_role_arn
+}
+
+output "plan_role_arn" {
+  description = "Read-only plan role for GitHub Actions (AWS_PLAN_ROLE_ARN)."
+  value       = module.cicd.plan_role_arn
+}
+
+output "kms_key_arn" {
+  description = "The project KMS key."
+  value       = module.security.kms_key_arn
+}

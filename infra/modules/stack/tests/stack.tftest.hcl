@@ -1,0 +1,182 @@
+# The whole stack with mocked AWS: the modules wired together as the
+# environments use them. The guards here check the wiring, not one module.
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = { names = ["us-east-1a", "us-east-1b", "us-east-1c"] }
+  }
+  mock_data "aws_elb_service_account" {
+    defaults = { arn = "arn:aws:iam::127311923021:root" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/pollstack-test-mock" }
+  }
+  mock_resource "aws_iam_policy" {
+    defaults = { arn = "arn:aws:iam::123456789012:policy/pollstack-test-workload-boundary" }
+  }
+  mock_resource "aws_iam_openid_connect_provider" {
+    defaults = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/pollstack-test/app" }
+  }
+  mock_resource "aws_ecr_repository" {
+    defaults = {
+      arn            = "arn:aws:ecr:us-east-1:123456789012:repository/pollstack-test"
+      repository_url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/pollstack-test"
+    }
+  }
+  mock_resource "aws_db_instance" {
+    defaults = {
+      address = "pollstack-test.abcdefghijkl.us-east-1.rds.amazonaws.com"
+      port    = 5432
+      master_user_secret = [{
+        kms_key_id    = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+        secret_arn    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
+        secret_status = "active"
+      }]
+    }
+  }
+  mock_resource "aws_lb" {
+    defaults = {
+      arn        = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/pollstack-test/0123456789abcdef"
+      arn_suffix = "app/pollstack-test/0123456789abcdef"
+      dns_name   = "pollstack-test-123.us-east-1.elb.amazonaws.com"
+      zone_id    = "Z35SXDOTRQ7X7K"
+    }
+  }
+  mock_resource "aws_lb_target_group" {
+    defaults = {
+      arn        = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/pollstack-test-app/0123456789abcdef"
+      arn_suffix = "targetgroup/pollstack-test-app/0123456789abcdef"
+    }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::pollstack-test-alb-logs-123456789012" }
+  }
+  mock_resource "aws_wafv2_web_acl" {
+    defaults = { arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/pollstack-test/11111111-2222-3333-4444-555555555555" }
+  }
+  mock_resource "aws_ecs_task_definition" {
+    defaults = { arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/pollstack-test-app:1" }
+  }
+  mock_resource "aws_ecs_cluster" {
+    defaults = { arn = "arn:aws:ecs:us-east-1:123456789012:cluster/pollstack-test" }
+  }
+  mock_resource "aws_acm_certificate" {
+    defaults = {
+      arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+      domain_validation_options = [{
+        domain_name           = "polls.example.com"
+        resource_record_name  = "_abc.polls.example.com."
+        resource_record_type  = "CNAME"
+        resource_record_value = "_def.acm-validations.aws."
+      }]
+    }
+  }
+  mock_resource "aws_acm_certificate_validation" {
+    defaults = { certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555" }
+  }
+}
+
+variables {
+  name              = "pollstack-test"
+  github_repository = "pollstack/pollstack"
+  state_key         = "pollstack/test/terraform.tfstate"
+  domain_name       = "polls.example.com"
+  hosted_zone_id    = "Z0123456789ABCDEFGHIJ"
+}
+
+run "enterprise_like" {
+  command = apply
+
+  variables {
+    db_multi_az          = true
+    on_demand_base_count = 1
+    min_capacity         = 2
+  }
+
+  # Guard 1, wired: the execution role decrypts the very key the database
+  # module gives RDS for the secret, and reads the very secret RDS made.
+  assert {
+    condition = length([
+      for s in jsondecode(module.security.execution_role_policy).Statement : s
+      if contains(flatten([s.Action]), "kms:Decrypt") && flatten([s.Resource]) == [module.database.secret_kms_key_arn]
+      && try(s.Condition.StringEquals["kms:ViaService"], "") == "secretsmanager.us-east-1.amazonaws.com"
+    ]) == 1
+    error_message = "the execution role must be able to kms:Decrypt (via Secrets Manager) the key that encrypts the database secret"
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(module.security.execution_role_policy).Statement : s
+      if contains(flatten([s.Action]), "secretsmanager:GetSecretValue") && flatten([s.Resource]) == [module.database.master_user_secret_arn]
+    ]) == 1
+    error_message = "the execution role must be able to read the secret the database module outputs"
+  }
+
+  # Guard 2, wired: the architecture variable reaches the task definition.
+  assert {
+    condition     = output.cpu_architecture == var.cpu_architecture && output.image_platform == "linux/amd64"
+    error_message = "the task definition runs on cpu_architecture and the image platform matches it"
+  }
+
+  assert {
+    condition     = output.app_url == "https://polls.example.com"
+    error_message = "with a domain the site is HTTPS on that name"
+  }
+
+  assert {
+    condition     = output.db_secret_arn == "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
+    error_message = "the stack outputs the secret's ARN"
+  }
+}
+
+run "lean_like" {
+  command = apply
+
+  variables {
+    cpu_architecture        = "ARM64"
+    domain_name             = null
+    hosted_zone_id          = null
+    require_https           = false
+    tasks_in_public_subnets = true
+    enable_nat_gateway      = false
+    enable_flow_logs        = false
+    enable_access_logs      = false
+    enable_waf              = false
+    db_deletion_protection  = false
+  }
+
+  assert {
+    condition     = output.app_url == "http://pollstack-test-123.us-east-1.elb.amazonaws.com"
+    error_message = "without a domain the site is plain HTTP on the load balancer's name"
+  }
+
+  assert {
+    condition     = output.cpu_architecture == "ARM64" && output.image_platform == "linux/arm64"
+    error_message = "ARM64 reaches the task definition and the image platform"
+  }
+}
+
+run "https_is_required_unless_waived" {
+  command = plan
+
+  variables {
+    domain_name    = null
+    hosted_zone_id = null
+  }
+
+  expect_failures = [terraform_data.choices]
+}
