@@ -151,6 +151,11 @@ run "deploy_role_is_scoped" {
   }
 
   assert {
+    condition     = alltrue([for p in aws_iam_policy.deploy : length(p.policy) <= 6144]) && length(aws_iam_role_policy.plan.policy) <= 10240
+    error_message = "IAM refuses managed policies over 6,144 characters and inline policies over 10,240"
+  }
+
+  assert {
     condition     = !strcontains(aws_iam_role_policy.plan.policy, "PutImage") && !strcontains(aws_iam_role_policy.plan.policy, "secretsmanager:GetSecretValue") && !strcontains(aws_iam_role_policy.plan.policy, "iam:PassRole")
     error_message = "the plan role is read-only: no image push, no secret values, no PassRole"
   }
