@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/pollstack/pollstack/doctor"
+	"github.com/pollstack/pollstack/internal/figures"
 )
 
 // stackView is what the checks found, for doctor and the destroy check.
@@ -57,7 +58,7 @@ func TestAWSLean(t *testing.T) {
 	checkNothingLeft(ctx, t, cfg)
 	msg := fmt.Sprintf("lean against moto: apply %s, destroy %s, whole test with checks and doctor faults %s; emulated by the gateway: %v",
 		env.applied.Round(100*time.Millisecond), destroyed.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond), env.gw.emulatedHits())
-	t.Log(msg)
+	figures.Print(t, "%s", msg)
 	printLimitations(t, env.gw)
 }
 
@@ -81,7 +82,7 @@ func printLimitations(t *testing.T, gw *gateway) {
 	if ni := motoNotImplemented(); len(ni) > 0 {
 		fmt.Fprintf(&b, "  - moto raised NotImplementedError during this run for: %s\n", strings.Join(ni, ", "))
 	}
-	t.Log(b.String())
+	figures.Print(t, "%s", b.String())
 }
 
 // motoLimits are the emulator's gaps that the doctor tests work around.
@@ -550,14 +551,14 @@ func TestAWSEnterprise(t *testing.T) {
 	if _, err := route53.NewFromConfig(cfg).DeleteHostedZone(ctx, &route53.DeleteHostedZoneInput{Id: aws.String(zone)}); err != nil {
 		t.Errorf("delete the test's hosted zone (records left by destroy?): %v", err)
 	}
-	t.Logf("enterprise against moto: apply %s, destroy %s, whole test %s",
+	figures.Print(t, "enterprise against moto: apply %s, destroy %s, whole test %s",
 		env.applied.Round(100*time.Millisecond), destroyed.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond))
 	var b strings.Builder
 	b.WriteString("enterprise: what the emulator cannot show\n")
 	for _, l := range enterpriseLimits {
 		fmt.Fprintf(&b, "  - %s: %s\n", l[0], l[1])
 	}
-	t.Log(b.String())
+	figures.Print(t, "%s", b.String())
 	printLimitations(t, env.gw)
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pollstack/pollstack/internal/figures"
 	"github.com/pollstack/pollstack/internal/loadgen"
 
 	_ "modernc.org/sqlite"
@@ -39,7 +40,7 @@ func TestSigtermDrainsWithoutFailedRequests(t *testing.T) {
 	if a.err != nil {
 		t.Errorf("server exited with %v after SIGTERM, want 0", a.err)
 	}
-	loadgen.Figures(t, "stopped server exited %.1fs after SIGTERM (drain 1.5s); %s", exit.Seconds(), res.Summary())
+	figures.Print(t, "stopped server exited %.1fs after SIGTERM (drain 1.5s); %s", exit.Seconds(), res.Summary())
 	if res.Failed() != 0 {
 		t.Errorf("%d requests failed during the drain: %v", res.Failed(), res.Statuses)
 	}
@@ -84,7 +85,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 			t.Errorf("request at %v failed (%s) outside the outage", f.At.Sub(down), f.Status)
 		}
 	}
-	loadgen.Figures(t, "database down %.1fs; failed requests answered within %v (slowest); served again %v after the database returned; %s",
+	figures.Print(t, "database down %.1fs; failed requests answered within %v (slowest); served again %v after the database returned; %s",
 		back.Sub(down).Seconds(), slowest.Round(time.Millisecond), recovery.Round(time.Millisecond), res.Summary())
 	if recovery < 0 || recovery > 5*time.Second {
 		t.Errorf("recovery %v, want within 5 s of the database's return", recovery)
@@ -155,7 +156,7 @@ func TestPasswordRotationWithoutRestart(t *testing.T) {
 			lastAck = at
 		}
 	}
-	loadgen.Figures(t, "password rotated at 1.5s; failures %d, all within %v of it; last acknowledgement %.1fs after; %s",
+	figures.Print(t, "password rotated at 1.5s; failures %d, all within %v of it; last acknowledgement %.1fs after; %s",
 		res.Failed(), window, lastAck.Sub(rotated).Seconds(), res.Summary())
 	if !lastAck.After(rotated.Add(window)) {
 		t.Error("no vote succeeded after the rotation window")

@@ -24,6 +24,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pollstack/pollstack/internal/figures"
 	"github.com/pollstack/pollstack/internal/loadgen"
 	"github.com/pollstack/pollstack/internal/motoserver"
 	"github.com/pollstack/pollstack/internal/pgtest"
@@ -185,7 +186,7 @@ func storedBallots(t *testing.T, dbURL string, polls []string) []loadgen.Ballot 
 func checkNoLostVotes(t *testing.T, res *loadgen.Result, stored []loadgen.Ballot) {
 	t.Helper()
 	missing, unacked, doubled := loadgen.Compare(res.Acked, stored)
-	loadgen.Figures(t, "requests sent %d, failed %d, votes acknowledged %d, stored %d (acknowledged but missing %d, doubled %d, stored without acknowledgement %d)",
+	figures.Print(t, "requests sent %d, failed %d, votes acknowledged %d, stored %d (acknowledged but missing %d, doubled %d, stored without acknowledgement %d)",
 		res.Sent, res.Failed(), len(res.Acked), len(stored), missing, doubled, unacked)
 	if missing != 0 || doubled != 0 {
 		t.Errorf("%d acknowledged votes lost, %d counted twice", missing, doubled)

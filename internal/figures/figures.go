@@ -1,4 +1,6 @@
-package loadgen
+// Package figures lets tests print the figures they measure (votes,
+// failures, recovery and apply times) where CI shows them.
+package figures
 
 import (
 	"fmt"
@@ -6,10 +8,10 @@ import (
 	"testing"
 )
 
-// Figures logs a line of figures and, when POLLSTACK_FIGURES names a file,
+// Print logs a line of figures and, when POLLSTACK_FIGURES names a file,
 // appends it there too: `make test` prints that file at the end, so the
 // figures of passing tests reach the CI log without `go test -v`.
-func Figures(tb testing.TB, format string, args ...any) {
+func Print(tb testing.TB, format string, args ...any) {
 	tb.Helper()
 	line := fmt.Sprintf("%s: %s", tb.Name(), fmt.Sprintf(format, args...))
 	tb.Log(line)
