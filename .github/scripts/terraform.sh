@@ -7,6 +7,9 @@ set -euo pipefail
 : "${TF_ENV:?set the repository variable TF_ENV (lean or enterprise)}"
 : "${TF_STATE_BUCKET:?set the repository variable TF_STATE_BUCKET}"
 : "${AWS_REGION:?set the repository variable AWS_REGION}"
+# Without kms_key_id the S3 backend writes state with S3-managed keys,
+# overriding the bucket's KMS default: the state must use the project key.
+: "${TF_STATE_KMS_KEY_ARN:?set the repository variable TF_STATE_KMS_KEY_ARN (the bootstrap output kms_key_arn)}"
 
 TF_ROOT=infra/envs/$TF_ENV
 # The state object: the cicd module scopes both roles to exactly this key.
@@ -31,7 +34,7 @@ tf_init() {
     -backend-config="region=$AWS_REGION" \
     -backend-config="encrypt=true" \
     -backend-config="use_lockfile=true" \
-    ${TF_STATE_KMS_KEY_ARN:+-backend-config="kms_key_id=$TF_STATE_KMS_KEY_ARN"}
+    -backend-config="kms_key_id=$TF_STATE_KMS_KEY_ARN"
 }
 
 tf_output() { tf output -raw "$1"; }
