@@ -11,16 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,6 +27,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/pollstack/pollstack/internal/motoserver"
 )
 
 const (
@@ -41,85 +37,13 @@ const (
 )
 
 // repoRoot is the repository's top directory.
-func repoRoot(tb testing.TB) string {
-	tb.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Dir(filepath.Dir(file))
-}
+func repoRoot(tb testing.TB) string { return motoserver.RepoRoot() }
 
-var moto struct {
-	once sync.Once
-	url  string
-	err  error
-	log  *lockedWriter
-}
-
-// motoURL starts the moto server once for this test binary and returns its
-// endpoint. The server dies with the test binary (parent-death signal).
+// motoURL starts the moto server once for this test binary (internal/motoserver)
+// and returns its endpoint.
 func motoURL(tb testing.TB) string {
 	tb.Helper()
-	moto.once.Do(func() {
-		bin := filepath.Join(repoRoot(tb), ".tools", "bin", "moto_server")
-		if _, err := os.Stat(bin); err != nil {
-			moto.err = fmt.Errorf("moto_server is not installed at %s: run `make tools` (or scripts/install-tools.sh moto_server) to install moto[server] 5.2.5", bin)
-			return
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			moto.err = err
-			return
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		moto.log = &lockedWriter{}
-		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-		cmd.Stdout, cmd.Stderr = moto.log, moto.log
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		// AWS managed policies (AmazonRDSEnhancedMonitoringRole and the
-		// like) exist in every account; moto loads them only when asked.
-		// ACM certificates validated by DNS are issued at the first look
-		// instead of after moto's default 60 s.
-		cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true", "MOTO_ACM_VALIDATION_WAIT=0")
-		if err := cmd.Start(); err != nil {
-			moto.err = fmt.Errorf("start moto_server: %w", err)
-			return
-		}
-		go cmd.Wait() //nolint:errcheck // reaps the process; it dies with us
-		url := fmt.Sprintf("http://127.0.0.1:%d", port)
-		deadline := time.Now().Add(60 * time.Second)
-		for time.Now().Before(deadline) {
-			resp, err := http.Get(url + "/moto-api/data.json")
-			if err == nil {
-				resp.Body.Close()
-				moto.url = url
-				return
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-		moto.err = fmt.Errorf("moto_server did not answer on %s within 60s", url)
-	})
-	if moto.err != nil {
-		tb.Fatal(moto.err)
-	}
-	return moto.url
-}
-
-// lockedWriter collects moto's output for error messages.
-type lockedWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
+	return motoserver.URL(tb)
 }
 
 // awsConfig is an SDK configuration for the emulator with fake credentials.
@@ -136,11 +60,7 @@ func awsConfig(tb testing.TB) aws.Config {
 // motoReset drops every resource in the emulator.
 func motoReset(tb testing.TB) {
 	tb.Helper()
-	resp, err := http.Post(motoURL(tb)+"/moto-api/reset", "application/json", nil)
-	if err != nil {
-		tb.Fatalf("reset moto: %v", err)
-	}
-	resp.Body.Close()
+	motoserver.Reset(tb)
 }
 
 // imageIndex builds an OCI image index with one random image per platform,

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pollstack/pollstack/internal/motoserver"
 )
 
 // endpointServices are the provider's endpoint names pointed at the emulator.
@@ -222,12 +224,9 @@ var notImplemented = regexp.MustCompile(`NotImplementedError: The (\w+) action h
 
 // motoNotImplemented lists the actions moto refused since it started.
 func motoNotImplemented() []string {
-	if moto.log == nil {
-		return nil
-	}
 	seen := map[string]bool{}
 	var out []string
-	for _, m := range notImplemented.FindAllStringSubmatch(moto.log.String(), -1) {
+	for _, m := range notImplemented.FindAllStringSubmatch(motoserver.Log(), -1) {
 		if !seen[m[1]] {
 			seen[m[1]] = true
 			out = append(out, m[1])

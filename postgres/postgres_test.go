@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 
@@ -18,17 +17,7 @@ import (
 // server is one throwaway PostgreSQL for the package; each test gets its own database.
 var server *pgtest.Server
 
-func TestMain(m *testing.M) {
-	s, stop, err := pgtest.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "postgres tests need a PostgreSQL server:", err)
-		os.Exit(1)
-	}
-	server = s
-	code := m.Run()
-	stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pgtest.Main(m, &server) }
 
 // MustOpen opens a store on a new, empty database.
 func MustOpen(tb testing.TB, clock *storetest.Clock) (*postgres.Store, string) {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -25,17 +24,7 @@ import (
 
 var pg *pgtest.Server
 
-func TestMain(m *testing.M) {
-	s, stop, err := pgtest.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "web tests need a PostgreSQL server:", err)
-		os.Exit(1)
-	}
-	pg = s
-	code := m.Run()
-	stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { pgtest.Main(m, &pg) }
 
 // stores opens each kind of store, fresh, for a test.
 var stores = map[string]func(t *testing.T) pollstack.Store{

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pollstack/pollstack/internal/syncbuf"
 )
 
 func TestBadFlagsNameTheFlag(t *testing.T) {
@@ -67,7 +69,7 @@ func TestVersion(t *testing.T) {
 // The whole server starts on :0, serves, and on its context's end (SIGTERM)
 // fails readiness first, keeps serving through the drain period, then exits.
 func TestServeDrainsOnStop(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	m := &Main{
 		Config: Config{Addr: "127.0.0.1:0", DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "p.db"), DrainPeriod: 500 * time.Millisecond, ShutdownTimeout: 2 * time.Second, LogLevel: "info"},
 		Log:    slog.New(slog.NewJSONHandler(&logs, nil)),

@@ -4,7 +4,6 @@
 package faults
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,6 +27,7 @@ import (
 	"github.com/pollstack/pollstack/internal/loadgen"
 	"github.com/pollstack/pollstack/internal/motoserver"
 	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/internal/syncbuf"
 )
 
 var (
@@ -66,7 +66,7 @@ func TestMain(m *testing.M) {
 type server struct {
 	cmd    *exec.Cmd
 	addr   string
-	log    *lockedBuffer
+	log    *syncbuf.Buffer
 	exited chan struct{}
 	err    error // the process's exit, once exited is closed
 }
@@ -78,7 +78,7 @@ func startServer(t *testing.T, args ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{addr: fmt.Sprintf("127.0.0.1:%d", port), log: &lockedBuffer{}, exited: make(chan struct{})}
+	s := &server{addr: fmt.Sprintf("127.0.0.1:%d", port), log: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(binary, append([]string{"serve", "--addr", s.addr}, args...)...)
 	s.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
@@ -270,21 +270,4 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.Error(w, "no healthy backend", http.StatusServiceUnavailable)
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -4,7 +4,6 @@
 package motoserver
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,13 +15,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pollstack/pollstack/internal/syncbuf"
 )
 
 var server struct {
 	once sync.Once
 	url  string
 	err  error
-	log  *lockedBuffer
+	log  *syncbuf.Buffer
 }
 
 // RepoRoot is the repository's top directory.
@@ -74,10 +75,15 @@ func start() {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	server.log = &lockedBuffer{}
+	server.log = &syncbuf.Buffer{}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.Stdout, cmd.Stderr = server.log, server.log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with the test binary
+	// AWS managed policies (AmazonRDSEnhancedMonitoringRole and the like)
+	// exist in every account; moto loads them only when asked. ACM
+	// certificates validated by DNS are issued at the first look instead of
+	// after moto's default 60 s.
+	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true", "MOTO_ACM_VALIDATION_WAIT=0")
 	if err := cmd.Start(); err != nil {
 		server.err = fmt.Errorf("start moto_server: %w", err)
 		return
@@ -92,21 +98,4 @@ func start() {
 		}
 	}
 	server.err = fmt.Errorf("moto_server did not answer on %s within 60 s:\n%s", url, server.log.String())
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

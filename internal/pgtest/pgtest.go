@@ -219,3 +219,17 @@ func appendFile(path, text string) error {
 	}
 	return f.Close()
 }
+
+// Main runs a package's tests against one server, started before them and
+// removed after: call it from TestMain. *server is set for the tests.
+func Main(m *testing.M, server **Server) {
+	s, stop, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "these tests need a PostgreSQL server:", err)
+		os.Exit(1)
+	}
+	*server = s
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}
