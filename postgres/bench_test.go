@@ -46,15 +46,3 @@ func benchWriters() int {
 	n, _ := strconv.Atoi(os.Getenv("WRITERS"))
 	return n
 }
-
-// MustOpenWith opens a store with options on a new, empty database.
-func MustOpenWith(tb testing.TB, opts postgres.Options) (*postgres.Store, string) {
-	tb.Helper()
-	url := server.URL(server.CreateDatabase(tb), server.User, "")
-	s, err := postgres.Open(context.Background(), url, opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s, url
-}

@@ -22,11 +22,17 @@ func TestMain(m *testing.M) { pgtest.Main(m, &server) }
 // MustOpen opens a store on a new, empty database.
 func MustOpen(tb testing.TB, clock *storetest.Clock) (*postgres.Store, string) {
 	tb.Helper()
-	url := server.URL(server.CreateDatabase(tb), server.User, "")
 	opts := postgres.Options{}
 	if clock != nil {
 		opts.Now = clock.Now
 	}
+	return MustOpenWith(tb, opts)
+}
+
+// MustOpenWith opens a store with options on a new, empty database.
+func MustOpenWith(tb testing.TB, opts postgres.Options) (*postgres.Store, string) {
+	tb.Helper()
+	url := server.URL(server.CreateDatabase(tb), server.User, "")
 	s, err := postgres.Open(context.Background(), url, opts)
 	if err != nil {
 		tb.Fatalf("open postgres: %v", err)
