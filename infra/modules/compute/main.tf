@@ -26,6 +26,10 @@ locals {
     POLLSTACK_DB_HOST       = var.db_host
     POLLSTACK_DB_PORT       = tostring(var.db_port)
     POLLSTACK_DB_NAME       = var.db_name
+    # Tasks sit behind the load balancer, which ends TLS and sets
+    # X-Forwarded-Proto: secure cookies and HSTS follow it.
+    POLLSTACK_TRUST_PROXY  = "true"
+    POLLSTACK_DRAIN_PERIOD = "${var.drain_period}s"
   })
 
   container_definitions = [{

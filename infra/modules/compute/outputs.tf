@@ -47,3 +47,8 @@ output "image_platform" {
   description = "The container platform the image must be built for (`linux/amd64` or `linux/arm64`), derived from cpu_architecture."
   value       = local.image_platforms[var.cpu_architecture]
 }
+
+output "drain_period" {
+  description = "The app's drain period after SIGTERM, as its container's POLLSTACK_DRAIN_PERIOD says."
+  value       = one([for e in jsondecode(aws_ecs_task_definition.app.container_definitions)[0].environment : e.value if e.name == "POLLSTACK_DRAIN_PERIOD"])
+}

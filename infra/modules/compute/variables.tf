@@ -117,6 +117,18 @@ variable "db_name" {
   nullable    = false
 }
 
+variable "drain_period" {
+  description = "Seconds the app keeps serving after SIGTERM with /readyz failing (POLLSTACK_DRAIN_PERIOD). Give it the target group's deregistration delay: shorter and the load balancer still sends requests to a task that stopped serving; drain plus the app's 20 s shutdown must fit the 120 s stop timeout."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.drain_period >= 0 && var.drain_period <= 90
+    error_message = "drain_period must be between 0 and 90 seconds, so that drain and shutdown fit the 120 s stop timeout."
+  }
+}
+
 variable "environment" {
   description = "Extra plain environment variables for the app. Never secrets: those come from the secret ARN."
   type        = map(string)

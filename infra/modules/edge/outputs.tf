@@ -37,3 +37,8 @@ output "scheme" {
   description = "`https` when the HTTPS listener is on, otherwise `http`."
   value       = var.enable_https ? "https" : "http"
 }
+
+output "deregistration_delay" {
+  description = "Seconds the target group keeps a removed task's in-flight requests; the app's drain period must equal it."
+  value       = tonumber(aws_lb_target_group.app.deregistration_delay)
+}

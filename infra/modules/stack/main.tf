@@ -10,6 +10,11 @@ locals {
   tags = merge(var.tags, { "pollstack:stack" = var.name })
 
   with_domain = var.domain_name != null
+
+  # One value feeds the target group's deregistration delay and the app's
+  # drain period: the app keeps serving exactly as long as the load balancer
+  # may still send it requests.
+  drain_seconds = 30
 }
 
 resource "terraform_data" "choices" {
@@ -82,17 +87,18 @@ module "database" {
 module "edge" {
   source = "../edge"
 
-  name                = var.name
-  vpc_id              = module.network.vpc_id
-  subnet_ids          = module.network.public_subnet_ids
-  security_group_ids  = [module.security.alb_security_group_id]
-  enable_https        = local.with_domain
-  certificate_arn     = local.with_domain ? module.dns[0].certificate_arn : null
-  deletion_protection = var.lb_deletion_protection
-  enable_access_logs  = var.enable_access_logs
-  enable_waf          = var.enable_waf
-  waf_log_kms_key_arn = module.security.kms_key_arn
-  tags                = local.tags
+  name                 = var.name
+  vpc_id               = module.network.vpc_id
+  subnet_ids           = module.network.public_subnet_ids
+  security_group_ids   = [module.security.alb_security_group_id]
+  enable_https         = local.with_domain
+  certificate_arn      = local.with_domain ? module.dns[0].certificate_arn : null
+  deletion_protection  = var.lb_deletion_protection
+  enable_access_logs   = var.enable_access_logs
+  enable_waf           = var.enable_waf
+  waf_log_kms_key_arn  = module.security.kms_key_arn
+  deregistration_delay = local.drain_seconds
+  tags                 = local.tags
 }
 
 module "dns" {
@@ -130,6 +136,7 @@ module "compute" {
   request_count_resource_label = module.edge.request_count_resource_label
   min_capacity                 = var.min_capacity
   max_capacity                 = var.max_capacity
+  drain_period                 = local.drain_seconds
   tags                         = local.tags
 }
 

@@ -57,3 +57,11 @@ output "kms_key_arn" {
   description = "The project KMS key."
   value       = module.security.kms_key_arn
 }
+
+output "drain" {
+  description = "The target group's deregistration delay and the app's drain period, which one value sets (docs/reliability.md)."
+  value = {
+    deregistration_delay = module.edge.deregistration_delay
+    app_drain_period     = module.compute.drain_period
+  }
+}

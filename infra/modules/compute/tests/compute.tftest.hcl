@@ -126,8 +126,10 @@ run "container_hardening_and_secrets" {
       POLLSTACK_DB_HOST       = var.db_host
       POLLSTACK_DB_PORT       = "5432"
       POLLSTACK_DB_NAME       = "pollstack"
+      POLLSTACK_TRUST_PROXY   = "true"
+      POLLSTACK_DRAIN_PERIOD  = "30s"
     }
-    error_message = "the app gets its address, the secret ARN and the database endpoint as plain environment"
+    error_message = "the app gets its address, the secret ARN, the database endpoint, the proxy trust and its drain period as plain environment"
   }
 
   assert {

@@ -168,6 +168,11 @@ run "lean_like" {
     condition     = output.cpu_architecture == "ARM64" && output.image_platform == "linux/arm64"
     error_message = "ARM64 reaches the task definition and the image platform"
   }
+
+  assert {
+    condition     = output.drain.app_drain_period == "${output.drain.deregistration_delay}s"
+    error_message = "the app drains for exactly the target group's deregistration delay"
+  }
 }
 
 run "https_is_required_unless_waived" {
