@@ -5,6 +5,7 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -26,6 +27,7 @@ type Server struct {
 	bin  string // directory of initdb, pg_ctl, postgres
 	dir  string // data directory
 	sock string // unix socket directory
+	Host string // 127.0.0.1 for a server of our own
 	Port int
 	User string
 	mu   sync.Mutex
@@ -70,7 +72,7 @@ func Start(settings ...string) (*Server, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &Server{bin: bin, dir: filepath.Join(base, "data"), sock: base, User: "postgres"}
+	s := &Server{bin: bin, dir: filepath.Join(base, "data"), sock: base, Host: "127.0.0.1", User: "postgres"}
 	// initdb and postgres refuse to run as root; tests on CI run as root.
 	if os.Geteuid() == 0 {
 		if err := chownNobody(base); err != nil {
@@ -145,7 +147,7 @@ func (s *Server) Stop(mode string) error {
 
 // URL returns a connection URL for database db as user with password ("" for none).
 func (s *Server) URL(db, user, password string) string {
-	u := url.URL{Scheme: "postgres", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port)), Path: "/" + db, RawQuery: "sslmode=disable"}
+	u := url.URL{Scheme: "postgres", Host: net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), Path: "/" + db, RawQuery: "sslmode=disable"}
 	if password != "" {
 		u.User = url.UserPassword(user, password)
 	} else {
@@ -220,10 +222,35 @@ func appendFile(path, text string) error {
 	return f.Close()
 }
 
-// Main runs a package's tests against one server, started before them and
-// removed after: call it from TestMain. *server is set for the tests.
+// External uses a running server that the caller owns, such as a CI
+// service container, given as a superuser URL. It can create databases but
+// not stop or restart the server.
+func External(rawURL string) (*Server, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "postgres" || u.User == nil {
+		return nil, errors.New("want postgres://USER@HOST:PORT/ for the test server")
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		port = 5432
+	}
+	s := &Server{Host: u.Hostname(), Port: port, User: u.User.Username()}
+	return s, s.Exec(context.Background(), "postgres", "SELECT 1")
+}
+
+// Main runs a package's tests against one server: the one that
+// POLLSTACK_TEST_DATABASE_URL names (CI's PostgreSQL service container), or
+// else one of its own, started before the tests and removed after. Call it
+// from TestMain; *server is set for the tests.
 func Main(m *testing.M, server **Server) {
-	s, stop, err := Start()
+	var s *Server
+	var err error
+	stop := func() {}
+	if ext := os.Getenv("POLLSTACK_TEST_DATABASE_URL"); ext != "" {
+		s, err = External(ext)
+	} else {
+		s, stop, err = Start()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "these tests need a PostgreSQL server:", err)
 		os.Exit(1)
