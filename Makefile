@@ -17,7 +17,7 @@ help: ## list the targets
 
 .PHONY: run
 run: ## run the server on the embedded SQLite default (http://localhost:8080)
-	go run ./cmd/pollstack serve
+	go run ./cmd/pollstack serve --drain-period 0s
 
 .PHONY: test
 test: tools lint test-go test-infra scan ## run every test: Go (stores, API, browser, faults, emulated AWS), Terraform, security gates
