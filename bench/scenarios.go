@@ -125,13 +125,13 @@ func scenarios(ctx context.Context, t *table, o options, store, bin string, args
 		return err
 	}
 	reads, lat, errs := readResults(ctx, s.url, poll, o.readers, o.duration)
-	t.add(store, "results reads", fmt.Sprintf("%.0f reads/s", reads), ms(percentile(lat, 50)), ms(percentile(lat, 99)), ms(percentile(lat, 100)), fmt.Sprint(errs), fmt.Sprintf("%.1f MB", s.peakRSS()), "")
+	t.add(store, "results reads", fmt.Sprintf("%.0f reads/s", reads), ms(loadgen.Percentile(lat, 50)), ms(loadgen.Percentile(lat, 99)), ms(loadgen.Percentile(lat, 100)), fmt.Sprint(errs), fmt.Sprintf("%.1f MB", s.peakRSS()), "")
 	delays, err := subscribers(ctx, s.url, poll, o.subs)
 	if err != nil {
 		t.add(store, fmt.Sprintf("%d live-results subscribers", o.subs), "not measured: "+err.Error(), "", "", "", "", "", "")
 		return nil
 	}
-	t.add(store, fmt.Sprintf("%d live-results subscribers, update delay", o.subs), "", ms(percentile(delays, 50)), ms(percentile(delays, 99)), ms(percentile(delays, 100)), "0", fmt.Sprintf("%.1f MB", s.peakRSS()), "")
+	t.add(store, fmt.Sprintf("%d live-results subscribers, update delay", o.subs), "", ms(loadgen.Percentile(delays, 50)), ms(loadgen.Percentile(delays, 99)), ms(loadgen.Percentile(delays, 100)), "0", fmt.Sprintf("%.1f MB", s.peakRSS()), "")
 	return nil
 }
 

@@ -24,6 +24,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/pollstack/pollstack/internal/syncbuf"
 )
 
 // serverPackage is the server the image is built from, relative to image/.
@@ -281,7 +282,7 @@ func TestBinaryFromImageServesHealthz(t *testing.T) {
 	cmd.Dir = dir
 	// A short drain after SIGTERM (the default waits out the load balancer).
 	cmd.Env = append(os.Environ(), "POLLSTACK_DRAIN_PERIOD=1s")
-	var out syncBuffer
+	var out syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -322,24 +323,6 @@ func TestBinaryFromImageServesHealthz(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// syncBuffer collects the server's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func freeAddr(t *testing.T) string {

@@ -55,14 +55,16 @@ func (r *Result) Failed() int { return r.Sent - len(r.Acked) }
 func (r *Result) Rate() float64 { return float64(len(r.Acked)) / r.Elapsed.Seconds() }
 
 // Percentile returns the latency at p (0..100) of all requests.
-func (r *Result) Percentile(p float64) time.Duration {
-	if len(r.Latency) == 0 {
+func (r *Result) Percentile(p float64) time.Duration { return Percentile(r.Latency, p) }
+
+// Percentile returns the value at p (0..100) of the durations.
+func Percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
 		return 0
 	}
-	sorted := append([]time.Duration(nil), r.Latency...)
+	sorted := append([]time.Duration(nil), d...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	i := int(p / 100 * float64(len(sorted)-1))
-	return sorted[i]
+	return sorted[int(p/100*float64(len(sorted)-1))]
 }
 
 // Summary is one line with the figures.
