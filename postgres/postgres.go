@@ -227,7 +227,7 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll) error {
 func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
 	var polls map[string]*pollstack.Poll
 	err := s.with(ctx, func(c *pgxpool.Conn) (err error) {
-		polls, err = loadPolls(ctx, c, []string{id}, "")
+		polls, err = loadPolls(ctx, c, []string{id})
 		return err
 	})
 	if err != nil {
@@ -239,16 +239,15 @@ func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
 	return nil, pollstack.ErrPollNotFound
 }
 
-// querier is what loadPolls needs of a pool or a transaction.
+// querier is what loadPolls needs of a connection.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// loadPolls reads polls and their options; lock is appended to the polls
-// query ("FOR NO KEY UPDATE" inside a vote batch).
-func loadPolls(ctx context.Context, q querier, ids []string, lock string) (map[string]*pollstack.Poll, error) {
+// loadPolls reads polls and their options.
+func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
-	rows, err := q.Query(ctx, `SELECT id, question, multiple, results, closes_at, closed_at, created_at, admin_token_hash FROM polls WHERE id = ANY($1) ORDER BY id `+lock, ids)
+	rows, err := q.Query(ctx, `SELECT id, question, multiple, results, closes_at, closed_at, created_at, admin_token_hash FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
 	if err != nil {
 		return nil, classify(fmt.Errorf("postgres: load polls: %w", err))
 	}
@@ -422,7 +421,7 @@ func (s *Store) cachedPolls(ctx context.Context, ids []string) (map[string]*poll
 	}
 	var loaded map[string]*pollstack.Poll
 	err := s.with(ctx, func(c *pgxpool.Conn) (err error) {
-		loaded, err = loadPolls(ctx, c, missing, "")
+		loaded, err = loadPolls(ctx, c, missing)
 		return err
 	})
 	if err != nil {
