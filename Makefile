@@ -9,7 +9,16 @@ export PATH := $(TOOLS)/bin:$(PATH)
 export TF_CLI_CONFIG_FILE := $(TOOLS)/terraform.rc
 export TF_IN_AUTOMATION := 1
 
+# Heavy Go suites (PostgreSQL, the browser, the AWS emulator, the scanners'
+# planted problems, real server processes) carry this build tag; without it
+# `go test ./...` is the quick loop.
+INTEGRATION := integration
 GO_TEST_FLAGS ?= -race -count=1 -timeout 45m
+# PKGS narrows test-go to some packages: make test-go PKGS=./e2e/browser
+PKGS ?= ./...
+# Each stage's wall time goes here; .ci/run prints the table at the end.
+STAGES := $(CURDIR)/out/stages.txt
+stage = scripts/stage.sh $(STAGES)
 
 .PHONY: help
 help: ## list the targets
@@ -20,30 +29,38 @@ run: ## run the server on the embedded SQLite default (http://localhost:8080)
 	go run ./cmd/pollstack serve --drain-period 0s
 
 .PHONY: test
-test: tools lint test-go test-infra scan ## run every test: Go (stores, API, browser, faults, emulated AWS), Terraform, security gates
+# The four parts run side by side: much of the emulated apply and of the
+# Terraform tests is waiting, which the others fill. -O keeps each part's
+# output together.
+test: tools ## run every test: Go (stores, API, browser, faults, emulated AWS), Terraform, security gates
+	mkdir -p out
+	$(MAKE) --no-print-directory -j4 -O lint test-go test-infra scan
+
+.PHONY: test-unit
+test-unit: ## the quick loop: every package's fast tests, no tool, server or network (under a minute)
+	go test -count=1 ./...
 
 .PHONY: test-go
 # Tests with figures (fault tests, emulated apply) append them to out/figures.txt,
 # printed at the end so that they reach the CI log without go test -v.
 FIGURES := $(CURDIR)/out/figures.txt
 
-test-go: tools ## Go tests only
+test-go: tools ## Go tests with the heavy suites (PKGS=./e2e/browser for one room)
 	mkdir -p out && rm -f $(FIGURES)
-	POLLSTACK_FIGURES=$(FIGURES) go test $(GO_TEST_FLAGS) ./...
+	$(stage) go-tests env POLLSTACK_FIGURES=$(FIGURES) go test $(GO_TEST_FLAGS) -tags $(INTEGRATION) $(PKGS)
 	@echo "== figures"; cat $(FIGURES) 2>/dev/null || true
 
 .PHONY: test-infra
 test-infra: tools ## terraform fmt, validate and test of every module and environment (offline)
-	scripts/terraform-check.sh
+	$(stage) terraform scripts/terraform-check.sh
 
 .PHONY: scan
 scan: tools ## security gates: gitleaks, Checkov, Trivy config, actionlint + shellcheck, workflow rules
-	scripts/scan.sh
+	$(stage) scan scripts/scan.sh
 
 .PHONY: lint
-lint: tools ## go vet and staticcheck
-	go vet ./...
-	staticcheck ./...
+lint: tools ## go vet and staticcheck, with and without the heavy suites' build tag
+	$(stage) lint bash -c 'go vet ./... && go vet -tags $(INTEGRATION) ./... && staticcheck -tags $(INTEGRATION) ./...'
 
 .PHONY: image
 image: tools ## build the linux/amd64 container image as an OCI archive in dist/ (no Docker needed)
@@ -51,8 +68,9 @@ image: tools ## build the linux/amd64 container image as an OCI archive in dist/
 
 .PHONY: bench
 bench: tools ## benchmarks: hot-poll votes against pgbench's ceiling, reads, subscribers; prints a table
-	go run ./bench
+	go run ./cmd/bench
 
 .PHONY: tools
 tools: ## install the pinned tools into .tools/ (once per version)
-	scripts/install-tools.sh
+	mkdir -p out
+	$(stage) tools scripts/install-tools.sh

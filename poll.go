@@ -38,14 +38,14 @@ var Visibilities = []Visibility{ResultsAlways, ResultsAfterVote, ResultsAfterClo
 
 // Poll is a question with options that people vote on.
 type Poll struct {
-	ID       string
-	Question string
-	Options  []Option
-	Multiple bool // several options may be chosen in one ballot
-	Results  Visibility
-	ClosesAt *time.Time // when it closes by itself; nil: only when closed by hand
-	ClosedAt *time.Time // when it was closed by hand
-	Created  time.Time
+	ID         string
+	Question   string
+	Options    []Option
+	Multiple   bool // several options may be chosen in one ballot
+	Visibility Visibility
+	ClosesAt   *time.Time // when it closes by itself; nil: only when closed by hand
+	ClosedAt   *time.Time // when it was closed by hand
+	Created    time.Time
 
 	// AdminTokenHash is the SHA-256 of the admin token; the token itself is
 	// shown once, to the creator, and never stored.
@@ -66,7 +66,7 @@ func (p *Poll) Closed(now time.Time) bool {
 // ResultsVisible reports whether a person who has (or has not) voted may see
 // the results at time now.
 func (p *Poll) ResultsVisible(now time.Time, hasVoted bool) bool {
-	switch p.Results {
+	switch p.Visibility {
 	case ResultsAfterVote:
 		return hasVoted || p.Closed(now)
 	case ResultsAfterClose:
@@ -76,19 +76,19 @@ func (p *Poll) ResultsVisible(now time.Time, hasVoted bool) bool {
 	}
 }
 
-// NewPoll is what a person asks for when creating a poll.
-type NewPoll struct {
-	Question string
-	Options  []string
-	Multiple bool
-	ClosesAt *time.Time
-	Results  Visibility // empty means ResultsAlways
+// PollDraft is what a person asks for when creating a poll.
+type PollDraft struct {
+	Question   string
+	Options    []string
+	Multiple   bool
+	ClosesAt   *time.Time
+	Visibility Visibility // empty means ResultsAlways
 }
 
 // Validate checks the rules and returns the poll to store, with its ID,
 // option IDs and creation time set, and the admin token to give the creator.
 // Surrounding space is trimmed from the question and the options.
-func (n NewPoll) Validate(now time.Time) (*Poll, string, error) {
+func (n PollDraft) Validate(now time.Time) (*Poll, string, error) {
 	question := strings.TrimSpace(n.Question)
 	switch {
 	case question == "":
@@ -100,7 +100,7 @@ func (n NewPoll) Validate(now time.Time) (*Poll, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	results := n.Results
+	results := n.Visibility
 	if results == "" {
 		results = ResultsAlways
 	}
@@ -116,8 +116,8 @@ func (n NewPoll) Validate(now time.Time) (*Poll, string, error) {
 		Question:       question,
 		Options:        options,
 		Multiple:       n.Multiple,
-		Results:        results,
-		ClosesAt:       utc(n.ClosesAt),
+		Visibility:     results,
+		ClosesAt:       utcMicros(n.ClosesAt),
 		Created:        now.UTC().Truncate(time.Microsecond),
 		AdminTokenHash: HashToken(token),
 	}
@@ -160,7 +160,7 @@ func validVisibility(v Visibility) bool {
 	return false
 }
 
-func utc(t *time.Time) *time.Time {
+func utcMicros(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}

@@ -1,3 +1,5 @@
+//go:build integration
+
 package postgres_test
 
 import (
@@ -20,7 +22,7 @@ import (
 // number of vote writers (default 4).
 func BenchmarkHotPollVotes(b *testing.B) {
 	s, _ := MustOpenWith(b, postgres.Options{Writers: benchWriters()})
-	p := storetest.MustCreate(b, s, time.Now(), pollstack.NewPoll{Question: "Q", Options: []string{"A", "B"}})
+	p := storetest.MustCreate(b, s, time.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
 	var n atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()

@@ -85,7 +85,10 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 			if err != nil {
 				return fmt.Errorf("database credentials: %w", err)
 			}
-			cc.User, cc.Password = user, password
+			if user != "" { // else the URL's user, or the driver's default
+				cc.User = user
+			}
+			cc.Password = password
 			return nil
 		}
 	}
@@ -158,7 +161,7 @@ func (s *Store) conn(ctx context.Context) (*pgxpool.Conn, error) {
 		c, err := s.pool.Acquire(ctx)
 		if err == nil || !authRejected(err) || attempt == 3 {
 			if err != nil {
-				return nil, classify(err)
+				return nil, markUnavailable(err)
 			}
 			return c, nil
 		}
@@ -167,7 +170,7 @@ func (s *Store) conn(ctx context.Context) (*pgxpool.Conn, error) {
 		case <-time.After(backoff):
 			backoff *= 2
 		case <-ctx.Done():
-			return nil, classify(err)
+			return nil, markUnavailable(err)
 		}
 	}
 }
@@ -195,7 +198,7 @@ func (s *Store) Ping(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return classify(fmt.Errorf("postgres: ping: %w", err))
+		return markUnavailable(fmt.Errorf("postgres: ping: %w", err))
 	}
 	return nil
 }
@@ -210,7 +213,7 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll) error {
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
 		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, multiple, results, closes_at, created_at, admin_token_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-				p.ID, p.Question, p.Multiple, string(p.Results), p.ClosesAt, p.Created, p.AdminTokenHash); err != nil {
+				p.ID, p.Question, p.Multiple, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash); err != nil {
 				return err
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label) SELECT $1, * FROM unnest($2::smallint[], $3::text[])`, p.ID, ids, labels)
@@ -218,7 +221,7 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll) error {
 		})
 	})
 	if err != nil {
-		return classify(fmt.Errorf("postgres: create poll: %w", err))
+		return markUnavailable(fmt.Errorf("postgres: create poll: %w", err))
 	}
 	return nil
 }
@@ -249,7 +252,7 @@ func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollst
 	polls := make(map[string]*pollstack.Poll, len(ids))
 	rows, err := q.Query(ctx, `SELECT id, question, multiple, results, closes_at, closed_at, created_at, admin_token_hash FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
 	if err != nil {
-		return nil, classify(fmt.Errorf("postgres: load polls: %w", err))
+		return nil, markUnavailable(fmt.Errorf("postgres: load polls: %w", err))
 	}
 	for rows.Next() {
 		var p pollstack.Poll
@@ -258,17 +261,17 @@ func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollst
 			rows.Close()
 			return nil, fmt.Errorf("postgres: load polls: %w", err)
 		}
-		p.Results = pollstack.Visibility(results)
+		p.Visibility = pollstack.Visibility(results)
 		p.Created = p.Created.UTC()
-		p.ClosesAt, p.ClosedAt = utc(p.ClosesAt), utc(p.ClosedAt)
+		p.ClosesAt, p.ClosedAt = inUTC(p.ClosesAt), inUTC(p.ClosedAt)
 		polls[p.ID] = &p
 	}
 	if err := rows.Err(); err != nil {
-		return nil, classify(fmt.Errorf("postgres: load polls: %w", err))
+		return nil, markUnavailable(fmt.Errorf("postgres: load polls: %w", err))
 	}
 	rows, err = q.Query(ctx, `SELECT poll_id, id, label FROM options WHERE poll_id = ANY($1) ORDER BY poll_id, id`, ids)
 	if err != nil {
-		return nil, classify(fmt.Errorf("postgres: load options: %w", err))
+		return nil, markUnavailable(fmt.Errorf("postgres: load options: %w", err))
 	}
 	for rows.Next() {
 		var pollID string
@@ -283,7 +286,7 @@ func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollst
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, classify(fmt.Errorf("postgres: load options: %w", err))
+		return nil, markUnavailable(fmt.Errorf("postgres: load options: %w", err))
 	}
 	return polls, nil
 }
@@ -342,7 +345,7 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 		return err
 	})
 	if err != nil {
-		return nil, classify(fmt.Errorf("postgres: vote batch: %w", err))
+		return nil, markUnavailable(fmt.Errorf("postgres: vote batch: %w", err))
 	}
 	for i, b := range ballots {
 		switch {
@@ -454,7 +457,7 @@ func (s *Store) HasVoted(ctx context.Context, pollID, voterID string) (bool, err
 		return c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ballots WHERE poll_id = $1 AND voter_id = $2)`, pollID, voterID).Scan(&voted)
 	})
 	if err != nil {
-		return false, classify(fmt.Errorf("postgres: has voted: %w", err))
+		return false, markUnavailable(fmt.Errorf("postgres: has voted: %w", err))
 	}
 	return voted, nil
 }
@@ -478,7 +481,7 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 		return err
 	})
 	if err != nil {
-		return r, classify(fmt.Errorf("postgres: results: %w", err))
+		return r, markUnavailable(fmt.Errorf("postgres: results: %w", err))
 	}
 	if !found {
 		return r, pollstack.ErrPollNotFound
@@ -504,7 +507,7 @@ func (s *Store) execOne(ctx context.Context, what, sql string, args ...any) erro
 		return err
 	})
 	if err != nil {
-		return classify(fmt.Errorf("postgres: %s: %w", what, err))
+		return markUnavailable(fmt.Errorf("postgres: %s: %w", what, err))
 	}
 	if tag.RowsAffected() == 0 {
 		return pollstack.ErrPollNotFound
@@ -512,12 +515,12 @@ func (s *Store) execOne(ctx context.Context, what, sql string, args ...any) erro
 	return nil
 }
 
-// classify marks errors that mean "the database cannot be reached right
+// markUnavailable marks errors that mean "the database cannot be reached right
 // now" as unavailable, so that callers answer 503 and retry, not 500. An
 // error that PostgreSQL itself raised about the request stays as it is;
 // everything else from the driver (refused or broken connections, timeouts)
 // is the database being away.
-func classify(err error) error {
+func markUnavailable(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -535,7 +538,7 @@ func classify(err error) error {
 	return pollstack.Unavailable(err)
 }
 
-func utc(t *time.Time) *time.Time {
+func inUTC(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}

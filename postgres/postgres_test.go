@@ -1,3 +1,5 @@
+//go:build integration
+
 package postgres_test
 
 import (
@@ -14,10 +16,16 @@ import (
 	"github.com/pollstack/pollstack/storetest"
 )
 
-// server is one throwaway PostgreSQL for the package; each test gets its own database.
-var server *pgtest.Server
+// The package's tests share one throwaway PostgreSQL server, started by the
+// first test that needs it; each test gets its own database.
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func TestMain(m *testing.M) { pgtest.Main(m, &server) }
+// newDatabase creates an empty database and returns its URL.
+func newDatabase(tb testing.TB) string {
+	tb.Helper()
+	server := pgtest.Shared(tb)
+	return server.URL(server.CreateDatabase(tb), server.User, "")
+}
 
 // MustOpen opens a store on a new, empty database.
 func MustOpen(tb testing.TB, clock *storetest.Clock) (*postgres.Store, string) {
@@ -32,7 +40,7 @@ func MustOpen(tb testing.TB, clock *storetest.Clock) (*postgres.Store, string) {
 // MustOpenWith opens a store with options on a new, empty database.
 func MustOpenWith(tb testing.TB, opts postgres.Options) (*postgres.Store, string) {
 	tb.Helper()
-	url := server.URL(server.CreateDatabase(tb), server.User, "")
+	url := newDatabase(tb)
 	s, err := postgres.Open(context.Background(), url, opts)
 	if err != nil {
 		tb.Fatalf("open postgres: %v", err)
@@ -51,7 +59,7 @@ func TestContract(t *testing.T) {
 // Two servers starting at the same moment on one empty database both come
 // up: the advisory lock makes one wait while the other migrates.
 func TestConcurrentStartOnEmptyDatabase(t *testing.T) {
-	url := server.URL(server.CreateDatabase(t), server.User, "")
+	url := newDatabase(t)
 	const servers = 4
 	var wg sync.WaitGroup
 	errs := make([]error, servers)
@@ -84,7 +92,7 @@ func TestConcurrentStartOnEmptyDatabase(t *testing.T) {
 func TestSchemaIntegrity(t *testing.T) {
 	clock := storetest.NewClock()
 	s, url := MustOpen(t, clock)
-	p := storetest.MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: "Q", Options: []string{"A", "B"}})
+	p := storetest.MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
 	for i := range 50 {
 		if err := s.Vote(context.Background(), pollstack.Ballot{PollID: p.ID, VoterID: fmt.Sprint("v", i), OptionIDs: []int{i%2 + 1}}); err != nil {
 			t.Fatal(err)

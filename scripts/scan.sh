@@ -14,7 +14,7 @@
 #   trivy-config      Terraform under infra/ and the image definition (.trivyignore.yaml)
 #   actionlint        .github/workflows/, with shellcheck on every run: block;
 #                     and ShellCheck on the pipeline's own scripts
-#   workflow-rules    the Go test in policy/ that enforces the workflow rules
+#   workflow-rules    the Go test in checks/ that enforces the workflow rules
 #
 # The tools are the pinned ones from scripts/install-tools.sh (`make tools`).
 set -uo pipefail
@@ -61,10 +61,10 @@ gate_trivy_config() {
   need trivy go || return 1
   local work rc=0
   work=$(mktemp -d) || return 1
-  # The image is built by image/ (no Dockerfile); it renders the same
+  # The image is built by cmd/image (no Dockerfile); it renders the same
   # definition as a Dockerfile for the scanner.
   mkdir -p "$work/image"
-  go run ./image dockerfile >"$work/image/Dockerfile" || { rm -rf "$work"; return 1; }
+  go run ./cmd/image dockerfile >"$work/image/Dockerfile" || { rm -rf "$work"; return 1; }
   local common=(--exit-code 1 --skip-check-update --cache-dir "$work/cache" --ignorefile .trivyignore.yaml --quiet)
   if [ -d infra ]; then
     echo "-- trivy config infra"
@@ -72,7 +72,7 @@ gate_trivy_config() {
   else
     echo "scan: no infra/ directory: no Terraform to scan"
   fi
-  echo "-- trivy config image definition (go run ./image dockerfile)"
+  echo "-- trivy config image definition (go run ./cmd/image dockerfile)"
   trivy config "${common[@]}" --misconfig-scanners dockerfile "$work/image" || rc=1
   rm -rf "$work"
   return $rc
@@ -97,7 +97,7 @@ gate_actionlint() {
 
 gate_workflow_rules() {
   need go || return 1
-  go test -count=1 -run '^TestWorkflowRules' ./policy
+  go test -count=1 -run '^TestWorkflowRules' ./checks
 }
 
 gates=("$@")

@@ -152,7 +152,7 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll) error {
 	}
 	defer tx.Rollback()
 	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, multiple, results, closes_at, created_at, admin_token_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Question, p.Multiple, string(p.Results), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash)
+		p.ID, p.Question, p.Multiple, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash)
 	if err != nil {
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
@@ -201,7 +201,7 @@ func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*polls
 		if err := rows.Scan(&p.ID, &p.Question, &p.Multiple, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash); err != nil {
 			return nil, fmt.Errorf("sqlite: load polls: %w", err)
 		}
-		p.Results = pollstack.Visibility(results)
+		p.Visibility = pollstack.Visibility(results)
 		p.ClosesAt, p.ClosedAt, p.Created = fromMicros(closesAt), fromMicros(closedAt), time.UnixMicro(created).UTC()
 		polls[p.ID] = &p
 	}

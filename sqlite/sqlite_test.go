@@ -38,7 +38,7 @@ func TestReopenKeepsDataAndSkipsMigrations(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.db")
 	clock := storetest.NewClock()
 	s := MustOpen(t, path, clock)
-	p := storetest.MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: "Q", Options: []string{"A", "B"}})
+	p := storetest.MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
 	if err := s.Vote(context.Background(), pollstack.Ballot{PollID: p.ID, VoterID: "v", OptionIDs: []int{2}}); err != nil {
 		t.Fatal(err)
 	}

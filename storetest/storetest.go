@@ -67,7 +67,7 @@ func Run(t *testing.T, open Opener) {
 }
 
 // MustCreate validates and stores a poll.
-func MustCreate(t testing.TB, s pollstack.Store, now time.Time, n pollstack.NewPoll) *pollstack.Poll {
+func MustCreate(t testing.TB, s pollstack.Store, now time.Time, n pollstack.PollDraft) *pollstack.Poll {
 	t.Helper()
 	p, _, err := n.Validate(now)
 	if err != nil {
@@ -107,15 +107,15 @@ func vote(s pollstack.Store, pollID, voter string, options ...int) error {
 
 func testCreateAndRead(t *testing.T, s pollstack.Store, clock *Clock) {
 	closes := clock.Now().Add(time.Hour)
-	want := MustCreate(t, s, clock.Now(), pollstack.NewPoll{
+	want := MustCreate(t, s, clock.Now(), pollstack.PollDraft{
 		Question: "  Lunch?  ", Options: []string{"Soup", "Salad", "Ünïcödé ✓"},
-		Multiple: true, ClosesAt: &closes, Results: pollstack.ResultsAfterVote,
+		Multiple: true, ClosesAt: &closes, Visibility: pollstack.ResultsAfterVote,
 	})
 	got, err := s.Poll(context.Background(), want.ID)
 	if err != nil {
 		t.Fatalf("Poll: %v", err)
 	}
-	if got.ID != want.ID || got.Question != "Lunch?" || !got.Multiple || got.Results != pollstack.ResultsAfterVote {
+	if got.ID != want.ID || got.Question != "Lunch?" || !got.Multiple || got.Visibility != pollstack.ResultsAfterVote {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
 	if fmt.Sprint(got.Options) != fmt.Sprint(want.Options) {
@@ -156,7 +156,7 @@ func testUnknownPoll(t *testing.T, s pollstack.Store, clock *Clock) {
 }
 
 func testSingleChoiceCounts(t *testing.T, s pollstack.Store, clock *Clock) {
-	p := MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: "Q", Options: []string{"A", "B", "C"}})
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B", "C"}})
 	for voter, opt := range map[string]int{"v1": 1, "v2": 1, "v3": 3} {
 		if err := vote(s, p.ID, voter, opt); err != nil {
 			t.Fatalf("vote %s: %v", voter, err)
@@ -172,7 +172,7 @@ func testSingleChoiceCounts(t *testing.T, s pollstack.Store, clock *Clock) {
 }
 
 func testMultipleChoiceCounts(t *testing.T, s pollstack.Store, clock *Clock) {
-	p := MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: "Q", Options: []string{"A", "B", "C"}, Multiple: true})
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B", "C"}, Multiple: true})
 	if err := vote(s, p.ID, "v1", 1, 3); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func testMultipleChoiceCounts(t *testing.T, s pollstack.Store, clock *Clock) {
 }
 
 func testRepeatVoteRejected(t *testing.T, s pollstack.Store, clock *Clock) {
-	p := MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: "Q", Options: []string{"A", "B"}})
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
 	if err := vote(s, p.ID, "v1", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func testRepeatVoteRejected(t *testing.T, s pollstack.Store, clock *Clock) {
 }
 
 func testConcurrentVoters(t *testing.T, s pollstack.Store, clock *Clock) {
-	p := MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: "Q", Options: []string{"A", "B"}})
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
 	const voters = 200
 	errs := make(chan error, voters)
 	var wg sync.WaitGroup
@@ -216,7 +216,7 @@ func testConcurrentVoters(t *testing.T, s pollstack.Store, clock *Clock) {
 }
 
 func testConcurrentRepeats(t *testing.T, s pollstack.Store, clock *Clock) {
-	p := MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: "Q", Options: []string{"A", "B"}})
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
 	const tries = 30
 	var ok, dup, other atomic.Int32
 	var wg sync.WaitGroup
@@ -243,7 +243,7 @@ func testConcurrentRepeats(t *testing.T, s pollstack.Store, clock *Clock) {
 }
 
 func testInvalidBallot(t *testing.T, s pollstack.Store, clock *Clock) {
-	p := MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: "Q", Options: []string{"A", "B"}})
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
 	if err := vote(s, p.ID, "v0", 2); err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func testInvalidBallot(t *testing.T, s pollstack.Store, clock *Clock) {
 
 func testClosedByHand(t *testing.T, s pollstack.Store, clock *Clock) {
 	ctx := context.Background()
-	p := MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: "Q", Options: []string{"A", "B"}})
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
 	if err := vote(s, p.ID, "v1", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func testClosedByHand(t *testing.T, s pollstack.Store, clock *Clock) {
 
 func testClosedByTime(t *testing.T, s pollstack.Store, clock *Clock) {
 	closes := clock.Now().Add(time.Hour)
-	p := MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: "Q", Options: []string{"A", "B"}, ClosesAt: &closes})
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, ClosesAt: &closes})
 	if err := vote(s, p.ID, "v1", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -301,8 +301,8 @@ func testClosedByTime(t *testing.T, s pollstack.Store, clock *Clock) {
 
 func testDelete(t *testing.T, s pollstack.Store, clock *Clock) {
 	ctx := context.Background()
-	p := MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: "Q", Options: []string{"A", "B"}})
-	other := MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: "Other", Options: []string{"A", "B"}})
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
+	other := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Other", Options: []string{"A", "B"}})
 	for _, id := range []string{p.ID, other.ID} {
 		if err := vote(s, id, "v1", 1); err != nil {
 			t.Fatal(err)
@@ -325,7 +325,7 @@ func testManyPolls(t *testing.T, s pollstack.Store, clock *Clock) {
 	const polls, voters = 20, 10
 	ids := make([]string, polls)
 	for i := range ids {
-		ids[i] = MustCreate(t, s, clock.Now(), pollstack.NewPoll{Question: fmt.Sprint("Q", i), Options: []string{"A", "B"}}).ID
+		ids[i] = MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: fmt.Sprint("Q", i), Options: []string{"A", "B"}}).ID
 	}
 	var wg sync.WaitGroup
 	for _, id := range ids {

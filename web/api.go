@@ -18,8 +18,8 @@ type createPollRequest struct {
 }
 
 // newPoll turns the request into the domain's NewPoll.
-func (req createPollRequest) newPoll() (pollstack.NewPoll, error) {
-	n := pollstack.NewPoll{Question: req.Question, Options: req.Options, Multiple: req.Multiple, Results: pollstack.Visibility(req.Results)}
+func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
+	n := pollstack.PollDraft{Question: req.Question, Options: req.Options, Multiple: req.Multiple, Visibility: pollstack.Visibility(req.Results)}
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
 		if err != nil {
@@ -63,7 +63,7 @@ type pollJSON struct {
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Multiple: p.Multiple, ClosesAt: p.ClosesAt,
-		Closed: p.Closed(s.now()), Results: string(p.Results), CreatedAt: p.Created}
+		Closed: p.Closed(s.now()), Results: string(p.Visibility), CreatedAt: p.Created}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
 	}
@@ -175,7 +175,7 @@ func (s *Server) visibleResults(r *http.Request, pollID string) (view, error) {
 	}
 	now := s.now()
 	voted := false
-	if v.Poll.Results == pollstack.ResultsAfterVote && !v.Poll.Closed(now) {
+	if v.Poll.Visibility == pollstack.ResultsAfterVote && !v.Poll.Closed(now) {
 		if voted, err = s.store.HasVoted(r.Context(), pollID, voterID(r.Context())); err != nil {
 			return view{}, err
 		}

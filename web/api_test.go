@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,28 +18,15 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack"
-	"github.com/pollstack/pollstack/internal/pgtest"
-	"github.com/pollstack/pollstack/postgres"
 	"github.com/pollstack/pollstack/sqlite"
 	"github.com/pollstack/pollstack/web"
 )
 
-var pg *pgtest.Server
-
-func TestMain(m *testing.M) { pgtest.Main(m, &pg) }
-
-// stores opens each kind of store, fresh, for a test.
+// stores opens each kind of store, fresh, for a test. SQLite is always
+// here; the integration build adds PostgreSQL (postgres_test.go).
 var stores = map[string]func(t *testing.T) pollstack.Store{
 	"sqlite": func(t *testing.T) pollstack.Store {
 		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "web.db"), sqlite.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	},
-	"postgres": func(t *testing.T) pollstack.Store {
-		s, err := postgres.Open(context.Background(), pg.URL(pg.CreateDatabase(t), pg.User, ""), postgres.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +37,7 @@ var stores = map[string]func(t *testing.T) pollstack.Store{
 
 // eachStore runs fn against a server on each store.
 func eachStore(t *testing.T, fn func(t *testing.T, c *client)) {
-	for _, name := range []string{"sqlite", "postgres"} {
+	for _, name := range slices.Sorted(maps.Keys(stores)) {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(web.New(web.Config{Store: stores[name](t)}))
 			t.Cleanup(srv.Close)

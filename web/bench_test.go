@@ -24,7 +24,7 @@ func BenchmarkResultsRead(b *testing.B) {
 	}
 	defer store.Close()
 	s := web.New(web.Config{Store: store})
-	p, _, _ := pollstack.NewPoll{Question: "Q", Options: []string{"A", "B"}}.Validate(pollstackNow())
+	p, _, _ := pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}}.Validate(pollstackNow())
 	if err := store.CreatePoll(context.Background(), p); err != nil {
 		b.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func FuzzDecodeCreatePoll(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		p, token, err := decodeCreatePoll(body, now)
 		if err != nil {
-			e, status := classify(err)
+			e, status := publicError(err)
 			if status != http.StatusBadRequest || e.Message == "" {
 				t.Fatalf("error %v: status %d, want 400 with a message", err, status)
 			}

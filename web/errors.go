@@ -9,7 +9,16 @@ import (
 	"github.com/pollstack/pollstack"
 )
 
-// statusOf maps error kinds to HTTP status codes, in one place.
+// Kinds of error that only HTTP has; the domain's kinds cover the rest.
+const (
+	kindMethodNotAllowed pollstack.Kind = "method_not_allowed"
+	kindTooLarge         pollstack.Kind = "too_large"
+	kindMediaType        pollstack.Kind = "unsupported_media_type"
+	kindInternal         pollstack.Kind = "internal"
+)
+
+// statusOf maps every error kind to its HTTP status: the one place that
+// decides the status of an error.
 var statusOf = map[pollstack.Kind]int{
 	pollstack.KindInvalid:      http.StatusBadRequest,
 	pollstack.KindNotFound:     http.StatusNotFound,
@@ -17,41 +26,37 @@ var statusOf = map[pollstack.Kind]int{
 	pollstack.KindUnauthorized: http.StatusUnauthorized,
 	pollstack.KindForbidden:    http.StatusForbidden,
 	pollstack.KindUnavailable:  http.StatusServiceUnavailable,
+	kindMethodNotAllowed:       http.StatusMethodNotAllowed,
+	kindTooLarge:               http.StatusRequestEntityTooLarge,
+	kindMediaType:              http.StatusUnsupportedMediaType,
+	kindInternal:               http.StatusInternalServerError,
 }
 
 // Errors of the HTTP layer itself.
 var (
 	errRouteNotFound    = &pollstack.Error{Kind: pollstack.KindNotFound, Code: "not_found", Message: "There is nothing at this address."}
-	errMethodNotAllowed = &pollstack.Error{Code: "method_not_allowed", Message: "This address does not accept that method."}
-	errTooLarge         = &pollstack.Error{Code: "body_too_large", Message: "The request body is larger than 64 KiB."}
-	errMediaType        = &pollstack.Error{Code: "unsupported_media_type", Message: "Send the request body as application/json."}
-	errInternal         = &pollstack.Error{Code: "internal", Message: "Something went wrong on our side. It has been logged."}
+	errMethodNotAllowed = &pollstack.Error{Kind: kindMethodNotAllowed, Code: "method_not_allowed", Message: "This address does not accept that method."}
+	errTooLarge         = &pollstack.Error{Kind: kindTooLarge, Code: "body_too_large", Message: "The request body is larger than 64 KiB."}
+	errMediaType        = &pollstack.Error{Kind: kindMediaType, Code: "unsupported_media_type", Message: "Send the request body as application/json."}
+	errInternal         = &pollstack.Error{Kind: kindInternal, Code: "internal", Message: "Something went wrong on our side. It has been logged."}
 )
 
-// extraStatus covers the errors whose status is not implied by a kind.
-var extraStatus = map[*pollstack.Error]int{
-	errMethodNotAllowed: http.StatusMethodNotAllowed,
-	errTooLarge:         http.StatusRequestEntityTooLarge,
-	errMediaType:        http.StatusUnsupportedMediaType,
-}
-
-// classify returns the public error and status for err. Errors that are not
-// a *pollstack.Error are internal: logged in full, shown as a generic 500.
-func classify(err error) (*pollstack.Error, int) {
-	if errors.Is(err, pollstack.ErrUnavailable) {
-		return pollstack.ErrUnavailable, http.StatusServiceUnavailable
-	}
+// publicError returns what the caller may see of err, and its status.
+// Errors that are not a *pollstack.Error are internal: logged in full, shown
+// as a generic 500.
+func publicError(err error) (*pollstack.Error, int) {
 	e := pollstack.ErrorOf(err)
+	if errors.Is(err, pollstack.ErrUnavailable) {
+		e = pollstack.ErrUnavailable
+	}
 	if e == nil {
+		e = errInternal
+	}
+	status, ok := statusOf[e.Kind]
+	if !ok {
 		return errInternal, http.StatusInternalServerError
 	}
-	if status, ok := extraStatus[e]; ok {
-		return e, status
-	}
-	if status, ok := statusOf[e.Kind]; ok {
-		return e, status
-	}
-	return errInternal, http.StatusInternalServerError
+	return e, status
 }
 
 type errorBody struct {
@@ -90,7 +95,7 @@ func isAPI(r *http.Request) bool {
 
 // logError logs what the caller must not see and returns what it may.
 func (s *Server) logError(r *http.Request, err error) (*pollstack.Error, int) {
-	e, status := classify(err)
+	e, status := publicError(err)
 	if status >= 500 {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed", slog.String("request_id", requestID(r.Context())), slog.String("error", err.Error()))
 	}

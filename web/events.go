@@ -176,7 +176,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	v, err := s.visibleResults(r, id)
 	var e *pollstack.Error
 	if err != nil {
-		if e, _ = classify(err); e != pollstack.ErrResultsHidden {
+		if e, _ = publicError(err); e != pollstack.ErrResultsHidden {
 			s.writeError(w, r, err)
 			return
 		}

@@ -215,7 +215,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 // formError shows a broken rule in the form (rerender), any other error as
 // its own page.
 func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, rerender func(*pollstack.Error)) {
-	if e, status := classify(err); status == http.StatusBadRequest && e.Kind == pollstack.KindInvalid {
+	if e, status := publicError(err); status == http.StatusBadRequest && e.Kind == pollstack.KindInvalid {
 		rerender(e)
 		return
 	}

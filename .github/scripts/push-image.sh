@@ -10,12 +10,12 @@ env_root=infra/envs/${TF_ENV:?}
 want=$(cat "$env_root/image.ref")
 repo=${want%@*}
 [ "${want#*@}" = "$IMAGE_DIGEST" ] || { echo "::error::the plan names ${want#*@}, the gates built $IMAGE_DIGEST"; exit 1; }
-got=$(go run ./image digest --archive dist/pollstack.oci.tar)
+got=$(go run ./cmd/image digest --archive dist/pollstack.oci.tar)
 [ "$got" = "$IMAGE_DIGEST" ] || { echo "::error::the image artifact is $got, the gates scanned $IMAGE_DIGEST"; exit 1; }
 
 # The ECR token goes from the AWS CLI to the push through a pipe, never to disk.
 aws ecr get-login-password --region "$AWS_REGION" |
-  go run ./image push --archive dist/pollstack.oci.tar --repo "$repo" --tag "$GITHUB_SHA" \
+  go run ./cmd/image push --archive dist/pollstack.oci.tar --repo "$repo" --tag "$GITHUB_SHA" \
     --username AWS --password-stdin >"$RUNNER_TEMP/pushed.ref"
 pushed=$(cat "$RUNNER_TEMP/pushed.ref")
 [ "$pushed" = "$want" ] || { echo "::error::pushed $pushed, want $want"; exit 1; }

@@ -5,67 +5,124 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
-
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Config is every setting of the server, parsed in one place: each flag has
-// an environment variable fallback, and the README lists them all.
+// Config is every setting of the server, parsed once into typed values:
+// each flag has an environment variable fallback, and the README lists them
+// all (the table below is also what `pollstack serve -h` prints).
 type Config struct {
 	Addr            string
-	DatabaseURL     string
-	DBSecretARN     string
-	DBSecretFile    string
-	DBHost          string
-	DBPort          int
-	DBName          string
-	DBUser          string
-	DBPassword      string // from DATABASE_PASSWORD only: never a flag, which ps would show
-	DBSSLMode       string
+	Store           StoreConfig
 	TrustProxy      bool
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
-	LogLevel        string
+	LogLevel        slog.Level
 	DebugAddr       string
 }
 
-// setting is one flag with its environment variable and description; the
-// table is also what `pollstack serve -h` prints.
+// StoreKind names a store.
+type StoreKind string
+
+const (
+	SQLite   StoreKind = "sqlite"
+	Postgres StoreKind = "postgres"
+)
+
+// StoreConfig says which store to open and how: the one way to choose
+// PostgreSQL is a postgres:// database URL.
+type StoreConfig struct {
+	Kind StoreKind
+	Path string   // SQLite: the database file
+	URL  *url.URL // PostgreSQL: host, port, database and options, never credentials
+	// Credentials are where the PostgreSQL user and password come from.
+	Credentials Credentials
+}
+
+// CredentialSource names where database credentials come from.
+type CredentialSource string
+
+const (
+	FromURL            CredentialSource = "url"             // the URL's user, and its password or DATABASE_PASSWORD
+	FromSecretsManager CredentialSource = "secrets-manager" // an AWS Secrets Manager secret
+	FromFile           CredentialSource = "file"            // a file holding a secret's JSON
+)
+
+// Credentials are a source of database credentials.
+type Credentials struct {
+	Source     CredentialSource
+	SecretARN  string // FromSecretsManager
+	SecretFile string // FromFile
+	User       string // FromURL
+	Password   string // FromURL: the URL's password, else DATABASE_PASSWORD (never a flag, which ps would show)
+}
+
+// setting is one flag with its environment variable, default and meaning,
+// and the function that parses it into the Config.
 type setting struct {
 	flag, env, def, usage string
+	// secret settings are never echoed in an error: they may hold a password.
+	secret bool
+	parse  func(c *Config, value string) error
 }
 
 var settings = []setting{
-	{"addr", "POLLSTACK_ADDR", ":8080", "address to listen on"},
-	{"database-url", "DATABASE_URL", "sqlite:pollstack.db", "sqlite:PATH for the embedded store, or postgres://USER@HOST:PORT/DB?sslmode=require"},
-	{"db-host", "POLLSTACK_DB_HOST", "", "PostgreSQL host; selects PostgreSQL without a database URL (the production way: the settings below, credentials from a secret)"},
-	{"db-port", "POLLSTACK_DB_PORT", "5432", "PostgreSQL port, with --db-host"},
-	{"db-name", "POLLSTACK_DB_NAME", "pollstack", "PostgreSQL database, with --db-host"},
-	{"db-user", "POLLSTACK_DB_USER", "pollstack", "PostgreSQL user, with --db-host when no secret gives one (the password comes from DATABASE_PASSWORD)"},
-	{"db-sslmode", "POLLSTACK_DB_SSLMODE", "require", "TLS to PostgreSQL, with --db-host: require, verify-ca or verify-full (disable only for a loopback host)"},
-	{"db-secret-arn", "POLLSTACK_DB_SECRET_ARN", "", "AWS Secrets Manager secret with the database credentials, read with the task's role and read again when the database rejects them"},
-	{"db-secret-file", "POLLSTACK_DB_SECRET_FILE", "", "file with the database credentials as secret JSON, read again when the database rejects them"},
-	{"trust-proxy", "POLLSTACK_TRUST_PROXY", "false", "trust X-Forwarded-Proto from the load balancer (secure cookies, HSTS)"},
-	{"drain-period", "POLLSTACK_DRAIN_PERIOD", "30s", "after SIGTERM, how long to keep serving with readiness failed (match the target group's deregistration delay)"},
-	{"shutdown-timeout", "POLLSTACK_SHUTDOWN_TIMEOUT", "20s", "after draining, how long in-flight requests get to finish"},
-	{"log-level", "POLLSTACK_LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"debug-addr", "POLLSTACK_DEBUG_ADDR", "", "serve Go's profiler (/debug/pprof) on this address, e.g. 127.0.0.1:6060; empty: off. Never expose it publicly"},
+	{flag: "addr", env: "POLLSTACK_ADDR", def: ":8080", usage: "address to listen on",
+		parse: func(c *Config, v string) error { c.Addr = v; return hostPort(v) }},
+	{flag: "database-url", env: "DATABASE_URL", def: "sqlite:pollstack.db", secret: true,
+		usage: "sqlite:PATH for the embedded store, or postgres://[USER@]HOST:PORT/DB?sslmode=require for PostgreSQL (credentials from the URL, DATABASE_PASSWORD or a secret below)",
+		parse: func(c *Config, v string) error { return c.Store.parseURL(v) }},
+	{flag: "db-secret-arn", env: "POLLSTACK_DB_SECRET_ARN", usage: "AWS Secrets Manager secret with the PostgreSQL credentials, read with the task's role and read again when the database rejects them",
+		parse: func(c *Config, v string) error {
+			if v != "" && !strings.HasPrefix(v, "arn:") {
+				return errors.New("not an ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)")
+			}
+			c.Store.Credentials.SecretARN = v
+			return nil
+		}},
+	{flag: "db-secret-file", env: "POLLSTACK_DB_SECRET_FILE", usage: "file with the PostgreSQL credentials as secret JSON, read again when the database rejects them",
+		parse: func(c *Config, v string) error { c.Store.Credentials.SecretFile = v; return nil }},
+	{flag: "trust-proxy", env: "POLLSTACK_TRUST_PROXY", def: "false", usage: "trust X-Forwarded-Proto from the load balancer (secure cookies, HSTS)",
+		parse: func(c *Config, v string) (err error) { c.TrustProxy, err = parseBool(v); return err }},
+	{flag: "drain-period", env: "POLLSTACK_DRAIN_PERIOD", def: "30s", usage: "after SIGTERM, how long to keep serving with readiness failed (match the target group's deregistration delay)",
+		parse: func(c *Config, v string) (err error) { c.DrainPeriod, err = parseDuration(v); return err }},
+	{flag: "shutdown-timeout", env: "POLLSTACK_SHUTDOWN_TIMEOUT", def: "20s", usage: "after draining, how long in-flight requests get to finish",
+		parse: func(c *Config, v string) (err error) { c.ShutdownTimeout, err = parseDuration(v); return err }},
+	{flag: "log-level", env: "POLLSTACK_LOG_LEVEL", def: "info", usage: "debug, info, warn or error",
+		parse: func(c *Config, v string) error {
+			switch v {
+			case "debug", "info", "warn", "error":
+				return c.LogLevel.UnmarshalText([]byte(v))
+			}
+			return errors.New("want debug, info, warn or error")
+		}},
+	{flag: "debug-addr", env: "POLLSTACK_DEBUG_ADDR", usage: "serve Go's profiler (/debug/pprof) on this address, e.g. 127.0.0.1:6060; empty: off. Never expose it publicly",
+		parse: func(c *Config, v string) error {
+			c.DebugAddr = v
+			if v == "" {
+				return nil
+			}
+			return hostPort(v)
+		}},
 }
 
-// parseConfig reads flags, falling back to the environment, then to defaults.
+// parseConfig reads flags, falling back to the environment, then to
+// defaults. Every bad value is reported, each naming its flag.
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	values := make(map[string]*string, len(settings))
-	for _, s := range settings {
+	values := make([]*string, len(settings))
+	for i, s := range settings {
 		def := s.def
 		if v := getenv(s.env); v != "" {
 			def = v
 		}
-		values[s.flag] = fs.String(s.flag, def, fmt.Sprintf("%s (env %s)", s.usage, s.env))
+		values[i] = fs.String(s.flag, def, fmt.Sprintf("%s (env %s)", s.usage, s.env))
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -75,82 +132,116 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	var c Config
 	var errs []error
-	var err error
-	c.Addr = *values["addr"]
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		errs = append(errs, fmt.Errorf("--addr %q: want HOST:PORT or :PORT", c.Addr))
-	}
-	c.DatabaseURL = *values["database-url"]
-	if _, _, err := splitDatabaseURL(c.DatabaseURL); err != nil {
-		errs = append(errs, err)
-	}
-	c.DBSecretARN = *values["db-secret-arn"]
-	if c.DBSecretARN != "" && !strings.HasPrefix(c.DBSecretARN, "arn:") {
-		errs = append(errs, fmt.Errorf("--db-secret-arn: %q is not an ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)", c.DBSecretARN))
-	}
-	c.DBSecretFile = *values["db-secret-file"]
-	if c.DBSecretARN != "" && c.DBSecretFile != "" {
-		errs = append(errs, errors.New("--db-secret-arn and --db-secret-file: give one source of credentials, not both"))
-	}
-	c.DBHost, c.DBName, c.DBUser, c.DBSSLMode = *values["db-host"], *values["db-name"], *values["db-user"], *values["db-sslmode"]
-	c.DBPassword = getenv("DATABASE_PASSWORD")
-	if c.DBPort, err = strconv.Atoi(*values["db-port"]); err != nil || c.DBPort < 1 || c.DBPort > 65535 {
-		errs = append(errs, fmt.Errorf("--db-port %q: want a port number", *values["db-port"]))
-	}
-	switch c.DBSSLMode {
-	case "disable", "require", "verify-ca", "verify-full":
-	default:
-		errs = append(errs, fmt.Errorf("--db-sslmode %q: want require, verify-ca, verify-full or disable", c.DBSSLMode))
-	}
-	if c.DBHost != "" && strings.HasPrefix(c.DatabaseURL, "postgres") {
-		errs = append(errs, errors.New("--db-host and a postgres --database-url: give one way to reach PostgreSQL, not both"))
-	}
-	if c.TrustProxy, err = strconv.ParseBool(*values["trust-proxy"]); err != nil {
-		errs = append(errs, fmt.Errorf("--trust-proxy %q: want true or false", *values["trust-proxy"]))
-	}
-	c.DrainPeriod = parseDuration(&errs, "drain-period", *values["drain-period"])
-	c.ShutdownTimeout = parseDuration(&errs, "shutdown-timeout", *values["shutdown-timeout"])
-	c.DebugAddr = *values["debug-addr"]
-	if c.DebugAddr != "" {
-		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
-			errs = append(errs, fmt.Errorf("--debug-addr %q: want HOST:PORT", c.DebugAddr))
+	for i, s := range settings {
+		if err := s.parse(&c, *values[i]); err != nil {
+			if s.secret {
+				errs = append(errs, fmt.Errorf("--%s: %w", s.flag, err))
+			} else {
+				errs = append(errs, fmt.Errorf("--%s %q: %w", s.flag, *values[i], err))
+			}
 		}
 	}
-	c.LogLevel = *values["log-level"]
-	switch c.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	if err := c.Store.chooseCredentials(getenv("DATABASE_PASSWORD")); err != nil {
+		errs = append(errs, err)
 	}
 	return c, errors.Join(errs...)
 }
 
-func parseDuration(errs *[]error, name, v string) time.Duration {
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		*errs = append(*errs, fmt.Errorf("--%s %q: want a duration such as 30s", name, v))
+// parseURL reads the database URL. The error never repeats the URL: it may
+// hold a password.
+func (s *StoreConfig) parseURL(raw string) error {
+	scheme, rest, _ := strings.Cut(raw, ":")
+	switch scheme {
+	case "sqlite":
+		s.Kind, s.Path = SQLite, strings.TrimPrefix(rest, "//")
+		if s.Path == "" {
+			return errors.New("sqlite: needs a file path, as in sqlite:pollstack.db")
+		}
+		return nil
+	case "postgres", "postgresql":
+	case "":
+		return errors.New("empty: use sqlite:PATH or postgres://HOST/DB")
+	default:
+		return fmt.Errorf("unsupported scheme %q: use sqlite:PATH or postgres://HOST/DB", scheme)
 	}
-	return d
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("the PostgreSQL URL cannot be parsed")
+	}
+	s.Kind, s.URL = Postgres, u
+	if u.User != nil {
+		s.Credentials.User = u.User.Username()
+		s.Credentials.Password, _ = u.User.Password()
+		u.User = nil
+	}
+	switch mode := u.Query().Get("sslmode"); mode {
+	case "", "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
+	default:
+		return fmt.Errorf("sslmode %q: want require, verify-ca, verify-full or disable", mode)
+	}
+	if u.Hostname() != "" {
+		return requireTLS(u)
+	}
+	return nil // the host comes from the secret (see fillFromSecret)
 }
 
-// splitDatabaseURL returns the store kind ("sqlite" or "postgres") and what
-// to open. The error never repeats the URL: it may hold a password.
-func splitDatabaseURL(u string) (kind, target string, err error) {
+// chooseCredentials picks the one source of PostgreSQL credentials.
+func (s *StoreConfig) chooseCredentials(envPassword string) error {
+	c := &s.Credentials
 	switch {
-	case strings.HasPrefix(u, "sqlite:"):
-		path := strings.TrimPrefix(strings.TrimPrefix(u, "sqlite:"), "//")
-		if path == "" {
-			return "", "", errors.New("--database-url: sqlite: needs a file path, as in sqlite:pollstack.db")
-		}
-		return "sqlite", path, nil
-	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		return "postgres", u, nil
-	case u == "":
-		return "", "", errors.New("--database-url is empty: use sqlite:PATH or postgres://HOST/DB")
+	case c.SecretARN != "" && c.SecretFile != "":
+		return errors.New("--db-secret-arn and --db-secret-file: give one source of credentials, not both")
+	case s.Kind != Postgres && (c.SecretARN != "" || c.SecretFile != ""):
+		return errors.New("--db-secret-arn and --db-secret-file need a postgres:// --database-url")
+	case c.SecretARN != "":
+		c.Source = FromSecretsManager
+	case c.SecretFile != "":
+		c.Source = FromFile
 	default:
-		scheme, _, _ := strings.Cut(u, ":")
-		return "", "", fmt.Errorf("--database-url: unsupported scheme %q: use sqlite:PATH or postgres://HOST/DB", scheme)
+		c.Source = FromURL
+		if c.Password == "" {
+			c.Password = envPassword
+		}
 	}
+	return nil
+}
+
+// requireTLS refuses an unencrypted connection to anything but a loopback
+// host: in production the database is across a network.
+func requireTLS(u *url.URL) error {
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	switch u.Query().Get("sslmode") {
+	case "require", "verify-ca", "verify-full":
+		return nil
+	default:
+		return fmt.Errorf("database host %s is not local: TLS is required; add sslmode=require (or verify-full) to the URL", host)
+	}
+}
+
+func hostPort(v string) error {
+	if _, _, err := net.SplitHostPort(v); err != nil {
+		return errors.New("want HOST:PORT or :PORT")
+	}
+	return nil
+}
+
+func parseBool(v string) (bool, error) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errors.New("want true or false")
+	}
+	return b, nil
+}
+
+func parseDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, errors.New("want a duration such as 30s")
+	}
+	return d, nil
 }
 
 // usage prints the subcommands.
@@ -160,8 +251,8 @@ func usage(w io.Writer) {
 commands:
   serve     run the web server (the default)
   migrate   apply the database migrations and exit
-  doctor    check a live AWS deployment for the known failure classes
   version   print the version
 
-Run "pollstack serve -h" for the server's flags; each has an environment variable.`)
+Run "pollstack serve -h" for the server's flags; each has an environment variable.
+The operator's check of a live AWS deployment is its own command: go run ./cmd/doctor -h`)
 }

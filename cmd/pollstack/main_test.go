@@ -25,6 +25,10 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"serve", "--addr", "nonsense"}, nil, "--addr"},
 		{[]string{"serve", "--database-url", "mysql://x"}, nil, `--database-url: unsupported scheme "mysql"`},
 		{[]string{"serve", "--database-url", "sqlite:"}, nil, "--database-url: sqlite: needs a file path"},
+		{[]string{"serve", "--database-url", "postgres://db.example.com/p"}, nil, "--database-url: database host db.example.com is not local: TLS is required"},
+		{[]string{"serve", "--database-url", "postgres://localhost/p?sslmode=maybe"}, nil, `--database-url: sslmode "maybe"`},
+		{[]string{"serve", "--db-secret-arn", "arn:aws:secretsmanager:eu-west-1:1:secret:x", "--db-secret-file", "f", "--database-url", "postgres://localhost/p"}, nil, "give one source of credentials"},
+		{[]string{"serve", "--db-secret-file", "f"}, nil, "need a postgres:// --database-url"},
 		{[]string{"serve", "--drain-period", "soon"}, nil, "--drain-period"},
 		{[]string{"serve", "--trust-proxy=maybe"}, nil, "--trust-proxy"},
 		{[]string{"serve", "--log-level", "loud"}, nil, "--log-level"},
@@ -71,7 +75,7 @@ func TestVersion(t *testing.T) {
 func TestServeDrainsOnStop(t *testing.T) {
 	var logs syncbuf.Buffer
 	m := &Main{
-		Config: Config{Addr: "127.0.0.1:0", DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "p.db"), DrainPeriod: 500 * time.Millisecond, ShutdownTimeout: 2 * time.Second, LogLevel: "info"},
+		Config: Config{Addr: "127.0.0.1:0", Store: StoreConfig{Kind: SQLite, Path: filepath.Join(t.TempDir(), "p.db")}, DrainPeriod: 500 * time.Millisecond, ShutdownTimeout: 2 * time.Second},
 		Log:    slog.New(slog.NewJSONHandler(&logs, nil)),
 	}
 	ctx, stop := context.WithCancel(context.Background())

@@ -30,7 +30,7 @@ type Main struct {
 
 // Open opens the store and starts listening; Serve then serves.
 func (m *Main) Open(ctx context.Context) error {
-	store, kind, err := openStore(ctx, m.Config)
+	store, err := openStore(ctx, m.Config.Store)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Config.DebugAddr != "" {
 		go m.serveDebug()
 	}
-	m.Log.Info("started", "addr", ln.Addr().String(), "store", kind, "version", version())
+	m.Log.Info("started", "addr", ln.Addr().String(), "store", string(m.Config.Store.Kind), "version", version())
 	return nil
 }
 
@@ -138,7 +138,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return 2
 	}
 	log := newLogger(stdout, cfg.LogLevel)
-	store, kind, err := openStore(ctx, cfg) // opening a store applies its migrations
+	store, err := openStore(ctx, cfg.Store) // opening a store applies its migrations
 	if err != nil {
 		log.Error("migrate failed", "error", err.Error())
 		return 1
@@ -147,12 +147,10 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		log.Error("migrate failed", "error", err.Error())
 		return 1
 	}
-	log.Info("migrations applied", "store", kind)
+	log.Info("migrations applied", "store", string(cfg.Store.Kind))
 	return 0
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 }

@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package faults runs the failures a Fargate Spot deployment meets, with real
 // processes: the pollstack binary, a throwaway PostgreSQL, and a small
 // health-checking proxy standing in for the ALB.
@@ -25,8 +27,8 @@ import (
 
 	"github.com/pollstack/pollstack/internal/figures"
 	"github.com/pollstack/pollstack/internal/loadgen"
-	"github.com/pollstack/pollstack/internal/motoserver"
 	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/internal/repo"
 	"github.com/pollstack/pollstack/internal/syncbuf"
 )
 
@@ -42,7 +44,7 @@ func TestMain(m *testing.M) {
 	}
 	binary = filepath.Join(dir, "pollstack")
 	build := exec.Command("go", "build", "-o", binary, "./cmd/pollstack")
-	build.Dir = motoserver.RepoRoot()
+	build.Dir = repo.Root()
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build pollstack: %v\n%s", err, out)
 		os.Exit(1)

@@ -10,12 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/pollstack/pollstack/internal/repo"
 	"github.com/pollstack/pollstack/internal/syncbuf"
 )
 
@@ -24,12 +24,6 @@ var server struct {
 	url  string
 	err  error
 	log  *syncbuf.Buffer
-}
-
-// RepoRoot is the repository's top directory.
-func RepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Dir(filepath.Dir(filepath.Dir(file)))
 }
 
 // URL starts moto once for this test binary and returns its endpoint. The
@@ -63,7 +57,7 @@ func Reset(tb testing.TB) {
 }
 
 func start() {
-	bin := filepath.Join(RepoRoot(), ".tools", "bin", "moto_server")
+	bin := filepath.Join(repo.ToolsBin(), "moto_server")
 	if _, err := os.Stat(bin); err != nil {
 		server.err = fmt.Errorf("moto_server is not installed at %s: run `make tools` (or scripts/install-tools.sh moto_server) to install moto[server]", bin)
 		return

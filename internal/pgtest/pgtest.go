@@ -238,25 +238,40 @@ func External(rawURL string) (*Server, error) {
 	return s, s.Exec(context.Background(), "postgres", "SELECT 1")
 }
 
-// Main runs a package's tests against one server: the one that
-// POLLSTACK_TEST_DATABASE_URL names (CI's PostgreSQL service container), or
-// else one of its own, started before the tests and removed after. Call it
-// from TestMain; *server is set for the tests.
-func Main(m *testing.M, server **Server) {
-	var s *Server
-	var err error
-	stop := func() {}
-	if ext := os.Getenv("POLLSTACK_TEST_DATABASE_URL"); ext != "" {
-		s, err = External(ext)
-	} else {
-		s, stop, err = Start()
+// shared is the test binary's one server, started by the first test that
+// asks for it: a package whose tests never touch PostgreSQL never starts it.
+var shared struct {
+	once sync.Once
+	s    *Server
+	stop func()
+	err  error
+}
+
+// Shared returns the test binary's server, starting it on first use: the one
+// that POLLSTACK_TEST_DATABASE_URL names (CI's PostgreSQL service
+// container), or else one of its own, which Main removes after the tests.
+// Each test should work in a database of its own (CreateDatabase).
+func Shared(tb testing.TB) *Server {
+	tb.Helper()
+	shared.once.Do(func() {
+		if ext := os.Getenv("POLLSTACK_TEST_DATABASE_URL"); ext != "" {
+			shared.s, shared.err = External(ext)
+			return
+		}
+		shared.s, shared.stop, shared.err = Start()
+	})
+	if shared.err != nil {
+		tb.Fatalf("this test needs a PostgreSQL server: %v", shared.err)
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "these tests need a PostgreSQL server:", err)
-		os.Exit(1)
-	}
-	*server = s
+	return shared.s
+}
+
+// Main runs a package's tests, then stops and removes the shared server if
+// a test started one. Call it from TestMain.
+func Main(m *testing.M) {
 	code := m.Run()
-	stop()
+	if shared.stop != nil {
+		shared.stop()
+	}
 	os.Exit(code)
 }

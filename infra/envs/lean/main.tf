@@ -8,12 +8,18 @@ provider "aws" {
   }
 }
 
+# The CPU architecture is declared once, in infra/platform.json: the image
+# build reads the same file, so the image always matches the tasks.
+locals {
+  platform = jsondecode(file("${path.module}/../../platform.json"))
+}
+
 module "stack" {
   source = "../../modules/stack"
 
   name              = "pollstack-lean"
   state_key         = "pollstack/lean/terraform.tfstate"
-  cpu_architecture  = var.cpu_architecture
+  cpu_architecture  = local.platform.cpu_architecture
   image             = var.image
   github_repository = var.github_repository
   state_bucket_name = var.state_bucket_name

@@ -10,20 +10,6 @@ variable "region" {
   }
 }
 
-# The one place the CPU architecture is chosen: the task definition runs on
-# it and the pipeline builds the image for the matching platform.
-variable "cpu_architecture" {
-  description = "CPU architecture of the tasks: X86_64 (image linux/amd64) or ARM64 (image linux/arm64)."
-  type        = string
-  default     = "X86_64"
-  nullable    = false
-
-  validation {
-    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
-    error_message = "cpu_architecture must be X86_64 or ARM64."
-  }
-}
-
 variable "image" {
   description = "App image pinned by digest (<repository_url>@sha256:...), passed by the pipeline; null deploys a placeholder tag before the first push."
   type        = string

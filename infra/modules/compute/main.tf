@@ -23,9 +23,8 @@ locals {
     # The ARN names the secret; the app reads it with the task role and reads
     # it again after RDS rotates the password.
     POLLSTACK_DB_SECRET_ARN = var.db_secret_arn
-    POLLSTACK_DB_HOST       = var.db_host
-    POLLSTACK_DB_PORT       = tostring(var.db_port)
-    POLLSTACK_DB_NAME       = var.db_name
+    # Where the database is, never who: the credentials come from the secret.
+    DATABASE_URL = "postgres://${var.db_host}:${var.db_port}/${var.db_name}?sslmode=require"
     # Tasks sit behind the load balancer, which ends TLS and sets
     # X-Forwarded-Proto: secure cookies and HSTS follow it.
     POLLSTACK_TRUST_PROXY  = "true"

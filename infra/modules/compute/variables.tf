@@ -99,20 +99,20 @@ variable "db_secret_arn" {
 }
 
 variable "db_host" {
-  description = "Database host name (POLLSTACK_DB_HOST)."
+  description = "Database host name (in DATABASE_URL)."
   type        = string
   nullable    = false
 }
 
 variable "db_port" {
-  description = "Database port (POLLSTACK_DB_PORT)."
+  description = "Database port (in DATABASE_URL)."
   type        = number
   default     = 5432
   nullable    = false
 }
 
 variable "db_name" {
-  description = "Database name (POLLSTACK_DB_NAME)."
+  description = "Database name (in DATABASE_URL)."
   type        = string
   nullable    = false
 }

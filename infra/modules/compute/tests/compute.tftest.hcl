@@ -119,13 +119,11 @@ run "container_hardening_and_secrets" {
   assert {
     condition = {
       for e in jsondecode(aws_ecs_task_definition.app.container_definitions)[0].environment : e.name => e.value
-      if startswith(e.name, "POLLSTACK_")
+      if startswith(e.name, "POLLSTACK_") || e.name == "DATABASE_URL"
       } == {
       POLLSTACK_ADDR          = ":8080"
       POLLSTACK_DB_SECRET_ARN = var.db_secret_arn
-      POLLSTACK_DB_HOST       = var.db_host
-      POLLSTACK_DB_PORT       = "5432"
-      POLLSTACK_DB_NAME       = "pollstack"
+      DATABASE_URL            = "postgres://${var.db_host}:5432/pollstack?sslmode=require"
       POLLSTACK_TRUST_PROXY   = "true"
       POLLSTACK_DRAIN_PERIOD  = "30s"
     }

@@ -1,0 +1,251 @@
+//go:build integration
+
+package checks
+
+import (
+	"crypto/rand"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pollstack/pollstack/internal/repo"
+)
+
+// These tests prove that `make scan` fails when it should: each plants one
+// problem in a scratch copy of the repository and checks that scripts/scan.sh
+// fails, and that the gate that ought to catch it is the one that names it.
+// Before planting, the same gates must pass on the copy, so that the failure
+// comes from the plant.
+
+// The files `make scan` needs, copied from the repository root.
+var scanInputs = []string{
+	"scripts/scan.sh", "scripts/image.sh", ".gitleaks.toml", ".checkov.yaml", ".trivyignore.yaml",
+	"go.mod", "go.sum", "checks", "cmd/image", "internal", ".github", "infra/platform.json",
+}
+
+// requireTools fails the test, naming the cure, when a pinned tool is missing.
+func requireTools(t *testing.T, tools ...string) {
+	t.Helper()
+	repo.RequireTools(t, tools...)
+}
+
+// scratchRepo copies what the scan needs into a new git repository with one
+// commit and returns its root.
+func scratchRepo(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	for _, p := range scanInputs {
+		copyTree(t, repo.Path(p), filepath.Join(dst, p))
+	}
+	git(t, dst, "init", "-q", "-b", "main")
+	git(t, dst, "add", "-A")
+	git(t, dst, "commit", "-q", "-m", "scratch copy of the scanned files")
+	return dst
+}
+
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, info.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatalf("copy %s: %v", src, err)
+	}
+}
+
+func git(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-c", "user.name=policy test", "-c", "user.email=policy@test.invalid", "-c", "commit.gpgsign=false"}, args...)...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var failedGates = regexp.MustCompile(`(?m)^scan: FAILED gates: (.*)$`)
+
+// scan runs scripts/scan.sh with the gates in dir and returns its output and
+// the gates it reports as failed.
+func scan(t *testing.T, dir string, gates ...string) (string, []string) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(dir, "scripts", "scan.sh"), gates...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	var failed []string
+	if m := failedGates.FindSubmatch(out); m != nil {
+		failed = strings.Fields(string(m[1]))
+	}
+	if (err != nil) != (len(failed) > 0) {
+		t.Fatalf("scan.sh %s: exit %v but failed gates %q:\n%s", strings.Join(gates, " "), err, failed, out)
+	}
+	return string(out), failed
+}
+
+// cleanBaseline checks that the gates pass on the unplanted copy.
+func cleanBaseline(t *testing.T, dir string, gates ...string) {
+	t.Helper()
+	if out, failed := scan(t, dir, gates...); len(failed) > 0 {
+		t.Fatalf("before planting anything, gates %q failed on the scratch copy:\n%s", failed, out)
+	}
+}
+
+// section returns what the gate printed: the lines between its start and
+// its verdict.
+func section(out, gate string) string {
+	start := strings.Index(out, "== scan: "+gate+"\n")
+	if start < 0 {
+		return ""
+	}
+	rest := out[start:]
+	if end := strings.Index(rest, "== scan: "+gate+" "); end >= 0 {
+		return rest[:end]
+	}
+	return rest
+}
+
+// wantFailed checks that exactly the want gates failed and that each gate in
+// mentions named the planted problem in its own output.
+func wantFailed(t *testing.T, out string, failed, want []string, mentions map[string][]string) {
+	t.Helper()
+	if !slices.Equal(failed, want) {
+		t.Errorf("failed gates = %q, want %q\n%s", failed, want, out)
+	}
+	for gate, ms := range mentions {
+		sec := section(out, gate)
+		for _, m := range ms {
+			if !strings.Contains(sec, m) {
+				t.Errorf("gate %s does not name %q; its output:\n%s", gate, m, sec)
+			}
+		}
+	}
+}
+
+// fakeAWSKey returns a made-up access key id of the real shape, random so
+// that no allow-list knows it (and built at run time so that this file holds
+// none).
+func fakeAWSKey(t *testing.T) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return "AK" + "IA" + string(b)
+}
+
+// A key committed and then deleted is gone from the tree but not from the
+// history: the history gate must name it, the working-tree gate must not.
+func TestScanCatchesSecretInHistory(t *testing.T) {
+	requireTools(t, "gitleaks", "git")
+	dir := scratchRepo(t)
+	gates := []string{"gitleaks-history", "gitleaks-tree"}
+	cleanBaseline(t, dir, gates...)
+
+	leak := filepath.Join(dir, "deploy", "aws.env")
+	writeFile(t, leak, "AWS_ACCESS_KEY_ID="+fakeAWSKey(t)+"\nAWS_REGION=us-east-1\n")
+	git(t, dir, "add", "deploy/aws.env")
+	git(t, dir, "commit", "-q", "-m", "temporary commit with a key")
+	git(t, dir, "rm", "-q", "deploy/aws.env")
+	git(t, dir, "commit", "-q", "-m", "remove the key (it stays in the history)")
+
+	out, failed := scan(t, dir, gates...)
+	wantFailed(t, out, failed, []string{"gitleaks-history"}, map[string][]string{
+		"gitleaks-history": {"RuleID:      aws-access-token", "File:        deploy/aws.env"},
+	})
+
+	// The same key in the working tree, not committed: the tree gate names it.
+	writeFile(t, leak, "AWS_ACCESS_KEY_ID="+fakeAWSKey(t)+"\n")
+	out, failed = scan(t, dir, "gitleaks-tree")
+	wantFailed(t, out, failed, []string{"gitleaks-tree"}, map[string][]string{
+		"gitleaks-tree": {"RuleID:      aws-access-token", "deploy/aws.env"},
+	})
+}
+
+const unencryptedDB = `resource "aws_db_instance" "planted" {
+  identifier                  = "planted"
+  engine                      = "postgres"
+  engine_version              = "17"
+  instance_class              = "db.t3.micro"
+  allocated_storage           = 20
+  username                    = "pollstack"
+  manage_master_user_password = true
+  storage_encrypted           = false
+  skip_final_snapshot         = true
+}
+`
+
+// An RDS instance without storage encryption: Checkov and Trivy both name it.
+func TestScanCatchesUnencryptedDatabase(t *testing.T) {
+	requireTools(t, "checkov", "trivy", "go", "git")
+	dir := scratchRepo(t)
+	gates := []string{"checkov", "trivy-config"}
+	cleanBaseline(t, dir, gates...)
+
+	writeFile(t, filepath.Join(dir, "infra", "planted", "main.tf"), unencryptedDB)
+	out, failed := scan(t, dir, gates...)
+	wantFailed(t, out, failed, gates, map[string][]string{
+		// Checkov: "Ensure all data stored in the RDS is securely encrypted at rest"
+		"checkov": {"CKV_AWS_16:", "aws_db_instance.planted"},
+		// Trivy: "Instance does not have storage encryption enabled."
+		"trivy-config": {"AWS-0080", "planted/main.tf"},
+	})
+}
+
+// A workflow step that uses an action by tag: the workflow rules name it.
+func TestScanCatchesUnpinnedAction(t *testing.T) {
+	requireTools(t, "actionlint", "shellcheck", "go", "git")
+	dir := scratchRepo(t)
+	gates := []string{"actionlint", "workflow-rules"}
+	cleanBaseline(t, dir, gates...)
+
+	ci := filepath.Join(dir, ".github", "workflows", "ci.yml")
+	data, err := os.ReadFile(ci)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned := regexp.MustCompile(`actions/checkout@[0-9a-f]{40} # v[0-9.]+`)
+	if !pinned.Match(data) {
+		t.Fatalf("ci.yml has no pinned actions/checkout to unpin")
+	}
+	writeFile(t, ci, string(pinned.ReplaceAll(data, []byte("actions/checkout@v4"))))
+	out, failed := scan(t, dir, gates...)
+	wantFailed(t, out, failed, []string{"workflow-rules"}, map[string][]string{
+		"workflow-rules": {".github/workflows/ci.yml:", "actions/checkout@v4 is not pinned to a full 40-hex commit SHA"},
+	})
+}

@@ -1,0 +1,471 @@
+package checks
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/pollstack/pollstack/internal/platform"
+	"github.com/pollstack/pollstack/internal/repo"
+)
+
+// A tree is what the rules read: the workflows and local actions under
+// .github, the pipeline's scripts, and the Terraform environments.
+type tree struct {
+	root      string
+	workflows []*yamlFile // .github/workflows/*.yml
+	actions   []*yamlFile // .github/actions/*/action.yml
+	scripts   map[string]string
+}
+
+type yamlFile struct {
+	path string // relative to the repo root
+	doc  *yaml.Node
+}
+
+func loadRepo(t *testing.T, root string) *tree {
+	t.Helper()
+	r := &tree{root: root, scripts: map[string]string{}}
+	load := func(pattern string) []*yamlFile {
+		files, err := filepath.Glob(filepath.Join(root, pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(files)
+		var out []*yamlFile
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc yaml.Node
+			if err := yaml.Unmarshal(data, &doc); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+				t.Fatalf("%s: not a YAML mapping", f)
+			}
+			rel, _ := filepath.Rel(root, f)
+			out = append(out, &yamlFile{path: filepath.ToSlash(rel), doc: doc.Content[0]})
+		}
+		return out
+	}
+	r.workflows = append(load(".github/workflows/*.yml"), load(".github/workflows/*.yaml")...)
+	r.actions = append(load(".github/actions/*/action.yml"), load(".github/actions/*/action.yaml")...)
+	if len(r.workflows) == 0 {
+		t.Fatalf("no workflows under %s/.github/workflows", root)
+	}
+	scripts, _ := filepath.Glob(filepath.Join(root, ".github", "scripts", "*.sh"))
+	for _, f := range scripts {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(root, f)
+		r.scripts[filepath.ToSlash(rel)] = string(data)
+	}
+	return r
+}
+
+// get returns the value of key in a mapping node, or nil.
+func get(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// pairs calls fn for every key/value of a mapping node, in order.
+func pairs(m *yaml.Node, fn func(k string, v *yaml.Node)) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		fn(m.Content[i].Value, m.Content[i+1])
+	}
+}
+
+// walk calls fn for every key/value pair anywhere below n.
+func walk(n *yaml.Node, fn func(k, v *yaml.Node)) {
+	if n == nil {
+		return
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			fn(n.Content[i], n.Content[i+1])
+		}
+	}
+	for _, c := range n.Content {
+		walk(c, fn)
+	}
+}
+
+// scalars calls fn for every scalar anywhere below n (keys and values).
+func scalars(n *yaml.Node, fn func(s *yaml.Node)) {
+	if n == nil {
+		return
+	}
+	if n.Kind == yaml.ScalarNode {
+		fn(n)
+	}
+	for _, c := range n.Content {
+		scalars(c, fn)
+	}
+}
+
+func at(f *yamlFile, n *yaml.Node) string { return fmt.Sprintf("%s:%d", f.path, n.Line) }
+
+// steps returns the steps of a job (or of a composite action's runs).
+func steps(job *yaml.Node) []*yaml.Node {
+	s := get(job, "steps")
+	if s == nil || s.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return s.Content
+}
+
+func jobs(wf *yamlFile, fn func(id string, job *yaml.Node)) { pairs(get(wf.doc, "jobs"), fn) }
+
+// A rule returns its violations, each starting with file:line.
+type rule struct {
+	name  string
+	check func(r *tree) []string
+}
+
+var rules = []rule{
+	{"pinned-uses", pinnedUses},
+	{"top-permissions", topPermissions},
+	{"id-token", idTokenOnlyForAWS},
+	{"concurrency", concurrencyPerEnvironment},
+	{"no-long-lived-credentials", noLongLivedCredentials},
+	{"checkout-credentials", checkoutWithoutCredentials},
+	{"platform", platformMatchesTerraform},
+}
+
+var (
+	shaRef         = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$`)
+	versionComment = regexp.MustCompile(`^#\s*v?\d+(\.\d+)*\S*`)
+	dockerDigest   = regexp.MustCompile(`^docker://[^@\s]+@sha256:[0-9a-f]{64}$`)
+)
+
+// Every `uses:` (steps, reusable workflows, composite actions) names a full
+// 40-hex commit with the version in a comment; local actions and workflows
+// (./...) are part of this commit, and docker:// images need a digest.
+func pinnedUses(r *tree) []string {
+	var out []string
+	for _, f := range slices.Concat(r.workflows, r.actions) {
+		walk(f.doc, func(k, v *yaml.Node) {
+			if k.Value != "uses" || v.Kind != yaml.ScalarNode {
+				return
+			}
+			switch u := v.Value; {
+			case strings.HasPrefix(u, "./"):
+			case strings.HasPrefix(u, "docker://"):
+				if !dockerDigest.MatchString(u) {
+					out = append(out, fmt.Sprintf("%s: %s is not pinned by sha256 digest", at(f, v), u))
+				}
+			case !shaRef.MatchString(u):
+				out = append(out, fmt.Sprintf("%s: %s is not pinned to a full 40-hex commit SHA", at(f, v), u))
+			case !versionComment.MatchString(v.LineComment):
+				out = append(out, fmt.Sprintf("%s: %s has no version comment (# vX.Y.Z)", at(f, v), u))
+			}
+		})
+	}
+	return out
+}
+
+// permissionsOf returns the scopes a permissions node grants: a map of scope
+// to level, with "*" for read-all / write-all.
+func permissionsOf(p *yaml.Node) map[string]string {
+	perms := map[string]string{}
+	switch {
+	case p == nil:
+	case p.Kind == yaml.ScalarNode:
+		switch p.Value {
+		case "read-all":
+			perms["*"] = "read"
+		case "write-all":
+			perms["*"] = "write"
+		default:
+			perms["*"] = p.Value
+		}
+	case p.Kind == yaml.MappingNode:
+		pairs(p, func(k string, v *yaml.Node) { perms[k] = v.Value })
+	}
+	return perms
+}
+
+// The workflow's own permissions are `{}` or read-only; jobs widen them.
+func topPermissions(r *tree) []string {
+	var out []string
+	for _, f := range r.workflows {
+		p := get(f.doc, "permissions")
+		if p == nil {
+			out = append(out, fmt.Sprintf("%s: no top-level permissions (the token would get the repository default); write `permissions: {}`", f.path))
+			continue
+		}
+		for scope, level := range permissionsOf(p) {
+			if level != "read" && level != "none" {
+				out = append(out, fmt.Sprintf("%s: top-level permissions grant %s: %s; grant write per job", at(f, p), scope, level))
+			}
+		}
+	}
+	return out
+}
+
+const awsCredentialsAction = "aws-actions/configure-aws-credentials@"
+
+var imageBuild = regexp.MustCompile(`make\s+image|scripts/image\.sh|go run \./cmd/image build`)
+
+func usesAction(job *yaml.Node, prefix string) []*yaml.Node {
+	var found []*yaml.Node
+	for _, s := range steps(job) {
+		if u := get(s, "uses"); u != nil && strings.HasPrefix(u.Value, prefix) {
+			found = append(found, s)
+		}
+	}
+	return found
+}
+
+// id-token: write only in jobs that assume an AWS role, and they do it by
+// OIDC for the sts.amazonaws.com audience.
+func idTokenOnlyForAWS(r *tree) []string {
+	var out []string
+	for _, f := range r.workflows {
+		top := get(f.doc, "permissions")
+		if lvl := permissionsOf(top)["id-token"]; lvl == "write" || permissionsOf(top)["*"] == "write" {
+			out = append(out, fmt.Sprintf("%s: id-token: write at the top level; grant it only to the job that assumes the AWS role", at(f, top)))
+		}
+		jobs(f, func(id string, job *yaml.Node) {
+			p := get(job, "permissions")
+			perms := permissionsOf(p)
+			aws := usesAction(job, awsCredentialsAction)
+			if perms["id-token"] == "write" || perms["*"] == "write" {
+				if len(aws) == 0 {
+					out = append(out, fmt.Sprintf("%s: job %s has id-token: write but assumes no AWS role (%s)", at(f, p), id, strings.TrimSuffix(awsCredentialsAction, "@")))
+				}
+			}
+			if len(aws) > 0 {
+				for _, s := range steps(job) {
+					if run := get(s, "run"); run != nil && imageBuild.MatchString(run.Value) {
+						out = append(out, fmt.Sprintf("%s: job %s builds the image while holding AWS credentials; build in a credential-less job", at(f, run), id))
+					}
+				}
+			}
+			for _, s := range aws {
+				with := get(s, "with")
+				if a := get(with, "audience"); a == nil || a.Value != "sts.amazonaws.com" {
+					out = append(out, fmt.Sprintf("%s: job %s: configure-aws-credentials without audience: sts.amazonaws.com", at(f, s), id))
+				}
+				if get(with, "role-to-assume") == nil {
+					out = append(out, fmt.Sprintf("%s: job %s: configure-aws-credentials without role-to-assume (OIDC)", at(f, s), id))
+				}
+			}
+		})
+	}
+	return out
+}
+
+func environmentName(env *yaml.Node) string {
+	if env == nil {
+		return ""
+	}
+	if env.Kind == yaml.MappingNode {
+		if n := get(env, "name"); n != nil {
+			return n.Value
+		}
+		return ""
+	}
+	return env.Value
+}
+
+// Every workflow has a concurrency group, and every job that deploys to an
+// environment has its own group named after it. A workflow that deploys or
+// applies never cancels a run in progress.
+func concurrencyPerEnvironment(r *tree) []string {
+	var out []string
+	for _, f := range r.workflows {
+		top := get(f.doc, "concurrency")
+		if top == nil || (top.Kind == yaml.MappingNode && get(top, "group") == nil) {
+			out = append(out, fmt.Sprintf("%s: no top-level concurrency group", f.path))
+		}
+		deploys := false
+		groups := []*yaml.Node{top}
+		jobs(f, func(id string, job *yaml.Node) {
+			c := get(job, "concurrency")
+			groups = append(groups, c)
+			for _, s := range steps(job) {
+				if run := get(s, "run"); run != nil && regexp.MustCompile(`terraform(\s+-chdir=\S+)?\s+apply|terraform-apply`).MatchString(run.Value) {
+					deploys = true
+				}
+			}
+			env := environmentName(get(job, "environment"))
+			if env == "" {
+				return
+			}
+			deploys = true
+			group := ""
+			if c != nil && c.Kind == yaml.ScalarNode {
+				group = c.Value
+			} else if g := get(c, "group"); g != nil {
+				group = g.Value
+			}
+			if !strings.Contains(group, env) {
+				out = append(out, fmt.Sprintf("%s: job %s deploys to environment %q without a concurrency group for it (group %q)", at(f, job), id, env, group))
+			}
+		})
+		if !deploys {
+			continue
+		}
+		for _, c := range groups {
+			if cancel := get(c, "cancel-in-progress"); cancel != nil && cancel.Value != "false" {
+				out = append(out, fmt.Sprintf("%s: cancel-in-progress: %s in a workflow that deploys; an apply must never be cancelled", at(f, cancel), cancel.Value))
+			}
+		}
+	}
+	return out
+}
+
+var (
+	credentialName = regexp.MustCompile(`(?i)aws[-_]?(access[-_]?key([-_]?id)?|secret[-_]?(access[-_]?)?key|session[-_]?token)`)
+	secretRef      = regexp.MustCompile(`secrets\s*\.\s*([A-Za-z0-9_]+)|secrets\s*\[\s*['"]([^'"]+)`)
+)
+
+// No long-lived cloud credential anywhere: no access key inputs or
+// variables, and no repository secret at all (AWS access is by OIDC; the
+// only token is the job's own GITHUB_TOKEN).
+func noLongLivedCredentials(r *tree) []string {
+	var out []string
+	for _, f := range slices.Concat(r.workflows, r.actions) {
+		scalars(f.doc, func(s *yaml.Node) {
+			if m := credentialName.FindString(s.Value); m != "" {
+				out = append(out, fmt.Sprintf("%s: long-lived AWS credential %q referenced; assume a role by OIDC instead", at(f, s), m))
+			}
+			for _, m := range secretRef.FindAllStringSubmatch(s.Value, -1) {
+				if name := m[1] + m[2]; name != "GITHUB_TOKEN" {
+					out = append(out, fmt.Sprintf("%s: secret %s referenced; the pipeline uses no stored credentials", at(f, s), name))
+				}
+			}
+		})
+	}
+	for path, text := range r.scripts {
+		for i, line := range strings.Split(text, "\n") {
+			if m := credentialName.FindString(line); m != "" {
+				out = append(out, fmt.Sprintf("%s:%d: long-lived AWS credential %q referenced", path, i+1, m))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// actions/checkout leaves the job's token in .git/config unless told not
+// to; every later step (and anything it runs) could read it.
+func checkoutWithoutCredentials(r *tree) []string {
+	var out []string
+	for _, f := range slices.Concat(r.workflows, r.actions) {
+		walk(f.doc, func(k, v *yaml.Node) {
+			if k.Value != "steps" || v.Kind != yaml.SequenceNode {
+				return
+			}
+			for _, s := range v.Content {
+				u := get(s, "uses")
+				if u == nil || !strings.HasPrefix(u.Value, "actions/checkout@") {
+					continue
+				}
+				if p := get(get(s, "with"), "persist-credentials"); p == nil || p.Value != "false" {
+					out = append(out, fmt.Sprintf("%s: actions/checkout without persist-credentials: false", at(f, u)))
+				}
+			}
+		})
+	}
+	return out
+}
+
+var platformFlag = regexp.MustCompile(`--platform[= ]+["']?([A-Za-z0-9/_.-]+)`)
+
+// The platform the workflows build for is the one cpu_architecture in
+// infra/platform.json gives the ECS tasks.
+func platformMatchesTerraform(r *tree) []string {
+	choices, err := platform.Load(filepath.Join(r.root, platform.File))
+	if err != nil {
+		return []string{err.Error()}
+	}
+	want := choices.OCIPlatform()
+	var out []string
+	seen := 0
+	check := func(where, got string) {
+		seen++
+		if got != want {
+			out = append(out, fmt.Sprintf("%s: builds for %s, but cpu_architecture in infra/platform.json gives %s", where, got, want))
+		}
+	}
+	for _, f := range slices.Concat(r.workflows, r.actions) {
+		walk(f.doc, func(k, v *yaml.Node) {
+			if k.Value == "PLATFORM" && v.Kind == yaml.ScalarNode {
+				check(at(f, v), v.Value)
+			}
+			if v.Kind == yaml.ScalarNode {
+				for _, m := range platformFlag.FindAllStringSubmatch(v.Value, -1) {
+					check(at(f, v), m[1])
+				}
+			}
+		})
+	}
+	if seen == 0 {
+		out = append(out, "no workflow states the build platform (env PLATFORM or --platform)")
+	}
+	return out
+}
+
+// TestWorkflowRules holds this repository's workflows to every rule.
+func TestWorkflowRules(t *testing.T) {
+	r := loadRepo(t, repo.Root())
+	for _, rl := range rules {
+		t.Run(rl.name, func(t *testing.T) {
+			for _, v := range rl.check(r) {
+				t.Error(v)
+			}
+		})
+	}
+}
+
+// TestWorkflowRulesCatch proves each rule can fail: each testdata/bad-<rule>
+// repository breaks exactly that rule.
+func TestWorkflowRulesCatch(t *testing.T) {
+	want := map[string][]string{
+		"pinned-uses":               {"actions/checkout@v4 is not pinned", "has no version comment", "docker://alpine:3 is not pinned"},
+		"top-permissions":           {"top-level permissions grant contents: write", "no top-level permissions"},
+		"id-token":                  {"job build has id-token: write but assumes no AWS role", "without audience: sts.amazonaws.com", "id-token: write at the top level", "job deploy builds the image while holding AWS credentials"},
+		"concurrency":               {"no top-level concurrency group", "without a concurrency group for it", "cancel-in-progress: true in a workflow that deploys"},
+		"no-long-lived-credentials": {`"aws-access-key-id"`, "secret AWS_SECRET_ACCESS_KEY referenced", `"AWS_SECRET_ACCESS_KEY"`},
+		"checkout-credentials":      {"bad.yml:9: actions/checkout without persist-credentials: false", "bad.yml:10: actions/checkout without", "bad.yml:13: actions/checkout without"},
+		"platform":                  {"builds for linux/arm64, but cpu_architecture in infra/platform.json gives linux/amd64"},
+	}
+	for _, rl := range rules {
+		t.Run(rl.name, func(t *testing.T) {
+			bad := loadRepo(t, filepath.Join("testdata", "bad-"+rl.name))
+			got := strings.Join(rl.check(bad), "\n")
+			if len(want[rl.name]) == 0 {
+				t.Fatalf("no expectation for rule %s", rl.name)
+			}
+			for _, w := range want[rl.name] {
+				if !strings.Contains(got, w) {
+					t.Errorf("rule %s on testdata/bad-%s: want a violation containing %q, got:\n%s", rl.name, rl.name, w, got)
+				}
+			}
+		})
+	}
+}
