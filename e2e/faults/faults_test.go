@@ -14,6 +14,7 @@ import (
 
 	"github.com/pollstack/pollstack/internal/figures"
 	"github.com/pollstack/pollstack/internal/loadgen"
+	"github.com/pollstack/pollstack/internal/servertest"
 
 	_ "modernc.org/sqlite"
 )
@@ -26,8 +27,8 @@ import (
 func TestSigtermDrainsWithoutFailedRequests(t *testing.T) {
 	_, dbURL := database(t)
 	args := []string{"--database-url", dbURL, "--drain-period", "1500ms", "--shutdown-timeout", "5s"}
-	a, b := startServer(t, args...), startServer(t, args...)
-	front := startProxy(t, 200*time.Millisecond, a.url(), b.url())
+	a, b := servertest.Start(t, args...), servertest.Start(t, args...)
+	front := servertest.Proxy(t, 200*time.Millisecond, a.URL(), b.URL())
 	poll := createPoll(t, front)
 
 	load := make(chan *loadgen.Result)
@@ -35,12 +36,12 @@ func TestSigtermDrainsWithoutFailedRequests(t *testing.T) {
 		load <- loadgen.Run(context.Background(), loadgen.Config{BaseURL: front, Polls: []string{poll}, Workers: 16, Rate: 400, Duration: 5 * time.Second})
 	}()
 	time.Sleep(1500 * time.Millisecond)
-	a.cmd.Process.Signal(syscall.SIGTERM)
-	exit := a.wait(t, 30*time.Second)
+	a.Cmd.Process.Signal(syscall.SIGTERM)
+	exit := a.Wait(t, 30*time.Second)
 	res := <-load
 
-	if a.err != nil {
-		t.Errorf("server exited with %v after SIGTERM, want 0", a.err)
+	if err := a.Err(); err != nil {
+		t.Errorf("server exited with %v after SIGTERM, want 0", err)
 	}
 	figures.Print(t, "stopped server exited %.1fs after SIGTERM (drain 1.5s); %s", exit.Seconds(), res.Summary())
 	if res.Failed() != 0 {
@@ -54,12 +55,12 @@ func TestSigtermDrainsWithoutFailedRequests(t *testing.T) {
 // doubled, and the same server serves again within 5 s of its return.
 func TestDatabaseRestartUnderLoad(t *testing.T) {
 	_, dbURL := database(t)
-	s := startServer(t, "--database-url", dbURL)
-	poll := createPoll(t, s.url())
+	s := servertest.Start(t, "--database-url", dbURL)
+	poll := createPoll(t, s.URL())
 
 	load := make(chan *loadgen.Result)
 	go func() {
-		load <- loadgen.Run(context.Background(), loadgen.Config{BaseURL: s.url(), Polls: []string{poll}, Workers: 8, Rate: 300, Duration: 9 * time.Second})
+		load <- loadgen.Run(context.Background(), loadgen.Config{BaseURL: s.URL(), Polls: []string{poll}, Workers: 8, Rate: 300, Duration: 9 * time.Second})
 	}()
 	time.Sleep(1500 * time.Millisecond)
 	down := time.Now()
@@ -95,7 +96,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 	if slowest > 3*time.Second {
 		t.Errorf("a failed request took %v: requests must fail fast (about 2 s) while the database is down", slowest)
 	}
-	if !s.alive() {
+	if !s.Alive() {
 		t.Error("the server exited; it must survive a database restart")
 	}
 	checkNoLostVotes(t, res, storedBallots(t, dbURL, []string{poll}))
@@ -127,13 +128,13 @@ func TestPasswordRotationWithoutRestart(t *testing.T) {
 	}
 	writeSecret("first-password")
 	dbURL := fmt.Sprintf("postgres://127.0.0.1:%d/%s?sslmode=disable", pg.Port, db)
-	s := startServer(t, "--database-url", dbURL, "--db-secret-file", secretFile)
-	poll := createPoll(t, s.url())
-	pid := s.cmd.Process.Pid
+	s := servertest.Start(t, "--database-url", dbURL, "--db-secret-file", secretFile)
+	poll := createPoll(t, s.URL())
+	pid := s.Cmd.Process.Pid
 
 	load := make(chan *loadgen.Result)
 	go func() {
-		load <- loadgen.Run(ctx, loadgen.Config{BaseURL: s.url(), Polls: []string{poll}, Workers: 8, Rate: 300, Duration: 6 * time.Second})
+		load <- loadgen.Run(ctx, loadgen.Config{BaseURL: s.URL(), Polls: []string{poll}, Workers: 8, Rate: 300, Duration: 6 * time.Second})
 	}()
 	time.Sleep(1500 * time.Millisecond)
 	rotated := time.Now()
@@ -163,7 +164,7 @@ func TestPasswordRotationWithoutRestart(t *testing.T) {
 	if !lastAck.After(rotated.Add(window)) {
 		t.Error("no vote succeeded after the rotation window")
 	}
-	if !s.alive() || s.cmd.Process.Pid != pid {
+	if !s.Alive() || s.Cmd.Process.Pid != pid {
 		t.Error("the server restarted; a rotation must need none")
 	}
 	checkNoLostVotes(t, res, storedBallots(t, pg.URL(db, pg.User, ""), []string{poll}))
@@ -186,15 +187,15 @@ func TestSigkillLosesNoAcknowledgedVote(t *testing.T) {
 }
 
 func killUnderLoad(t *testing.T, args ...string) (*loadgen.Result, string) {
-	s := startServer(t, args...)
-	poll := createPoll(t, s.url())
+	s := servertest.Start(t, args...)
+	poll := createPoll(t, s.URL())
 	load := make(chan *loadgen.Result)
 	go func() {
-		load <- loadgen.Run(context.Background(), loadgen.Config{BaseURL: s.url(), Polls: []string{poll}, Workers: 16, Votes: 1 << 30, Duration: 3 * time.Second})
+		load <- loadgen.Run(context.Background(), loadgen.Config{BaseURL: s.URL(), Polls: []string{poll}, Workers: 16, Votes: 1 << 30, Duration: 3 * time.Second})
 	}()
 	time.Sleep(1500 * time.Millisecond)
-	s.cmd.Process.Signal(syscall.SIGKILL)
-	s.wait(t, 10*time.Second)
+	s.Cmd.Process.Signal(syscall.SIGKILL)
+	s.Wait(t, 10*time.Second)
 	res := <-load
 	if len(res.Acked) == 0 {
 		t.Fatal("no vote was acknowledged before the kill: the test proves nothing")
