@@ -212,6 +212,13 @@ type Store interface {
 	ClosePoll(ctx context.Context, id string, now time.Time) error
 	// DeletePoll removes a poll and its ballots.
 	DeletePoll(ctx context.Context, id string) error
+	// Watch calls changed with the IDs of polls whose counts or state
+	// changed (ballots committed, closed, deleted), once the change has
+	// committed, whichever process sharing the store made it. A nil slice
+	// means any poll may have changed: the feed was (re)connected and may
+	// have missed changes. changed runs on the store's own goroutine: it
+	// must return at once and must not call stop. stop ends the watch.
+	Watch(changed func(pollIDs []string)) (stop func())
 	// Ping reports whether the store can answer.
 	Ping(ctx context.Context) error
 	// Close flushes pending writes and releases the store.

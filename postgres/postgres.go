@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,8 @@ type Store struct {
 
 	cacheMu sync.Mutex
 	cache   map[string]*pollstack.Poll // polls that votes went to; see cachedPolls
+
+	listener listener // the change feed: one LISTEN connection, started by the first Watch
 }
 
 var _ pollstack.Store = (*Store)(nil)
@@ -55,6 +58,9 @@ type Options struct {
 	// ones (SQLSTATE 28P01: the password was rotated), so that the source is
 	// read again instead of its cache.
 	Credentials func(ctx context.Context, refresh bool) (user, password string, err error)
+	// Logger reports the change feed's connection losses and recoveries
+	// (default: discarded).
+	Logger *slog.Logger
 }
 
 // Open connects a pool to connString (a postgres:// URL or key=value
@@ -78,6 +84,9 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 		// Fail fast when the database is down: callers answer 503 quickly.
 		cfg.ConnConfig.ConnectTimeout = 2 * time.Second
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	s := &Store{now: opts.Now, cache: make(map[string]*pollstack.Poll)}
 	if opts.Credentials != nil {
 		cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
@@ -92,6 +101,7 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 			return nil
 		}
 	}
+	s.listener = listener{store: s, log: opts.Logger, config: cfg.ConnConfig.Copy(), beforeConnect: cfg.BeforeConnect}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: create pool: %w", err)
@@ -144,9 +154,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close commits the votes still queued, then closes the pool.
+// Close commits the votes still queued, stops the change feed, then closes
+// the pool.
 func (s *Store) Close() error {
 	s.votes.Close()
+	s.listener.close()
 	s.pool.Close()
 	return nil
 }
@@ -307,8 +319,9 @@ func byPoll(b pollstack.Ballot) string { return b.PollID }
 // single or multiple choice) are checked first, against a cached copy of the
 // poll (its options never change); then one statement, in its own implicit
 // transaction, inserts the admitted ballots of the polls that are still open,
-// lets the primary key turn a ballot that lost a race into a conflict, and
-// adds the batch to the counters. Whether a poll is open is decided inside
+// lets the primary key turn a ballot that lost a race into a conflict, adds
+// the batch to the counters and notifies the change feed of the polls that
+// got ballots (delivered at commit). Whether a poll is open is decided inside
 // that statement, under the poll row's lock, so a vote and a close cannot
 // cross; the lock is held for one statement and its commit only.
 func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([]error, error) {
@@ -335,9 +348,10 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 		}
 		var kind, pollID, voterID string
 		_, err = pgx.ForEachRow(rows, []any{&kind, &pollID, &voterID}, func() error {
-			if kind == "open" {
+			switch kind {
+			case "open":
 				open[pollID] = true
-			} else {
+			case "stored":
 				stored[[2]string{pollID, voterID}] = true
 			}
 			return nil
@@ -360,7 +374,10 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 }
 
 // storeBatchSQL stores a batch: $1, $2, $3 are one row per ballot (poll,
-// voter, options as "1,3"), $4 is the time.
+// voter, options as "1,3"), $4 is the time. It answers one row per open poll
+// ('open', id), per stored ballot ('stored', poll, voter) and per
+// notification sent ('notified'): the notifications list the changed polls,
+// at most notifyChunk in each, to stay far below NOTIFY's 8,000-byte payload.
 const storeBatchSQL = `
 WITH open AS (
     SELECT id FROM polls
@@ -381,10 +398,16 @@ WITH open AS (
     UPDATE options SET votes = votes + d.n
     FROM (SELECT poll_id, o AS option_id, count(*) AS n FROM inserted, unnest(option_ids) AS o GROUP BY poll_id, o) AS d
     WHERE options.poll_id = d.poll_id AND options.id = d.option_id
+), notified AS (
+    SELECT pg_notify('` + changesChannel + `', string_agg(poll_id, ','))
+    FROM (SELECT poll_id, (row_number() OVER () - 1) / ` + notifyChunk + ` AS chunk FROM (SELECT DISTINCT poll_id FROM inserted) AS changed) AS numbered
+    GROUP BY chunk
 )
 SELECT 'open', id, '' FROM open
 UNION ALL
-SELECT 'stored', poll_id, voter_id FROM inserted`
+SELECT 'stored', poll_id, voter_id FROM inserted
+UNION ALL
+SELECT 'notified', '', '' FROM notified`
 
 func joinInts(ids []int) string {
 	parts := make([]string, len(ids))
@@ -489,17 +512,22 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 	return r, nil
 }
 
-// ClosePoll closes a poll by hand; the first close time is kept.
+// ClosePoll closes a poll by hand; the first close time is kept. The change
+// feed hears of it when it commits.
 func (s *Store) ClosePoll(ctx context.Context, id string, now time.Time) error {
-	return s.execOne(ctx, "close poll", `UPDATE polls SET closed_at = coalesce(closed_at, $2) WHERE id = $1`, id, now)
+	return s.execOne(ctx, "close poll", `WITH closed AS (UPDATE polls SET closed_at = coalesce(closed_at, $2) WHERE id = $1 RETURNING id)
+SELECT pg_notify('`+changesChannel+`', id) FROM closed`, id, now)
 }
 
-// DeletePoll removes a poll with its options and ballots.
+// DeletePoll removes a poll with its options and ballots, and tells the
+// change feed.
 func (s *Store) DeletePoll(ctx context.Context, id string) error {
 	s.forget(id)
-	return s.execOne(ctx, "delete poll", `DELETE FROM polls WHERE id = $1`, id)
+	return s.execOne(ctx, "delete poll", `WITH deleted AS (DELETE FROM polls WHERE id = $1 RETURNING id)
+SELECT pg_notify('`+changesChannel+`', id) FROM deleted`, id)
 }
 
+// execOne runs a statement that must touch (or select) exactly one poll.
 func (s *Store) execOne(ctx context.Context, what, sql string, args ...any) error {
 	var tag pgconn.CommandTag
 	err := s.with(ctx, func(c *pgxpool.Conn) (err error) {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack"
+	"github.com/pollstack/pollstack/internal/changefeed"
 	"github.com/pollstack/pollstack/internal/groupcommit"
 	"github.com/pollstack/pollstack/internal/migrate"
 
@@ -33,6 +34,9 @@ type Store struct {
 	read  *sql.DB
 	votes *groupcommit.Committer[pollstack.Ballot]
 	now   func() time.Time
+	// changes tells this process's watchers about its own commits: the
+	// file has one process writing it, so there is no one else to hear from.
+	changes changefeed.Feed
 }
 
 var _ pollstack.Store = (*Store)(nil)
@@ -262,7 +266,8 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 		}
 		stored[i] = true
 	}
-	for pollID, t := range pollstack.Tally(ballots, stored) {
+	tallies := pollstack.Tally(ballots, stored)
+	for pollID, t := range tallies {
 		if _, err := tx.ExecContext(ctx, `UPDATE polls SET ballots = ballots + ? WHERE id = ?`, t.Total, pollID); err != nil {
 			return nil, fmt.Errorf("sqlite: count ballots: %w", err)
 		}
@@ -275,7 +280,25 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: commit vote batch: %w", err)
 	}
+	s.publish(tallies)
 	return outcomes, nil
+}
+
+// publish tells the watchers which polls got ballots in a committed batch.
+func (s *Store) publish(tallies map[string]pollstack.Results) {
+	if len(tallies) == 0 {
+		return
+	}
+	ids := make([]string, 0, len(tallies))
+	for id := range tallies {
+		ids = append(ids, id)
+	}
+	s.changes.Publish(ids)
+}
+
+// Watch tells changed about the polls this process changes.
+func (s *Store) Watch(changed func(pollIDs []string)) (stop func()) {
+	return s.changes.Watch(changed)
 }
 
 // HasVoted reports whether the voter has a ballot in the poll.
@@ -315,16 +338,17 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 
 // ClosePoll closes a poll by hand; the first close time is kept.
 func (s *Store) ClosePoll(ctx context.Context, id string, now time.Time) error {
-	return s.execOne(ctx, "close poll", `UPDATE polls SET closed_at = coalesce(closed_at, ?) WHERE id = ?`, now.UnixMicro(), id)
+	return s.changePoll(ctx, id, "close poll", `UPDATE polls SET closed_at = coalesce(closed_at, ?) WHERE id = ?`, now.UnixMicro(), id)
 }
 
 // DeletePoll removes a poll with its options and ballots.
 func (s *Store) DeletePoll(ctx context.Context, id string) error {
-	return s.execOne(ctx, "delete poll", `DELETE FROM polls WHERE id = ?`, id)
+	return s.changePoll(ctx, id, "delete poll", `DELETE FROM polls WHERE id = ?`, id)
 }
 
-// execOne runs a statement that must touch exactly one poll.
-func (s *Store) execOne(ctx context.Context, what, query string, args ...any) error {
+// changePoll runs a statement that must touch exactly one poll, then tells
+// the watchers.
+func (s *Store) changePoll(ctx context.Context, id, what, query string, args ...any) error {
 	res, err := s.write.ExecContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", what, err)
@@ -332,6 +356,7 @@ func (s *Store) execOne(ctx context.Context, what, query string, args ...any) er
 	if n, _ := res.RowsAffected(); n == 0 {
 		return pollstack.ErrPollNotFound
 	}
+	s.changes.Publish([]string{id})
 	return nil
 }
 

@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"ClosedByTime", testClosedByTime},
 		{"Delete", testDelete},
 		{"ManyPollsOneBatch", testManyPolls},
+		{"Changes", testChanges},
 		{"Ping", func(t *testing.T, s pollstack.Store, _ *Clock) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatalf("Ping: %v", err)
