@@ -39,6 +39,9 @@ func (e *Error) Error() string {
 var (
 	ErrPollNotFound  = &Error{Kind: KindNotFound, Code: "poll_not_found", Message: "There is no poll at this address. It may have been deleted."}
 	ErrAlreadyVoted  = &Error{Kind: KindConflict, Code: "already_voted", Message: "You have already voted in this poll."}
+	ErrInvalidCode   = &Error{Kind: KindForbidden, Code: "invalid_code", Field: "code", Message: "This poll needs a valid voter code. Check the code you were given."}
+	ErrCodeUsed      = &Error{Kind: KindConflict, Code: "code_used", Field: "code", Message: "This voter code has already been used."}
+	ErrNotCodePoll   = &Error{Kind: KindConflict, Code: "not_code_poll", Field: "voter_codes", Message: "This poll does not use voter codes."}
 	ErrPollClosed    = &Error{Kind: KindConflict, Code: "poll_closed", Message: "This poll is closed and takes no more votes."}
 	ErrResultsHidden = &Error{Kind: KindForbidden, Code: "results_hidden", Message: "The results of this poll are not visible yet."}
 	ErrTokenMissing  = &Error{Kind: KindUnauthorized, Code: "admin_token_required", Message: "This action needs the poll's admin token as a Bearer token."}

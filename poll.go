@@ -46,6 +46,8 @@ type Poll struct {
 	ClosesAt   *time.Time // when it closes by itself; nil: only when closed by hand
 	ClosedAt   *time.Time // when it was closed by hand
 	Created    time.Time
+	// DuplicateCheck is how the poll tells voters apart; never changes.
+	DuplicateCheck DuplicateCheck
 
 	// AdminTokenHash is the SHA-256 of the admin token; the token itself is
 	// shown once, to the creator, and never stored.
@@ -83,34 +85,52 @@ type PollDraft struct {
 	Multiple   bool
 	ClosesAt   *time.Time
 	Visibility Visibility // empty means ResultsAlways
+	// DuplicateCheck is how voters are told apart; empty means CheckBrowser.
+	DuplicateCheck DuplicateCheck
+	// VoterCodes is how many voter codes a "code" poll starts with.
+	VoterCodes int
+}
+
+// Secrets are what a new poll's creator is shown once; the store keeps only
+// their hashes.
+type Secrets struct {
+	AdminToken string
+	Codes      CodeBatch // the first voter codes of a "code" poll
 }
 
 // Validate checks the rules and returns the poll to store, with its ID,
-// option IDs and creation time set, and the admin token to give the creator.
+// option IDs and creation time set, and the secrets to give the creator.
 // Surrounding space is trimmed from the question and the options.
-func (n PollDraft) Validate(now time.Time) (*Poll, string, error) {
+func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	question := strings.TrimSpace(n.Question)
 	switch {
 	case question == "":
-		return nil, "", Invalid("question", "question_required", "Write a question.")
+		return nil, Secrets{}, Invalid("question", "question_required", "Write a question.")
 	case utf8.RuneCountInString(question) > MaxQuestionLen:
-		return nil, "", Invalid("question", "question_too_long", "The question can be at most %d characters.", MaxQuestionLen)
+		return nil, Secrets{}, Invalid("question", "question_too_long", "The question can be at most %d characters.", MaxQuestionLen)
 	}
 	options, err := validateOptions(n.Options)
 	if err != nil {
-		return nil, "", err
+		return nil, Secrets{}, err
 	}
 	results := n.Visibility
 	if results == "" {
 		results = ResultsAlways
 	}
 	if !validVisibility(results) {
-		return nil, "", Invalid("results", "results_invalid", "Results visibility must be one of always, after_vote or after_close.")
+		return nil, Secrets{}, Invalid("results", "results_invalid", "Results visibility must be one of always, after_vote or after_close.")
 	}
 	if n.ClosesAt != nil && !n.ClosesAt.After(now) {
-		return nil, "", Invalid("closes_at", "closes_at_past", "The closing time must be in the future.")
+		return nil, Secrets{}, Invalid("closes_at", "closes_at_past", "The closing time must be in the future.")
 	}
-	token := RandomToken(16)
+	check, err := n.duplicateCheck(results)
+	if err != nil {
+		return nil, Secrets{}, err
+	}
+	secrets := Secrets{AdminToken: RandomToken(16)}
+	if check == CheckCode {
+		secrets.Codes = NewCodeBatch(n.VoterCodes)
+	}
 	poll := &Poll{
 		ID:             RandomToken(12),
 		Question:       question,
@@ -119,9 +139,46 @@ func (n PollDraft) Validate(now time.Time) (*Poll, string, error) {
 		Visibility:     results,
 		ClosesAt:       utcMicros(n.ClosesAt),
 		Created:        now.UTC().Truncate(time.Microsecond),
-		AdminTokenHash: HashToken(token),
+		AdminTokenHash: HashToken(secrets.AdminToken),
+		DuplicateCheck: check,
 	}
-	return poll, token, nil
+	return poll, secrets, nil
+}
+
+// duplicateCheck checks the duplicate check and the voter codes it needs.
+// Results shown "after voting" need to know who voted, which a kiosk ("none")
+// cannot and a code poll can only while the code is at hand.
+func (n PollDraft) duplicateCheck(results Visibility) (DuplicateCheck, error) {
+	check := n.DuplicateCheck
+	if check == "" {
+		check = CheckBrowser
+	}
+	switch {
+	case !validDuplicateCheck(check):
+		return "", Invalid("duplicate_check", "duplicate_check_invalid", "The duplicate check must be one of browser, ip, code or none.")
+	case check == CheckCode && (n.VoterCodes < 1 || n.VoterCodes > MaxVoterCodes):
+		return "", Invalid("voter_codes", "voter_codes_count", "Ask for 1 to %d voter codes.", MaxVoterCodes)
+	case check != CheckCode && n.VoterCodes != 0:
+		return "", Invalid("voter_codes", "voter_codes_unexpected", "Voter codes are only for polls that use the code check.")
+	case results == ResultsAfterVote && (check == CheckNone || check == CheckCode):
+		return "", Invalid("results", "results_after_vote_unknown", "Results after voting need the browser or address check, which know who voted; choose another results setting.")
+	}
+	return check, nil
+}
+
+// ValidPollID reports whether id has the form of a poll ID (16 base64url
+// characters), so that anything else is turned away before any lookup.
+func ValidPollID(id string) bool {
+	if len(id) != 16 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func validateOptions(labels []string) ([]Option, error) {
@@ -197,15 +254,22 @@ type Results struct {
 
 // Store keeps polls and ballots. Every implementation passes storetest.
 type Store interface {
-	// CreatePoll stores a validated poll.
-	CreatePoll(ctx context.Context, p *Poll) error
+	// CreatePoll stores a validated poll with the keys (CodeKey) of its
+	// first voter codes: one or more for a "code" poll, none otherwise.
+	CreatePoll(ctx context.Context, p *Poll, codes []string) error
+	// AddVoterCodes stores more voter codes (their keys) for a "code" poll:
+	// ErrPollNotFound, ErrNotCodePoll, or an invalid "voter_codes" error past
+	// MaxPollVoterCodes.
+	AddVoterCodes(ctx context.Context, pollID string, codes []string) error
 	// Poll returns the poll or ErrPollNotFound.
 	Poll(ctx context.Context, id string) (*Poll, error)
 	// Vote stores a ballot once it has committed; ErrAlreadyVoted,
-	// ErrPollClosed or ErrPollNotFound say why it was not stored.
+	// ErrCodeUsed, ErrInvalidCode, ErrPollClosed or ErrPollNotFound say why
+	// it was not stored.
 	Vote(ctx context.Context, b Ballot) error
-	// HasVoted reports whether the voter has a ballot in the poll.
-	HasVoted(ctx context.Context, pollID, voterID string) (bool, error)
+	// HasVoted reports whether the poll has a ballot under the voter key
+	// (Poll.VoterKey).
+	HasVoted(ctx context.Context, pollID, voterKey string) (bool, error)
 	// Results returns the counts of a poll, equal to its stored ballots.
 	Results(ctx context.Context, pollID string) (Results, error)
 	// ClosePoll closes a poll by hand at time now; closing twice keeps the first time.

@@ -37,15 +37,30 @@ func TestValidateRules(t *testing.T) {
 		{"unknown visibility", func(d *pollstack.PollDraft) { d.Visibility = "sometimes" }, "results", "results_invalid"},
 		{"closing in the past", func(d *pollstack.PollDraft) { d.ClosesAt = ptr(now.Add(-time.Minute)) }, "closes_at", "closes_at_past"},
 		{"closing now", func(d *pollstack.PollDraft) { d.ClosesAt = ptr(now) }, "closes_at", "closes_at_past"},
+		{"address check", func(d *pollstack.PollDraft) { d.DuplicateCheck = pollstack.CheckAddress }, "", ""},
+		{"no check", func(d *pollstack.PollDraft) { d.DuplicateCheck = pollstack.CheckNone }, "", ""},
+		{"code check", func(d *pollstack.PollDraft) { d.DuplicateCheck, d.VoterCodes = pollstack.CheckCode, 3 }, "", ""},
+		{"unknown check", func(d *pollstack.PollDraft) { d.DuplicateCheck = "cookie" }, "duplicate_check", "duplicate_check_invalid"},
+		{"code check without codes", func(d *pollstack.PollDraft) { d.DuplicateCheck = pollstack.CheckCode }, "voter_codes", "voter_codes_count"},
+		{"too many codes", func(d *pollstack.PollDraft) {
+			d.DuplicateCheck, d.VoterCodes = pollstack.CheckCode, pollstack.MaxVoterCodes+1
+		}, "voter_codes", "voter_codes_count"},
+		{"codes without the code check", func(d *pollstack.PollDraft) { d.VoterCodes = 5 }, "voter_codes", "voter_codes_unexpected"},
+		{"after vote on a kiosk", func(d *pollstack.PollDraft) {
+			d.DuplicateCheck, d.Visibility = pollstack.CheckNone, pollstack.ResultsAfterVote
+		}, "results", "results_after_vote_unknown"},
+		{"after vote with codes", func(d *pollstack.PollDraft) {
+			d.DuplicateCheck, d.VoterCodes, d.Visibility = pollstack.CheckCode, 2, pollstack.ResultsAfterVote
+		}, "results", "results_after_vote_unknown"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d := ok
 			d.Options = append([]string(nil), ok.Options...)
 			tt.edit(&d)
-			p, token, err := d.Validate(now)
+			p, secrets, err := d.Validate(now)
 			if tt.code == "" {
-				if err != nil || p == nil || token == "" {
-					t.Fatalf("Validate = %v, %q, %v; want a poll and a token", p, token, err)
+				if err != nil || p == nil || secrets.AdminToken == "" {
+					t.Fatalf("Validate = %v, %+v, %v; want a poll and a token", p, secrets, err)
 				}
 				return
 			}
@@ -59,10 +74,11 @@ func TestValidateRules(t *testing.T) {
 
 func TestValidateBuildsThePoll(t *testing.T) {
 	closes := time.Date(2030, 1, 2, 15, 4, 5, 123456789, time.FixedZone("CET", 3600))
-	p, token, err := pollstack.PollDraft{Question: "  Q?  ", Options: []string{" A ", "B"}, Multiple: true, ClosesAt: &closes}.Validate(now)
+	p, secrets, err := pollstack.PollDraft{Question: "  Q?  ", Options: []string{" A ", "B"}, Multiple: true, ClosesAt: &closes}.Validate(now)
 	if err != nil {
 		t.Fatal(err)
 	}
+	token := secrets.AdminToken
 	if got, want := p.Question, "Q?"; got != want {
 		t.Errorf("question = %q, want %q (trimmed)", got, want)
 	}
@@ -74,6 +90,12 @@ func TestValidateBuildsThePoll(t *testing.T) {
 	}
 	if got := *p.ClosesAt; got.Location() != time.UTC || got.Nanosecond()%1000 != 0 || !got.Equal(closes.Truncate(time.Microsecond)) {
 		t.Errorf("closes at %v: want UTC, to the microsecond", got)
+	}
+	if p.DuplicateCheck != pollstack.CheckBrowser || secrets.Codes.Count != 0 {
+		t.Errorf("duplicate check %q with %d codes: want the default, browser, without codes", p.DuplicateCheck, secrets.Codes.Count)
+	}
+	if !pollstack.ValidPollID(p.ID) {
+		t.Errorf("ValidPollID(%q) = false for a new poll's ID", p.ID)
 	}
 	if len(p.ID) != 16 || len(token) != 22 {
 		t.Errorf("id %q and token %q: want 96 and 128 random bits, base64url", p.ID, token)

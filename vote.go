@@ -5,7 +5,7 @@ import "time"
 // Ballot is one voter's choice in one poll.
 type Ballot struct {
 	PollID    string
-	VoterID   string
+	Voter     Voter
 	OptionIDs []int
 }
 
@@ -31,12 +31,17 @@ func (p *Poll) CheckBallot(optionIDs []int) error {
 	return nil
 }
 
-// Admit decides, for a batch of ballots, which may be stored: each must name
-// a known, open poll and valid options, and a voter may appear once per poll
-// (a later ballot of the same voter in the batch is ErrAlreadyVoted). Stores
-// call it inside their write transaction, with the polls locked, so that the
-// decision and the write agree. outcomes[i] is nil for admitted ballots.
-func Admit(ballots []Ballot, polls map[string]*Poll, now time.Time) (outcomes []error) {
+// Admit decides, for a batch of ballots, which may be stored, and under
+// which key (the voter's identity under the poll's duplicate check, see
+// VoterKey): each must name a known, open poll and valid options, a "code"
+// poll needs a code, and a key may appear once per poll (a later ballot with
+// the same key in the batch gets the poll's DuplicateError). Stores call it
+// inside their write transaction, with the polls locked, so that the decision
+// and the write agree; the store itself then refuses a key that is already
+// stored, or a code it does not know. outcomes[i] is nil for admitted
+// ballots, whose keys[i] is set.
+func Admit(ballots []Ballot, polls map[string]*Poll, now time.Time) (keys []string, outcomes []error) {
+	keys = make([]string, len(ballots))
 	outcomes = make([]error, len(ballots))
 	seen := make(map[[2]string]bool, len(ballots))
 	for i, b := range ballots {
@@ -49,15 +54,29 @@ func Admit(ballots []Ballot, polls map[string]*Poll, now time.Time) (outcomes []
 		default:
 			outcomes[i] = p.CheckBallot(b.OptionIDs)
 		}
-		key := [2]string{b.PollID, b.VoterID}
-		if outcomes[i] == nil && seen[key] {
-			outcomes[i] = ErrAlreadyVoted
+		if outcomes[i] != nil {
+			continue
 		}
-		if outcomes[i] == nil {
-			seen[key] = true
+		key := p.VoterKey(b.Voter)
+		switch {
+		case p.DuplicateCheck == CheckNone:
+			key = newBallotKey()
+		case key == "" && p.DuplicateCheck == CheckCode:
+			outcomes[i] = ErrInvalidCode
+			continue
+		case key == "":
+			// The transport always knows the browser and the address.
+			outcomes[i] = Invalid("voter", "voter_unknown", "The voter could not be identified.")
+			continue
 		}
+		if seen[[2]string{b.PollID, key}] {
+			outcomes[i] = p.DuplicateError()
+			continue
+		}
+		seen[[2]string{b.PollID, key}] = true
+		keys[i] = key
 	}
-	return outcomes
+	return keys, outcomes
 }
 
 // Tally adds up the stored ballots of a batch per poll, for the counters that

@@ -3,6 +3,8 @@ package pollstack_test
 import (
 	"errors"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/pollstack/pollstack"
@@ -41,18 +43,19 @@ func TestCheckBallot(t *testing.T) {
 }
 
 func TestAdmit(t *testing.T) {
-	open := &pollstack.Poll{ID: "open", Options: []pollstack.Option{{ID: 1}, {ID: 2}}}
+	open := &pollstack.Poll{ID: "open", Options: []pollstack.Option{{ID: 1}, {ID: 2}}, DuplicateCheck: pollstack.CheckBrowser}
 	closed := &pollstack.Poll{ID: "closed", Options: open.Options, ClosedAt: &now}
 	polls := map[string]*pollstack.Poll{"open": open, "closed": closed}
+	v1, v2 := pollstack.Voter{Browser: "v1"}, pollstack.Voter{Browser: "v2"}
 	ballots := []pollstack.Ballot{
-		{PollID: "open", VoterID: "v1", OptionIDs: []int{1}},
-		{PollID: "open", VoterID: "v1", OptionIDs: []int{2}}, // the same voter again in the batch
-		{PollID: "closed", VoterID: "v1", OptionIDs: []int{1}},
-		{PollID: "gone", VoterID: "v1", OptionIDs: []int{1}},
-		{PollID: "open", VoterID: "v2", OptionIDs: []int{9}},
-		{PollID: "open", VoterID: "v2", OptionIDs: []int{2}}, // admitted: the invalid one before it did not count
+		{PollID: "open", Voter: v1, OptionIDs: []int{1}},
+		{PollID: "open", Voter: v1, OptionIDs: []int{2}}, // the same voter again in the batch
+		{PollID: "closed", Voter: v1, OptionIDs: []int{1}},
+		{PollID: "gone", Voter: v1, OptionIDs: []int{1}},
+		{PollID: "open", Voter: v2, OptionIDs: []int{9}},
+		{PollID: "open", Voter: v2, OptionIDs: []int{2}}, // admitted: the invalid one before it did not count
 	}
-	got := pollstack.Admit(ballots, polls, now)
+	keys, got := pollstack.Admit(ballots, polls, now)
 	want := []error{nil, pollstack.ErrAlreadyVoted, pollstack.ErrPollClosed, pollstack.ErrPollNotFound, nil, nil}
 	for i := range want {
 		switch {
@@ -62,6 +65,95 @@ func TestAdmit(t *testing.T) {
 			}
 		case !errors.Is(got[i], want[i]) || (want[i] == nil && got[i] != nil):
 			t.Errorf("ballot %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	if keys[0] != "v1" || keys[5] != "v2" || keys[1] != "" {
+		t.Errorf("keys = %q, want v1 and v2 for the admitted ballots only", keys)
+	}
+}
+
+// Each duplicate check keys a ballot by its own part of the voter, and a
+// second ballot under the same key in one batch gets the check's error.
+func TestAdmitDuplicateChecks(t *testing.T) {
+	options := []pollstack.Option{{ID: 1}, {ID: 2}}
+	code := pollstack.NewCodeBatch(1).Codes()[0]
+	alice := pollstack.Voter{Browser: "alice", Address: "addr-1", Code: pollstack.CodeKey(code)}
+	bob := pollstack.Voter{Browser: "bob", Address: "addr-1"} // same address, no code
+	for _, tt := range []struct {
+		check      pollstack.DuplicateCheck
+		wantKey    string
+		bobAgain   error // bob's ballot after alice's
+		aliceAgain error // alice's second ballot
+	}{
+		{pollstack.CheckBrowser, "alice", nil, pollstack.ErrAlreadyVoted},
+		{pollstack.CheckAddress, "addr-1", pollstack.ErrAlreadyVoted, pollstack.ErrAlreadyVoted},
+		{pollstack.CheckCode, pollstack.CodeKey(code), pollstack.ErrInvalidCode, pollstack.ErrCodeUsed},
+		{pollstack.CheckNone, "", nil, nil},
+	} {
+		t.Run(string(tt.check), func(t *testing.T) {
+			p := &pollstack.Poll{ID: "p", Options: options, DuplicateCheck: tt.check}
+			ballots := []pollstack.Ballot{{PollID: "p", Voter: alice, OptionIDs: []int{1}}, {PollID: "p", Voter: bob, OptionIDs: []int{1}}, {PollID: "p", Voter: alice, OptionIDs: []int{2}}}
+			keys, outcomes := pollstack.Admit(ballots, map[string]*pollstack.Poll{"p": p}, now)
+			if outcomes[0] != nil || (tt.wantKey != "" && keys[0] != tt.wantKey) || keys[0] == "" {
+				t.Errorf("first ballot: key %q, %v; want key %q", keys[0], outcomes[0], tt.wantKey)
+			}
+			if !errors.Is(outcomes[1], tt.bobAgain) || (tt.bobAgain == nil && outcomes[1] != nil) {
+				t.Errorf("same address, no code: %v, want %v", outcomes[1], tt.bobAgain)
+			}
+			if !errors.Is(outcomes[2], tt.aliceAgain) || (tt.aliceAgain == nil && outcomes[2] != nil) {
+				t.Errorf("second ballot of the same voter: %v, want %v", outcomes[2], tt.aliceAgain)
+			}
+			if tt.check == pollstack.CheckNone && (keys[0] == keys[2] || keys[0] == keys[1]) {
+				t.Errorf("kiosk ballots share a key: %q", keys)
+			}
+		})
+	}
+}
+
+func TestVoterCodes(t *testing.T) {
+	batch := pollstack.NewCodeBatch(500)
+	codes, keys := batch.Codes(), batch.Keys()
+	if len(codes) != 500 || len(keys) != 500 {
+		t.Fatalf("%d codes and %d keys, want 500", len(codes), len(keys))
+	}
+	if again := (pollstack.CodeBatch{Seed: batch.Seed, Count: 500}).Codes(); !reflect.DeepEqual(again, codes) {
+		t.Error("the same seed derives other codes")
+	}
+	seen := map[string]bool{}
+	for i, c := range codes {
+		if !regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$`).MatchString(c) {
+			t.Fatalf("code %q: want XXXX-XXXX-XXXX-XXXX in Crockford base32", c)
+		}
+		if seen[c] || keys[i] == "" || strings.Contains(keys[i], c) {
+			t.Fatalf("code %q repeated, or its key %q empty or in clear", c, keys[i])
+		}
+		seen[c] = true
+	}
+	c := codes[0]
+	typed := strings.ToLower(strings.ReplaceAll(c, "-", " "))
+	typed = strings.NewReplacer("0", "o", "1", "l").Replace(typed)
+	if pollstack.CodeKey(typed) != keys[0] {
+		t.Errorf("code typed as %q does not match %q", typed, c)
+	}
+	for _, bad := range []string{"", "ABCD", c + "X", strings.Repeat("A", 100), "UUUU-UUUU-UUUU-UUUU", "AAAA-AAAA-AAAA-AAA\x00"} {
+		if pollstack.CodeKey(bad) != "" {
+			t.Errorf("CodeKey(%q) is not empty", bad)
+		}
+	}
+}
+
+func TestValidPollID(t *testing.T) {
+	for id, want := range map[string]bool{
+		pollstack.RandomToken(12): true,
+		"ShM2xqfINQOpUIBK":        true,
+		"nope":                    false,
+		"ShM2xqfINQOpUIBK1":       false,
+		"ShM2xqfINQOpUIB/":        false,
+		"ShM2xqfINQOpUIB%":        false,
+		strings.Repeat("a", 8000): false,
+	} {
+		if got := pollstack.ValidPollID(id); got != want {
+			t.Errorf("ValidPollID(%.20q) = %v, want %v", id, got, want)
 		}
 	}
 }

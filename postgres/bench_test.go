@@ -32,7 +32,7 @@ func BenchmarkHotPollVotes(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for range per {
-				if err := s.Vote(context.Background(), pollstack.Ballot{PollID: p.ID, VoterID: loadgen.NewVoter(), OptionIDs: []int{1}}); err != nil {
+				if err := s.Vote(context.Background(), pollstack.Ballot{PollID: p.ID, Voter: pollstack.Voter{Browser: loadgen.NewVoter()}, OptionIDs: []int{1}}); err != nil {
 					b.Error(err)
 					return
 				}

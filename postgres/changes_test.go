@@ -27,7 +27,7 @@ func TestChangesReachOtherProcesses(t *testing.T) {
 	heard.Live(t, writer, clock.Now())
 
 	p := storetest.MustCreate(t, writer, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
-	if err := writer.Vote(context.Background(), pollstack.Ballot{PollID: p.ID, VoterID: "v", OptionIDs: []int{1}}); err != nil {
+	if err := writer.Vote(context.Background(), pollstack.Ballot{PollID: p.ID, Voter: pollstack.Voter{Browser: "v"}, OptionIDs: []int{1}}); err != nil {
 		t.Fatal(err)
 	}
 	heard.Expect(t, p.ID)
@@ -57,7 +57,7 @@ func TestChangeFeedReconnects(t *testing.T) {
 		t.Fatalf("after the LISTEN connection died the store said %v, want nil (any poll may have changed)", ids)
 	}
 	p := storetest.MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
-	if err := s.Vote(context.Background(), pollstack.Ballot{PollID: p.ID, VoterID: "v", OptionIDs: []int{1}}); err != nil {
+	if err := s.Vote(context.Background(), pollstack.Ballot{PollID: p.ID, Voter: pollstack.Voter{Browser: "v"}, OptionIDs: []int{1}}); err != nil {
 		t.Fatal(err)
 	}
 	heard.Expect(t, p.ID)
@@ -101,7 +101,7 @@ func TestChangesOfALargeBatch(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.Vote(ctx, pollstack.Ballot{PollID: id, VoterID: "v", OptionIDs: []int{1}}); err != nil {
+			if err := s.Vote(ctx, pollstack.Ballot{PollID: id, Voter: pollstack.Voter{Browser: "v"}, OptionIDs: []int{1}}); err != nil {
 				t.Errorf("vote: %v", err)
 			}
 		}()

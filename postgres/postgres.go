@@ -215,8 +215,8 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// CreatePoll stores a validated poll with its options.
-func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll) error {
+// CreatePoll stores a validated poll with its options and voter codes.
+func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []string) error {
 	ids := make([]int16, len(p.Options))
 	labels := make([]string, len(p.Options))
 	for i, o := range p.Options {
@@ -224,18 +224,57 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll) error {
 	}
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
 		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, multiple, results, closes_at, created_at, admin_token_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-				p.ID, p.Question, p.Multiple, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, multiple, results, closes_at, created_at, admin_token_hash, duplicate_check) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				p.ID, p.Question, p.Multiple, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck)); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label) SELECT $1, * FROM unnest($2::smallint[], $3::text[])`, p.ID, ids, labels)
-			return err
+			if _, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label) SELECT $1, * FROM unnest($2::smallint[], $3::text[])`, p.ID, ids, labels); err != nil {
+				return err
+			}
+			return insertCodes(ctx, tx, p.ID, codes)
 		})
 	})
 	if err != nil {
 		return markUnavailable(fmt.Errorf("postgres: create poll: %w", err))
 	}
 	return nil
+}
+
+// AddVoterCodes stores more voter codes of a "code" poll, up to the poll's
+// limit; the poll's row lock makes concurrent requests count each other.
+func (s *Store) AddVoterCodes(ctx context.Context, pollID string, codes []string) error {
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+			var check string
+			var have int
+			err := tx.QueryRow(ctx, `SELECT duplicate_check, (SELECT count(*) FROM voter_codes WHERE poll_id = polls.id) FROM polls WHERE id = $1 FOR NO KEY UPDATE`, pollID).Scan(&check, &have)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return pollstack.ErrPollNotFound
+			}
+			if err != nil {
+				return err
+			}
+			if err := pollstack.CheckAddCodes(pollstack.DuplicateCheck(check), have, len(codes)); err != nil {
+				return err
+			}
+			return insertCodes(ctx, tx, pollID, codes)
+		})
+	})
+	if pollstack.ErrorOf(err) != nil {
+		return err
+	}
+	if err != nil {
+		return markUnavailable(fmt.Errorf("postgres: add voter codes: %w", err))
+	}
+	return nil
+}
+
+func insertCodes(ctx context.Context, tx pgx.Tx, pollID string, codes []string) error {
+	if len(codes) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO voter_codes (poll_id, code) SELECT $1, unnest($2::text[])`, pollID, codes)
+	return err
 }
 
 // Poll returns a poll with its options.
@@ -262,18 +301,18 @@ type querier interface {
 // loadPolls reads polls and their options.
 func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
-	rows, err := q.Query(ctx, `SELECT id, question, multiple, results, closes_at, closed_at, created_at, admin_token_hash FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
+	rows, err := q.Query(ctx, `SELECT id, question, multiple, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: load polls: %w", err))
 	}
 	for rows.Next() {
 		var p pollstack.Poll
-		var results string
-		if err := rows.Scan(&p.ID, &p.Question, &p.Multiple, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash); err != nil {
+		var results, check string
+		if err := rows.Scan(&p.ID, &p.Question, &p.Multiple, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("postgres: load polls: %w", err)
 		}
-		p.Visibility = pollstack.Visibility(results)
+		p.Visibility, p.DuplicateCheck = pollstack.Visibility(results), pollstack.DuplicateCheck(check)
 		p.Created = p.Created.UTC()
 		p.ClosesAt, p.ClosedAt = inUTC(p.ClosesAt), inUTC(p.ClosedAt)
 		polls[p.ID] = &p
@@ -316,43 +355,47 @@ func (s *Store) Vote(ctx context.Context, b pollstack.Ballot) error {
 func byPoll(b pollstack.Ballot) string { return b.PollID }
 
 // storeBallots writes one batch. The rules that need the poll (options,
-// single or multiple choice) are checked first, against a cached copy of the
-// poll (its options never change); then one statement, in its own implicit
-// transaction, inserts the admitted ballots of the polls that are still open,
-// lets the primary key turn a ballot that lost a race into a conflict, adds
-// the batch to the counters and notifies the change feed of the polls that
-// got ballots (delivered at commit). Whether a poll is open is decided inside
-// that statement, under the poll row's lock, so a vote and a close cannot
-// cross; the lock is held for one statement and its commit only.
+// single or multiple choice, the voter key of its duplicate check) are
+// checked first, against a cached copy of the poll (none of that ever
+// changes); then one statement, in its own implicit transaction, inserts the
+// admitted ballots of the polls that are still open (those of "code" polls
+// only with a code the poll has), lets the primary key turn a ballot that
+// lost a race into a conflict, adds the batch to the counters and notifies
+// the change feed of the polls that got ballots (delivered at commit).
+// Whether a poll is open is decided inside that statement, under the poll
+// row's lock, so a vote and a close cannot cross; the lock is held for one
+// statement and its commit only.
 func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([]error, error) {
 	polls, err := s.cachedPolls(ctx, pollstack.PollIDs(ballots))
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	outcomes := pollstack.Admit(ballots, polls, now)
-	var pollIDs, voterIDs, options []string
+	keys, outcomes := pollstack.Admit(ballots, polls, now)
+	var pollIDs, voterKeys, options []string
 	for i, b := range ballots {
 		if outcomes[i] == nil {
-			pollIDs, voterIDs, options = append(pollIDs, b.PollID), append(voterIDs, b.VoterID), append(options, joinInts(b.OptionIDs))
+			pollIDs, voterKeys, options = append(pollIDs, b.PollID), append(voterKeys, keys[i]), append(options, joinInts(b.OptionIDs))
 		}
 	}
 	if len(pollIDs) == 0 {
 		return outcomes, nil
 	}
-	open, stored := map[string]bool{}, map[[2]string]bool{}
+	open, stored, known := map[string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}
 	err = s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, storeBatchSQL, pollIDs, voterIDs, options, now)
+		rows, err := c.Query(ctx, storeBatchSQL, pollIDs, voterKeys, options, now)
 		if err != nil {
 			return err
 		}
-		var kind, pollID, voterID string
-		_, err = pgx.ForEachRow(rows, []any{&kind, &pollID, &voterID}, func() error {
+		var kind, pollID, voterKey string
+		_, err = pgx.ForEachRow(rows, []any{&kind, &pollID, &voterKey}, func() error {
 			switch kind {
 			case "open":
 				open[pollID] = true
 			case "stored":
-				stored[[2]string{pollID, voterID}] = true
+				stored[[2]string{pollID, voterKey}] = true
+			case "code":
+				known[[2]string{pollID, voterKey}] = true
 			}
 			return nil
 		})
@@ -362,32 +405,47 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 		return nil, markUnavailable(fmt.Errorf("postgres: vote batch: %w", err))
 	}
 	for i, b := range ballots {
+		p, key := polls[b.PollID], [2]string{b.PollID, keys[i]}
 		switch {
 		case outcomes[i] != nil:
 		case !open[b.PollID]:
 			outcomes[i] = s.whyNotOpen(ctx, b.PollID)
-		case !stored[[2]string{b.PollID, b.VoterID}]:
-			outcomes[i] = pollstack.ErrAlreadyVoted
+		case stored[key]:
+		case p.DuplicateCheck == pollstack.CheckCode && !known[key]:
+			outcomes[i] = pollstack.ErrInvalidCode
+		default:
+			outcomes[i] = p.DuplicateError()
 		}
 	}
 	return outcomes, nil
 }
 
 // storeBatchSQL stores a batch: $1, $2, $3 are one row per ballot (poll,
-// voter, options as "1,3"), $4 is the time. It answers one row per open poll
-// ('open', id), per stored ballot ('stored', poll, voter) and per
+// voter key, options as "1,3"), $4 is the time. It answers one row per open
+// poll ('open', id), per stored ballot ('stored', poll, voter key), per
+// voter code found, used or not ('code', poll, code key), and per
 // notification sent ('notified'): the notifications list the changed polls,
 // at most notifyChunk in each, to stay far below NOTIFY's 8,000-byte payload.
+// A voter code is looked up only for ballots of "code" polls, one index
+// probe each; the ballot's poll check comes from the locked poll row, so the
+// foreign keys that hold the duplicate-check rules are always met.
 const storeBatchSQL = `
 WITH open AS (
-    SELECT id FROM polls
+    SELECT id, duplicate_check FROM polls
     WHERE id = ANY($1) AND closed_at IS NULL AND (closes_at IS NULL OR closes_at > $4)
     ORDER BY id FOR NO KEY UPDATE
-), inserted AS (
-    INSERT INTO ballots (poll_id, voter_id, option_ids, created_at)
-    SELECT b.poll_id, b.voter_id, string_to_array(b.options, ',')::smallint[], $4
+), batch AS (
+    SELECT b.poll_id, b.voter_id, b.options, o.duplicate_check,
+        o.duplicate_check = 'code' AND EXISTS (
+            SELECT 1 FROM voter_codes c WHERE c.poll_id = b.poll_id AND c.code = b.voter_id) AS known_code
     FROM unnest($1::text[], $2::text[], $3::text[]) AS b (poll_id, voter_id, options)
-    WHERE b.poll_id IN (SELECT id FROM open)
+    JOIN open o ON o.id = b.poll_id
+), inserted AS (
+    INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code)
+    SELECT poll_id, voter_id, string_to_array(options, ',')::smallint[], $4, duplicate_check,
+        CASE WHEN known_code THEN voter_id END
+    FROM batch
+    WHERE duplicate_check <> 'code' OR known_code
     ON CONFLICT DO NOTHING
     RETURNING poll_id, voter_id, option_ids
 ), counted_polls AS (
@@ -406,6 +464,8 @@ WITH open AS (
 SELECT 'open', id, '' FROM open
 UNION ALL
 SELECT 'stored', poll_id, voter_id FROM inserted
+UNION ALL
+SELECT 'code', poll_id, voter_id FROM batch WHERE known_code
 UNION ALL
 SELECT 'notified', '', '' FROM notified`
 
@@ -473,11 +533,11 @@ func (s *Store) forget(id string) {
 	s.cacheMu.Unlock()
 }
 
-// HasVoted reports whether the voter has a ballot in the poll.
-func (s *Store) HasVoted(ctx context.Context, pollID, voterID string) (bool, error) {
+// HasVoted reports whether the poll has a ballot under the voter key.
+func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, error) {
 	var voted bool
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		return c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ballots WHERE poll_id = $1 AND voter_id = $2)`, pollID, voterID).Scan(&voted)
+		return c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ballots WHERE poll_id = $1 AND voter_id = $2)`, pollID, voterKey).Scan(&voted)
 	})
 	if err != nil {
 		return false, markUnavailable(fmt.Errorf("postgres: has voted: %w", err))

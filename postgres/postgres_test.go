@@ -5,6 +5,8 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -82,8 +84,8 @@ func TestConcurrentStartOnEmptyDatabase(t *testing.T) {
 	}
 	var applied int
 	conn := mustConnect(t, url)
-	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM schema_migrations`).Scan(&applied); err != nil || applied != 1 {
-		t.Errorf("schema_migrations rows = %d (%v), want 1", applied, err)
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM schema_migrations`).Scan(&applied); err != nil || applied != migrations(t) {
+		t.Errorf("schema_migrations rows = %d (%v), want %d", applied, err, migrations(t))
 	}
 }
 
@@ -94,7 +96,7 @@ func TestSchemaIntegrity(t *testing.T) {
 	s, url := MustOpen(t, clock)
 	p := storetest.MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
 	for i := range 50 {
-		if err := s.Vote(context.Background(), pollstack.Ballot{PollID: p.ID, VoterID: fmt.Sprint("v", i), OptionIDs: []int{i%2 + 1}}); err != nil {
+		if err := s.Vote(context.Background(), pollstack.Ballot{PollID: p.ID, Voter: pollstack.Voter{Browser: fmt.Sprint("v", i)}, OptionIDs: []int{i%2 + 1}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -122,4 +124,75 @@ func mustConnect(tb testing.TB, url string) *pgx.Conn {
 	}
 	tb.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
+}
+
+// migrations counts the store's migration files.
+func migrations(t *testing.T) int {
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations: %v", err)
+	}
+	return len(files)
+}
+
+// The schema itself holds the duplicate-check rules, whatever the
+// application does: a "code" poll's ballot needs one of its codes, codes
+// belong to "code" polls only, and a ballot carries its poll's check.
+func TestSchemaHoldsDuplicateChecks(t *testing.T) {
+	clock := storetest.NewClock()
+	s, url := MustOpen(t, clock)
+	code, secrets := storetest.MustCreateWithSecrets(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckCode, VoterCodes: 1})
+	browser := storetest.MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
+	key, unknown := secrets.Codes.Keys()[0], pollstack.NewCodeBatch(1).Keys()[0]
+	conn := mustConnect(t, url)
+	ctx := context.Background()
+	for name, stmt := range map[string][]any{
+		"code ballot without a code":            {`INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check) VALUES ($1, 'v', '{1}', now(), 'code')`, code.ID},
+		"code ballot with an unknown code":      {`INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code) VALUES ($1, $2, '{1}', now(), 'code', $2)`, code.ID, unknown},
+		"code ballot keyed apart from its code": {`INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code) VALUES ($1, 'v', '{1}', now(), 'code', $2)`, code.ID, key},
+		"ballot claiming another check":         {`INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check) VALUES ($1, 'v', '{1}', now(), 'browser')`, code.ID},
+		"voter code for a browser poll":         {`INSERT INTO voter_codes (poll_id, code) VALUES ($1, $2)`, browser.ID, key},
+		"unknown duplicate check":               {`UPDATE polls SET duplicate_check = 'cookie' WHERE id = $1`, browser.ID},
+	} {
+		if _, err := conn.Exec(ctx, stmt[0].(string), stmt[1:]...); err == nil {
+			t.Errorf("%s: accepted by the schema", name)
+		}
+	}
+	ok := `INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code) VALUES ($1, $2, '{1}', now(), 'code', $2)`
+	if _, err := conn.Exec(ctx, ok, code.ID, key); err != nil {
+		t.Fatalf("a ballot with its code: %v", err)
+	}
+	if _, err := conn.Exec(ctx, ok, code.ID, key); err == nil {
+		t.Error("a second ballot with the same code: accepted by the schema")
+	}
+}
+
+// A database made by migration 001 keeps its polls and ballots through
+// 002: they become browser polls, and their voters still cannot vote twice.
+func TestMigrationKeepsBallots(t *testing.T) {
+	url := newDatabase(t)
+	v1, err := os.ReadFile("migrations/001_polls.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := mustConnect(t, url)
+	ctx := context.Background()
+	for _, stmt := range []string{
+		string(v1),
+		`CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+		`INSERT INTO schema_migrations (version, name) VALUES (1, '001_polls.sql')`,
+		`INSERT INTO polls (id, question, multiple, results, created_at, admin_token_hash, ballots) VALUES ('AAAAAAAAAAAAAAAA', 'Q', false, 'always', now(), decode(repeat('00', 32), 'hex'), 1)`,
+		`INSERT INTO options (poll_id, id, label, votes) VALUES ('AAAAAAAAAAAAAAAA', 1, 'A', 1), ('AAAAAAAAAAAAAAAA', 2, 'B', 0)`,
+		`INSERT INTO ballots (poll_id, voter_id, option_ids, created_at) VALUES ('AAAAAAAAAAAAAAAA', 'old-voter', '{1}', now())`,
+	} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%.40s: %v", stmt, err)
+		}
+	}
+	s, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.WantMigratedBallot(t, s, "AAAAAAAAAAAAAAAA", "old-voter")
 }

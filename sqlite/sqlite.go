@@ -148,15 +148,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// CreatePoll stores a validated poll with its options.
-func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll) error {
+// CreatePoll stores a validated poll with its options and voter codes.
+func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []string) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, multiple, results, closes_at, created_at, admin_token_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Question, p.Multiple, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash)
+	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, multiple, results, closes_at, created_at, admin_token_hash, duplicate_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Question, p.Multiple, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck))
 	if err != nil {
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
@@ -165,8 +165,56 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll) error {
 			return fmt.Errorf("sqlite: create poll option %d: %w", o.ID, err)
 		}
 	}
+	if err := insertCodes(ctx, tx, p.ID, codes); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: create poll: %w", err)
+	}
+	return nil
+}
+
+// AddVoterCodes stores more voter codes of a "code" poll, up to the poll's limit.
+func (s *Store) AddVoterCodes(ctx context.Context, pollID string, codes []string) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: add voter codes: %w", err)
+	}
+	defer tx.Rollback()
+	var check string
+	var have int
+	err = tx.QueryRowContext(ctx, `SELECT duplicate_check, (SELECT count(*) FROM voter_codes WHERE poll_id = polls.id) FROM polls WHERE id = ?`, pollID).Scan(&check, &have)
+	if errors.Is(err, sql.ErrNoRows) {
+		return pollstack.ErrPollNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: add voter codes: %w", err)
+	}
+	if err := pollstack.CheckAddCodes(pollstack.DuplicateCheck(check), have, len(codes)); err != nil {
+		return err
+	}
+	if err := insertCodes(ctx, tx, pollID, codes); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: add voter codes: %w", err)
+	}
+	return nil
+}
+
+func insertCodes(ctx context.Context, tx *sql.Tx, pollID string, codes []string) error {
+	if len(codes) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO voter_codes (poll_id, code) VALUES (?, ?)`)
+	if err != nil {
+		return fmt.Errorf("sqlite: insert voter codes: %w", err)
+	}
+	defer stmt.Close()
+	for _, c := range codes {
+		if _, err := stmt.ExecContext(ctx, pollID, c); err != nil {
+			return fmt.Errorf("sqlite: insert voter codes: %w", err)
+		}
 	}
 	return nil
 }
@@ -192,20 +240,20 @@ type queryer interface {
 func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
 	in, args := inList(ids)
-	rows, err := db.QueryContext(ctx, `SELECT id, question, multiple, results, closes_at, closed_at, created_at, admin_token_hash FROM polls WHERE id IN (`+in+`)`, args...)
+	rows, err := db.QueryContext(ctx, `SELECT id, question, multiple, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check FROM polls WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: load polls: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var p pollstack.Poll
-		var results string
+		var results, check string
 		var closesAt, closedAt sql.NullInt64
 		var created int64
-		if err := rows.Scan(&p.ID, &p.Question, &p.Multiple, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Multiple, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check); err != nil {
 			return nil, fmt.Errorf("sqlite: load polls: %w", err)
 		}
-		p.Visibility = pollstack.Visibility(results)
+		p.Visibility, p.DuplicateCheck = pollstack.Visibility(results), pollstack.DuplicateCheck(check)
 		p.ClosesAt, p.ClosedAt, p.Created = fromMicros(closesAt), fromMicros(closedAt), time.UnixMicro(created).UTC()
 		polls[p.ID] = &p
 	}
@@ -250,18 +298,32 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 		return nil, err
 	}
 	now := s.now()
-	outcomes := pollstack.Admit(ballots, polls, now)
+	keys, outcomes := pollstack.Admit(ballots, polls, now)
 	stored := make([]bool, len(ballots))
 	for i, b := range ballots {
 		if outcomes[i] != nil {
 			continue
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO ballots (poll_id, voter_id, option_ids, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, b.PollID, b.VoterID, jsonInts(b.OptionIDs), now.UnixMicro())
+		p := polls[b.PollID]
+		var code any // NULL unless the poll is a "code" poll: then the key is the code
+		if p.DuplicateCheck == pollstack.CheckCode {
+			var known int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM voter_codes WHERE poll_id = ? AND code = ?`, b.PollID, keys[i]).Scan(&known); err != nil {
+				return nil, fmt.Errorf("sqlite: look up voter code: %w", err)
+			}
+			if known == 0 {
+				outcomes[i] = pollstack.ErrInvalidCode
+				continue
+			}
+			code = keys[i]
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			b.PollID, keys[i], jsonInts(b.OptionIDs), now.UnixMicro(), string(p.DuplicateCheck), code)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: insert ballot: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			outcomes[i] = pollstack.ErrAlreadyVoted
+			outcomes[i] = p.DuplicateError()
 			continue
 		}
 		stored[i] = true
@@ -301,10 +363,10 @@ func (s *Store) Watch(changed func(pollIDs []string)) (stop func()) {
 	return s.changes.Watch(changed)
 }
 
-// HasVoted reports whether the voter has a ballot in the poll.
-func (s *Store) HasVoted(ctx context.Context, pollID, voterID string) (bool, error) {
+// HasVoted reports whether the poll has a ballot under the voter key.
+func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM ballots WHERE poll_id = ? AND voter_id = ?`, pollID, voterID).Scan(&n)
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM ballots WHERE poll_id = ? AND voter_id = ?`, pollID, voterKey).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: has voted: %w", err)
 	}

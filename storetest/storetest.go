@@ -53,6 +53,14 @@ func Run(t *testing.T, open Opener) {
 		{"Delete", testDelete},
 		{"ManyPollsOneBatch", testManyPolls},
 		{"Changes", testChanges},
+		{"CheckBrowser", testCheckBrowser},
+		{"CheckAddress", testCheckAddress},
+		{"CheckAddressConcurrent", testCheckAddressConcurrent},
+		{"CheckCode", testCheckCode},
+		{"CheckCodeConcurrent", testCheckCodeConcurrent},
+		{"AddVoterCodes", testAddVoterCodes},
+		{"CheckNone", testCheckNone},
+		{"ChecksMixedInBatches", testChecksMixed},
 		{"Ping", func(t *testing.T, s pollstack.Store, _ *Clock) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatalf("Ping: %v", err)
@@ -70,14 +78,22 @@ func Run(t *testing.T, open Opener) {
 // MustCreate validates and stores a poll.
 func MustCreate(t testing.TB, s pollstack.Store, now time.Time, n pollstack.PollDraft) *pollstack.Poll {
 	t.Helper()
-	p, _, err := n.Validate(now)
+	p, _ := MustCreateWithSecrets(t, s, now, n)
+	return p
+}
+
+// MustCreateWithSecrets validates and stores a poll, and returns its secrets
+// (the admin token, the voter codes of a "code" poll).
+func MustCreateWithSecrets(t testing.TB, s pollstack.Store, now time.Time, n pollstack.PollDraft) (*pollstack.Poll, pollstack.Secrets) {
+	t.Helper()
+	p, secrets, err := n.Validate(now)
 	if err != nil {
 		t.Fatalf("validate %+v: %v", n, err)
 	}
-	if err := s.CreatePoll(context.Background(), p); err != nil {
+	if err := s.CreatePoll(context.Background(), p, secrets.Codes.Keys()); err != nil {
 		t.Fatalf("CreatePoll: %v", err)
 	}
-	return p
+	return p, secrets
 }
 
 func mustResults(t *testing.T, s pollstack.Store, id string) pollstack.Results {
@@ -102,8 +118,13 @@ func wantCounts(t *testing.T, s pollstack.Store, id string, total int, counts ma
 	}
 }
 
-func vote(s pollstack.Store, pollID, voter string, options ...int) error {
-	return s.Vote(context.Background(), pollstack.Ballot{PollID: pollID, VoterID: voter, OptionIDs: options})
+// vote casts a ballot from a browser (the voter cookie) at its own address.
+func vote(s pollstack.Store, pollID, browser string, options ...int) error {
+	return voteAs(s, pollID, pollstack.Voter{Browser: browser, Address: "address of " + browser}, options...)
+}
+
+func voteAs(s pollstack.Store, pollID string, v pollstack.Voter, options ...int) error {
+	return s.Vote(context.Background(), pollstack.Ballot{PollID: pollID, Voter: v, OptionIDs: options})
 }
 
 func testCreateAndRead(t *testing.T, s pollstack.Store, clock *Clock) {
@@ -133,6 +154,9 @@ func testCreateAndRead(t *testing.T, s pollstack.Store, clock *Clock) {
 	}
 	if string(got.AdminTokenHash) != string(want.AdminTokenHash) {
 		t.Error("admin token hash changed in the store")
+	}
+	if got.DuplicateCheck != pollstack.CheckBrowser {
+		t.Errorf("duplicate check = %q, want the default, browser", got.DuplicateCheck)
 	}
 	wantCounts(t, s, want.ID, 0, map[int]int{1: 0, 2: 0, 3: 0})
 }
@@ -344,4 +368,229 @@ func testManyPolls(t *testing.T, s pollstack.Store, clock *Clock) {
 	for _, id := range ids {
 		wantCounts(t, s, id, voters, map[int]int{1: voters, 2: 0})
 	}
+}
+
+// WantMigratedBallot checks a store opened on a database that the previous
+// schema made, holding poll pollID with one ballot of voter for option 1:
+// the poll is a browser poll, that voter cannot vote again, others can.
+func WantMigratedBallot(t *testing.T, s pollstack.Store, pollID, voter string) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := s.Poll(ctx, pollID)
+	if err != nil || p.DuplicateCheck != pollstack.CheckBrowser {
+		t.Fatalf("old poll: %+v, %v; want a browser poll", p, err)
+	}
+	if voted, err := s.HasVoted(ctx, p.ID, voter); err != nil || !voted {
+		t.Errorf("old ballot: HasVoted = %v, %v", voted, err)
+	}
+	wantOutcome(t, "old voter votes again", voteAs(s, p.ID, pollstack.Voter{Browser: voter}, 2), pollstack.ErrAlreadyVoted)
+	wantOutcome(t, "new voter", voteAs(s, p.ID, pollstack.Voter{Browser: "new-" + voter}, 2), nil)
+	wantCounts(t, s, p.ID, 2, map[int]int{1: 1, 2: 1})
+}
+
+// outcomes counts the errors of concurrent calls by their code ("ok" for nil).
+type outcomes struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (o *outcomes) add(t *testing.T, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.n == nil {
+		o.n = map[string]int{}
+	}
+	switch e := pollstack.ErrorOf(err); {
+	case err == nil:
+		o.n["ok"]++
+	case e != nil:
+		o.n[e.Code]++
+	default:
+		t.Errorf("internal error: %v", err)
+		o.n["internal"]++
+	}
+}
+
+func (o *outcomes) String() string { return fmt.Sprint(o.n) }
+
+// concurrently runs fn n times at once and counts the outcomes.
+func concurrently(t *testing.T, n int, fn func(i int) error) *outcomes {
+	var out outcomes
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			out.add(t, fn(i))
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return &out
+}
+
+func wantOutcome(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) || (want == nil && err != nil) {
+		t.Errorf("%s: err = %v, want %v", what, err, want)
+	}
+}
+
+// A browser poll keys ballots by the voter cookie: the same browser cannot
+// vote twice from any address, another browser at the same address can.
+func testCheckBrowser(t *testing.T, s pollstack.Store, clock *Clock) {
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckBrowser})
+	wantOutcome(t, "first", voteAs(s, p.ID, pollstack.Voter{Browser: "b1", Address: "a1"}, 1), nil)
+	wantOutcome(t, "same browser, other address", voteAs(s, p.ID, pollstack.Voter{Browser: "b1", Address: "a2"}, 2), pollstack.ErrAlreadyVoted)
+	wantOutcome(t, "other browser, same address", voteAs(s, p.ID, pollstack.Voter{Browser: "b2", Address: "a1"}, 2), nil)
+	wantCounts(t, s, p.ID, 2, map[int]int{1: 1, 2: 1})
+	if voted, err := s.HasVoted(context.Background(), p.ID, p.VoterKey(pollstack.Voter{Browser: "b2"})); err != nil || !voted {
+		t.Errorf("HasVoted(b2) = %v, %v; want true", voted, err)
+	}
+}
+
+// An address poll keys ballots by the address: any browser at an address
+// that voted is refused.
+func testCheckAddress(t *testing.T, s pollstack.Store, clock *Clock) {
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckAddress})
+	got, err := s.Poll(context.Background(), p.ID)
+	if err != nil || got.DuplicateCheck != pollstack.CheckAddress {
+		t.Fatalf("Poll: check %q, %v; want ip", got.DuplicateCheck, err)
+	}
+	wantOutcome(t, "first", voteAs(s, p.ID, pollstack.Voter{Browser: "b1", Address: "a1"}, 1), nil)
+	wantOutcome(t, "other browser, same address", voteAs(s, p.ID, pollstack.Voter{Browser: "b2", Address: "a1"}, 2), pollstack.ErrAlreadyVoted)
+	wantOutcome(t, "no browser, same address", voteAs(s, p.ID, pollstack.Voter{Address: "a1"}, 2), pollstack.ErrAlreadyVoted)
+	wantOutcome(t, "same browser, other address", voteAs(s, p.ID, pollstack.Voter{Browser: "b1", Address: "a2"}, 2), nil)
+	wantCounts(t, s, p.ID, 2, map[int]int{1: 1, 2: 1})
+	for key, want := range map[string]bool{"a1": true, "a2": true, "b1": false, "a3": false} {
+		if voted, err := s.HasVoted(context.Background(), p.ID, key); err != nil || voted != want {
+			t.Errorf("HasVoted(%s) = %v, %v; want %v", key, voted, err, want)
+		}
+	}
+}
+
+// Thirty browsers at one address voting at once: one ballot.
+func testCheckAddressConcurrent(t *testing.T, s pollstack.Store, clock *Clock) {
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckAddress})
+	const tries = 30
+	out := concurrently(t, tries, func(i int) error {
+		return voteAs(s, p.ID, pollstack.Voter{Browser: fmt.Sprint("browser-", i), Address: "one address"}, i%2+1)
+	})
+	if out.n["ok"] != 1 || out.n["already_voted"] != tries-1 {
+		t.Errorf("outcomes %v, want 1 ok and %d already_voted", out, tries-1)
+	}
+	wantCounts(t, s, p.ID, 1, nil)
+}
+
+// A code poll takes one ballot per code it has, and nothing without one.
+func testCheckCode(t *testing.T, s pollstack.Store, clock *Clock) {
+	p, secrets := MustCreateWithSecrets(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckCode, VoterCodes: 3})
+	other, otherSecrets := MustCreateWithSecrets(t, s, clock.Now(), pollstack.PollDraft{Question: "Other", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckCode, VoterCodes: 1})
+	codes := secrets.Codes.Codes()
+	if len(codes) != 3 {
+		t.Fatalf("%d codes, want 3", len(codes))
+	}
+	code := func(c string) pollstack.Voter {
+		return pollstack.Voter{Browser: "b", Address: "a", Code: pollstack.CodeKey(c)}
+	}
+	wantOutcome(t, "no code", voteAs(s, p.ID, pollstack.Voter{Browser: "b", Address: "a"}, 1), pollstack.ErrInvalidCode)
+	wantOutcome(t, "made-up code", voteAs(s, p.ID, code(pollstack.NewCodeBatch(1).Codes()[0]), 1), pollstack.ErrInvalidCode)
+	wantOutcome(t, "another poll's code", voteAs(s, p.ID, code(otherSecrets.Codes.Codes()[0]), 1), pollstack.ErrInvalidCode)
+	wantOutcome(t, "first code", voteAs(s, p.ID, code(codes[0]), 1), nil)
+	wantOutcome(t, "first code again", voteAs(s, p.ID, code(codes[0]), 2), pollstack.ErrCodeUsed)
+	wantOutcome(t, "second code, same browser and address", voteAs(s, p.ID, code(codes[1]), 2), nil)
+	wantCounts(t, s, p.ID, 2, map[int]int{1: 1, 2: 1})
+	wantCounts(t, s, other.ID, 0, nil)
+	if voted, err := s.HasVoted(context.Background(), p.ID, pollstack.CodeKey(codes[1])); err != nil || !voted {
+		t.Errorf("HasVoted(used code) = %v, %v; want true", voted, err)
+	}
+	if voted, err := s.HasVoted(context.Background(), p.ID, pollstack.CodeKey(codes[2])); err != nil || voted {
+		t.Errorf("HasVoted(unused code) = %v, %v; want false", voted, err)
+	}
+}
+
+// Twenty tries of one code at once: one ballot.
+func testCheckCodeConcurrent(t *testing.T, s pollstack.Store, clock *Clock) {
+	p, secrets := MustCreateWithSecrets(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckCode, VoterCodes: 2})
+	key := pollstack.CodeKey(secrets.Codes.Codes()[0])
+	const tries = 20
+	out := concurrently(t, tries, func(i int) error {
+		return voteAs(s, p.ID, pollstack.Voter{Browser: fmt.Sprint("browser-", i), Address: fmt.Sprint("address-", i), Code: key}, i%2+1)
+	})
+	if out.n["ok"] != 1 || out.n["code_used"] != tries-1 {
+		t.Errorf("outcomes %v, want 1 ok and %d code_used", out, tries-1)
+	}
+	wantCounts(t, s, p.ID, 1, nil)
+}
+
+// More codes can be minted for a code poll, and only for one, up to the limit.
+func testAddVoterCodes(t *testing.T, s pollstack.Store, clock *Clock) {
+	ctx := context.Background()
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckCode, VoterCodes: 1})
+	more := pollstack.NewCodeBatch(5)
+	if err := s.AddVoterCodes(ctx, p.ID, more.Keys()); err != nil {
+		t.Fatalf("AddVoterCodes: %v", err)
+	}
+	for i, c := range more.Codes() {
+		wantOutcome(t, fmt.Sprint("minted code ", i), voteAs(s, p.ID, pollstack.Voter{Browser: "b", Code: pollstack.CodeKey(c)}, 1), nil)
+	}
+	wantCounts(t, s, p.ID, 5, map[int]int{1: 5})
+	browser := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
+	wantOutcome(t, "codes for a browser poll", s.AddVoterCodes(ctx, browser.ID, more.Keys()), pollstack.ErrNotCodePoll)
+	wantOutcome(t, "codes for no poll", s.AddVoterCodes(ctx, "nope", more.Keys()), pollstack.ErrPollNotFound)
+	if e := pollstack.ErrorOf(s.AddVoterCodes(ctx, p.ID, nil)); e == nil || e.Field != "voter_codes" {
+		t.Errorf("no codes: err = %v, want invalid voter_codes", e)
+	}
+}
+
+// A kiosk poll counts every submission, from one browser and address too.
+func testCheckNone(t *testing.T, s pollstack.Store, clock *Clock) {
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckNone})
+	const tries = 25
+	kiosk := pollstack.Voter{Browser: "kiosk", Address: "kiosk"}
+	out := concurrently(t, tries, func(i int) error { return voteAs(s, p.ID, kiosk, i%2+1) })
+	if out.n["ok"] != tries {
+		t.Errorf("outcomes %v, want %d ok", out, tries)
+	}
+	wantCounts(t, s, p.ID, tries, map[int]int{1: 13, 2: 12})
+	if voted, err := s.HasVoted(context.Background(), p.ID, "kiosk"); err != nil || voted {
+		t.Errorf("HasVoted(kiosk) = %v, %v; a kiosk ballot is no one's", voted, err)
+	}
+}
+
+// Ballots of polls with every check share batches; each keeps its rule.
+func testChecksMixed(t *testing.T, s pollstack.Store, clock *Clock) {
+	draft := func(c pollstack.DuplicateCheck, codes int) pollstack.PollDraft {
+		return pollstack.PollDraft{Question: string(c), Options: []string{"A", "B"}, DuplicateCheck: c, VoterCodes: codes}
+	}
+	browser := MustCreate(t, s, clock.Now(), draft(pollstack.CheckBrowser, 0))
+	address := MustCreate(t, s, clock.Now(), draft(pollstack.CheckAddress, 0))
+	none := MustCreate(t, s, clock.Now(), draft(pollstack.CheckNone, 0))
+	code, secrets := MustCreateWithSecrets(t, s, clock.Now(), draft(pollstack.CheckCode, 10))
+	codes := secrets.Codes.Codes()
+	const voters = 10
+	var wg sync.WaitGroup
+	results := make(chan error, 4*voters*2)
+	for i := range voters {
+		for try := range 2 { // every voter twice, each time from a new browser
+			v := pollstack.Voter{Browser: fmt.Sprint("b", i, "-", try), Address: fmt.Sprint("a", i), Code: pollstack.CodeKey(codes[i])}
+			for _, id := range []string{browser.ID, address.ID, none.ID, code.ID} {
+				wg.Add(1)
+				go func() { defer wg.Done(); results <- voteAs(s, id, v, 1) }()
+			}
+		}
+	}
+	wg.Wait()
+	close(results)
+	for err := range results {
+		if e := pollstack.ErrorOf(err); err != nil && (e == nil || e.Kind != pollstack.KindConflict) {
+			t.Errorf("vote: %v", err)
+		}
+	}
+	wantCounts(t, s, browser.ID, 2*voters, nil) // new browsers each time
+	wantCounts(t, s, address.ID, voters, nil)   // one per address
+	wantCounts(t, s, none.ID, 2*voters, nil)    // every submission
+	wantCounts(t, s, code.ID, voters, nil)      // one per code
 }

@@ -41,7 +41,8 @@ func decodeCreatePoll(body []byte, now time.Time) (*pollstack.Poll, string, erro
 	if err != nil {
 		return nil, "", err
 	}
-	return n.Validate(now)
+	p, secrets, err := n.Validate(now)
+	return p, secrets.AdminToken, err
 }
 
 type optionJSON struct {
@@ -105,13 +106,14 @@ func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.
 	if err != nil {
 		return nil, "", err
 	}
-	p, token, err := n.Validate(s.now())
+	p, secrets, err := n.Validate(s.now())
 	if err != nil {
 		return nil, "", err
 	}
-	if err := s.store.CreatePoll(r.Context(), p); err != nil {
+	if err := s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys()); err != nil {
 		return nil, "", err
 	}
+	token := secrets.AdminToken
 	s.log.Info("poll created", "request_id", requestID(r.Context()), "poll_id", p.ID, "options", len(p.Options))
 	return p, token, nil
 }
@@ -150,7 +152,7 @@ func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
 
 // vote stores the request's voter's ballot; the pages use it too.
 func (s *Server) vote(r *http.Request, pollID string, optionIDs []int) error {
-	err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, VoterID: voterID(r.Context()), OptionIDs: optionIDs})
+	err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, Voter: pollstack.Voter{Browser: voterID(r.Context())}, OptionIDs: optionIDs})
 	if err == nil {
 		s.views.invalidate(pollID)
 	}

@@ -25,7 +25,7 @@ func BenchmarkResultsRead(b *testing.B) {
 	defer store.Close()
 	s := web.New(web.Config{Store: store})
 	p, _, _ := pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}}.Validate(pollstackNow())
-	if err := store.CreatePoll(context.Background(), p); err != nil {
+	if err := store.CreatePoll(context.Background(), p, nil); err != nil {
 		b.Fatal(err)
 	}
 	cookie := &http.Cookie{Name: "pollstack_voter", Value: loadgen.NewVoter()}
