@@ -55,8 +55,8 @@ func CheckAddCodes(check DuplicateCheck, have, n int) error {
 	switch {
 	case check != CheckCode:
 		return ErrNotCodePoll
-	case n < 1 || n > MaxVoterCodes:
-		return Invalid("voter_codes", "voter_codes_count", "Ask for 1 to %d voter codes.", MaxVoterCodes)
+	case checkCodeCount(n) != nil:
+		return checkCodeCount(n)
 	case have+n > MaxPollVoterCodes:
 		return Invalid("voter_codes", "voter_codes_too_many", "A poll can have at most %d voter codes; this one has %d.", MaxPollVoterCodes, have)
 	}
@@ -120,6 +120,21 @@ type CodeBatch struct {
 // NewCodeBatch returns a batch of n fresh codes.
 func NewCodeBatch(n int) CodeBatch {
 	return CodeBatch{Seed: RandomToken(16), Count: n}
+}
+
+// MintCodes returns a batch of n fresh codes, or the rule that n breaks.
+func MintCodes(n int) (CodeBatch, error) {
+	if err := checkCodeCount(n); err != nil {
+		return CodeBatch{}, err
+	}
+	return NewCodeBatch(n), nil
+}
+
+func checkCodeCount(n int) error {
+	if n < 1 || n > MaxVoterCodes {
+		return Invalid("voter_codes", "voter_codes_count", "Ask for 1 to %d voter codes.", MaxVoterCodes)
+	}
+	return nil
 }
 
 // Codes returns the batch's codes, formatted as XXXX-XXXX-XXXX-XXXX.

@@ -129,7 +129,9 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	}
 	secrets := Secrets{AdminToken: RandomToken(16)}
 	if check == CheckCode {
-		secrets.Codes = NewCodeBatch(n.VoterCodes)
+		if secrets.Codes, err = MintCodes(n.VoterCodes); err != nil {
+			return nil, Secrets{}, err
+		}
 	}
 	poll := &Poll{
 		ID:             RandomToken(12),
@@ -156,8 +158,6 @@ func (n PollDraft) duplicateCheck(results Visibility) (DuplicateCheck, error) {
 	switch {
 	case !validDuplicateCheck(check):
 		return "", Invalid("duplicate_check", "duplicate_check_invalid", "The duplicate check must be one of browser, ip, code or none.")
-	case check == CheckCode && (n.VoterCodes < 1 || n.VoterCodes > MaxVoterCodes):
-		return "", Invalid("voter_codes", "voter_codes_count", "Ask for 1 to %d voter codes.", MaxVoterCodes)
 	case check != CheckCode && n.VoterCodes != 0:
 		return "", Invalid("voter_codes", "voter_codes_unexpected", "Voter codes are only for polls that use the code check.")
 	case results == ResultsAfterVote && (check == CheckNone || check == CheckCode):

@@ -33,20 +33,29 @@ func NewSecretsManager(ctx context.Context, arn string) (*SecretsManager, error)
 	return &SecretsManager{Client: secretsmanager.NewFromConfig(cfg), ARN: arn}, nil
 }
 
-// Fetch reads the current version of the secret.
+// Fetch reads the current version of the secret as database credentials.
 func (s *SecretsManager) Fetch(ctx context.Context) (Credentials, error) {
-	out, err := s.Client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(s.ARN)})
+	value, err := s.String(ctx)
 	if err != nil {
-		return Credentials{}, fmt.Errorf("secrets manager: get %s: %w", s.ARN, err)
+		return Credentials{}, err
 	}
-	if out.SecretString == nil {
-		return Credentials{}, errors.New("secrets manager: the secret has no string value")
-	}
-	c, err := Parse([]byte(*out.SecretString))
+	c, err := Parse([]byte(value))
 	if err != nil {
 		return Credentials{}, fmt.Errorf("secrets manager %s: %w", s.ARN, err)
 	}
 	return c, nil
+}
+
+// String reads the current version of the secret's string value.
+func (s *SecretsManager) String(ctx context.Context) (string, error) {
+	out, err := s.Client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(s.ARN)})
+	if err != nil {
+		return "", fmt.Errorf("secrets manager: get %s: %w", s.ARN, err)
+	}
+	if out.SecretString == nil {
+		return "", errors.New("secrets manager: the secret has no string value")
+	}
+	return *out.SecretString, nil
 }
 
 // regionOf returns the region field of an ARN (arn:aws:secretsmanager:REGION:...).

@@ -66,3 +66,30 @@ func TestCacheRefreshesOnlyWhenAsked(t *testing.T) {
 		t.Errorf("refresh of a missing file = %q, %v; want the previous credentials and an error", got.Password, err)
 	}
 }
+
+func TestKeyFromFile(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("k", secret.MinKeyLen)
+	for _, tt := range []struct {
+		name, content, want, err string
+	}{
+		{"exact", long, long, ""},
+		{"one line break dropped", long + "\n", long, ""},
+		{"crlf dropped", long + "\r\n", long, ""},
+		{"inner bytes kept", " " + long + " \n", " " + long + " ", ""},
+		{"too short", "hunter2-short\n", "", "needs at least 32"},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-"))
+		os.WriteFile(path, []byte(tt.content), 0o600)
+		got, err := secret.KeyFromFile(path)
+		switch {
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err) || strings.Contains(err.Error(), "hunter2")):
+			t.Errorf("%s: err = %v, want %q (and never the key)", tt.name, err, tt.err)
+		case tt.err == "" && (err != nil || string(got) != tt.want):
+			t.Errorf("%s: %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+	if _, err := secret.KeyFromFile(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a missing key file was accepted")
+	}
+}

@@ -4,6 +4,8 @@ package secret_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,6 +63,19 @@ func TestSecretsManagerOnEmulator(t *testing.T) {
 	}
 	if got, err := cache.Credentials(ctx, true); err != nil || got.Password != "second" {
 		t.Errorf("after rotation, refresh = %q, %v; want second", got.Password, err)
+	}
+	// The server key is a secret's string value, as it is; too short, it is refused.
+	for value, ok := range map[string]bool{strings.Repeat("0123456789abcdef", 3): true, "short": false} {
+		ks, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+			Name: aws.String(fmt.Sprintf("pollstack/server-key-%d-%s", len(value), time.Now().Format("150405.000"))), KmsKeyId: key.KeyMetadata.Arn, SecretString: aws.String(value),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := (&secret.SecretsManager{Client: sm, ARN: *ks.ARN}).Key(ctx)
+		if ok && (err != nil || string(got) != value) || !ok && (err == nil || strings.Contains(err.Error(), value)) {
+			t.Errorf("server key %q: %q, %v", value, got, err)
+		}
 	}
 	missing := &secret.SecretsManager{Client: sm, ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:nope"}
 	if _, err := missing.Fetch(ctx); err == nil {

@@ -10,16 +10,19 @@ import (
 
 // createPollRequest is the body of POST /api/v1/polls.
 type createPollRequest struct {
-	Question string   `json:"question"`
-	Options  []string `json:"options"`
-	Multiple bool     `json:"multiple"`
-	ClosesAt *string  `json:"closes_at"` // RFC 3339
-	Results  string   `json:"results"`
+	Question       string   `json:"question"`
+	Options        []string `json:"options"`
+	Multiple       bool     `json:"multiple"`
+	ClosesAt       *string  `json:"closes_at"` // RFC 3339
+	Results        string   `json:"results"`
+	DuplicateCheck string   `json:"duplicate_check"`
+	VoterCodes     int      `json:"voter_codes"` // how many, for a "code" poll
 }
 
-// newPoll turns the request into the domain's NewPoll.
+// newPoll turns the request into the domain's PollDraft.
 func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
-	n := pollstack.PollDraft{Question: req.Question, Options: req.Options, Multiple: req.Multiple, Visibility: pollstack.Visibility(req.Results)}
+	n := pollstack.PollDraft{Question: req.Question, Options: req.Options, Multiple: req.Multiple, Visibility: pollstack.Visibility(req.Results),
+		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes}
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
 		if err != nil {
@@ -51,20 +54,22 @@ type optionJSON struct {
 }
 
 type pollJSON struct {
-	ID         string       `json:"id"`
-	Question   string       `json:"question"`
-	Options    []optionJSON `json:"options"`
-	Multiple   bool         `json:"multiple"`
-	ClosesAt   *time.Time   `json:"closes_at"`
-	Closed     bool         `json:"closed"`
-	Results    string       `json:"results"`
-	CreatedAt  time.Time    `json:"created_at"`
-	AdminToken string       `json:"admin_token,omitempty"`
+	ID             string       `json:"id"`
+	Question       string       `json:"question"`
+	Options        []optionJSON `json:"options"`
+	Multiple       bool         `json:"multiple"`
+	ClosesAt       *time.Time   `json:"closes_at"`
+	Closed         bool         `json:"closed"`
+	Results        string       `json:"results"`
+	DuplicateCheck string       `json:"duplicate_check"`
+	CreatedAt      time.Time    `json:"created_at"`
+	AdminToken     string       `json:"admin_token,omitempty"`
+	VoterCodes     []string     `json:"voter_codes,omitempty"` // shown once, like the admin token
 }
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Multiple: p.Multiple, ClosesAt: p.ClosesAt,
-		Closed: p.Closed(s.now()), Results: string(p.Visibility), CreatedAt: p.Created}
+		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), CreatedAt: p.Created}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
 	}
@@ -89,33 +94,32 @@ func (s *Server) apiCreatePoll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	p, token, err := s.createPoll(r, req)
+	p, secrets, err := s.createPoll(r, req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	out := s.pollJSON(p)
-	out.AdminToken = token
+	out.AdminToken, out.VoterCodes = secrets.AdminToken, secrets.Codes.Codes()
 	w.Header().Set("Location", "/api/v1/polls/"+p.ID)
 	writeJSON(w, http.StatusCreated, out)
 }
 
 // createPoll validates and stores a poll; the pages use it too.
-func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.Poll, string, error) {
+func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.Poll, pollstack.Secrets, error) {
 	n, err := req.newPoll()
 	if err != nil {
-		return nil, "", err
+		return nil, pollstack.Secrets{}, err
 	}
 	p, secrets, err := n.Validate(s.now())
 	if err != nil {
-		return nil, "", err
+		return nil, pollstack.Secrets{}, err
 	}
 	if err := s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys()); err != nil {
-		return nil, "", err
+		return nil, pollstack.Secrets{}, err
 	}
-	token := secrets.AdminToken
-	s.log.Info("poll created", "request_id", requestID(r.Context()), "poll_id", p.ID, "options", len(p.Options))
-	return p, token, nil
+	s.log.Info("poll created", "request_id", requestID(r.Context()), "poll_id", p.ID, "options", len(p.Options), "duplicate_check", string(p.DuplicateCheck))
+	return p, secrets, nil
 }
 
 func (s *Server) apiGetPoll(w http.ResponseWriter, r *http.Request) {
@@ -128,7 +132,8 @@ func (s *Server) apiGetPoll(w http.ResponseWriter, r *http.Request) {
 }
 
 type voteRequest struct {
-	OptionIDs []int `json:"option_ids"`
+	OptionIDs []int  `json:"option_ids"`
+	Code      string `json:"code"` // the voter code, for a "code" poll
 }
 
 type voteJSON struct {
@@ -143,7 +148,7 @@ func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if err := s.vote(r, id, req.OptionIDs); err != nil {
+	if err := s.vote(r, id, req.OptionIDs, req.Code); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -151,12 +156,23 @@ func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
 }
 
 // vote stores the request's voter's ballot; the pages use it too.
-func (s *Server) vote(r *http.Request, pollID string, optionIDs []int) error {
-	err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, Voter: pollstack.Voter{Browser: voterID(r.Context())}, OptionIDs: optionIDs})
+func (s *Server) vote(r *http.Request, pollID string, optionIDs []int, code string) error {
+	err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, Voter: s.voter(r, pollID, code), OptionIDs: optionIDs})
 	if err == nil {
 		s.views.invalidate(pollID)
 	}
 	return err
+}
+
+// hasVoted reports whether the request's voter has a ballot in the poll,
+// under its duplicate check: never for a kiosk, and for a code poll only
+// with the code at hand.
+func (s *Server) hasVoted(r *http.Request, p *pollstack.Poll, code string) (bool, error) {
+	key := p.VoterKey(s.voter(r, p.ID, code))
+	if key == "" {
+		return false, nil
+	}
+	return s.store.HasVoted(r.Context(), p.ID, key)
 }
 
 func (s *Server) apiResults(w http.ResponseWriter, r *http.Request) {
@@ -178,7 +194,7 @@ func (s *Server) visibleResults(r *http.Request, pollID string) (view, error) {
 	now := s.now()
 	voted := false
 	if v.Poll.Visibility == pollstack.ResultsAfterVote && !v.Poll.Closed(now) {
-		if voted, err = s.store.HasVoted(r.Context(), pollID, voterID(r.Context())); err != nil {
+		if voted, err = s.hasVoted(r, v.Poll, ""); err != nil {
 			return view{}, err
 		}
 	}
@@ -216,6 +232,47 @@ func (s *Server) apiDeletePoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+type voterCodesRequest struct {
+	VoterCodes int `json:"voter_codes"` // how many
+}
+
+type voterCodesJSON struct {
+	VoterCodes []string `json:"voter_codes"`
+}
+
+// apiAddVoterCodes mints more voter codes for a code poll; like the first
+// ones, they are shown once.
+func (s *Server) apiAddVoterCodes(w http.ResponseWriter, r *http.Request) {
+	var req voterCodesRequest
+	if err := readJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	batch, err := s.addVoterCodes(r, r.PathValue("id"), bearerToken(r), req.VoterCodes)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, voterCodesJSON{VoterCodes: batch.Codes()})
+}
+
+// addVoterCodes checks the admin token, then stores n new codes; the admin
+// page uses it too.
+func (s *Server) addVoterCodes(r *http.Request, id, token string, n int) (pollstack.CodeBatch, error) {
+	if err := s.authorize(r, id, token); err != nil {
+		return pollstack.CodeBatch{}, err
+	}
+	batch, err := pollstack.MintCodes(n)
+	if err != nil {
+		return pollstack.CodeBatch{}, err
+	}
+	if err := s.store.AddVoterCodes(r.Context(), id, batch.Keys()); err != nil {
+		return pollstack.CodeBatch{}, err
+	}
+	s.log.Info("voter codes added", "request_id", requestID(r.Context()), "poll_id", id, "count", n)
+	return batch, nil
 }
 
 // closePoll and deletePoll check the admin token first; the pages use them too.

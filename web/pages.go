@@ -196,7 +196,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		closes := closingTime(f.ClosesAt, f.TZ)
 		req.ClosesAt = &closes
 	}
-	p, token, err := s.createPoll(r, req)
+	p, secrets, err := s.createPoll(r, req)
 	if err != nil {
 		s.formError(w, r, err, func(e *pollstack.Error) {
 			f.Error = e
@@ -207,7 +207,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: token, Path: createdPath(p.ID), MaxAge: 600,
+	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: secrets.AdminToken, Path: createdPath(p.ID), MaxAge: 600,
 		HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, createdPath(p.ID), http.StatusSeeOther)
 }
@@ -306,7 +306,7 @@ func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, ch
 		s.writeError(w, r, err)
 		return
 	}
-	voted, err := s.store.HasVoted(r.Context(), id, voterID(r.Context()))
+	voted, err := s.hasVoted(r, v.Poll, "")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -334,7 +334,7 @@ func (s *Server) votePage(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(raw) // not a number: option 0, which the domain rejects with its own words
 		chosen = append(chosen, n)
 	}
-	if err := s.vote(r, id, chosen); err != nil {
+	if err := s.vote(r, id, chosen, r.PostFormValue("code")); err != nil {
 		s.formError(w, r, err, func(e *pollstack.Error) { s.showPoll(w, r, http.StatusBadRequest, chosen, e) })
 		return
 	}

@@ -18,9 +18,13 @@ import (
 type Config struct {
 	Store  pollstack.Store
 	Logger *slog.Logger
-	// TrustProxy trusts X-Forwarded-Proto from a load balancer in front
-	// (the ALB terminates TLS), for Secure cookies and HSTS.
+	// TrustProxy trusts the load balancer in front (the ALB terminates TLS):
+	// X-Forwarded-Proto for Secure cookies and HSTS, and the right-most
+	// X-Forwarded-For entry as the client's address.
 	TrustProxy bool
+	// ServerKey keys the hashes of client addresses; every server behind
+	// one load balancer needs the same. Empty: a key for this server alone.
+	ServerKey []byte
 	// ResultsFresh is how long a poll's counts are served from memory
 	// before they are read again (votes on other servers show within it).
 	ResultsFresh time.Duration
@@ -60,6 +64,9 @@ func New(cfg Config) *Server {
 	if cfg.ResultsFresh <= 0 {
 		cfg.ResultsFresh = 250 * time.Millisecond
 	}
+	if len(cfg.ServerKey) == 0 {
+		cfg.ServerKey = []byte(pollstack.RandomToken(32))
+	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
 	s.streams = newHubs(s, streamTick)
@@ -88,6 +95,7 @@ func (s *Server) routes() []route {
 		{"DELETE", "/api/v1/polls/{id}", s.apiDeletePoll, false},
 		{"POST", "/api/v1/polls/{id}/close", s.apiClosePoll, false},
 		{"POST", "/api/v1/polls/{id}/votes", s.apiVote, true},
+		{"POST", "/api/v1/polls/{id}/voter-codes", s.apiAddVoterCodes, false},
 		{"GET", "/api/v1/polls/{id}/results", s.apiResults, true},
 		{"GET", "/{$}", s.home, false},
 		{"POST", "/{$}", s.createPollPage, false},

@@ -20,6 +20,7 @@ type Config struct {
 	Addr            string
 	Store           StoreConfig
 	TrustProxy      bool
+	ServerKey       KeySource
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
@@ -62,6 +63,13 @@ type Credentials struct {
 	Password   string // FromURL: the URL's password, else DATABASE_PASSWORD (never a flag, which ps would show)
 }
 
+// KeySource is where the server key comes from: a file, a Secrets Manager
+// secret, or (neither) a key made for this process alone.
+type KeySource struct {
+	File      string
+	SecretARN string
+}
+
 // setting is one flag with its environment variable, default and meaning,
 // and the function that parses it into the Config.
 type setting struct {
@@ -78,17 +86,15 @@ var settings = []setting{
 		usage: "sqlite:PATH for the embedded store, or postgres://[USER@]HOST:PORT/DB?sslmode=require for PostgreSQL (credentials from the URL, DATABASE_PASSWORD or a secret below)",
 		parse: func(c *Config, v string) error { return c.Store.parseURL(v) }},
 	{flag: "db-secret-arn", env: "POLLSTACK_DB_SECRET_ARN", usage: "AWS Secrets Manager secret with the PostgreSQL credentials, read with the task's role and read again when the database rejects them",
-		parse: func(c *Config, v string) error {
-			if v != "" && !strings.HasPrefix(v, "arn:") {
-				return errors.New("not an ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)")
-			}
-			c.Store.Credentials.SecretARN = v
-			return nil
-		}},
+		parse: func(c *Config, v string) error { c.Store.Credentials.SecretARN = v; return checkARN(v) }},
 	{flag: "db-secret-file", env: "POLLSTACK_DB_SECRET_FILE", usage: "file with the PostgreSQL credentials as secret JSON, read again when the database rejects them",
 		parse: func(c *Config, v string) error { c.Store.Credentials.SecretFile = v; return nil }},
 	{flag: "trust-proxy", env: "POLLSTACK_TRUST_PROXY", def: "false", usage: "trust X-Forwarded-Proto from the load balancer (secure cookies, HSTS)",
 		parse: func(c *Config, v string) (err error) { c.TrustProxy, err = parseBool(v); return err }},
+	{flag: "server-key-file", env: "POLLSTACK_SERVER_KEY_FILE", usage: "file with the server key (at least 32 random bytes; one trailing line break is ignored) that keys the hashes of client addresses; every task must share it. Empty, with no secret either: a key made for this process, with a warning",
+		parse: func(c *Config, v string) error { c.ServerKey.File = v; return nil }},
+	{flag: "server-key-secret-arn", env: "POLLSTACK_SERVER_KEY_SECRET_ARN", usage: "AWS Secrets Manager secret whose string value is the server key (at least 32 random bytes), read with the task's role",
+		parse: func(c *Config, v string) error { c.ServerKey.SecretARN = v; return checkARN(v) }},
 	{flag: "drain-period", env: "POLLSTACK_DRAIN_PERIOD", def: "30s", usage: "after SIGTERM, how long to keep serving with readiness failed (match the target group's deregistration delay)",
 		parse: func(c *Config, v string) (err error) { c.DrainPeriod, err = parseDuration(v); return err }},
 	{flag: "shutdown-timeout", env: "POLLSTACK_SHUTDOWN_TIMEOUT", def: "20s", usage: "after draining, how long in-flight requests get to finish",
@@ -143,6 +149,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if err := c.Store.chooseCredentials(getenv("DATABASE_PASSWORD")); err != nil {
 		errs = append(errs, err)
+	}
+	if c.ServerKey.File != "" && c.ServerKey.SecretARN != "" {
+		errs = append(errs, errors.New("--server-key-file and --server-key-secret-arn: give one source of the server key, not both"))
 	}
 	return c, errors.Join(errs...)
 }
@@ -219,6 +228,13 @@ func requireTLS(u *url.URL) error {
 	default:
 		return fmt.Errorf("database host %s is not local: TLS is required; add sslmode=require (or verify-full) to the URL", host)
 	}
+}
+
+func checkARN(v string) error {
+	if v != "" && !strings.HasPrefix(v, "arn:") {
+		return errors.New("not an ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)")
+	}
+	return nil
 }
 
 func hostPort(v string) error {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,6 +34,8 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"serve", "--trust-proxy=maybe"}, nil, "--trust-proxy"},
 		{[]string{"serve", "--log-level", "loud"}, nil, "--log-level"},
 		{[]string{"serve", "--db-secret-arn", "my-secret"}, nil, "--db-secret-arn"},
+		{[]string{"serve", "--server-key-secret-arn", "my-key"}, nil, "--server-key-secret-arn"},
+		{[]string{"serve", "--server-key-file", "k", "--server-key-secret-arn", "arn:aws:secretsmanager:eu-west-1:1:secret:k"}, nil, "give one source of the server key"},
 		{[]string{"serve", "--no-such-flag"}, nil, "no-such-flag"},
 		{[]string{"migrate", "extra"}, nil, `unexpected argument "extra"`},
 		{[]string{"serve"}, map[string]string{"POLLSTACK_ADDR": "bad"}, "--addr"},
@@ -147,4 +150,40 @@ func get(t *testing.T, url string) int {
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// The server key comes from its file; a short one stops the start, and its
+// content never reaches the log. Without a source the server warns.
+func TestServerKey(t *testing.T) {
+	dir := t.TempDir()
+	short := filepath.Join(dir, "short")
+	os.WriteFile(short, []byte("hunter2\n"), 0o600)
+	good := filepath.Join(dir, "good")
+	os.WriteFile(good, []byte(strings.Repeat("x", 40)+"\n"), 0o600)
+	for _, tt := range []struct {
+		file, wantErr, wantLog string
+	}{
+		{short, "needs at least 32", ""},
+		{good, "", ""},
+		{"", "", "no server key configured"},
+	} {
+		var logs syncbuf.Buffer
+		m := &Main{
+			Config: Config{Addr: "127.0.0.1:0", Store: StoreConfig{Kind: SQLite, Path: filepath.Join(t.TempDir(), "p.db")}, ServerKey: KeySource{File: tt.file}},
+			Log:    slog.New(slog.NewJSONHandler(&logs, nil)),
+		}
+		err := m.Open(context.Background())
+		if err == nil {
+			m.listener.Close()
+			m.store.Close()
+		}
+		switch {
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "hunter2")):
+			t.Errorf("key file %q: %v, want %q (without the key)", tt.file, err, tt.wantErr)
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("key file %q: %v", tt.file, err)
+		case !strings.Contains(logs.String(), tt.wantLog) || strings.Contains(logs.String(), "xxxxxxxx"):
+			t.Errorf("key file %q: log %s, want %q and never the key", tt.file, logs.String(), tt.wantLog)
+		}
+	}
 }

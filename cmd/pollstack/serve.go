@@ -34,8 +34,13 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	key, err := serverKey(ctx, m.Config.ServerKey, m.Log)
+	if err != nil {
+		store.Close()
+		return err
+	}
 	m.store = store
-	m.web = web.New(web.Config{Store: store, Logger: m.Log, TrustProxy: m.Config.TrustProxy})
+	m.web = web.New(web.Config{Store: store, Logger: m.Log, TrustProxy: m.Config.TrustProxy, ServerKey: key})
 	m.http = &http.Server{
 		Handler:           m.web,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -1,0 +1,67 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/pollstack/pollstack"
+)
+
+// clientAddr is the address of the client that sent r. Without a trusted
+// proxy it is the socket's peer. Behind one (the ALB, --trust-proxy) it is
+// the right-most X-Forwarded-For entry: the one the proxy appended. Entries
+// to its left are whatever the client wrote and are never believed, so a
+// forged header cannot change whose vote or whose rate limit it is. A
+// request without a usable entry counts as the proxy's own address.
+func (s *Server) clientAddr(r *http.Request) netip.Addr {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	addr := peer.Addr()
+	if err != nil {
+		addr = netip.IPv6Unspecified() // httptest and unusual listeners; still one bucket
+	}
+	if s.cfg.TrustProxy {
+		if values := r.Header.Values("X-Forwarded-For"); len(values) > 0 {
+			last := values[len(values)-1]
+			last = strings.TrimSpace(last[strings.LastIndexByte(last, ',')+1:])
+			if a, err := netip.ParseAddr(last); err == nil {
+				addr = a
+			}
+		}
+	}
+	return addr.Unmap()
+}
+
+// clientPrefix is the unit that rate limits and the address check count: an
+// IPv4 address, or an IPv6 /64 (one client usually holds a whole /64 and
+// can change addresses inside it at will).
+func clientPrefix(addr netip.Addr) netip.Prefix {
+	bits := 32
+	if addr.Is6() {
+		bits = 64
+	}
+	p, _ := addr.Prefix(bits)
+	return p
+}
+
+// addressKey is what an "ip" poll keeps of a voter's address: a keyed hash,
+// different in every poll, so that the stored key neither reveals the
+// address nor links one voter's ballots across polls.
+func (s *Server) addressKey(pollID string, addr netip.Addr) string {
+	mac := hmac.New(sha256.New, s.cfg.ServerKey)
+	mac.Write([]byte("pollstack ip ballot\x00" + pollID + "\x00" + clientPrefix(addr).String()))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// voter is the request's voter for a poll, in every form that a duplicate
+// check may need; code is the voter code the request carries, if any.
+func (s *Server) voter(r *http.Request, pollID, code string) pollstack.Voter {
+	v := pollstack.Voter{Browser: voterID(r.Context()), Address: s.addressKey(pollID, s.clientAddr(r))}
+	if code != "" {
+		v.Code = pollstack.CodeKey(code)
+	}
+	return v
+}

@@ -1,0 +1,72 @@
+package web
+
+import (
+	"net/http/httptest"
+	"testing"
+)
+
+// The client's address is the socket's peer, or behind a trusted proxy the
+// right-most X-Forwarded-For entry (the proxy's own append); whatever the
+// client writes to the left of it changes nothing.
+func TestClientAddr(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		trust bool
+		peer  string
+		xff   []string
+		want  string
+	}{
+		{"no proxy", false, "203.0.113.7:5000", nil, "203.0.113.7"},
+		{"no proxy ignores the header", false, "203.0.113.7:5000", []string{"198.51.100.1"}, "203.0.113.7"},
+		{"proxy appended", true, "10.0.0.5:5000", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"client forged a left entry", true, "10.0.0.5:5000", []string{"1.2.3.4, 198.51.100.1"}, "198.51.100.1"},
+		{"client forged a whole header", true, "10.0.0.5:5000", []string{"1.2.3.4", "198.51.100.1"}, "198.51.100.1"},
+		{"spaces", true, "10.0.0.5:5000", []string{" 1.2.3.4 ,198.51.100.1 "}, "198.51.100.1"},
+		{"ipv6", true, "10.0.0.5:5000", []string{"2001:db8::1"}, "2001:db8::1"},
+		{"mapped ipv4", true, "10.0.0.5:5000", []string{"::ffff:198.51.100.1"}, "198.51.100.1"},
+		{"garbage: the proxy's address", true, "10.0.0.5:5000", []string{"1.2.3.4, not-an-ip"}, "10.0.0.5"},
+		{"empty: the proxy's address", true, "10.0.0.5:5000", []string{""}, "10.0.0.5"},
+		{"a port is not an address", true, "10.0.0.5:5000", []string{"198.51.100.1:443"}, "10.0.0.5"},
+		{"ipv6 peer", false, "[2001:db8::9]:5000", nil, "2001:db8::9"},
+	} {
+		s := &Server{cfg: Config{TrustProxy: tt.trust}}
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tt.peer
+		for _, v := range tt.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := s.clientAddr(r).String(); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// An IPv6 client is one client per /64; the address key differs per poll
+// and never shows the address.
+func TestAddressKey(t *testing.T) {
+	s := &Server{cfg: Config{ServerKey: []byte("0123456789abcdef0123456789abcdef")}}
+	key := func(poll, addr string) string {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = addr
+		return s.addressKey(poll, s.clientAddr(r))
+	}
+	a := key("p1", "[2001:db8:1:2:aaaa::1]:1")
+	if b := key("p1", "[2001:db8:1:2:ffff::9]:1"); a != b {
+		t.Error("two addresses of one /64 have different keys")
+	}
+	if b := key("p1", "[2001:db8:1:3::1]:1"); a == b {
+		t.Error("another /64 has the same key")
+	}
+	if b := key("p2", "[2001:db8:1:2:aaaa::1]:1"); a == b {
+		t.Error("one address has the same key in two polls")
+	}
+	if v4, other := key("p1", "198.51.100.1:1"), key("p1", "198.51.100.2:1"); v4 == other || len(v4) != 43 {
+		t.Errorf("IPv4 keys %q and %q: want distinct 43-character hashes", v4, other)
+	}
+	other := &Server{cfg: Config{ServerKey: []byte("another key, another process.....")}}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "198.51.100.1:1"
+	if key("p1", "198.51.100.1:1") == other.addressKey("p1", other.clientAddr(r)) {
+		t.Error("the key does not depend on the server key")
+	}
+}
