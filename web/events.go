@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -13,52 +14,83 @@ import (
 	"github.com/pollstack/pollstack"
 )
 
-// Live results are Server-Sent Events. Each poll with viewers has one hub:
-// one goroutine that reads the poll's counts through the view cache every
-// tick and, only when they changed, hands the same encoded event to every
-// subscriber. A subscriber is a one-slot mailbox that always holds the
-// newest event, so a slow browser costs one pointer, never a queue; its
-// handler's goroutine is the only goroutine it has. The hub stops when its
-// last subscriber leaves.
+// Live results are Server-Sent Events. Each poll with viewers on this
+// process has one hub: a goroutine that reads the poll's counts through the
+// view cache when the store's change feed says the poll changed (votes on
+// any process, closing, deleting), when it closes by time, and otherwise
+// only for a slow safety refresh; it hands the same encoded event to every
+// subscriber when it differs from the last. An idle poll therefore costs no
+// reads but the safety refresh. Notifications that arrive while a read is
+// pending fold into one, and the view cache starts loads of one poll at
+// least minGap apart, so a poll taking thousands of votes a second costs at
+// most 1/minGap reads a second on each process.
+//
+// A subscriber is a one-slot mailbox that always holds the newest event, so
+// a slow browser costs one pointer, never a queue; its handler's goroutine
+// is the only goroutine it has. Events carry the sequence number of the view
+// they were made from, so that a handler never sends counts older than those
+// it has already sent (the hub's read may have started before the viewer's). Viewers who may not see the counts yet
+// (results shown after voting or after closing) subscribe too, for the
+// poll's state only: "closed" or "gone". The hub stops when its last
+// subscriber leaves.
 
 const (
-	streamTick      = 250 * time.Millisecond // how often a hub reads its poll's counts
-	streamHeartbeat = 15 * time.Second       // a comment line keeps proxies from closing an idle stream
-	streamRetry     = 2000                   // ms: how soon a browser reconnects after a drop
-	streamHidden    = 30000                  // ms: how soon a browser asks again when results are hidden
-	streamBye       = 500                    // ms: reconnect soon (to another server) after shutdown
-	streamWrite     = 10 * time.Second       // a write that takes longer drops the subscriber
+	streamSafety    = time.Minute      // the slow refresh, in case a change went unheard (jittered by ±50 %)
+	streamReadRetry = 2 * time.Second  // after a failed read (the store is away), try again this soon
+	streamHeartbeat = 15 * time.Second // a comment line keeps proxies from closing an idle stream
+	streamRetry     = 2000             // ms: how soon a browser reconnects after a drop
+	streamBye       = 500              // ms: reconnect soon (to another server) after shutdown
+	streamWrite     = 10 * time.Second // a write that takes longer drops the subscriber
 )
 
-var heartbeat = []byte(": ping\n\n")
+var (
+	heartbeat   = event{data: []byte(": ping\n\n")}
+	closedEvent = []byte("event: closed\ndata: {}\n\n")
+	goneEvent   = []byte("event: gone\ndata: {}\n\n")
+)
+
+// event is an encoded SSE event and the seq of the view it was made from
+// (0 for a heartbeat, which is never out of date).
+type event struct {
+	data []byte
+	seq  uint64
+}
 
 type hubs struct {
 	s         *Server
-	tick      time.Duration
+	safety    time.Duration
 	heartbeat time.Duration
-	mu        sync.Mutex
-	polls     map[string]*hub
-	shutdown  chan struct{} // closed by CloseStreams
-	closed    bool
+	unwatch   func() // stops the store's change feed for this server
+
+	mu       sync.Mutex
+	polls    map[string]*hub
+	streams  int           // subscribers over all hubs
+	shutdown chan struct{} // closed by CloseStreams
+	closed   bool
 }
 
 type hub struct {
-	id   string
-	subs map[*subscriber]struct{}
-	stop chan struct{}
+	id      string
+	changed chan struct{} // capacity 1: notifications wait here, folded into one read
+	stop    chan struct{}
+	// Guarded by hubs.mu:
+	subs    map[*subscriber]struct{}
+	results event // the latest results event: what a late viewer gets first
+	state   event // nil data while open, then closedEvent, then goneEvent
 }
 
 type subscriber struct {
-	mailbox chan []byte // capacity 1: the newest event
+	mailbox chan event // capacity 1: the newest event
+	hidden  bool       // may not see the counts: gets the state only
 }
 
-func newHubs(s *Server, tick time.Duration) *hubs {
-	return &hubs{s: s, tick: tick, heartbeat: streamHeartbeat, polls: map[string]*hub{}, shutdown: make(chan struct{})}
+func newHubs(s *Server) *hubs {
+	return &hubs{s: s, safety: streamSafety, heartbeat: streamHeartbeat, polls: map[string]*hub{}, shutdown: make(chan struct{})}
 }
 
 // subscribe joins the poll's hub, starting it if it is the first viewer.
 // ok is false after CloseStreams.
-func (hs *hubs) subscribe(id string) (sub *subscriber, ok bool) {
+func (hs *hubs) subscribe(id string, hidden bool) (sub *subscriber, ok bool) {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
 	if hs.closed {
@@ -66,12 +98,18 @@ func (hs *hubs) subscribe(id string) (sub *subscriber, ok bool) {
 	}
 	h := hs.polls[id]
 	if h == nil {
-		h = &hub{id: id, subs: map[*subscriber]struct{}{}, stop: make(chan struct{})}
+		h = &hub{id: id, subs: map[*subscriber]struct{}{}, changed: make(chan struct{}, 1), stop: make(chan struct{})}
 		hs.polls[id] = h
 		go hs.run(h)
 	}
-	sub = &subscriber{mailbox: make(chan []byte, 1)}
+	sub = &subscriber{mailbox: make(chan event, 1), hidden: hidden}
+	// A hub that is already running may know of a change that this viewer's
+	// first read missed; the handler skips what it has already sent.
+	if e, ok := h.eventFor(sub, true, true); ok {
+		sub.mailbox <- e
+	}
 	h.subs[sub] = struct{}{}
+	hs.streams++
 	return sub, true
 }
 
@@ -83,29 +121,63 @@ func (hs *hubs) unsubscribe(id string, sub *subscriber) {
 	if h == nil {
 		return
 	}
-	delete(h.subs, sub)
+	if _, ok := h.subs[sub]; ok {
+		delete(h.subs, sub)
+		hs.streams--
+	}
 	if len(h.subs) == 0 {
 		close(h.stop)
 		delete(hs.polls, id)
 	}
 }
 
-// count is the number of running hubs and subscribers, for tests.
-func (hs *hubs) count() (polls, subs int) {
+// changed is the store's change feed: it marks the polls' cached views
+// stale and wakes their hubs. nil means any poll may have changed.
+func (hs *hubs) changed(ids []string) {
+	if ids == nil {
+		hs.s.views.invalidateAll()
+	} else {
+		hs.s.views.invalidate(ids...)
+	}
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
-	for _, h := range hs.polls {
-		subs += len(h.subs)
+	if ids == nil {
+		for _, h := range hs.polls {
+			h.wake()
+		}
+		return
 	}
-	return len(hs.polls), subs
+	for _, id := range ids {
+		if h := hs.polls[id]; h != nil {
+			h.wake()
+		}
+	}
 }
 
-// run reads the poll's counts every tick and broadcasts changes; when
-// nothing was sent for a heartbeat period, it sends a comment line instead.
+// wake asks the hub to read once more; it never blocks.
+func (h *hub) wake() {
+	select {
+	case h.changed <- struct{}{}:
+	default: // a read is already pending: this change folds into it
+	}
+}
+
+// StreamCount returns the number of polls with live-results viewers on
+// this server and the number of open live-results streams.
+func (s *Server) StreamCount() (polls, streams int) {
+	s.streams.mu.Lock()
+	defer s.streams.mu.Unlock()
+	return len(s.streams.polls), s.streams.streams
+}
+
+// run reads the poll when told to (at once when it starts) and broadcasts
+// what changed; when nothing was sent for a heartbeat period, it sends a
+// comment line instead.
 func (hs *hubs) run(h *hub) {
-	ticker := time.NewTicker(hs.tick)
-	defer ticker.Stop()
-	var last []byte
+	beat := time.NewTicker(hs.heartbeat)
+	defer beat.Stop()
+	refresh := time.NewTimer(0)
+	defer refresh.Stop()
 	sent := time.Now()
 	for {
 		select {
@@ -113,45 +185,93 @@ func (hs *hubs) run(h *hub) {
 			return
 		case <-hs.shutdown:
 			return
-		case <-ticker.C:
+		case <-beat.C:
+			if time.Since(sent) >= hs.heartbeat {
+				sent = time.Now()
+				hs.broadcastHeartbeat(h)
+			}
+			continue
+		case <-h.changed:
+		case <-refresh.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		v, err := hs.s.views.get(ctx, h.id)
-		cancel()
-		var event []byte
-		switch {
-		case errors.Is(err, pollstack.ErrPollNotFound):
-			event = goneEvent
-		case err == nil:
-			event = hs.s.resultsEvent(v)
-		}
-		// event is nil when the store is briefly away: the viewers keep
-		// the last counts, and the next tick tries again.
-		switch {
-		case event != nil && !bytes.Equal(event, last):
-			last, sent = event, time.Now()
-			hs.broadcast(h, event, true)
-		case time.Since(sent) >= hs.heartbeat:
+		next, broadcast := hs.read(h)
+		if broadcast {
 			sent = time.Now()
-			hs.broadcast(h, heartbeat, false)
 		}
+		refresh.Reset(next)
 	}
 }
 
-// broadcast puts event in every subscriber's mailbox; replace says whether
-// it takes the place of an event not yet sent (a heartbeat never does).
-func (hs *hubs) broadcast(h *hub, event []byte, replace bool) {
+// read loads the poll's view, hands what changed to the subscribers, and
+// says when to read again if nothing wakes the hub sooner.
+func (hs *hubs) read(h *hub) (next time.Duration, broadcast bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	v, err := hs.s.views.get(ctx, h.id)
+	cancel()
+	next = hs.safety/2 + rand.N(hs.safety)
+	results, state := event{seq: v.seq}, event{seq: v.seq}
+	switch {
+	case errors.Is(err, pollstack.ErrPollNotFound):
+		state.data = goneEvent
+	case err != nil:
+		return streamReadRetry, false // the store is briefly away: viewers keep the last counts
+	default:
+		results.data = hs.s.resultsEvent(v)
+		now := hs.s.now()
+		if v.Poll.Closed(now) {
+			state.data = closedEvent
+		} else if v.Poll.ClosesAt != nil {
+			next = min(next, v.Poll.ClosesAt.Sub(now)+time.Millisecond)
+		}
+	}
+	return next, hs.publish(h, results, state)
+}
+
+// publish records the hub's latest events and puts those that changed in
+// the subscribers' mailboxes, replacing any they have not sent yet.
+func (hs *hubs) publish(h *hub, results, state event) (broadcast bool) {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
+	resultsChanged := results.data != nil && !bytes.Equal(results.data, h.results.data)
+	stateChanged := !bytes.Equal(state.data, h.state.data)
+	if results.data != nil {
+		h.results = results
+	}
+	h.state = state
 	for sub := range h.subs {
-		if replace {
+		if e, ok := h.eventFor(sub, resultsChanged, stateChanged); ok {
 			select {
 			case <-sub.mailbox:
 			default:
 			}
+			sub.mailbox <- e
+			broadcast = true
 		}
+	}
+	return broadcast
+}
+
+// eventFor is what a subscriber should get, given what changed: the counts
+// for those who may see them, the state for the others, "gone" for all.
+// hubs.mu is held.
+func (h *hub) eventFor(sub *subscriber, resultsChanged, stateChanged bool) (event, bool) {
+	switch {
+	case stateChanged && h.state.data != nil && (sub.hidden || bytes.Equal(h.state.data, goneEvent)):
+		return h.state, true
+	case resultsChanged && !sub.hidden && h.results.data != nil:
+		return h.results, true
+	}
+	return event{}, false
+}
+
+// broadcastHeartbeat adds a heartbeat to every empty mailbox: it never
+// takes the place of an event.
+func (hs *hubs) broadcastHeartbeat(h *hub) {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	for sub := range h.subs {
 		select {
-		case sub.mailbox <- event:
+		case sub.mailbox <- heartbeat:
 		default:
 		}
 	}
@@ -167,19 +287,18 @@ func (s *Server) resultsEvent(v view) []byte {
 	return fmt.Appendf(nil, "event: results\ndata: %s\n\n", body)
 }
 
-var goneEvent = []byte("event: gone\ndata: {}\n\n")
-
-// events streams a poll's results. Results that the viewer may not see yet
-// send one "hidden" event and end, asking the browser to come back later.
+// events streams a poll's results: a "results" event at once and whenever
+// the counts change (closing shows in its "closed" field), and "gone" when
+// the poll is deleted. A viewer who may not see the results yet gets one
+// "hidden" event, then only "closed" (after which the results are visible:
+// the stream ends and the browser may ask again) or "gone".
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	v, err := s.visibleResults(r, id)
-	var e *pollstack.Error
-	if err != nil {
-		if e, _ = publicError(err); e != pollstack.ErrResultsHidden {
-			s.writeError(w, r, err)
-			return
-		}
+	hidden := errors.Is(err, pollstack.ErrResultsHidden)
+	if err != nil && !hidden {
+		s.writeError(w, r, err)
+		return
 	}
 	rc := http.NewResponseController(w)
 	h := w.Header()
@@ -194,19 +313,22 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
-	if e != nil {
-		msg, _ := json.Marshal(map[string]string{"message": e.Message})
-		write(fmt.Appendf(nil, "retry: %d\nevent: hidden\ndata: %s\n\n", streamHidden, msg))
-		return
-	}
-	sub, ok := s.streams.subscribe(id)
+	sub, ok := s.streams.subscribe(id, hidden)
 	if !ok { // shutting down: come back soon, to another server
 		write(fmt.Appendf(nil, "retry: %d\n\n", streamBye))
 		return
 	}
 	defer s.streams.unsubscribe(id, sub)
-	sent := s.resultsEvent(v)
-	if !write(append(fmt.Appendf(nil, "retry: %d\n", streamRetry), sent...)) {
+	var sent event // the last event sent, never a heartbeat
+	first := fmt.Appendf(nil, "retry: %d\n", streamRetry)
+	if hidden {
+		msg, _ := json.Marshal(map[string]string{"message": pollstack.ErrResultsHidden.Message})
+		first = fmt.Appendf(first, "event: hidden\ndata: %s\n\n", msg)
+	} else {
+		sent = event{data: s.resultsEvent(v), seq: v.seq}
+		first = append(first, sent.data...)
+	}
+	if !write(first) {
 		return
 	}
 	for {
@@ -216,17 +338,17 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-s.streams.shutdown:
 			write(fmt.Appendf(nil, "retry: %d\nevent: bye\ndata: {}\n\n", streamBye))
 			return
-		case event := <-sub.mailbox:
-			if bytes.Equal(event, sent) {
-				continue // the hub's first read: this viewer has it already
+		case e := <-sub.mailbox:
+			if e.seq != 0 && (e.seq < sent.seq || bytes.Equal(e.data, sent.data)) {
+				continue // older than what this viewer has, or the same
 			}
-			if !write(event) {
+			if !write(e.data) {
 				return
 			}
-			if &event[0] != &heartbeat[0] {
-				sent = event
+			if e.seq != 0 {
+				sent = e
 			}
-			if bytes.Equal(event, goneEvent) {
+			if bytes.Equal(e.data, goneEvent) || bytes.Equal(e.data, closedEvent) {
 				return
 			}
 		}
@@ -235,12 +357,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 
 // CloseStreams ends the live-results streams at shutdown, telling browsers
 // to reconnect soon (to another server); http.Server.Shutdown can then
-// finish, as no stream is left open.
+// finish, as no stream is left open. It also stops watching the store.
 func (s *Server) CloseStreams() {
 	s.streams.mu.Lock()
-	defer s.streams.mu.Unlock()
 	if !s.streams.closed {
 		s.streams.closed = true
 		close(s.streams.shutdown)
 	}
+	s.streams.mu.Unlock()
+	s.streams.unwatch()
 }

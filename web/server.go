@@ -69,7 +69,8 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
-	s.streams = newHubs(s, streamTick)
+	s.streams = newHubs(s)
+	s.streams.unwatch = cfg.Store.Watch(s.streams.changed)
 	s.assets = loadAssets()
 	s.pages = parseTemplates(s.assets)
 	mux := http.NewServeMux()

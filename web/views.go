@@ -13,6 +13,9 @@ import (
 type view struct {
 	Poll    *pollstack.Poll
 	Results pollstack.Results
+	// seq orders the loads: loads of one poll never overlap, so a view with
+	// a larger seq saw every change that one with a smaller seq saw.
+	seq uint64
 }
 
 // views caches each poll's view so that reads cost a bounded number of
@@ -25,7 +28,8 @@ type view struct {
 //
 // A write on this server (vote, close) marks the poll's view stale: the next
 // read loads it again (waiting for minGap if needed), so a person always sees
-// their own vote. Writes on other servers show within fresh.
+// their own vote. So does the store's change feed, for writes on any server;
+// fresh bounds how stale a view can be if the feed is down.
 type views struct {
 	load   func(ctx context.Context, id string) (view, error)
 	fresh  time.Duration
@@ -34,6 +38,7 @@ type views struct {
 	mu        sync.Mutex
 	entries   map[string]*viewEntry
 	lastSweep time.Time
+	loads     uint64 // loads started, for view.seq
 }
 
 type viewEntry struct {
@@ -84,6 +89,8 @@ func (v *views) get(ctx context.Context, id string) (view, error) {
 		}
 		done := make(chan struct{})
 		e.loading, e.stale, e.started = done, false, now
+		v.loads++
+		seq := v.loads
 		v.mu.Unlock()
 
 		// The load runs on its own deadline: one reader leaving must not
@@ -91,6 +98,7 @@ func (v *views) get(ctx context.Context, id string) (view, error) {
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
 		out, err := v.load(lctx, id)
 		cancel()
+		out.seq = seq
 
 		v.mu.Lock()
 		e.loading = nil
@@ -101,10 +109,22 @@ func (v *views) get(ctx context.Context, id string) (view, error) {
 	}
 }
 
-// invalidate marks a poll's view stale after a write on this server.
-func (v *views) invalidate(id string) {
+// invalidate marks polls' views stale after a write on this server or a
+// change the store's feed tells of.
+func (v *views) invalidate(ids ...string) {
 	v.mu.Lock()
-	if e := v.entries[id]; e != nil {
+	for _, id := range ids {
+		if e := v.entries[id]; e != nil {
+			e.stale = true
+		}
+	}
+	v.mu.Unlock()
+}
+
+// invalidateAll marks every view stale: the change feed may have missed changes.
+func (v *views) invalidateAll() {
+	v.mu.Lock()
+	for _, e := range v.entries {
 		e.stale = true
 	}
 	v.mu.Unlock()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"strconv"
@@ -13,17 +14,18 @@ import (
 	"github.com/pollstack/pollstack/sqlite"
 )
 
-// openStore opens the store the configuration names.
-func openStore(ctx context.Context, cfg StoreConfig) (pollstack.Store, error) {
+// openStore opens the store the configuration names; log hears of the
+// store's own troubles (PostgreSQL's change feed losing its connection).
+func openStore(ctx context.Context, cfg StoreConfig, log *slog.Logger) (pollstack.Store, error) {
 	if cfg.Kind == SQLite {
 		return sqlite.Open(ctx, cfg.Path, sqlite.Options{})
 	}
-	return openPostgres(ctx, cfg)
+	return openPostgres(ctx, cfg, log)
 }
 
 // openPostgres connects with credentials from their source, kept in a cache
 // that the store asks to refresh when the database rejects them.
-func openPostgres(ctx context.Context, cfg StoreConfig) (*postgres.Store, error) {
+func openPostgres(ctx context.Context, cfg StoreConfig, log *slog.Logger) (*postgres.Store, error) {
 	src, err := credentialSource(ctx, cfg.Credentials)
 	if err != nil {
 		return nil, err
@@ -38,6 +40,7 @@ func openPostgres(ctx context.Context, cfg StoreConfig) (*postgres.Store, error)
 		return nil, err
 	}
 	return postgres.Open(ctx, u.String(), postgres.Options{
+		Logger: log,
 		Credentials: func(ctx context.Context, refresh bool) (string, string, error) {
 			c, err := creds.Credentials(ctx, refresh)
 			return c.Username, c.Password, err

@@ -30,7 +30,7 @@ type Main struct {
 
 // Open opens the store and starts listening; Serve then serves.
 func (m *Main) Open(ctx context.Context) error {
-	store, err := openStore(ctx, m.Config.Store)
+	store, err := openStore(ctx, m.Config.Store, m.Log)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return 2
 	}
 	log := newLogger(stdout, cfg.LogLevel)
-	store, err := openStore(ctx, cfg.Store) // opening a store applies its migrations
+	store, err := openStore(ctx, cfg.Store, log) // opening a store applies its migrations
 	if err != nil {
 		log.Error("migrate failed", "error", err.Error())
 		return 1

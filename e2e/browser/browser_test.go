@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -31,8 +32,8 @@ import (
 )
 
 const (
-	axePath        = "../.tools/node/node_modules/axe-core/axe.min.js"
-	screenshotsDir = "../docs/screenshots"
+	axePath        = "../../.tools/node/node_modules/axe-core/axe.min.js"
+	screenshotsDir = "../../docs/screenshots"
 )
 
 // browserEnv is one running server and one browser shared by the subtests.
@@ -287,6 +288,8 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("admin page closes the poll", func(t *testing.T) {
+		// Pages already open when the poll closes show it at once.
+		openResults, openPoll := e.openLive(t, pollURL)
 		admin := e.tab(false)
 		e.do(t, admin, chromedp.Navigate(adminURL), chromedp.WaitVisible(chromedp.CSS("button.danger")))
 		e.check(t, admin, "admin")
@@ -294,11 +297,32 @@ func TestBrowser(t *testing.T) {
 		if total := run(t, admin, chromedp.Text(chromedp.CSS("[data-total]"))); total != "3" {
 			t.Errorf("results after closing: total %q", total)
 		}
+		e.waitLiveState(t, openResults, openPoll, "closed")
 		voter := e.tab(true)
 		e.do(t, voter, chromedp.Navigate(pollURL), chromedp.WaitVisible(chromedp.CSS(".notice")))
 		if text := run(t, voter, chromedp.Text(chromedp.CSS(".notice"))); !strings.Contains(text, "This poll is closed.") {
 			t.Errorf("closed poll page says %q", text)
 		}
+	})
+
+	t.Run("deleting shows on open pages", func(t *testing.T) {
+		res, err := http.Post(e.base+"/api/v1/polls", "application/json", strings.NewReader(`{"question": "Soon gone?", "options": ["Yes", "No"]}`))
+		if err != nil || res.StatusCode != http.StatusCreated {
+			t.Fatalf("create poll: %v %v", res, err)
+		}
+		var p struct {
+			ID         string `json:"id"`
+			AdminToken string `json:"admin_token"`
+		}
+		json.NewDecoder(res.Body).Decode(&p)
+		res.Body.Close()
+		openResults, openPoll := e.openLive(t, e.base+"/p/"+p.ID)
+		req, _ := http.NewRequest("DELETE", e.base+"/api/v1/polls/"+p.ID, nil)
+		req.Header.Set("Authorization", "Bearer "+p.AdminToken)
+		if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusNoContent {
+			t.Fatalf("delete poll: %v %v", res, err)
+		}
+		e.waitLiveState(t, openResults, openPoll, "gone")
 	})
 
 	t.Run("unknown poll", func(t *testing.T) {
@@ -332,4 +356,31 @@ func TestBrowser(t *testing.T) {
 	if token := adminURL[strings.Index(adminURL, "token=")+len("token="):]; bytes.Contains(logs, []byte(token)) {
 		t.Error("the server log contains the admin token")
 	}
+}
+
+// openLive opens a poll's results page and, for a voter who has not voted,
+// its page with the vote form, each with its live stream running.
+func (e *browserEnv) openLive(t *testing.T, pollURL string) (results, poll context.Context) {
+	t.Helper()
+	results, poll = e.tab(false), e.tab(true)
+	e.do(t, results, chromedp.Navigate(pollURL+"/results"), chromedp.WaitVisible(chromedp.CSS("[data-live]")))
+	e.do(t, poll, chromedp.Navigate(pollURL), chromedp.WaitVisible(chromedp.CSS("form.vote button")))
+	for _, tab := range []context.Context{results, poll} {
+		e.do(t, tab, chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`))
+	}
+	return results, poll
+}
+
+// waitLiveState waits until both open pages show the poll's new state
+// ("closed" or "gone") without a reload, and the vote form can no longer be
+// sent.
+func (e *browserEnv) waitLiveState(t *testing.T, results, poll context.Context, state string) {
+	t.Helper()
+	shown := fmt.Sprintf(`!document.querySelector('[data-state="%s"]').hidden && window.notReloaded === true`, state)
+	start := time.Now()
+	run(t, results, chromedp.Poll[bool](shown+` && document.querySelector("[data-live]").hidden`,
+		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(20*time.Millisecond)))
+	run(t, poll, chromedp.Poll[bool](shown+` && document.querySelector("form.vote button").disabled`,
+		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(20*time.Millisecond)))
+	t.Logf("the open results and poll pages showed %q within %s", state, time.Since(start).Round(time.Millisecond))
 }

@@ -1,5 +1,6 @@
 // pollstack: everything works without this script. It only adds:
-// the local time zone for the closing time, copying links, and live results.
+// the local time zone for the closing time, copying links, live results, and
+// closing and deleting shown on open pages as they happen.
 "use strict";
 (function () {
   // The closing time: tell the server our offset from UTC, and say so.
@@ -31,14 +32,40 @@
     });
   });
 
-  // Live results over Server-Sent Events; EventSource reconnects by itself.
-  var results = document.querySelector("[data-events]");
-  if (!results || !window.EventSource) return;
-  var source = new EventSource(results.getAttribute("data-events"));
-  var live = results.querySelector("[data-live]");
-  source.addEventListener("results", function (e) {
-    var data = JSON.parse(e.data);
-    if (live) live.hidden = false;
+  // Live results and state over Server-Sent Events; EventSource reconnects
+  // by itself. The results page updates its counts; both it and the poll
+  // page show closing and deleting as they happen (the words are in the
+  // page, hidden until then).
+  if (!window.EventSource) return;
+  document.querySelectorAll("[data-events]").forEach(function (el) {
+    var source = new EventSource(el.getAttribute("data-events"));
+    var live = el.querySelector("[data-live]");
+    function show(state) {
+      var notice = el.querySelector('[data-state="' + state + '"]');
+      if (notice) notice.hidden = false;
+      if (live) live.hidden = true;
+      // A vote form on the page can no longer be sent.
+      document.querySelectorAll("form.vote input, form.vote button").forEach(function (c) { c.disabled = true; });
+    }
+    source.addEventListener("results", function (e) {
+      var data = JSON.parse(e.data);
+      if (el.querySelector("[data-total]")) showResults(el, data);
+      if (data.closed) {
+        show("closed");
+      } else if (live) {
+        live.hidden = false;
+      }
+    });
+    source.addEventListener("closed", function () { source.close(); show("closed"); });
+    source.addEventListener("gone", function () {
+      source.close();
+      var closed = el.querySelector('[data-state="closed"]');
+      if (closed) closed.hidden = true;
+      show("gone");
+    });
+  });
+
+  function showResults(results, data) {
     results.querySelector("[data-total]").textContent = data.total;
     results.querySelector("[data-total-label]").textContent = data.total === 1 ? "vote" : "votes";
     results.querySelector("[data-empty]").hidden = data.total > 0;
@@ -50,10 +77,5 @@
       row.querySelector("[data-percent]").textContent = pct;
       row.querySelector("[data-bar]").setAttribute("width", pct);
     });
-  });
-  source.addEventListener("gone", function () {
-    source.close();
-    if (live) { live.hidden = false; live.textContent = "This poll was deleted."; }
-  });
-  source.addEventListener("hidden", function () { source.close(); });
+  }
 })();
