@@ -383,11 +383,11 @@ func TestPushByDigest(t *testing.T) {
 	want, _ := built.img.Digest()
 
 	for range 2 { // a second push of the same image and tag is a no-op
-		ref, err := Push(built.res.Archive, repo, "0123456789ab", nil)
+		ref, err := Push(built.res.Archive, repo, "0123456789ab")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := ref; got != repo+"@"+want.String() {
+		if got := ref.String(); got != repo+"@"+want.String() {
 			t.Errorf("Push = %s, want %s@%s", got, repo, want)
 		}
 	}

@@ -4,7 +4,7 @@
 //	go run ./cmd/image build --out dist/pollstack.oci.tar [--platform linux/amd64] [--platform-file infra/platform.json]
 //	go run ./cmd/image digest --archive dist/pollstack.oci.tar
 //	go run ./cmd/image dockerfile   (the same definition as a Dockerfile, for scanners)
-//	go run ./cmd/image push --archive dist/pollstack.oci.tar --repo <registry>/<repository> [--tag <tag>]
+//	go run ./cmd/image push --archive dist/pollstack.oci.tar --repo <registry>/<repository> [--tag <tag>] [--attestation bundle.json]...
 //
 // build cross-compiles ./cmd/pollstack (CGO_ENABLED=0, -trimpath), puts it
 // on a scratch root file system that holds only /etc/passwd, /etc/group and
@@ -17,19 +17,18 @@
 // push reads the archive and writes the image to a registry by its digest
 // (credentials from --username and --password-stdin, e.g. piped from
 // `aws ecr get-login-password`, or else from the Docker config), tags it if
-// asked, and prints repo@sha256:.... digest prints the image digest of an
-// archive.
+// asked, stores each --attestation (a Sigstore bundle) as an OCI referrer of
+// the image (internal/imagesig), and prints repo@sha256:.... digest prints
+// the image digest of an archive.
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 
-	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/pollstack/pollstack/internal/imagesig"
 	"github.com/pollstack/pollstack/internal/platform"
 )
 
@@ -141,26 +140,35 @@ func runPush(args []string) error {
 	tag := fs.String("tag", "", "tag to add after the push (an existing tag must already name the same digest)")
 	user := fs.String("username", "", "registry user name; the password is read from standard input (with --password-stdin)")
 	pwStdin := fs.Bool("password-stdin", false, "read the registry password from standard input (e.g. from `aws ecr get-login-password`)")
+	var attestations []string
+	fs.Func("attestation", "a Sigstore bundle of the image to store next to it as an OCI referrer (repeat the flag for several)", func(path string) error {
+		attestations = append(attestations, path)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *repo == "" {
 		return errors.New("push: --repo is required")
 	}
-	var auth authn.Authenticator
-	if *pwStdin {
-		pw, err := io.ReadAll(os.Stdin)
-		if err != nil {
-			return err
-		}
-		if *user == "" || len(bytes.TrimSpace(pw)) == 0 {
-			return errors.New("push: --password-stdin needs --username and a password on standard input")
-		}
-		auth = &authn.Basic{Username: *user, Password: string(bytes.TrimSpace(pw))}
+	opts, err := imagesig.RegistryAuth(*user, *pwStdin, os.Stdin)
+	if err != nil {
+		return fmt.Errorf("push: %w", err)
 	}
-	ref, err := Push(*archive, *repo, *tag, auth)
+	ref, err := Push(*archive, *repo, *tag, opts...)
 	if err != nil {
 		return err
+	}
+	for _, path := range attestations {
+		bundle, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("push: --attestation: %w", err)
+		}
+		digest, err := imagesig.Attach(ref, bundle, opts...)
+		if err != nil {
+			return fmt.Errorf("push: --attestation %s: %w", path, err)
+		}
+		fmt.Fprintf(os.Stderr, "attached %s to %s as %s\n", path, ref, digest)
 	}
 	fmt.Println(ref)
 	return nil

@@ -106,6 +106,9 @@ locals {
       {
         Sid    = "PushAndManageTheRepository"
         Effect = "Allow"
+        # GetDownloadUrlForLayer and BatchGetImage (which also lists the
+        # referrers): the apply job reads the image's signed attestations
+        # back before applying (.github/scripts/verify-image.sh).
         Action = [
           "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
           "ecr:PutImage", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:ListTagsForResource",

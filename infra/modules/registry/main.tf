@@ -15,18 +15,28 @@ resource "aws_ecr_repository" "this" {
   tags = var.tags
 }
 
+# Every image the pipeline pushes is tagged (with its commit); what is
+# untagged is, above all, the signed attestations stored as OCI referrers of
+# the images (two per deploy: SBOM and provenance). ECR's lifecycle rules
+# count those as images, so an age rule on untagged images would delete the
+# signatures of the running image a week after its deploy; a count rule
+# keeps them as long as the tagged images they sign.
+locals {
+  attestations_per_image = 2
+  keep_untagged          = local.attestations_per_image * var.keep_tagged_images + var.spare_untagged_artifacts
+}
+
 resource "aws_ecr_lifecycle_policy" "this" {
   repository = aws_ecr_repository.this.name
   policy = jsonencode({
     rules = [
       {
         rulePriority = 1
-        description  = "Expire untagged images after ${var.untagged_expiry_days} days"
+        description  = "Keep the ${local.keep_untagged} newest untagged artifacts (the kept images' signed attestations)"
         selection = {
           tagStatus   = "untagged"
-          countType   = "sinceImagePushed"
-          countUnit   = "days"
-          countNumber = var.untagged_expiry_days
+          countType   = "imageCountMoreThan"
+          countNumber = local.keep_untagged
         }
         action = { type = "expire" }
       },

@@ -32,15 +32,15 @@ variable "keep_tagged_images" {
   }
 }
 
-variable "untagged_expiry_days" {
-  description = "Days after which untagged images (build leftovers) are expired."
+variable "spare_untagged_artifacts" {
+  description = "Untagged artifacts kept beyond two signed attestations per kept image (re-signed deploys of the same digest, leftovers of an interrupted push); older ones are expired."
   type        = number
-  default     = 7
+  default     = 20
   nullable    = false
 
   validation {
-    condition     = var.untagged_expiry_days >= 1
-    error_message = "untagged_expiry_days must be 1 or more."
+    condition     = var.spare_untagged_artifacts >= 0 && var.spare_untagged_artifacts <= 1000
+    error_message = "spare_untagged_artifacts must be between 0 and 1000."
   }
 }
 

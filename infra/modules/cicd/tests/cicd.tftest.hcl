@@ -151,6 +151,16 @@ run "deploy_role_is_scoped" {
   }
 
   assert {
+    condition = length(flatten([
+      for p in aws_iam_policy.deploy : [
+        for s in jsondecode(p.policy).Statement : s
+        if s.Effect == "Allow" && flatten([s.Resource]) == [var.ecr_repository_arn] && length(setintersection(toset(flatten([s.Action])), toset(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:PutImage"]))) == 3
+      ]
+    ])) == 1
+    error_message = "the deploy role pushes the image and its attestations and reads them back from the repository (BatchGetImage, GetDownloadUrlForLayer) to verify them before the apply"
+  }
+
+  assert {
     condition     = alltrue([for p in aws_iam_policy.deploy : length(p.policy) <= 6144]) && length(aws_iam_role_policy.plan.policy) <= 10240
     error_message = "IAM refuses managed policies over 6,144 characters and inline policies over 10,240"
   }

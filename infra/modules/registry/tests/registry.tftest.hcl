@@ -25,7 +25,17 @@ run "immutable_scanned_encrypted" {
 
   assert {
     condition     = [for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules : r.selection.tagStatus] == ["untagged", "tagged"]
-    error_message = "the lifecycle policy expires untagged images and old tagged ones"
+    error_message = "the lifecycle policy expires old untagged artifacts and old tagged images"
+  }
+
+  assert {
+    condition     = alltrue([for r in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules : r.action.type == "expire" && r.selection.countType == "imageCountMoreThan"])
+    error_message = "every rule expires by count, never by age: the running image's signed attestations (untagged referrers) must outlive its first week"
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[1].selection.countNumber == 30 && jsondecode(aws_ecr_lifecycle_policy.this.policy).rules[0].selection.countNumber >= 2 * 30
+    error_message = "the newest 30 tagged images are kept, and at least their two attestations each"
   }
 
   assert {

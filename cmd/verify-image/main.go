@@ -1,0 +1,125 @@
+// Command verify-image checks, before a deploy, that an image in its
+// registry is the one this repository's CI built and signed: a SLSA build
+// provenance and a CycloneDX SBOM attestation of exactly its digest, each a
+// Sigstore bundle stored as an OCI referrer of the image (as actions/attest
+// and cosign v3 store them; cmd/image push --attestation puts them there),
+// signed keylessly by the given workflow identity and issuer, chained to
+// the Sigstore instance's trusted root and logged.
+//
+//	go run ./cmd/verify-image --image <registry>/<repository>@sha256:... \
+//	  --identity https://github.com/OWNER/REPO/.github/workflows/ci.yml@refs/heads/main \
+//	  [--issuer https://token.actions.githubusercontent.com] [--commit SHA] \
+//	  [--trusted-root trusted_root.json] [--username AWS --password-stdin]
+//
+// It exits 0 and prints what it verified, or exits 1 and says, for each
+// bundle found, why it does not count (unsigned, another signer, another
+// digest, a tampered statement). It is a tool of the pipeline, never part of
+// the server binary.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/verify"
+
+	"github.com/pollstack/pollstack/internal/imagesig"
+)
+
+// GitHubIssuer is the OIDC issuer of GitHub Actions' job tokens.
+const GitHubIssuer = "https://token.actions.githubusercontent.com"
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "verify-image:", err)
+		os.Exit(1)
+	}
+}
+
+// run verifies as the flags in args say. A nil trust means the Sigstore
+// instance from --trusted-root, or else the public-good instance's root
+// fetched (and verified) with TUF.
+func run(args []string, stdin io.Reader, stdout io.Writer, trust *Trust) error {
+	fs := flag.NewFlagSet("verify-image", flag.ContinueOnError)
+	image := fs.String("image", "", "the image to verify, by digest: <registry>/<repository>@sha256:...")
+	var p Policy
+	fs.StringVar(&p.Identity, "identity", "", "the signer: https://github.com/OWNER/REPO/.github/workflows/ci.yml@refs/heads/main")
+	fs.StringVar(&p.Issuer, "issuer", GitHubIssuer, "the OIDC issuer of the signer's identity")
+	fs.StringVar(&p.Commit, "commit", "", "the git commit the provenance must name (optional)")
+	trustedRoot := fs.String("trusted-root", "", "a Sigstore trusted_root.json (default: the public-good instance's, fetched with TUF)")
+	user := fs.String("username", "", "registry user name (with --password-stdin)")
+	pwStdin := fs.Bool("password-stdin", false, "read the registry password from standard input (e.g. from `aws ecr get-login-password`)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *image == "" {
+		return errors.New("--image is required (<registry>/<repository>@sha256:...)")
+	}
+	ref, err := name.NewDigest(*image)
+	if err != nil {
+		return fmt.Errorf("--image %q: want <registry>/<repository>@sha256:...: %w", *image, err)
+	}
+	if p.Identity == "" {
+		return errors.New("--identity is required (https://github.com/OWNER/REPO/.github/workflows/ci.yml@refs/heads/main)")
+	}
+	opts, err := imagesig.RegistryAuth(*user, *pwStdin, stdin)
+	if err != nil {
+		return err
+	}
+	if trust == nil {
+		if trust, err = loadTrust(*trustedRoot); err != nil {
+			return err
+		}
+	}
+	res, err := Verify(ref, p, *trust, opts...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "verified %s\n  signed by %s (issuer %s)\n  build provenance: builder %s%s\n  SBOM: %s\n",
+		res.Image, p.Identity, p.Issuer, res.Builder, commitNote(p.Commit), SBOMType)
+	return nil
+}
+
+func commitNote(commit string) string {
+	if commit == "" {
+		return ""
+	}
+	return ", commit " + commit
+}
+
+// loadTrust returns the Sigstore instance to trust and what its signatures
+// must carry. The public-good instance's certificates carry certificate
+// transparency proofs and its signatures a transparency log entry; a
+// trusted root from a file (GitHub's own instance signs a private
+// repository's attestations, with timestamps instead of a log) asks for
+// what that root has.
+func loadTrust(path string) (*Trust, error) {
+	if path == "" {
+		tr, err := root.FetchTrustedRoot()
+		if err != nil {
+			return nil, fmt.Errorf("fetch the Sigstore public-good trusted root (TUF): %w", err)
+		}
+		return &Trust{Material: tr, Options: []verify.VerifierOption{
+			verify.WithSignedCertificateTimestamps(1),
+			verify.WithTransparencyLog(1),
+			verify.WithObserverTimestamps(1),
+		}}, nil
+	}
+	tr, err := root.NewTrustedRootFromPath(path)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-root: %w", err)
+	}
+	opts := []verify.VerifierOption{verify.WithObserverTimestamps(1)}
+	if len(tr.RekorLogs()) > 0 {
+		opts = append(opts, verify.WithTransparencyLog(1))
+	}
+	if len(tr.CTLogs()) > 0 {
+		opts = append(opts, verify.WithSignedCertificateTimestamps(1))
+	}
+	return &Trust{Material: tr, Options: opts}, nil
+}
