@@ -25,14 +25,17 @@ import (
 // stores opens each kind of store, fresh, for a test. SQLite is always
 // here; the integration build adds PostgreSQL (postgres_test.go).
 var stores = map[string]func(t *testing.T) pollstack.Store{
-	"sqlite": func(t *testing.T) pollstack.Store {
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "web.db"), sqlite.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	},
+	"sqlite": func(t *testing.T) pollstack.Store { return openSQLite(t, filepath.Join(t.TempDir(), "web.db")) },
+}
+
+// openSQLite opens a store on the file at path, which another store may share.
+func openSQLite(t *testing.T, path string) pollstack.Store {
+	s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // eachStore runs fn against a server on each store.

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack"
-	"github.com/pollstack/pollstack/sqlite"
 	"github.com/pollstack/pollstack/web"
 )
 
@@ -700,15 +699,7 @@ func TestPageLiveResultsHeartbeat(t *testing.T) {
 // same SQLite file) still shows, at the next slow safety refresh.
 func TestPageLiveResultsSafetyRefresh(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "web.db")
-	open := func() pollstack.Store {
-		st, err := sqlite.Open(context.Background(), path, sqlite.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	store, other := open(), open()
+	store, other := openSQLite(t, path), openSQLite(t, path)
 	s := web.New(web.Config{Store: store})
 	s.SetStreamTimes(time.Hour, 300*time.Millisecond)
 	srv := httptest.NewServer(s)
@@ -723,5 +714,64 @@ func TestPageLiveResultsSafetyRefresh(t *testing.T) {
 	}
 	if e := st.next(t, 3*time.Second); !strings.Contains(e, `"total":1`) {
 		t.Errorf("after a change the feed did not tell of, the stream got %q", e)
+	}
+}
+
+// feedStore lets a test speak for the store's change feed.
+type feedStore struct {
+	pollstack.Store
+	mu      sync.Mutex
+	changed func([]string)
+}
+
+func (s *feedStore) Watch(changed func([]string)) func() {
+	s.mu.Lock()
+	s.changed = changed
+	s.mu.Unlock()
+	return s.Store.Watch(changed)
+}
+
+func (s *feedStore) tell(ids []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.changed(ids)
+}
+
+// When the feed says that any poll may have changed (it reconnected and
+// may have missed notifications), every live poll is read again at once,
+// not at its next safety refresh.
+func TestPageLiveResultsRefreshAfterReconnect(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "web.db")
+	store, other := &feedStore{Store: openSQLite(t, path)}, openSQLite(t, path)
+	s := web.New(web.Config{Store: store})
+	s.SetStreamTimes(time.Hour, time.Hour)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	c := pageClient(t, srv.URL)
+	var streams []*stream
+	var ids []string
+	for range 3 {
+		id, _ := c.createPoll(`{"question": "Missed?", "options": ["Yes", "No"]}`)
+		st := openStream(t, c, id)
+		defer st.cancel()
+		st.next(t, 5*time.Second)
+		if err := other.Vote(context.Background(), pollstack.Ballot{PollID: id, Voter: pollstack.Voter{Browser: "elsewhere"}, OptionIDs: []int{1}}); err != nil {
+			t.Fatal(err)
+		}
+		streams, ids = append(streams, st), append(ids, id)
+	}
+	time.Sleep(300 * time.Millisecond)
+	for i, st := range streams {
+		select {
+		case e := <-st.events:
+			t.Fatalf("poll %s: the stream got %q before the feed said anything", ids[i], e)
+		default:
+		}
+	}
+	store.tell(nil)
+	for i, st := range streams {
+		if e := st.next(t, 2*time.Second); !strings.Contains(e, `"total":1`) {
+			t.Errorf("poll %s: after the feed reconnected the stream got %q", ids[i], e)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,8 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pollstack/pollstack/internal/loadgen"
 	"github.com/pollstack/pollstack/internal/pgtest"
@@ -48,7 +45,7 @@ func benchPostgres(ctx context.Context, t *table, o options, bin string, pg *pgt
 		return err
 	}
 	url := pg.URL(name, pg.User, "")
-	stored := func(polls []string) ([]loadgen.Ballot, error) { return pgBallots(ctx, url, polls) }
+	stored := func(polls []string) ([]loadgen.Ballot, error) { return loadgen.PostgresBallots(ctx, url, polls) }
 	return scenarios(ctx, t, o, "postgres", bin, []string{"--database-url", url}, stored, one, batched)
 }
 
@@ -78,7 +75,7 @@ func scenarios(ctx context.Context, t *table, o options, store, bin string, args
 		}
 		polls := make([]string, sc.polls)
 		for i := range polls {
-			if polls[i], err = createPoll(s.url); err != nil {
+			if polls[i], err = loadgen.CreatePoll(s.url); err != nil {
 				s.stop()
 				return err
 			}
@@ -120,7 +117,7 @@ func scenarios(ctx context.Context, t *table, o options, store, bin string, args
 	}
 	defer s.stop()
 	t.add(store, "start to ready", ms(s.ready), "", "", "", "", "", "")
-	poll, err := createPoll(s.url)
+	poll, err := loadgen.CreatePoll(s.url)
 	if err != nil {
 		return err
 	}
@@ -151,19 +148,6 @@ func saveProfile(addr string, d time.Duration, path string) error {
 	defer f.Close()
 	_, err = io.Copy(f, res.Body)
 	return err
-}
-
-func createPoll(base string) (string, error) {
-	res, err := http.Post(base+"/api/v1/polls", "application/json", strings.NewReader(`{"question": "Benchmark", "options": ["A", "B"]}`))
-	if err != nil {
-		return "", err
-	}
-	defer res.Body.Close()
-	var p struct{ ID string }
-	if err := json.NewDecoder(res.Body).Decode(&p); err != nil || res.StatusCode != 201 {
-		return "", fmt.Errorf("create poll: status %d: %v", res.StatusCode, err)
-	}
-	return p.ID, nil
 }
 
 // readResults reads one poll's results from many readers for d.
@@ -258,19 +242,6 @@ func subscribers(ctx context.Context, base, poll string, n int) ([]time.Duration
 		}
 	}
 	return out, nil
-}
-
-func pgBallots(ctx context.Context, url string, polls []string) ([]loadgen.Ballot, error) {
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close(ctx)
-	rows, _ := conn.Query(ctx, `SELECT poll_id, voter_id FROM ballots WHERE poll_id = ANY($1)`, polls)
-	var out []loadgen.Ballot
-	var b loadgen.Ballot
-	_, err = pgx.ForEachRow(rows, []any{&b.Poll, &b.Voter}, func() error { out = append(out, b); return nil })
-	return out, err
 }
 
 func sqliteBallots(path string, polls []string) ([]loadgen.Ballot, error) {

@@ -29,7 +29,7 @@ func TestSigtermDrainsWithoutFailedRequests(t *testing.T) {
 	args := []string{"--database-url", dbURL, "--drain-period", "1500ms", "--shutdown-timeout", "5s"}
 	a, b := servertest.Start(t, args...), servertest.Start(t, args...)
 	front := servertest.Proxy(t, 200*time.Millisecond, a.URL(), b.URL())
-	poll := createPoll(t, front)
+	poll := servertest.CreatePoll(t, front)
 
 	load := make(chan *loadgen.Result)
 	go func() {
@@ -56,7 +56,7 @@ func TestSigtermDrainsWithoutFailedRequests(t *testing.T) {
 func TestDatabaseRestartUnderLoad(t *testing.T) {
 	_, dbURL := database(t)
 	s := servertest.Start(t, "--database-url", dbURL)
-	poll := createPoll(t, s.URL())
+	poll := servertest.CreatePoll(t, s.URL())
 
 	load := make(chan *loadgen.Result)
 	go func() {
@@ -129,7 +129,7 @@ func TestPasswordRotationWithoutRestart(t *testing.T) {
 	writeSecret("first-password")
 	dbURL := fmt.Sprintf("postgres://127.0.0.1:%d/%s?sslmode=disable", pg.Port, db)
 	s := servertest.Start(t, "--database-url", dbURL, "--db-secret-file", secretFile)
-	poll := createPoll(t, s.URL())
+	poll := servertest.CreatePoll(t, s.URL())
 	pid := s.Cmd.Process.Pid
 
 	load := make(chan *loadgen.Result)
@@ -188,7 +188,7 @@ func TestSigkillLosesNoAcknowledgedVote(t *testing.T) {
 
 func killUnderLoad(t *testing.T, args ...string) (*loadgen.Result, string) {
 	s := servertest.Start(t, args...)
-	poll := createPoll(t, s.URL())
+	poll := servertest.CreatePoll(t, s.URL())
 	load := make(chan *loadgen.Result)
 	go func() {
 		load <- loadgen.Run(context.Background(), loadgen.Config{BaseURL: s.URL(), Polls: []string{poll}, Workers: 16, Votes: 1 << 30, Duration: 3 * time.Second})

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pollstack/pollstack/internal/loadgen"
+	"github.com/pollstack/pollstack/internal/pgtest"
 	"github.com/pollstack/pollstack/internal/repo"
 	"github.com/pollstack/pollstack/internal/syncbuf"
 )
@@ -58,6 +60,33 @@ func Main(m *testing.M) int {
 		os.RemoveAll(built.dir)
 	}
 	return code
+}
+
+// MainPostgres starts a PostgreSQL of the package's own (its tests may stop
+// and restart it), hands it to use, runs the tests as Main does, then
+// removes the server and exits. Call it from TestMain.
+func MainPostgres(m *testing.M, use func(*pgtest.Server) error) {
+	s, stop, err := pgtest.Start()
+	if err == nil {
+		err = use(s)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "these tests need PostgreSQL:", err)
+		os.Exit(1)
+	}
+	code := Main(m)
+	stop()
+	os.Exit(code)
+}
+
+// CreatePoll creates a two-option poll through the API at base.
+func CreatePoll(t testing.TB, base string) string {
+	t.Helper()
+	id, err := loadgen.CreatePoll(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // Process is one running pollstack server.

@@ -38,8 +38,8 @@
   // page, hidden until then).
   if (!window.EventSource) return;
   document.querySelectorAll("[data-events]").forEach(function (el) {
-    var source = new EventSource(el.getAttribute("data-events"));
     var live = el.querySelector("[data-live]");
+    var ended = false, wait = 5000;
     function show(state) {
       var notice = el.querySelector('[data-state="' + state + '"]');
       if (notice) notice.hidden = false;
@@ -47,22 +47,40 @@
       // A vote form on the page can no longer be sent.
       document.querySelectorAll("form.vote input, form.vote button").forEach(function (c) { c.disabled = true; });
     }
-    source.addEventListener("results", function (e) {
-      var data = JSON.parse(e.data);
-      if (el.querySelector("[data-total]")) showResults(el, data);
-      if (data.closed) {
-        show("closed");
-      } else if (live) {
-        live.hidden = false;
+    function connect() {
+      var source = new EventSource(el.getAttribute("data-events"));
+      function end(state) {
+        ended = true;
+        source.close();
+        if (state === "gone") {
+          var closed = el.querySelector('[data-state="closed"]');
+          if (closed) closed.hidden = true;
+        }
+        show(state);
       }
-    });
-    source.addEventListener("closed", function () { source.close(); show("closed"); });
-    source.addEventListener("gone", function () {
-      source.close();
-      var closed = el.querySelector('[data-state="closed"]');
-      if (closed) closed.hidden = true;
-      show("gone");
-    });
+      source.addEventListener("results", function (e) {
+        var data = JSON.parse(e.data);
+        wait = 5000;
+        if (el.querySelector("[data-total]")) showResults(el, data);
+        if (data.closed) {
+          show("closed");
+        } else if (live) {
+          live.hidden = false;
+        }
+      });
+      source.addEventListener("closed", function () { end("closed"); });
+      source.addEventListener("gone", function () { end("gone"); });
+      source.addEventListener("error", function () {
+        // EventSource reconnects by itself after a dropped stream, but gives
+        // up for good on an error answer: a 502 from the load balancer while
+        // a task dies, a 503 while the database restarts. Start again later,
+        // less and less often (a deleted poll answers 404 for ever).
+        if (source.readyState !== EventSource.CLOSED || ended) return;
+        setTimeout(connect, wait);
+        wait = Math.min(wait * 2, 60000);
+      });
+    }
+    connect();
   });
 
   function showResults(results, data) {
