@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -100,11 +99,13 @@ type Secrets struct {
 
 // Validate checks the rules and returns the poll to store, with its ID,
 // option IDs and creation time set, and the secrets to give the creator.
-// Surrounding space is trimmed from the question and the options.
+// The question and the options are checked and normalised by cleanText.
 func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
-	question := strings.TrimSpace(n.Question)
+	question, visible, err := cleanText("question", n.Question, true)
 	switch {
-	case question == "":
+	case err != nil:
+		return nil, Secrets{}, err
+	case !visible:
 		return nil, Secrets{}, Invalid("question", "question_required", "Write a question.")
 	case utf8.RuneCountInString(question) > MaxQuestionLen:
 		return nil, Secrets{}, Invalid("question", "question_too_long", "The question can be at most %d characters.", MaxQuestionLen)
@@ -185,14 +186,17 @@ func validateOptions(labels []string) ([]Option, error) {
 	var options []Option
 	seen := make(map[string]bool, len(labels))
 	for _, raw := range labels {
-		label := strings.TrimSpace(raw)
-		if label == "" {
+		label, visible, err := cleanText("options", raw, false)
+		if err != nil {
+			return nil, err
+		}
+		if !visible {
 			return nil, Invalid("options", "option_empty", "Options cannot be empty.")
 		}
 		if utf8.RuneCountInString(label) > MaxOptionLen {
 			return nil, Invalid("options", "option_too_long", "Each option can be at most %d characters.", MaxOptionLen)
 		}
-		key := strings.ToLower(label)
+		key := sameTextKey(label)
 		if seen[key] {
 			return nil, Invalid("options", "option_duplicate", "Each option must be different: %q appears twice.", label)
 		}

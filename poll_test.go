@@ -21,7 +21,7 @@ func TestValidateRules(t *testing.T) {
 		field, code string
 	}{
 		{"valid", func(d *pollstack.PollDraft) {}, "", ""},
-		{"blank question", func(d *pollstack.PollDraft) { d.Question = "  \t " }, "question", "question_required"},
+		{"blank question", func(d *pollstack.PollDraft) { d.Question = "  \n " }, "question", "question_required"},
 		{"question at the limit", func(d *pollstack.PollDraft) { d.Question = strings.Repeat("é", pollstack.MaxQuestionLen) }, "", ""},
 		{"question too long", func(d *pollstack.PollDraft) { d.Question = strings.Repeat("é", pollstack.MaxQuestionLen+1) }, "question", "question_too_long"},
 		{"one option", func(d *pollstack.PollDraft) { d.Options = []string{"Tea"} }, "options", "options_too_few"},

@@ -5,7 +5,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/pollstack/pollstack"
 )
@@ -25,6 +28,11 @@ func FuzzDecodeCreatePoll(f *testing.F) {
 		`{"question": "Q", "options": ["A", "B"], "x": 1}`,
 		`{"question": "Q", "options": ["A", "B"]} trailing`,
 		`{"question": "\u0000<script>", "options": ["\ud800", "B"]}`,
+		`{"question": "Q", "Options": ["A", "B"]}`,
+		`{"question": "Q", "options": ["A", "B"], "question": "R"}`,
+		"{\"question\": \"Caf\xe9\", \"options\": [\"A\", \"B\"]}",
+		`{"question": "\ufeff\u200b", "options": ["Te\u200ba", "Tea", "Cafe\u0301"]}`,
+		`{"question": "Q\r\nR", "options": ["\ud83d\ude00", "B"], "duplicate_check": "code", "voter_codes": 2}`,
 		`[]`, `null`, `{`, ``, `"str"`,
 	} {
 		f.Add([]byte(seed))
@@ -52,7 +60,7 @@ func FuzzDecodeCreatePoll(f *testing.F) {
 func checkPollRules(t *testing.T, p *pollstack.Poll) {
 	t.Helper()
 	q := p.Question
-	if q == "" || q != strings.TrimSpace(q) || utf8.RuneCountInString(q) > pollstack.MaxQuestionLen {
+	if q == "" || q != strings.TrimSpace(q) || utf8.RuneCountInString(q) > pollstack.MaxQuestionLen || !cleanText(q, true) {
 		t.Fatalf("question %q breaks the rules", q)
 	}
 	if n := len(p.Options); n < pollstack.MinOptions || n > pollstack.MaxOptions {
@@ -61,7 +69,7 @@ func checkPollRules(t *testing.T, p *pollstack.Poll) {
 	seen := map[string]bool{}
 	for i, o := range p.Options {
 		key := strings.ToLower(o.Label)
-		if o.ID != i+1 || o.Label == "" || o.Label != strings.TrimSpace(o.Label) || utf8.RuneCountInString(o.Label) > pollstack.MaxOptionLen || seen[key] {
+		if o.ID != i+1 || o.Label == "" || o.Label != strings.TrimSpace(o.Label) || utf8.RuneCountInString(o.Label) > pollstack.MaxOptionLen || seen[key] || !cleanText(o.Label, false) {
 			t.Fatalf("option %d %q breaks the rules", o.ID, o.Label)
 		}
 		seen[key] = true
@@ -72,4 +80,18 @@ func checkPollRules(t *testing.T, p *pollstack.Poll) {
 	if len(p.ID) < 16 {
 		t.Fatalf("poll id %q shorter than 96 bits", p.ID)
 	}
+}
+
+// cleanText reports whether stored text is valid UTF-8 in NFC, without
+// control characters (a line break only where multiline).
+func cleanText(s string, multiline bool) bool {
+	if !utf8.ValidString(s) || !norm.NFC.IsNormalString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !(multiline && r == '\n') {
+			return false
+		}
+	}
+	return true
 }

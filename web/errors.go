@@ -38,6 +38,7 @@ var (
 	errMethodNotAllowed = &pollstack.Error{Kind: kindMethodNotAllowed, Code: "method_not_allowed", Message: "This address does not accept that method."}
 	errTooLarge         = &pollstack.Error{Kind: kindTooLarge, Code: "body_too_large", Message: "The request body is larger than 64 KiB."}
 	errMediaType        = &pollstack.Error{Kind: kindMediaType, Code: "unsupported_media_type", Message: "Send the request body as application/json."}
+	errCharset          = &pollstack.Error{Kind: kindMediaType, Code: "unsupported_charset", Message: "Send the request body in UTF-8 (charset=utf-8, or no charset)."}
 	errInternal         = &pollstack.Error{Kind: kindInternal, Code: "internal", Message: "Something went wrong on our side. It has been logged."}
 )
 

@@ -8,7 +8,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pollstack/pollstack"
 )
@@ -28,11 +32,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(body, '\n'))
 }
 
-// readJSON reads a JSON body into dst: the content type must be JSON, the
-// body at most 64 KiB, one object with only known fields of the right types.
+// readJSON reads a JSON body into dst: the content type must be JSON in
+// UTF-8, the body at most 64 KiB, one object with only known fields of the
+// right types (see decodeJSON).
 func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return errMediaType
+	if err := checkMediaType(r, "application/json"); err != nil {
+		return err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooLarge *http.MaxBytesError
@@ -46,7 +51,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 }
 
 // decodeJSON turns the many ways JSON can be wrong into errors that name
-// the field, where there is one.
+// the field, where there is one. Beyond what encoding/json checks, the body
+// must be strict (see checkStrict): exact field names, each once, and
+// strings of valid UTF-8 without NUL or other control characters.
 func decodeJSON(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return pollstack.Invalid("", "body_empty", "The request body is empty; send a JSON object.")
@@ -61,7 +68,7 @@ func decodeJSON(body []byte, dst any) error {
 		if dec.More() {
 			return pollstack.Invalid("", "malformed_json", "The body has data after the JSON object.")
 		}
-		return nil
+		return checkStrict(body, fieldNames(dst))
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
 		return pollstack.Invalid("", "malformed_json", "The body is not valid JSON.")
 	case errors.As(err, &typ):
@@ -71,10 +78,152 @@ func decodeJSON(body []byte, dst any) error {
 		return pollstack.Invalid(typ.Field, "wrong_type", "%s must be %s.", typ.Field, describe(typ.Type.Kind().String()))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return pollstack.Invalid(field, "unknown_field", "%s is not a field of this request.", field)
+		return unknownField(field)
 	default:
 		return pollstack.Invalid("", "malformed_json", "The body is not valid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
 	}
+}
+
+func unknownField(field string) error {
+	return pollstack.Invalid(field, "unknown_field", "%s is not a field of this request.", field)
+}
+
+// checkStrict walks a body that encoding/json accepted and refuses what it
+// lets through: a field name in another case ({"Question": ...} fills
+// question), a field given twice (the last one wins), and strings with
+// invalid UTF-8 or escaped lone surrogates (both become U+FFFD) or control
+// characters other than line breaks and tabs. Errors name the top-level
+// field the fault is in. fields are the request's field names.
+func checkStrict(body []byte, fields map[string]bool) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	seen := map[string]bool{}
+	depth, field := 0, ""
+	expectKey := false
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return pollstack.Invalid("", "malformed_json", "The body is not valid JSON.")
+		}
+		raw := body[start:dec.InputOffset()]
+		isKey := expectKey && depth == 1
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		expectKey = false
+		if str, ok := tok.(string); ok {
+			if isKey {
+				field = str
+			}
+			if e := checkString(raw, str, field); e != nil {
+				return e
+			}
+			if isKey {
+				switch {
+				case seen[str]:
+					return pollstack.Invalid(str, "duplicate_field", "%s is given twice; give each field once.", str)
+				case !fields[str]:
+					return unknownField(str)
+				}
+				seen[str] = true
+			}
+		}
+		// After an opening brace or a value at the top level, a key comes next.
+		expectKey = depth == 1 && (tok == json.Delim('{') || !isKey)
+	}
+}
+
+// checkString checks one JSON string: its raw bytes for valid UTF-8 and
+// escaped lone surrogates, its decoded text for control characters (line
+// breaks and tabs are for the domain to judge, field by field).
+func checkString(raw []byte, text, field string) error {
+	if !utf8.Valid(raw) || loneSurrogate(raw) {
+		return pollstack.InvalidText(field, utf8.RuneError)
+	}
+	for _, r := range text {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			return pollstack.InvalidText(field, r)
+		}
+	}
+	return nil
+}
+
+// loneSurrogate reports whether a JSON string escapes half of a UTF-16
+// surrogate pair (\ud800 without its low half, or a low half alone).
+func loneSurrogate(raw []byte) bool {
+	high := false // the previous escape was a high surrogate
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' || i+1 >= len(raw) {
+			if high {
+				return true
+			}
+			continue
+		}
+		if raw[i+1] != 'u' || i+5 >= len(raw) {
+			if high {
+				return true
+			}
+			i++
+			continue
+		}
+		n, _ := strconv.ParseUint(string(raw[i+2:i+6]), 16, 32)
+		switch {
+		case n >= 0xd800 && n <= 0xdbff:
+			if high {
+				return true
+			}
+			high = true
+		case n >= 0xdc00 && n <= 0xdfff:
+			if !high {
+				return true
+			}
+			high = false
+		default:
+			if high {
+				return true
+			}
+		}
+		i += 5
+	}
+	return high
+}
+
+// fieldNames are the JSON names of the fields of the struct dst points to.
+func fieldNames(dst any) map[string]bool {
+	names := map[string]bool{}
+	t := reflect.TypeOf(dst)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return names
+	}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names[name] = true
+		}
+	}
+	return names
+}
+
+// checkMediaType refuses a body that is not of media type want, or not in
+// UTF-8 (the only charset JSON and our forms are read in).
+func checkMediaType(r *http.Request, want string) error {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != want {
+		return errMediaType
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		return errCharset
+	}
+	return nil
 }
 
 func describe(kind string) string {

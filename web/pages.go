@@ -88,8 +88,12 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, e *pollstac
 	s.render(w, status, "error", data.Heading, data)
 }
 
-// parseForm reads a form body of at most maxBody bytes.
+// parseForm reads a form body of at most maxBody bytes, in UTF-8 (browsers
+// send the page's charset; anything else is refused rather than misread).
 func parseForm(w http.ResponseWriter, r *http.Request) error {
+	if err := checkMediaType(r, "application/x-www-form-urlencoded"); err == errCharset {
+		return err
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
 		var tooLarge *http.MaxBytesError
@@ -113,6 +117,15 @@ type createForm struct {
 	Deleted    bool // a poll was just deleted
 	MaxOptions int
 	Added      bool // "Add option" was pressed: focus the new row
+}
+
+// echoValidUTF8 replaces invalid UTF-8 in what is shown back in the form,
+// after the domain refused it, so that the page itself stays valid.
+func (f *createForm) echoValidUTF8() {
+	f.Question = strings.ToValidUTF8(f.Question, "\uFFFD")
+	for i, o := range f.Options {
+		f.Options[i] = strings.ToValidUTF8(o, "\uFFFD")
+	}
 }
 
 // OptionFocus is the option row to focus: the new one after "Add option",
@@ -200,6 +213,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.formError(w, r, err, func(e *pollstack.Error) {
 			f.Error = e
+			f.echoValidUTF8()
 			for len(f.Options) < pollstack.MinOptions {
 				f.Options = append(f.Options, "")
 			}

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pollstack/pollstack"
 	"github.com/pollstack/pollstack/web"
@@ -213,6 +214,10 @@ func TestPageFormErrors(t *testing.T) {
 		{"long question", "question", pollForm(long, "Tea", "Coffee"), `{"question": "` + long + `", "options": ["Tea", "Coffee"]}`},
 		{"one option", "options", pollForm("Tea?", "Tea", "", "", ""), `{"question": "Tea?", "options": ["Tea"]}`},
 		{"same option twice", "options", pollForm("Tea?", "Tea", " tea ", "", ""), `{"question": "Tea?", "options": ["Tea", " tea "]}`},
+		{"NUL in the question", "question", pollForm("Tea\x00?", "Tea", "Coffee"), `{"question": "Tea\u0000?", "options": ["Tea", "Coffee"]}`},
+		{"control character in an option", "options", pollForm("Tea?", "Tea\x1b", "Coffee"), `{"question": "Tea?", "options": ["Tea\u001b", "Coffee"]}`},
+		{"invisible question", "question", pollForm("\ufeff\u200b", "Tea", "Coffee"), `{"question": "\ufeff\u200b", "options": ["Tea", "Coffee"]}`},
+		{"same option but for a zero-width space", "options", pollForm("Tea?", "Tea", "Te\u200ba"), `{"question": "Tea?", "options": ["Tea", "Te\u200ba"]}`},
 		{"closing time in the past", "closes_at", func() url.Values {
 			v := pollForm("Tea?", "Tea", "Coffee")
 			v.Set("closes_at", "2001-02-03T04:05")
@@ -235,14 +240,32 @@ func TestPageFormErrors(t *testing.T) {
 			if res.Status != http.StatusBadRequest {
 				t.Errorf("status %d, want 400", res.Status)
 			}
-			mustContain(t, res, `<p class="error" id="`+tc.field+`-error">`+html.EscapeString(message)+`</p>`)
+			// The page shows the API's words; a NUL typed is shown as U+FFFD.
+			shown := response{Body: []byte(html.UnescapeString(string(res.Body)))}
+			mustContain(t, shown, `<p class="error" id="`+tc.field+`-error">`+message+`</p>`)
 			for _, typed := range tc.form["option"] {
 				if typed != "" {
-					mustContain(t, res, `value="`+html.EscapeString(typed)+`"`)
+					mustContain(t, shown, `value="`+strings.ReplaceAll(typed, "\x00", "\uFFFD")+`"`)
 				}
 			}
-			mustContain(t, res, html.EscapeString(tc.form.Get("question"))+"</textarea>")
+			mustContain(t, shown, strings.ReplaceAll(tc.form.Get("question"), "\x00", "\uFFFD")+"</textarea>")
 		})
+	}
+}
+
+// Invalid UTF-8 in a form is refused next to its field, as in the API, and
+// the page that shows it back is valid UTF-8; a form in another charset is
+// refused whole.
+func TestPageFormInvalidUTF8(t *testing.T) {
+	_, c := pageServer(t)
+	res := c.do("POST", "/", "application/x-www-form-urlencoded", "question=Caf%E9%3F&option=Tea&option=Coffee&choice=single&results=always")
+	if res.Status != http.StatusBadRequest || !utf8.Valid(res.Body) {
+		t.Errorf("invalid UTF-8: status %d, valid page %v; want 400 and a valid page", res.Status, utf8.Valid(res.Body))
+	}
+	mustContain(t, res, `<p class="error" id="question-error">The question is not valid UTF-8 text.</p>`)
+	res = c.do("POST", "/", "application/x-www-form-urlencoded; charset=iso-8859-1", "question=Caf%E9%3F&option=Tea&option=Coffee")
+	if res.Status != http.StatusUnsupportedMediaType {
+		t.Errorf("latin-1 form: status %d, want 415", res.Status)
 	}
 }
 
