@@ -6,6 +6,9 @@
 set -euo pipefail
 
 out=${1:?usage: terraform-rc.sh OUTPUT_FILE}
+# The plugin cache is named by an absolute path: terraform -chdir would
+# otherwise create a relative one inside every root it runs in.
+case $out in /*) ;; *) out=$PWD/$out ;; esac
 
 find_mirror() {
   local bin

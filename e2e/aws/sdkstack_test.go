@@ -138,21 +138,21 @@ func stoppedTask(ctx context.Context, t *testing.T, cfg aws.Config, cluster, ser
 	}
 }
 
-// doctorCLI runs the real `pollstack doctor` binary against the emulator:
+// doctorCLI runs the real doctor binary (cmd/doctor) against the emulator:
 // exit 0 and an all-ok JSON report on the healthy stack, exit 1 and the
 // FAIL line with a planted fault.
 func doctorCLI(ctx context.Context, t *testing.T, cfg aws.Config, cluster, service string) {
-	bin := filepath.Join(t.TempDir(), "pollstack")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/pollstack")
+	bin := filepath.Join(t.TempDir(), "doctor")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/doctor")
 	build.Dir = repoRoot(t)
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/pollstack: %v\n%s", err, out)
+		t.Fatalf("go build ./cmd/doctor: %v\n%s", err, out)
 	}
 	ecrC := ecr.NewFromConfig(cfg)
 	td := serviceTaskDef(ctx, t, ecs.NewFromConfig(cfg), cluster, service)
 	ensureImage(ctx, t, ecrC, td)
 	run := func(args ...string) (string, int) {
-		cmd := exec.CommandContext(ctx, bin, append([]string{"doctor", "--cluster", cluster, "--service", service,
+		cmd := exec.CommandContext(ctx, bin, append([]string{"--cluster", cluster, "--service", service,
 			"--region", cfg.Region, "--endpoint-url", aws.ToString(cfg.BaseEndpoint)}, args...)...)
 		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_EC2_METADATA_DISABLED=true",
 			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
@@ -163,7 +163,7 @@ func doctorCLI(ctx context.Context, t *testing.T, cfg aws.Config, cluster, servi
 		} else if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("pollstack doctor %s: exit %d\n%s", strings.Join(args, " "), code, out)
+		t.Logf("doctor %s: exit %d\n%s", strings.Join(args, " "), code, out)
 		return string(out), code
 	}
 	out, code := run("--json")

@@ -78,8 +78,13 @@ func copyInfra(tb testing.TB) string {
 			return err
 		}
 		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() && (d.Name() == ".terraform" || d.Name() == "tests") {
+		// Working folders (.terraform, a plugin cache) and links are
+		// another run's files, not configuration: the copy starts clean.
+		if d.IsDir() && path != src && (strings.HasPrefix(d.Name(), ".") || d.Name() == "tests") {
 			return filepath.SkipDir
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil
 		}
 		if strings.HasSuffix(d.Name(), ".tfstate") || strings.HasSuffix(d.Name(), ".tfstate.backup") || strings.HasSuffix(d.Name(), ".tfvars") && strings.Contains(d.Name(), "secret") {
 			return nil
