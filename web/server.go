@@ -79,6 +79,9 @@ func New(cfg Config) *Server {
 		if rt.voter {
 			h = s.identify(h)
 		}
+		if strings.Contains(rt.pattern, "{id}") {
+			h = pollIDForm(h, s)
+		}
 		mux.Handle(rt.method+" "+rt.pattern, h)
 	}
 	s.registerFallbacks(mux)
@@ -138,6 +141,19 @@ func (s *Server) registerFallbacks(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errRouteNotFound)
+	})
+}
+
+// pollIDForm answers 404 for an ID that cannot be a poll's, before any
+// lookup, cache entry or cookie: a made-up address of any length costs the
+// server nothing that outlives the request.
+func pollIDForm(next http.Handler, s *Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !pollstack.ValidPollID(r.PathValue("id")) {
+			s.writeError(w, r, pollstack.ErrPollNotFound)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

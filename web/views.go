@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -30,6 +29,10 @@ type view struct {
 // read loads it again (waiting for minGap if needed), so a person always sees
 // their own vote. So does the store's change feed, for writes on any server;
 // fresh bounds how stale a view can be if the feed is down.
+//
+// The cache is bounded: at most maxViews entries (a view is at most about
+// 12 KB: 20 options of 120 characters), and a load that finds no poll, or
+// fails, leaves no entry behind, so that made-up IDs cost no memory.
 type views struct {
 	load   func(ctx context.Context, id string) (view, error)
 	fresh  time.Duration
@@ -41,10 +44,14 @@ type views struct {
 	loads     uint64 // loads started, for view.seq
 }
 
+// maxViews bounds the entries of the view cache: 2,048 views of the largest
+// polls are about 25 MB.
+const maxViews = 2048
+
 type viewEntry struct {
 	view    view
-	err     error     // ErrPollNotFound is cached too; unavailability is not
-	has     bool      // view/err hold a load's outcome
+	err     error     // the last load's error, for the readers that waited on it
+	has     bool      // view holds a load's result
 	started time.Time // when the last load started
 	stale   bool      // a local write happened since that load started
 	loading chan struct{}
@@ -63,6 +70,7 @@ func (v *views) get(ctx context.Context, id string) (view, error) {
 		v.sweep(now)
 		e := v.entries[id]
 		if e == nil {
+			v.makeRoom()
 			e = &viewEntry{}
 			v.entries[id] = e
 		}
@@ -75,11 +83,17 @@ func (v *views) get(ctx context.Context, id string) (view, error) {
 			if err := waitFor(ctx, wait, nil); err != nil {
 				return view{}, err
 			}
-			continue
-		case e.has && !e.stale && age < v.fresh:
-			out, err := e.view, e.err
+			v.mu.Lock()
+			out, err, stale := e.view, e.err, e.stale
 			v.mu.Unlock()
-			return out, err
+			if !stale {
+				return out, err // the outcome of the load waited for, shared
+			}
+			continue // a write came while it loaded: this reader must see it
+		case e.has && !e.stale && age < v.fresh:
+			out := e.view
+			v.mu.Unlock()
+			return out, nil
 		case e.has && age < v.minGap:
 			v.mu.Unlock()
 			if err := waitFor(ctx, nil, time.After(v.minGap-age)); err != nil {
@@ -102,11 +116,41 @@ func (v *views) get(ctx context.Context, id string) (view, error) {
 
 		v.mu.Lock()
 		e.loading = nil
-		e.view, e.err, e.has = out, err, err == nil || errors.Is(err, pollstack.ErrPollNotFound)
+		e.view, e.err, e.has = out, err, err == nil
+		if err != nil && v.entries[id] == e {
+			// Not found or unavailable: nothing to keep. The readers that
+			// waited for this load still get its outcome from e.
+			delete(v.entries, id)
+		}
 		close(done)
 		v.mu.Unlock()
 		return out, err
 	}
+}
+
+// makeRoom evicts entries when the cache is full: first those not loading,
+// then any (their readers still get their load's outcome). v.mu is held.
+func (v *views) makeRoom() {
+	if len(v.entries) < maxViews {
+		return
+	}
+	for _, anyEntry := range []bool{false, true} {
+		for id, e := range v.entries { // map order: a random choice
+			if len(v.entries) < maxViews*3/4 {
+				return
+			}
+			if e.loading == nil || anyEntry {
+				delete(v.entries, id)
+			}
+		}
+	}
+}
+
+// size is the number of cached views, for tests.
+func (v *views) size() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.entries)
 }
 
 // invalidate marks polls' views stale after a write on this server or a
