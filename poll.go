@@ -17,10 +17,11 @@ import (
 // The rules for a poll, in one place: the API and the HTML forms report them
 // with the same words.
 const (
-	MaxQuestionLen = 300
-	MinOptions     = 2
-	MaxOptions     = 20
-	MaxOptionLen   = 120
+	MaxQuestionLen    = 300
+	MaxDescriptionLen = 1000
+	MinOptions        = 2
+	MaxOptions        = 20
+	MaxOptionLen      = 120
 )
 
 // Visibility says when a poll's results may be seen.
@@ -37,14 +38,20 @@ var Visibilities = []Visibility{ResultsAlways, ResultsAfterVote, ResultsAfterClo
 
 // Poll is a question with options that people vote on.
 type Poll struct {
-	ID         string
-	Question   string
-	Options    []Option
-	Multiple   bool // several options may be chosen in one ballot
-	Visibility Visibility
-	ClosesAt   *time.Time // when it closes by itself; nil: only when closed by hand
-	ClosedAt   *time.Time // when it was closed by hand
-	Created    time.Time
+	ID          string
+	Question    string
+	Description string // plain text under the question; line breaks are "\n"
+	Options     []Option
+	Multiple    bool // several options may be chosen in one ballot
+	// MinChoices and MaxChoices bound the options of one ballot: both 1 for
+	// a single choice poll, 1..len(Options) for a multiple choice one.
+	MinChoices   int
+	MaxChoices   int
+	AllowChanges bool // a voter may change their ballot while the poll is open
+	Visibility   Visibility
+	ClosesAt     *time.Time // when it closes by itself; nil: only when closed by hand
+	ClosedAt     *time.Time // when it was closed by hand
+	Created      time.Time
 	// DuplicateCheck is how the poll tells voters apart; never changes.
 	DuplicateCheck DuplicateCheck
 
@@ -79,11 +86,17 @@ func (p *Poll) ResultsVisible(now time.Time, hasVoted bool) bool {
 
 // PollDraft is what a person asks for when creating a poll.
 type PollDraft struct {
-	Question   string
-	Options    []string
-	Multiple   bool
-	ClosesAt   *time.Time
-	Visibility Visibility // empty means ResultsAlways
+	Question    string
+	Description string
+	Options     []string
+	Multiple    bool
+	// MinChoices and MaxChoices limit a multiple choice ballot; 0 means no
+	// limit of its own (at least 1, at most every option).
+	MinChoices   int
+	MaxChoices   int
+	AllowChanges bool
+	ClosesAt     *time.Time
+	Visibility   Visibility // empty means ResultsAlways
 	// DuplicateCheck is how voters are told apart; empty means CheckBrowser.
 	DuplicateCheck DuplicateCheck
 	// VoterCodes is how many voter codes a "code" poll starts with.
@@ -110,7 +123,15 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	case utf8.RuneCountInString(question) > MaxQuestionLen:
 		return nil, Secrets{}, Invalid("question", "question_too_long", "The question can be at most %d characters.", MaxQuestionLen)
 	}
+	description, err := validateDescription(n.Description)
+	if err != nil {
+		return nil, Secrets{}, err
+	}
 	options, err := validateOptions(n.Options)
+	if err != nil {
+		return nil, Secrets{}, err
+	}
+	minChoices, maxChoices, err := n.choiceLimits(len(options))
 	if err != nil {
 		return nil, Secrets{}, err
 	}
@@ -137,8 +158,12 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	poll := &Poll{
 		ID:             RandomToken(12),
 		Question:       question,
+		Description:    description,
 		Options:        options,
 		Multiple:       n.Multiple,
+		MinChoices:     minChoices,
+		MaxChoices:     maxChoices,
+		AllowChanges:   n.AllowChanges,
 		Visibility:     results,
 		ClosesAt:       utcMicros(n.ClosesAt),
 		Created:        now.UTC().Truncate(time.Microsecond),
@@ -180,6 +205,45 @@ func ValidPollID(id string) bool {
 		}
 	}
 	return true
+}
+
+// validateDescription keeps the line breaks of a description, written the
+// one way ("\n") whatever the browser or client sent, and trims the space
+// around it.
+func validateDescription(raw string) (string, error) {
+	text := strings.TrimSpace(strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(raw))
+	if utf8.RuneCountInString(text) > MaxDescriptionLen {
+		return "", Invalid("description", "description_too_long", "The description can be at most %d characters.", MaxDescriptionLen)
+	}
+	return text, nil
+}
+
+// choiceLimits returns the fewest and most options of one ballot, for a
+// poll with n options.
+func (d PollDraft) choiceLimits(n int) (lo, hi int, err error) {
+	if !d.Multiple {
+		if d.MinChoices > 1 || d.MaxChoices > 1 {
+			field := "min_choices"
+			if d.MinChoices <= 1 {
+				field = "max_choices"
+			}
+			return 0, 0, Invalid(field, "choices_single", "Choice limits apply only when voters may choose several options.")
+		}
+		return 1, 1, nil
+	}
+	lo, hi = max(d.MinChoices, 1), d.MaxChoices
+	if hi == 0 {
+		hi = n
+	}
+	switch {
+	case d.MinChoices < 0 || lo > n:
+		return 0, 0, Invalid("min_choices", "min_choices_range", "The fewest choices must be between 1 and the number of options (%d).", n)
+	case hi < 0 || hi > n:
+		return 0, 0, Invalid("max_choices", "max_choices_range", "The most choices must be between 1 and the number of options (%d).", n)
+	case hi < lo:
+		return 0, 0, Invalid("max_choices", "max_choices_below_min", "The most choices cannot be fewer than the fewest (%d).", lo)
+	}
+	return lo, hi, nil
 }
 
 func validateOptions(labels []string) ([]Option, error) {

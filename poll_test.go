@@ -32,7 +32,9 @@ func TestValidateRules(t *testing.T) {
 			}
 		}, "options", "options_too_many"},
 		{"empty option", func(d *pollstack.PollDraft) { d.Options = []string{"Tea", " "} }, "options", "option_empty"},
-		{"option too long", func(d *pollstack.PollDraft) { d.Options = []string{"Tea", strings.Repeat("x", pollstack.MaxOptionLen+1)} }, "options", "option_too_long"},
+		{"option too long", func(d *pollstack.PollDraft) {
+			d.Options = []string{"Tea", strings.Repeat("x", pollstack.MaxOptionLen+1)}
+		}, "options", "option_too_long"},
 		{"duplicate option, other case", func(d *pollstack.PollDraft) { d.Options = []string{"Tea", " tea "} }, "options", "option_duplicate"},
 		{"unknown visibility", func(d *pollstack.PollDraft) { d.Visibility = "sometimes" }, "results", "results_invalid"},
 		{"closing in the past", func(d *pollstack.PollDraft) { d.ClosesAt = ptr(now.Add(-time.Minute)) }, "closes_at", "closes_at_past"},
@@ -52,6 +54,22 @@ func TestValidateRules(t *testing.T) {
 		{"after vote with codes", func(d *pollstack.PollDraft) {
 			d.DuplicateCheck, d.VoterCodes, d.Visibility = pollstack.CheckCode, 2, pollstack.ResultsAfterVote
 		}, "results", "results_after_vote_unknown"},
+		{"description at the limit", func(d *pollstack.PollDraft) { d.Description = strings.Repeat("é", pollstack.MaxDescriptionLen) }, "", ""},
+		{"description too long", func(d *pollstack.PollDraft) { d.Description = strings.Repeat("é", pollstack.MaxDescriptionLen+1) }, "description", "description_too_long"},
+		{"description at the limit with CRLF breaks", func(d *pollstack.PollDraft) {
+			d.Description = strings.Repeat("abcd\r\n", pollstack.MaxDescriptionLen/5)
+		}, "", ""},
+		{"limits on a single choice poll", func(d *pollstack.PollDraft) { d.MaxChoices = 2 }, "max_choices", "choices_single"},
+		{"minimum on a single choice poll", func(d *pollstack.PollDraft) { d.MinChoices = 2 }, "min_choices", "choices_single"},
+		{"limits of one on a single choice poll", func(d *pollstack.PollDraft) { d.MinChoices, d.MaxChoices = 1, 1 }, "", ""},
+		{"limits within the options", func(d *pollstack.PollDraft) { d.Multiple, d.MinChoices, d.MaxChoices = true, 2, 2 }, "", ""},
+		{"minimum above the options", func(d *pollstack.PollDraft) { d.Multiple, d.MinChoices = true, 3 }, "min_choices", "min_choices_range"},
+		{"negative minimum", func(d *pollstack.PollDraft) { d.Multiple, d.MinChoices = true, -1 }, "min_choices", "min_choices_range"},
+		{"maximum above the options", func(d *pollstack.PollDraft) { d.Multiple, d.MaxChoices = true, 3 }, "max_choices", "max_choices_range"},
+		{"negative maximum", func(d *pollstack.PollDraft) { d.Multiple, d.MaxChoices = true, -2 }, "max_choices", "max_choices_range"},
+		{"maximum below minimum", func(d *pollstack.PollDraft) {
+			d.Options, d.Multiple, d.MinChoices, d.MaxChoices = []string{"A", "B", "C"}, true, 3, 2
+		}, "max_choices", "max_choices_below_min"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d := ok
@@ -102,6 +120,23 @@ func TestValidateBuildsThePoll(t *testing.T) {
 	}
 	if !pollstack.TokenMatches(token, p.AdminTokenHash) || pollstack.TokenMatches(token+"x", p.AdminTokenHash) {
 		t.Error("the stored hash must match the token and nothing else")
+	}
+}
+
+func TestValidateDescriptionAndChoiceLimits(t *testing.T) {
+	p, _, err := pollstack.PollDraft{Question: "Q", Description: "  First line\r\nsecond\rthird\n\n  indented  \n", Options: []string{"A", "B", "C"}, Multiple: true, MinChoices: 2}.Validate(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.Description, "First line\nsecond\nthird\n\n  indented"; got != want {
+		t.Errorf("description = %q, want %q (line breaks kept as \\n, surrounding space trimmed)", got, want)
+	}
+	if p.MinChoices != 2 || p.MaxChoices != 3 {
+		t.Errorf("limits = %d..%d, want 2..3 (no maximum: every option)", p.MinChoices, p.MaxChoices)
+	}
+	single, _, err := pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}}.Validate(now)
+	if err != nil || single.MinChoices != 1 || single.MaxChoices != 1 {
+		t.Errorf("single choice limits = %d..%d, %v; want 1..1", single.MinChoices, single.MaxChoices, err)
 	}
 }
 

@@ -1,6 +1,9 @@
 package pollstack
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Ballot is one voter's choice in one poll.
 type Ballot struct {
@@ -10,13 +13,18 @@ type Ballot struct {
 }
 
 // CheckBallot verifies a ballot against its poll: one option for a single
-// choice poll, one or more distinct existing options for a multiple choice one.
+// choice poll; for a multiple choice one, distinct existing options, as many
+// as the poll's choice limits allow.
 func (p *Poll) CheckBallot(optionIDs []int) error {
-	if len(optionIDs) == 0 {
+	switch n := len(optionIDs); {
+	case n == 0:
 		return Invalid("option_ids", "option_required", "Choose an option.")
-	}
-	if !p.Multiple && len(optionIDs) > 1 {
+	case !p.Multiple && n > 1:
 		return Invalid("option_ids", "option_single", "This poll takes exactly one option.")
+	case p.Multiple && n < p.MinChoices:
+		return Invalid("option_ids", "choices_too_few", "Choose at least %d options.", p.MinChoices)
+	case p.Multiple && p.MaxChoices > 0 && n > p.MaxChoices:
+		return Invalid("option_ids", "choices_too_many", "Choose at most %d %s.", p.MaxChoices, plural(p.MaxChoices, "option", "options"))
 	}
 	seen := make(map[int]bool, len(optionIDs))
 	for _, id := range optionIDs {
@@ -29,6 +37,32 @@ func (p *Poll) CheckBallot(optionIDs []int) error {
 		seen[id] = true
 	}
 	return nil
+}
+
+// ChoiceRule says, in words for voters, how many options a ballot takes.
+func (p *Poll) ChoiceRule() string {
+	lo, hi, n := p.MinChoices, p.MaxChoices, len(p.Options)
+	switch {
+	case !p.Multiple:
+		return "Choose one option"
+	case lo == hi:
+		return fmt.Sprintf("Choose %d %s", lo, plural(lo, "option", "options"))
+	case lo <= 1 && (hi == 0 || hi >= n):
+		return "Choose one or more options"
+	case lo <= 1:
+		return fmt.Sprintf("Choose up to %d %s", hi, plural(hi, "option", "options"))
+	case hi == 0 || hi >= n:
+		return fmt.Sprintf("Choose at least %d options", lo)
+	default:
+		return fmt.Sprintf("Choose %d to %d options", lo, hi)
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // Admit decides, for a batch of ballots, which may be stored, and under

@@ -12,7 +12,8 @@ import (
 
 func TestCheckBallot(t *testing.T) {
 	single := &pollstack.Poll{Options: []pollstack.Option{{ID: 1, Label: "A"}, {ID: 2, Label: "B"}, {ID: 3, Label: "C"}}}
-	multiple := &pollstack.Poll{Options: single.Options, Multiple: true}
+	multiple := &pollstack.Poll{Options: single.Options, Multiple: true, MinChoices: 1, MaxChoices: 3}
+	limited := &pollstack.Poll{Options: single.Options, Multiple: true, MinChoices: 2, MaxChoices: 2}
 	for _, tt := range []struct {
 		name    string
 		poll    *pollstack.Poll
@@ -26,6 +27,11 @@ func TestCheckBallot(t *testing.T) {
 		{"zero", single, []int{0}, "option_unknown"},
 		{"several", multiple, []int{1, 3}, ""},
 		{"repeated", multiple, []int{1, 1}, "option_repeated"},
+		{"every option", multiple, []int{1, 2, 3}, ""},
+		{"as many as the limits say", limited, []int{3, 1}, ""},
+		{"fewer than the minimum", limited, []int{1}, "choices_too_few"},
+		{"more than the maximum", limited, []int{1, 2, 3}, "choices_too_many"},
+		{"none, with limits", limited, nil, "option_required"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.poll.CheckBallot(tt.options)
@@ -39,6 +45,28 @@ func TestCheckBallot(t *testing.T) {
 				t.Fatalf("CheckBallot(%v) = %v; want %s on option_ids", tt.options, err, tt.code)
 			}
 		})
+	}
+}
+
+func TestChoiceRule(t *testing.T) {
+	options := make([]pollstack.Option, 5)
+	for _, tt := range []struct {
+		multiple bool
+		lo, hi   int
+		want     string
+	}{
+		{false, 1, 1, "Choose one option"},
+		{true, 1, 5, "Choose one or more options"},
+		{true, 1, 1, "Choose 1 option"},
+		{true, 1, 3, "Choose up to 3 options"},
+		{true, 2, 5, "Choose at least 2 options"},
+		{true, 2, 3, "Choose 2 to 3 options"},
+		{true, 3, 3, "Choose 3 options"},
+	} {
+		p := &pollstack.Poll{Options: options, Multiple: tt.multiple, MinChoices: tt.lo, MaxChoices: tt.hi}
+		if got := p.ChoiceRule(); got != tt.want {
+			t.Errorf("%v %d..%d: %q, want %q", tt.multiple, tt.lo, tt.hi, got, tt.want)
+		}
 	}
 }
 

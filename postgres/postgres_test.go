@@ -4,6 +4,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pollstack/pollstack"
 	"github.com/pollstack/pollstack/internal/pgtest"
@@ -170,6 +172,46 @@ func TestSchemaHoldsDuplicateChecks(t *testing.T) {
 // A database made by migration 001 keeps its polls and ballots through
 // 002: they become browser polls, and their voters still cannot vote twice.
 func TestMigrationKeepsBallots(t *testing.T) {
+	s := openOldDatabase(t,
+		`INSERT INTO polls (id, question, multiple, results, created_at, admin_token_hash, ballots) VALUES ('AAAAAAAAAAAAAAAA', 'Q', false, 'always', now(), decode(repeat('00', 32), 'hex'), 1)`,
+		`INSERT INTO options (poll_id, id, label, votes) VALUES ('AAAAAAAAAAAAAAAA', 1, 'A', 1), ('AAAAAAAAAAAAAAAA', 2, 'B', 0)`,
+		`INSERT INTO ballots (poll_id, voter_id, option_ids, created_at) VALUES ('AAAAAAAAAAAAAAAA', 'old-voter', '{1}', now())`,
+	)
+	storetest.WantMigratedBallot(t, s.Store, "AAAAAAAAAAAAAAAA", "old-voter")
+}
+
+// Polls made before migration 003 get the choice limits they always had,
+// and the schema holds the new rules itself, whatever a program writes.
+func TestMigrationGivesOldPollsTheirLimits(t *testing.T) {
+	s := openOldDatabase(t,
+		`INSERT INTO polls (id, question, multiple, results, created_at, admin_token_hash) VALUES ('MMMMMMMMMMMMMMMM', 'M?', true, 'always', now(), decode(repeat('00', 32), 'hex')), ('SSSSSSSSSSSSSSSS', 'S?', false, 'always', now(), decode(repeat('00', 32), 'hex'))`,
+		`INSERT INTO options (poll_id, id, label) VALUES ('MMMMMMMMMMMMMMMM', 1, 'A'), ('MMMMMMMMMMMMMMMM', 2, 'B'), ('MMMMMMMMMMMMMMMM', 3, 'C'), ('SSSSSSSSSSSSSSSS', 1, 'A'), ('SSSSSSSSSSSSSSSS', 2, 'B')`,
+	)
+	storetest.WantMigratedLimits(t, s.Store, "MMMMMMMMMMMMMMMM", "SSSSSSSSSSSSSSSS")
+	for _, stmt := range []string{
+		`UPDATE polls SET min_choices = 3, max_choices = 2 WHERE id = 'MMMMMMMMMMMMMMMM'`,
+		`UPDATE polls SET max_choices = 2 WHERE id = 'SSSSSSSSSSSSSSSS'`,
+		`UPDATE polls SET min_choices = 0 WHERE id = 'MMMMMMMMMMMMMMMM'`,
+		`UPDATE polls SET description = repeat('x', 1001) WHERE id = 'MMMMMMMMMMMMMMMM'`,
+	} {
+		var pgErr *pgconn.PgError
+		if _, err := s.conn.Exec(context.Background(), stmt); !errors.As(err, &pgErr) || pgErr.Code != "23514" {
+			t.Errorf("%s: err = %v, want a check violation (23514)", stmt, err)
+		}
+	}
+}
+
+// oldStore is a store opened on a database that migration 001 made, with a
+// direct connection to it.
+type oldStore struct {
+	*postgres.Store
+	conn *pgx.Conn
+}
+
+// openOldDatabase makes a database as migration 001 left it, with rows, and
+// opens a store on it (which applies the later migrations).
+func openOldDatabase(t *testing.T, rows ...string) oldStore {
+	t.Helper()
 	url := newDatabase(t)
 	v1, err := os.ReadFile("migrations/001_polls.sql")
 	if err != nil {
@@ -177,14 +219,11 @@ func TestMigrationKeepsBallots(t *testing.T) {
 	}
 	conn := mustConnect(t, url)
 	ctx := context.Background()
-	for _, stmt := range []string{
+	for _, stmt := range append([]string{
 		string(v1),
 		`CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
 		`INSERT INTO schema_migrations (version, name) VALUES (1, '001_polls.sql')`,
-		`INSERT INTO polls (id, question, multiple, results, created_at, admin_token_hash, ballots) VALUES ('AAAAAAAAAAAAAAAA', 'Q', false, 'always', now(), decode(repeat('00', 32), 'hex'), 1)`,
-		`INSERT INTO options (poll_id, id, label, votes) VALUES ('AAAAAAAAAAAAAAAA', 1, 'A', 1), ('AAAAAAAAAAAAAAAA', 2, 'B', 0)`,
-		`INSERT INTO ballots (poll_id, voter_id, option_ids, created_at) VALUES ('AAAAAAAAAAAAAAAA', 'old-voter', '{1}', now())`,
-	} {
+	}, rows...) {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
 			t.Fatalf("%.40s: %v", stmt, err)
 		}
@@ -193,6 +232,6 @@ func TestMigrationKeepsBallots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	storetest.WantMigratedBallot(t, s, "AAAAAAAAAAAAAAAA", "old-voter")
+	t.Cleanup(func() { s.Close() })
+	return oldStore{Store: s, conn: conn}
 }

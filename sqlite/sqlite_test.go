@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pollstack/pollstack"
@@ -95,27 +96,58 @@ func TestSchemaHoldsDuplicateChecks(t *testing.T) {
 // A database made by migration 001 keeps its polls and ballots through
 // 002: they become browser polls, and their voters still cannot vote twice.
 func TestMigrationKeepsBallots(t *testing.T) {
+	path := oldDatabase(t,
+		`INSERT INTO polls (id, question, multiple, results, created_at, admin_token_hash, ballots) VALUES ('AAAAAAAAAAAAAAAA', 'Q', 0, 'always', 0, zeroblob(32), 1)`,
+		`INSERT INTO options (poll_id, id, label, votes) VALUES ('AAAAAAAAAAAAAAAA', 1, 'A', 1), ('AAAAAAAAAAAAAAAA', 2, 'B', 0)`,
+		`INSERT INTO ballots (poll_id, voter_id, option_ids, created_at) VALUES ('AAAAAAAAAAAAAAAA', 'old-voter', '[1]', 0)`,
+	)
+	s := MustOpen(t, path, nil)
+	storetest.WantMigratedBallot(t, s, "AAAAAAAAAAAAAAAA", "old-voter")
+}
+
+// Polls made before migration 003 get the choice limits they always had,
+// and the schema holds the new rules itself, whatever a program writes.
+func TestMigrationGivesOldPollsTheirLimits(t *testing.T) {
+	path := oldDatabase(t,
+		`INSERT INTO polls (id, question, multiple, results, created_at, admin_token_hash) VALUES ('MMMMMMMMMMMMMMMM', 'M?', 1, 'always', 0, zeroblob(32)), ('SSSSSSSSSSSSSSSS', 'S?', 0, 'always', 0, zeroblob(32))`,
+		`INSERT INTO options (poll_id, id, label) VALUES ('MMMMMMMMMMMMMMMM', 1, 'A'), ('MMMMMMMMMMMMMMMM', 2, 'B'), ('MMMMMMMMMMMMMMMM', 3, 'C'), ('SSSSSSSSSSSSSSSS', 1, 'A'), ('SSSSSSSSSSSSSSSS', 2, 'B')`,
+	)
+	s := MustOpen(t, path, nil)
+	storetest.WantMigratedLimits(t, s, "MMMMMMMMMMMMMMMM", "SSSSSSSSSSSSSSSS")
+	db := openRaw(t, path)
+	for _, stmt := range []string{
+		`UPDATE polls SET min_choices = 3, max_choices = 2 WHERE id = 'MMMMMMMMMMMMMMMM'`,
+		`UPDATE polls SET max_choices = 2 WHERE id = 'SSSSSSSSSSSSSSSS'`,
+		`UPDATE polls SET min_choices = 0 WHERE id = 'MMMMMMMMMMMMMMMM'`,
+		`UPDATE polls SET description = '` + strings.Repeat("x", pollstack.MaxDescriptionLen+1) + `' WHERE id = 'MMMMMMMMMMMMMMMM'`,
+	} {
+		if _, err := db.Exec(stmt); err == nil || !strings.Contains(err.Error(), "CHECK constraint failed") {
+			t.Errorf("%.80s: err = %v, want a CHECK constraint failure", stmt, err)
+		}
+	}
+}
+
+// oldDatabase makes a database file as migration 001 left it, with rows,
+// and returns its path.
+func oldDatabase(t *testing.T, rows ...string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "old.db")
 	v1, err := os.ReadFile("migrations/001_polls.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
 	db := openRaw(t, path)
-	for _, stmt := range []string{
+	for _, stmt := range append([]string{
 		string(v1),
 		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`,
 		`INSERT INTO schema_migrations VALUES (1, '001_polls.sql', 0)`,
-		`INSERT INTO polls (id, question, multiple, results, created_at, admin_token_hash, ballots) VALUES ('AAAAAAAAAAAAAAAA', 'Q', 0, 'always', 0, zeroblob(32), 1)`,
-		`INSERT INTO options (poll_id, id, label, votes) VALUES ('AAAAAAAAAAAAAAAA', 1, 'A', 1), ('AAAAAAAAAAAAAAAA', 2, 'B', 0)`,
-		`INSERT INTO ballots (poll_id, voter_id, option_ids, created_at) VALUES ('AAAAAAAAAAAAAAAA', 'old-voter', '[1]', 0)`,
-	} {
+	}, rows...) {
 		if _, err := db.Exec(stmt); err != nil {
 			t.Fatalf("%.40s: %v", stmt, err)
 		}
 	}
 	db.Close()
-	s := MustOpen(t, path, nil)
-	storetest.WantMigratedBallot(t, s, "AAAAAAAAAAAAAAAA", "old-voter")
+	return path
 }
 
 // openRaw opens the database file directly, with foreign keys enforced as

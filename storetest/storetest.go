@@ -6,10 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pollstack/pollstack"
 )
@@ -48,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentVotersAllCounted", testConcurrentVoters},
 		{"ConcurrentRepeatVotesCountedOnce", testConcurrentRepeats},
 		{"InvalidBallotStoresNothing", testInvalidBallot},
+		{"ChoiceLimits", testChoiceLimits},
 		{"ClosedByHand", testClosedByHand},
 		{"ClosedByTime", testClosedByTime},
 		{"Delete", testDelete},
@@ -129,9 +132,11 @@ func voteAs(s pollstack.Store, pollID string, v pollstack.Voter, options ...int)
 
 func testCreateAndRead(t *testing.T, s pollstack.Store, clock *Clock) {
 	closes := clock.Now().Add(time.Hour)
+	description := "Where we eat on Friday.\nVote by noon — ✓ Ünïcödé.\n\n"
+	description += strings.Repeat("é", pollstack.MaxDescriptionLen-utf8.RuneCountInString(description))
 	want := MustCreate(t, s, clock.Now(), pollstack.PollDraft{
-		Question: "  Lunch?  ", Options: []string{"Soup", "Salad", "Ünïcödé ✓"},
-		Multiple: true, ClosesAt: &closes, Visibility: pollstack.ResultsAfterVote,
+		Question: "  Lunch?  ", Description: description, Options: []string{"Soup", "Salad", "Ünïcödé ✓"},
+		Multiple: true, MinChoices: 2, AllowChanges: true, ClosesAt: &closes, Visibility: pollstack.ResultsAfterVote,
 	})
 	got, err := s.Poll(context.Background(), want.ID)
 	if err != nil {
@@ -139,6 +144,13 @@ func testCreateAndRead(t *testing.T, s pollstack.Store, clock *Clock) {
 	}
 	if got.ID != want.ID || got.Question != "Lunch?" || !got.Multiple || got.Visibility != pollstack.ResultsAfterVote {
 		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got.Description != want.Description || got.MinChoices != 2 || got.MaxChoices != 3 || !got.AllowChanges {
+		t.Errorf("description %q, choices %d..%d, allow changes %v; want %q, 2..3, true",
+			got.Description, got.MinChoices, got.MaxChoices, got.AllowChanges, want.Description)
+	}
+	if utf8.RuneCountInString(got.Description) != pollstack.MaxDescriptionLen {
+		t.Errorf("description of %d characters, want the %d stored whole", utf8.RuneCountInString(got.Description), pollstack.MaxDescriptionLen)
 	}
 	if fmt.Sprint(got.Options) != fmt.Sprint(want.Options) {
 		t.Errorf("options = %v, want %v", got.Options, want.Options)
@@ -284,6 +296,27 @@ func testInvalidBallot(t *testing.T, s pollstack.Store, clock *Clock) {
 	}
 }
 
+// testChoiceLimits: a ballot outside the poll's limits is refused whole,
+// through the store as through the domain.
+func testChoiceLimits(t *testing.T, s pollstack.Store, clock *Clock) {
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B", "C", "D"}, Multiple: true, MinChoices: 2, MaxChoices: 3})
+	for name, tt := range map[string]struct {
+		options []int
+		code    string
+	}{
+		"too few":  {[]int{1}, "choices_too_few"},
+		"too many": {[]int{1, 2, 3, 4}, "choices_too_many"},
+	} {
+		if e := pollstack.ErrorOf(vote(s, p.ID, "v1", tt.options...)); e == nil || e.Code != tt.code {
+			t.Errorf("%s: err = %v, want %s", name, e, tt.code)
+		}
+	}
+	if err := vote(s, p.ID, "v1", 4, 2, 1); err != nil {
+		t.Fatalf("a ballot within the limits: %v", err)
+	}
+	wantCounts(t, s, p.ID, 1, map[int]int{1: 1, 2: 1, 3: 0, 4: 1})
+}
+
 func testClosedByHand(t *testing.T, s pollstack.Store, clock *Clock) {
 	ctx := context.Background()
 	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
@@ -386,6 +419,24 @@ func WantMigratedBallot(t *testing.T, s pollstack.Store, pollID, voter string) {
 	wantOutcome(t, "old voter votes again", voteAs(s, p.ID, pollstack.Voter{Browser: voter}, 2), pollstack.ErrAlreadyVoted)
 	wantOutcome(t, "new voter", voteAs(s, p.ID, pollstack.Voter{Browser: "new-" + voter}, 2), nil)
 	wantCounts(t, s, p.ID, 2, map[int]int{1: 1, 2: 1})
+}
+
+// WantMigratedLimits checks, after migration 003, two polls a database made
+// before it held: a multiple choice poll takes up to every option, a single
+// choice poll exactly one, neither has a description or allows changes.
+func WantMigratedLimits(t *testing.T, s pollstack.Store, multipleID, singleID string) {
+	t.Helper()
+	for id, want := range map[string][2]int{multipleID: {1, 3}, singleID: {1, 1}} {
+		p, err := s.Poll(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.MinChoices != want[0] || p.MaxChoices != want[1] || p.Description != "" || p.AllowChanges {
+			t.Errorf("%s after migration: choices %d..%d, description %q, allow changes %v; want %d..%d, empty, false",
+				id, p.MinChoices, p.MaxChoices, p.Description, p.AllowChanges, want[0], want[1])
+		}
+	}
+	wantOutcome(t, "every option of an old multiple choice poll", voteAs(s, multipleID, pollstack.Voter{Browser: "v"}, 1, 2, 3), nil)
 }
 
 // outcomes counts the errors of concurrent calls by their code ("ok" for nil).
