@@ -207,11 +207,14 @@ func ValidPollID(id string) bool {
 	return true
 }
 
-// validateDescription keeps the line breaks of a description, written the
-// one way ("\n") whatever the browser or client sent, and trims the space
-// around it.
+// validateDescription checks a description as people's text (cleanText:
+// line breaks allowed, written "\n" whatever the client sent) and its
+// length once normalised.
 func validateDescription(raw string) (string, error) {
-	text := strings.TrimSpace(strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(raw))
+	text, _, err := cleanText("description", raw, true)
+	if err != nil {
+		return "", err
+	}
 	if utf8.RuneCountInString(text) > MaxDescriptionLen {
 		return "", Invalid("description", "description_too_long", "The description can be at most %d characters.", MaxDescriptionLen)
 	}

@@ -59,6 +59,8 @@ func TestValidateRules(t *testing.T) {
 		{"description at the limit with CRLF breaks", func(d *pollstack.PollDraft) {
 			d.Description = strings.Repeat("abcd\r\n", pollstack.MaxDescriptionLen/5)
 		}, "", ""},
+		{"description with a NUL", func(d *pollstack.PollDraft) { d.Description = "Lunch\x00" }, "description", "text_control_character"},
+		{"description of invalid UTF-8", func(d *pollstack.PollDraft) { d.Description = "Caf\xe9" }, "description", "text_invalid_utf8"},
 		{"limits on a single choice poll", func(d *pollstack.PollDraft) { d.MaxChoices = 2 }, "max_choices", "choices_single"},
 		{"minimum on a single choice poll", func(d *pollstack.PollDraft) { d.MinChoices = 2 }, "min_choices", "choices_single"},
 		{"limits of one on a single choice poll", func(d *pollstack.PollDraft) { d.MinChoices, d.MaxChoices = 1, 1 }, "", ""},

@@ -46,7 +46,7 @@ func InvalidText(field string, r rune) error {
 }
 
 // textLabels name the fields of people's text in messages.
-var textLabels = map[string]string{"question": "The question", "options": "An option", "": "The request"}
+var textLabels = map[string]string{"question": "The question", "description": "The description", "options": "An option", "": "The request"}
 
 // invisible reports whether a character shows nothing by itself: format
 // characters (zero-width space and joiners, the byte order mark, bidi

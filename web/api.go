@@ -11,8 +11,11 @@ import (
 // createPollRequest is the body of POST /api/v1/polls.
 type createPollRequest struct {
 	Question       string   `json:"question"`
+	Description    string   `json:"description"`
 	Options        []string `json:"options"`
 	Multiple       bool     `json:"multiple"`
+	MinChoices     int      `json:"min_choices"` // 0: no limit of its own
+	MaxChoices     int      `json:"max_choices"`
 	ClosesAt       *string  `json:"closes_at"` // RFC 3339
 	Results        string   `json:"results"`
 	DuplicateCheck string   `json:"duplicate_check"`
@@ -21,7 +24,8 @@ type createPollRequest struct {
 
 // newPoll turns the request into the domain's PollDraft.
 func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
-	n := pollstack.PollDraft{Question: req.Question, Options: req.Options, Multiple: req.Multiple, Visibility: pollstack.Visibility(req.Results),
+	n := pollstack.PollDraft{Question: req.Question, Description: req.Description, Options: req.Options, Multiple: req.Multiple,
+		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, Visibility: pollstack.Visibility(req.Results),
 		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes}
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
@@ -56,8 +60,11 @@ type optionJSON struct {
 type pollJSON struct {
 	ID             string       `json:"id"`
 	Question       string       `json:"question"`
+	Description    string       `json:"description"`
 	Options        []optionJSON `json:"options"`
 	Multiple       bool         `json:"multiple"`
+	MinChoices     int          `json:"min_choices"`
+	MaxChoices     int          `json:"max_choices"`
 	ClosesAt       *time.Time   `json:"closes_at"`
 	Closed         bool         `json:"closed"`
 	Results        string       `json:"results"`
@@ -68,7 +75,8 @@ type pollJSON struct {
 }
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
-	out := pollJSON{ID: p.ID, Question: p.Question, Multiple: p.Multiple, ClosesAt: p.ClosesAt,
+	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple,
+		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, ClosesAt: p.ClosesAt,
 		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), CreatedAt: p.Created}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
@@ -185,23 +193,48 @@ func (s *Server) apiResults(w http.ResponseWriter, r *http.Request) {
 }
 
 // visibleResults returns the poll's view if its results may be shown to
-// the request's voter, or ErrResultsHidden.
+// the request's voter, or ErrResultsHidden. The creator (the request carries
+// the admin token as a Bearer token) always sees them; a wrong token is
+// refused rather than treated as no token.
 func (s *Server) visibleResults(r *http.Request, pollID string) (view, error) {
+	if token := bearerToken(r); token != "" || r.Header.Get("Authorization") != "" {
+		return s.creatorResults(r, pollID, token)
+	}
 	v, err := s.views.get(r.Context(), pollID)
 	if err != nil {
 		return view{}, err
 	}
-	now := s.now()
-	voted := false
-	if v.Poll.Visibility == pollstack.ResultsAfterVote && !v.Poll.Closed(now) {
-		if voted, err = s.hasVoted(r, v.Poll, ""); err != nil {
-			return view{}, err
-		}
+	visible, err := s.resultsVisible(r, v.Poll)
+	if err != nil {
+		return view{}, err
 	}
-	if !v.Poll.ResultsVisible(now, voted) {
+	if !visible {
 		return view{}, pollstack.ErrResultsHidden
 	}
 	return v, nil
+}
+
+// creatorResults returns the poll's view, whatever its visibility, to the
+// holder of its admin token.
+func (s *Server) creatorResults(r *http.Request, pollID, token string) (view, error) {
+	if err := s.authorize(r, pollID, token); err != nil {
+		return view{}, err
+	}
+	return s.views.get(r.Context(), pollID)
+}
+
+// resultsVisible reports whether the request's voter may see the poll's
+// results now; only an open after_vote poll needs to ask the store.
+func (s *Server) resultsVisible(r *http.Request, p *pollstack.Poll) (bool, error) {
+	now := s.now()
+	if p.Visibility != pollstack.ResultsAfterVote || p.Closed(now) {
+		return p.ResultsVisible(now, false), nil
+	}
+	voted, err := s.hasVoted(r, p, "")
+	if err != nil {
+		return false, err
+	}
+	return p.ResultsVisible(now, voted), nil
 }
 
 func (s *Server) resultsJSON(v view) resultsJSON {

@@ -30,8 +30,10 @@ const blankOptionRows = 4
 // that shows it once (see createPollPage).
 const adminCookie = "pollstack_admin"
 
-// page is what every template gets: the page's title and its own data.
+// page is what every template gets: the page's name (its template, which
+// the body's class names for the stylesheet), its title and its own data.
 type page struct {
+	Name  string
 	Title string
 	Data  any
 }
@@ -41,7 +43,7 @@ type page struct {
 // poll or admin address never leaks to another site.
 func (s *Server) render(w http.ResponseWriter, status int, name, title string, data any) {
 	var buf bytes.Buffer
-	if err := s.pages[name].ExecuteTemplate(&buf, "layout", page{Title: title, Data: data}); err != nil {
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", page{Name: name, Title: title, Data: data}); err != nil {
 		s.log.Error("render page", "page", name, "error", err.Error())
 		http.Error(w, "Something went wrong on our side. It has been logged.", http.StatusInternalServerError)
 		return
@@ -60,7 +62,8 @@ func (s *Server) render(w http.ResponseWriter, status int, name, title string, d
 type errorPage struct {
 	Heading string
 	Message string
-	PollID  string // the poll the request was about, for a link to its results
+	PollID  string         // the poll the request was about, for a link back to it
+	Access  *resultsAccess // and to its results, or when they will show; nil: unknown
 }
 
 // errorHeadings title the error pages by status.
@@ -85,7 +88,25 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, e *pollstac
 	if e.Kind != pollstack.KindNotFound {
 		data.PollID = r.PathValue("id")
 	}
+	if data.PollID != "" {
+		data.Access = s.errorAccess(r, data.PollID)
+	}
 	s.render(w, status, "error", data.Heading, data)
+}
+
+// errorAccess is the voter's access to the results of the poll an error
+// page is about, or nil when the poll cannot be read (the page then offers
+// no results link rather than one that may be refused).
+func (s *Server) errorAccess(r *http.Request, id string) *resultsAccess {
+	v, err := s.views.get(r.Context(), id)
+	if err != nil {
+		return nil
+	}
+	a, err := s.resultsAccess(r, v.Poll)
+	if err != nil {
+		return nil
+	}
+	return &a
 }
 
 // parseForm reads a form body of at most maxBody bytes, in UTF-8 (browsers
@@ -107,16 +128,19 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 
 // createForm is the poll creation form, as typed, with the rule it broke.
 type createForm struct {
-	Question   string
-	Options    []string
-	Multiple   bool
-	ClosesAt   string // a datetime-local value: 2030-01-02T15:04
-	TZ         string // the browser's offset from UTC in minutes, filled in by app.js
-	Results    string
-	Error      *pollstack.Error
-	Deleted    bool // a poll was just deleted
-	MaxOptions int
-	Added      bool // "Add option" was pressed: focus the new row
+	Question    string
+	Description string
+	Options     []string
+	Multiple    bool
+	MinChoices  string // as typed; blank: no limit of its own
+	MaxChoices  string
+	ClosesAt    string // a datetime-local value: 2030-01-02T15:04
+	TZ          string // the browser's offset from UTC in minutes, filled in by app.js
+	Results     string
+	Error       *pollstack.Error
+	Deleted     bool // a poll was just deleted
+	MaxOptions  int
+	Added       bool // "Add option" was pressed: focus the new row
 }
 
 // echoValidUTF8 replaces invalid UTF-8 in what is shown back in the form,
@@ -140,6 +164,9 @@ func (f createForm) OptionFocus() int {
 	return -1
 }
 
+// MaxDescriptionLen is the domain's limit, for the form's hint.
+func (f createForm) MaxDescriptionLen() int { return pollstack.MaxDescriptionLen }
+
 // Visibilities lists the choices of results visibility, in the domain's order.
 func (f createForm) Visibilities() []pollstack.Visibility { return pollstack.Visibilities }
 
@@ -157,7 +184,7 @@ func (f createForm) FormError() string {
 		return ""
 	}
 	switch f.Error.Field {
-	case "question", "options", "closes_at", "results":
+	case "question", "description", "options", "min_choices", "max_choices", "closes_at", "results":
 		return ""
 	}
 	return f.Error.Message
@@ -184,13 +211,16 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := createForm{
-		Question:   r.PostFormValue("question"),
-		Options:    r.PostForm["option"],
-		Multiple:   r.PostFormValue("choice") == "multiple",
-		ClosesAt:   strings.TrimSpace(r.PostFormValue("closes_at")),
-		TZ:         r.PostFormValue("tz"),
-		Results:    r.PostFormValue("results"),
-		MaxOptions: pollstack.MaxOptions,
+		Question:    r.PostFormValue("question"),
+		Description: r.PostFormValue("description"),
+		Options:     r.PostForm["option"],
+		Multiple:    r.PostFormValue("choice") == "multiple",
+		MinChoices:  strings.TrimSpace(r.PostFormValue("min_choices")),
+		MaxChoices:  strings.TrimSpace(r.PostFormValue("max_choices")),
+		ClosesAt:    strings.TrimSpace(r.PostFormValue("closes_at")),
+		TZ:          r.PostFormValue("tz"),
+		Results:     r.PostFormValue("results"),
+		MaxOptions:  pollstack.MaxOptions,
 	}
 	if r.PostForm.Has("add_option") {
 		if len(f.Options) < pollstack.MaxOptions {
@@ -199,7 +229,8 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusOK, "home", "Create a poll", f)
 		return
 	}
-	req := createPollRequest{Question: f.Question, Multiple: f.Multiple, Results: f.Results}
+	req := createPollRequest{Question: f.Question, Description: f.Description, Multiple: f.Multiple, Results: f.Results,
+		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices)}
 	for _, o := range f.Options {
 		if strings.TrimSpace(o) != "" { // a blank row is not an option
 			req.Options = append(req.Options, o)
@@ -224,6 +255,19 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: secrets.AdminToken, Path: createdPath(p.ID), MaxAge: 600,
 		HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, createdPath(p.ID), http.StatusSeeOther)
+}
+
+// choiceLimit reads a typed choice limit: blank is no limit of its own (0);
+// anything but a whole number is -1, which the domain refuses in its own words.
+func choiceLimit(typed string) int {
+	if typed == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(typed)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
 }
 
 // formError shows a broken rule in the form (rerender), any other error as
@@ -265,11 +309,13 @@ func (s *Server) createdPage(w http.ResponseWriter, r *http.Request) {
 	}
 	data := struct {
 		Poll     *pollstack.Poll
-		ShareURL string
-		QR       any
+		Share    share
+		Access   resultsAccess
 		AdminURL string // empty once shown
-	}{Poll: v.Poll, ShareURL: s.absURL(r, "/p/"+v.Poll.ID)}
-	data.QR, err = qrSVG(data.ShareURL)
+	}{Poll: v.Poll}
+	if data.Share, err = s.share(r, v.Poll); err == nil {
+		data.Access, err = s.resultsAccess(r, v.Poll)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -305,12 +351,13 @@ func (s *Server) pollPage(w http.ResponseWriter, r *http.Request) {
 
 // pollView is the data of the poll page.
 type pollView struct {
-	Poll     *pollstack.Poll
-	Closed   bool
-	Voted    bool
-	ClosesAt string
-	Chosen   map[int]bool
-	Error    *pollstack.Error
+	Poll   *pollstack.Poll
+	Closed bool
+	Voted  bool
+	Chosen map[int]bool
+	Error  *pollstack.Error
+	Access resultsAccess
+	Share  share
 }
 
 func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, chosen []int, formErr *pollstack.Error) {
@@ -325,12 +372,14 @@ func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, ch
 		s.writeError(w, r, err)
 		return
 	}
-	data := pollView{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Voted: voted, Chosen: map[int]bool{}, Error: formErr}
-	if v.Poll.ClosesAt != nil {
-		data.ClosesAt = v.Poll.ClosesAt.UTC().Format("2 January 2006, 15:04 UTC")
-	}
+	data := pollView{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Voted: voted, Chosen: map[int]bool{}, Error: formErr,
+		Access: accessOf(v.Poll, v.Poll.ResultsVisible(s.now(), voted))}
 	for _, c := range chosen {
 		data.Chosen[c] = true
+	}
+	if data.Share, err = s.share(r, v.Poll); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	s.render(w, status, "poll", v.Poll.Question, data)
 }
@@ -373,17 +422,33 @@ func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	res := s.resultsJSON(v)
 	data := struct {
-		Poll   *pollstack.Poll
-		Total  int
-		Closed bool
-		Rows   []resultRow
-	}{Poll: v.Poll, Total: res.Total, Closed: res.Closed}
-	for _, o := range res.Options {
-		data.Rows = append(data.Rows, resultRow{o, percent(o.Votes, res.Total)})
+		Poll *pollstack.Poll
+		resultsView
+		Share share
+	}{Poll: v.Poll, resultsView: s.resultsView(v)}
+	if data.Share, err = s.share(r, v.Poll); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	s.render(w, http.StatusOK, "results", "Results: "+v.Poll.Question, data)
+}
+
+// resultsView is the counts as the pages draw them: the API's results with
+// each option's percentage.
+type resultsView struct {
+	Total  int
+	Closed bool
+	Rows   []resultRow
+}
+
+func (s *Server) resultsView(v view) resultsView {
+	res := s.resultsJSON(v)
+	out := resultsView{Total: res.Total, Closed: res.Closed}
+	for _, o := range res.Options {
+		out.Rows = append(out.Rows, resultRow{o, percent(o.Votes, res.Total)})
+	}
+	return out
 }
 
 // percent is votes as a whole percentage of the ballots; 0 when there are
@@ -395,25 +460,34 @@ func percent(votes, total int) int {
 	return int(math.Round(float64(votes) * 100 / float64(total)))
 }
 
-// adminPage lets the holder of the admin token close or delete the poll.
+// adminView is the data of the admin page and of the delete confirmation:
+// the creator sees the counts whatever the poll's visibility.
+type adminView struct {
+	Poll  *pollstack.Poll
+	Token string
+	resultsView
+	Access resultsAccess // what the public results page shows this browser
+}
+
+// adminPage lets the holder of the admin token see the counts, export them,
+// and close or delete the poll.
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
-	id, token := r.PathValue("id"), r.URL.Query().Get("token")
-	if err := s.authorize(r, id, token); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	v, err := s.views.get(r.Context(), id)
+	s.renderAdmin(w, r, "admin", "Manage: ", r.URL.Query().Get("token"))
+}
+
+// renderAdmin shows one of the creator's pages, once the token is checked.
+func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, name, title, token string) {
+	v, err := s.creatorResults(r, r.PathValue("id"), token)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	data := struct {
-		Poll   *pollstack.Poll
-		Closed bool
-		Token  string
-		Total  int
-	}{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Token: token, Total: v.Results.Total}
-	s.render(w, http.StatusOK, "admin", "Manage: "+v.Poll.Question, data)
+	access, err := s.resultsAccess(r, v.Poll)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, name, title+v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access})
 }
 
 // closePage and deletePage are the admin page's forms, through the API's
@@ -422,7 +496,18 @@ func (s *Server) closePage(w http.ResponseWriter, r *http.Request) {
 	s.adminAction(w, r, s.closePoll, func(id string) string { return "/p/" + id + "/results" })
 }
 
+// deletePage deletes only what was confirmed: the admin page's button leads
+// to a page that says what will be lost and asks again, with a form of its
+// own, so that the step works without JavaScript.
 func (s *Server) deletePage(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		s.renderAdmin(w, r, "delete", "Delete: ", r.PostFormValue("token"))
+		return
+	}
 	s.adminAction(w, r, s.deletePoll, func(string) string { return "/?deleted" })
 }
 

@@ -170,7 +170,7 @@ func TestPageNoJavaScriptFlow(t *testing.T) {
 	if admin.Status != http.StatusOK || admin.Header.Get("Referrer-Policy") != "no-referrer" {
 		t.Fatalf("admin page: status %d, Referrer-Policy %q", admin.Status, admin.Header.Get("Referrer-Policy"))
 	}
-	mustContain(t, admin, `action="/p/`+id+`/close"`, `action="/p/`+id+`/delete"`, "2 votes")
+	mustContain(t, admin, `action="/p/`+id+`/close"`, `action="/p/`+id+`/delete"`, `<span data-total>2</span> <span data-total-label>votes`)
 	if res := c.form("/p/"+id+"/close", url.Values{"token": {"nope"}}); res.Status != http.StatusForbidden {
 		t.Errorf("close with a wrong token: status %d, want 403", res.Status)
 	}
@@ -186,7 +186,12 @@ func TestPageNoJavaScriptFlow(t *testing.T) {
 	}
 	mustContain(t, closed, html.EscapeString(pollstack.ErrPollClosed.Message))
 
-	loc, home = c.follow(c.form("/p/"+id+"/delete", url.Values{"token": {token}}))
+	confirm := c.form("/p/"+id+"/delete", url.Values{"token": {token}})
+	if confirm.Status != http.StatusOK {
+		t.Fatalf("delete without confirmation: status %d, want the confirmation page", confirm.Status)
+	}
+	mustContain(t, confirm, "Delete this poll?", `name="confirm" value="yes"`)
+	loc, home = c.follow(c.form("/p/"+id+"/delete", url.Values{"token": {token}, "confirm": {"yes"}}))
 	if loc != "/?deleted" {
 		t.Errorf("delete redirected to %q", loc)
 	}
@@ -430,7 +435,11 @@ func TestPageHiddenResults(t *testing.T) {
 	if res.Status != http.StatusForbidden {
 		t.Errorf("hidden results: status %d, want 403", res.Status)
 	}
-	mustContain(t, res, html.EscapeString(pollstack.ErrResultsHidden.Message))
+	// The refusal says when they will show, and does not link to itself.
+	mustContain(t, res, html.EscapeString(pollstack.ErrResultsHidden.Message), "The results show once you have voted.", `href="/p/`+id+`"`)
+	if strings.Contains(string(res.Body), `href="/p/`+id+`/results"`) {
+		t.Error("the refusal links to itself")
+	}
 	loc, res := c.follow(c.form("/p/"+id+"/vote", url.Values{"option": {"1"}}))
 	if loc != "/p/"+id+"/results" || res.Status != http.StatusOK {
 		t.Errorf("after voting: %q status %d", loc, res.Status)

@@ -101,6 +101,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/polls/{id}/votes", s.apiVote, true},
 		{"POST", "/api/v1/polls/{id}/voter-codes", s.apiAddVoterCodes, false},
 		{"GET", "/api/v1/polls/{id}/results", s.apiResults, true},
+		{"GET", "/api/v1/polls/{id}/results.csv", s.apiResultsCSV, true},
 		{"GET", "/{$}", s.home, false},
 		{"POST", "/{$}", s.createPollPage, false},
 		{"GET", "/static/{file}", s.serveStatic, false},
@@ -112,6 +113,8 @@ func (s *Server) routes() []route {
 		{"GET", "/p/{id}/admin", s.adminPage, false},
 		{"POST", "/p/{id}/close", s.closePage, false},
 		{"POST", "/p/{id}/delete", s.deletePage, false},
+		{"POST", "/p/{id}/results.csv", s.resultsCSVPage, false},
+		{"GET", "/p/{id}/present", s.presentPage, true},
 	}
 }
 

@@ -1,19 +1,67 @@
 // pollstack: everything works without this script. It only adds:
-// the local time zone for the closing time, copying links, live results, and
-// closing and deleting shown on open pages as they happen.
+// times in the viewer's time zone, the time zone of the closing time,
+// hiding the choice limits of a single choice poll, copying links, live
+// results, and closing and deleting shown on open pages as they happen.
 "use strict";
 (function () {
-  // The closing time: tell the server our offset from UTC, and say so.
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December"];
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+
+  // "UTC+02:00" for minutes east of UTC; "UTC" for none.
+  function offsetName(minutes) {
+    if (minutes === 0) return "UTC";
+    var abs = Math.abs(minutes);
+    return "UTC" + (minutes < 0 ? "-" : "+") + pad(Math.floor(abs / 60)) + ":" + pad(abs % 60);
+  }
+
+  // The server writes times in UTC; show them in the viewer's zone, in the
+  // same words, naming the offset of that date (summer time included).
+  document.querySelectorAll("time[data-local]").forEach(function (el) {
+    var d = new Date(el.getAttribute("datetime"));
+    if (isNaN(d.getTime())) return;
+    el.title = el.textContent;
+    el.textContent = d.getDate() + " " + MONTHS[d.getMonth()] + " " + d.getFullYear() + ", " +
+      pad(d.getHours()) + ":" + pad(d.getMinutes()) + " " + offsetName(-d.getTimezoneOffset());
+  });
+
+  // The closing time is typed in the browser's zone: send the server that
+  // zone's offset at the chosen time (not today's, which differs across a
+  // change to or from summer time), and say which zone it is.
   var tz = document.getElementById("tz");
-  if (tz) {
-    var offset = -new Date().getTimezoneOffset(); // minutes east of UTC
-    tz.value = String(offset);
+  var closes = document.getElementById("closes_at");
+  if (tz && closes) {
     var hint = document.querySelector("[data-tz-hint]");
-    if (hint) {
-      var sign = offset < 0 ? "-" : "+", abs = Math.abs(offset);
-      var hhmm = String(Math.floor(abs / 60)).padStart(2, "0") + ":" + String(abs % 60).padStart(2, "0");
-      hint.textContent = "The time is in your time zone (UTC" + sign + hhmm + "). Leave it empty to close the poll by hand.";
-    }
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var describe = function () {
+      var at = closes.value ? new Date(closes.value) : new Date();
+      if (isNaN(at.getTime())) at = new Date();
+      var offset = -at.getTimezoneOffset(); // minutes east of UTC
+      tz.value = String(offset);
+      if (hint) {
+        var name = offsetName(offset);
+        if (zone && zone !== "UTC" && zone !== "Etc/UTC") name = zone + " (" + name + ")";
+        hint.textContent = "The time is in your time zone, " + name + ". Leave it empty to close the poll by hand.";
+      }
+    };
+    describe();
+    closes.addEventListener("input", describe);
+    closes.form.addEventListener("submit", describe);
+  }
+
+  // Choice limits mean something only when voters choose several options.
+  var limits = document.querySelector("[data-limits]");
+  if (limits) {
+    var multiple = document.getElementById("choice-multiple");
+    var toggle = function () {
+      limits.hidden = !multiple.checked;
+      limits.querySelectorAll("input").forEach(function (input) { input.disabled = !multiple.checked; });
+    };
+    toggle();
+    document.querySelectorAll('input[name="choice"]').forEach(function (radio) {
+      radio.addEventListener("change", toggle);
+    });
   }
 
   // Copy buttons.

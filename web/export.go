@@ -1,0 +1,70 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// The results as CSV, for spreadsheets: the API's GET (the results rule, or
+// the admin token as a Bearer token) and the admin page's form post (the
+// admin token in the body, so that it is never in a URL).
+
+func (s *Server) apiResultsCSV(w http.ResponseWriter, r *http.Request) {
+	v, err := s.visibleResults(r, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeResultsCSV(w, v)
+}
+
+func (s *Server) resultsCSVPage(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.creatorResults(r, r.PathValue("id"), r.PostFormValue("token"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeResultsCSV(w, v)
+}
+
+// writeResultsCSV writes one row per option: its id, label, votes and
+// percentage of the ballots (rounded as on the results page). The file
+// starts with a UTF-8 byte order mark, which spreadsheet programs need to
+// read anything but ASCII correctly.
+func (s *Server) writeResultsCSV(w http.ResponseWriter, v view) {
+	res := s.resultsJSON(v)
+	var buf bytes.Buffer
+	buf.WriteString("\uFEFF")
+	out := csv.NewWriter(&buf)
+	out.UseCRLF = true // RFC 4180
+	out.Write([]string{"option_id", "option", "votes", "percent"})
+	for _, o := range res.Options {
+		out.Write([]string{strconv.Itoa(o.ID), spreadsheetSafe(o.Label), strconv.Itoa(o.Votes), strconv.Itoa(percent(o.Votes, res.Total))})
+	}
+	out.Flush()
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8; header=present")
+	h.Set("Content-Disposition", `attachment; filename="poll-`+v.Poll.ID+`-results.csv"`)
+	h.Set("Cache-Control", "no-store")
+	w.Write(buf.Bytes())
+}
+
+// spreadsheetSafe keeps a label from being run as a formula: a cell that
+// starts with = + - @ (or a tab or carriage return) is a formula to Excel,
+// LibreOffice and Google Sheets, so a voter-visible label like
+// =HYPERLINK("https://evil.example") would become a live link or worse in
+// the creator's spreadsheet. A leading apostrophe makes it text (OWASP's
+// advice on CSV injection).
+func spreadsheetSafe(text string) string {
+	if text != "" && strings.ContainsRune("=+-@\t\r", rune(text[0])) {
+		return "'" + text
+	}
+	return text
+}
