@@ -113,8 +113,12 @@ func (s *Server) apiCreatePoll(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, out)
 }
 
-// createPoll validates and stores a poll; the pages use it too.
+// createPoll validates and stores a poll, within the client's rate limit;
+// the pages use it too.
 func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.Poll, pollstack.Secrets, error) {
+	if err := s.limit(r, s.creates); err != nil {
+		return nil, pollstack.Secrets{}, err
+	}
 	n, err := req.newPoll()
 	if err != nil {
 		return nil, pollstack.Secrets{}, err
@@ -163,8 +167,12 @@ func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, voteJSON{PollID: id, OptionIDs: req.OptionIDs})
 }
 
-// vote stores the request's voter's ballot; the pages use it too.
+// vote stores the request's voter's ballot, within the client's rate limit;
+// the pages use it too.
 func (s *Server) vote(r *http.Request, pollID string, optionIDs []int, code string) error {
+	if err := s.limit(r, s.votes); err != nil {
+		return err
+	}
 	err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, Voter: s.voter(r, pollID, code), OptionIDs: optionIDs})
 	if err == nil {
 		s.views.invalidate(pollID)
@@ -291,9 +299,12 @@ func (s *Server) apiAddVoterCodes(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, voterCodesJSON{VoterCodes: batch.Codes()})
 }
 
-// addVoterCodes checks the admin token, then stores n new codes; the admin
-// page uses it too.
+// addVoterCodes checks the admin token, then stores n new codes, within the
+// client's limit of creations; the admin page uses it too.
 func (s *Server) addVoterCodes(r *http.Request, id, token string, n int) (pollstack.CodeBatch, error) {
+	if err := s.limit(r, s.creates); err != nil {
+		return pollstack.CodeBatch{}, err
+	}
 	if err := s.authorize(r, id, token); err != nil {
 		return pollstack.CodeBatch{}, err
 	}

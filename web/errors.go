@@ -29,6 +29,7 @@ var statusOf = map[pollstack.Kind]int{
 	kindMethodNotAllowed:       http.StatusMethodNotAllowed,
 	kindTooLarge:               http.StatusRequestEntityTooLarge,
 	kindMediaType:              http.StatusUnsupportedMediaType,
+	kindRateLimited:            http.StatusTooManyRequests,
 	kindInternal:               http.StatusInternalServerError,
 }
 
@@ -76,6 +77,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e, status := s.logError(r, err)
 	api := isAPI(r)
 	switch {
+	case setRetryAfter(w, err):
 	case status == http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "2")
 	case status == http.StatusUnauthorized && api:

@@ -75,6 +75,7 @@ var errorHeadings = map[int]string{
 	http.StatusMethodNotAllowed:      "Not allowed here",
 	http.StatusConflict:              "Cannot vote",
 	http.StatusRequestEntityTooLarge: "The form is too large",
+	http.StatusTooManyRequests:       "Slow down",
 	http.StatusServiceUnavailable:    "Try again soon",
 }
 

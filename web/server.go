@@ -25,6 +25,11 @@ type Config struct {
 	// ServerKey keys the hashes of client addresses; every server behind
 	// one load balancer needs the same. Empty: a key for this server alone.
 	ServerKey []byte
+	// CreatesPerMinute and VotesPerSecond limit each client address (an
+	// IPv6 /64): new polls (and voter code batches) a minute, with a burst of
+	// as many; votes a second, with a burst of as many. 0 turns a limit off.
+	CreatesPerMinute int
+	VotesPerSecond   int
 	// ResultsFresh is how long a poll's counts are served from memory
 	// before they are read again (votes on other servers show within it).
 	ResultsFresh time.Duration
@@ -40,6 +45,8 @@ type Server struct {
 	now      func() time.Time
 	views    *views
 	streams  *hubs
+	creates  *rateLimiter // nil: no limit
+	votes    *rateLimiter
 	assets   *assets
 	pages    map[string]*template.Template
 	draining atomic.Bool
@@ -67,7 +74,9 @@ func New(cfg Config) *Server {
 	if len(cfg.ServerKey) == 0 {
 		cfg.ServerKey = []byte(pollstack.RandomToken(32))
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now,
+		creates: newRateLimiter("new polls", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
+		votes:   newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond)}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
 	s.streams = newHubs(s)
 	s.streams.unwatch = cfg.Store.Watch(s.streams.changed)

@@ -64,6 +64,7 @@ func run(o options) error {
 	t := &table{}
 	t.note("machine: %s", machine())
 	t.note("binary: %.1f MB; each load run %v with %d concurrent voters over loopback, load generator in the same machine", fileMB(bin), o.duration, o.workers)
+	t.note("rate limits per client address: off (%s), as the load comes from one address, except where a scenario says \"limits on\"", strings.Join(noClientLimits, " "))
 	if strings.Contains(o.stores, "postgres") {
 		if err := benchPostgres(ctx, t, o, bin, pg); err != nil {
 			return err

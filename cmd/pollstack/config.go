@@ -21,6 +21,8 @@ type Config struct {
 	Store           StoreConfig
 	TrustProxy      bool
 	ServerKey       KeySource
+	CreateRateLimit int // new polls per minute per client address; 0: off
+	VoteRateLimit   int // votes per second per client address; 0: off
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
@@ -95,6 +97,10 @@ var settings = []setting{
 		parse: func(c *Config, v string) error { c.ServerKey.File = v; return nil }},
 	{flag: "server-key-secret-arn", env: "POLLSTACK_SERVER_KEY_SECRET_ARN", usage: "AWS Secrets Manager secret whose string value is the server key (at least 32 random bytes), read with the task's role",
 		parse: func(c *Config, v string) error { c.ServerKey.SecretARN = v; return checkARN(v) }},
+	{flag: "create-rate-limit", env: "POLLSTACK_CREATE_RATE_LIMIT", def: "10", usage: "new polls (and voter code batches) a minute per client address (an IPv6 /64), with a burst of as many; past it 429 with Retry-After. 0 turns it off",
+		parse: func(c *Config, v string) (err error) { c.CreateRateLimit, err = parseRate(v); return err }},
+	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", usage: "votes a second per client address (an IPv6 /64), with a burst of as many; past it 429 with Retry-After. 0 turns it off",
+		parse: func(c *Config, v string) (err error) { c.VoteRateLimit, err = parseRate(v); return err }},
 	{flag: "drain-period", env: "POLLSTACK_DRAIN_PERIOD", def: "30s", usage: "after SIGTERM, how long to keep serving with readiness failed (match the target group's deregistration delay)",
 		parse: func(c *Config, v string) (err error) { c.DrainPeriod, err = parseDuration(v); return err }},
 	{flag: "shutdown-timeout", env: "POLLSTACK_SHUTDOWN_TIMEOUT", def: "20s", usage: "after draining, how long in-flight requests get to finish",
@@ -250,6 +256,15 @@ func parseBool(v string) (bool, error) {
 		return false, errors.New("want true or false")
 	}
 	return b, nil
+}
+
+// parseRate reads a per-client rate: a whole number from 0 (off) to a million.
+func parseRate(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 1_000_000 {
+		return 0, errors.New("want a whole number from 0 (off) to 1000000")
+	}
+	return n, nil
 }
 
 func parseDuration(v string) (time.Duration, error) {

@@ -35,6 +35,8 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"serve", "--log-level", "loud"}, nil, "--log-level"},
 		{[]string{"serve", "--db-secret-arn", "my-secret"}, nil, "--db-secret-arn"},
 		{[]string{"serve", "--server-key-secret-arn", "my-key"}, nil, "--server-key-secret-arn"},
+		{[]string{"serve", "--vote-rate-limit", "-1"}, nil, "--vote-rate-limit"},
+		{[]string{"serve"}, map[string]string{"POLLSTACK_CREATE_RATE_LIMIT": "ten"}, "--create-rate-limit"},
 		{[]string{"serve", "--server-key-file", "k", "--server-key-secret-arn", "arn:aws:secretsmanager:eu-west-1:1:secret:k"}, nil, "give one source of the server key"},
 		{[]string{"serve", "--no-such-flag"}, nil, "no-such-flag"},
 		{[]string{"migrate", "extra"}, nil, `unexpected argument "extra"`},

@@ -40,7 +40,8 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.store = store
-	m.web = web.New(web.Config{Store: store, Logger: m.Log, TrustProxy: m.Config.TrustProxy, ServerKey: key})
+	m.web = web.New(web.Config{Store: store, Logger: m.Log, TrustProxy: m.Config.TrustProxy, ServerKey: key,
+		CreatesPerMinute: m.Config.CreateRateLimit, VotesPerSecond: m.Config.VoteRateLimit})
 	m.http = &http.Server{
 		Handler:           m.web,
 		ReadHeaderTimeout: 5 * time.Second,

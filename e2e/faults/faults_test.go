@@ -26,7 +26,7 @@ import (
 // stored once.
 func TestSigtermDrainsWithoutFailedRequests(t *testing.T) {
 	_, dbURL := database(t)
-	args := []string{"--database-url", dbURL, "--drain-period", "1500ms", "--shutdown-timeout", "5s"}
+	args := append([]string{"--database-url", dbURL, "--drain-period", "1500ms", "--shutdown-timeout", "5s"}, servertest.NoClientLimits...)
 	a, b := servertest.Start(t, args...), servertest.Start(t, args...)
 	front := servertest.Proxy(t, 200*time.Millisecond, a.URL(), b.URL())
 	poll := servertest.CreatePoll(t, front)
@@ -55,7 +55,7 @@ func TestSigtermDrainsWithoutFailedRequests(t *testing.T) {
 // doubled, and the same server serves again within 5 s of its return.
 func TestDatabaseRestartUnderLoad(t *testing.T) {
 	_, dbURL := database(t)
-	s := servertest.Start(t, "--database-url", dbURL)
+	s := servertest.Start(t, append([]string{"--database-url", dbURL}, servertest.NoClientLimits...)...)
 	poll := servertest.CreatePoll(t, s.URL())
 
 	load := make(chan *loadgen.Result)
@@ -128,7 +128,7 @@ func TestPasswordRotationWithoutRestart(t *testing.T) {
 	}
 	writeSecret("first-password")
 	dbURL := fmt.Sprintf("postgres://127.0.0.1:%d/%s?sslmode=disable", pg.Port, db)
-	s := servertest.Start(t, "--database-url", dbURL, "--db-secret-file", secretFile)
+	s := servertest.Start(t, append([]string{"--database-url", dbURL, "--db-secret-file", secretFile}, servertest.NoClientLimits...)...)
 	poll := servertest.CreatePoll(t, s.URL())
 	pid := s.Cmd.Process.Pid
 
@@ -187,7 +187,7 @@ func TestSigkillLosesNoAcknowledgedVote(t *testing.T) {
 }
 
 func killUnderLoad(t *testing.T, args ...string) (*loadgen.Result, string) {
-	s := servertest.Start(t, args...)
+	s := servertest.Start(t, append(args, servertest.NoClientLimits...)...)
 	poll := servertest.CreatePoll(t, s.URL())
 	load := make(chan *loadgen.Result)
 	go func() {

@@ -42,7 +42,7 @@ func TestSeveralInstances(t *testing.T) {
 	procs := make([]*servertest.Process, 3)
 	urls := make([]string, len(procs))
 	for i := range procs {
-		procs[i] = servertest.Start(t, "--database-url", dbURL, "--drain-period", "0s")
+		procs[i] = servertest.Start(t, append([]string{"--database-url", dbURL, "--drain-period", "0s"}, servertest.NoClientLimits...)...)
 		urls[i] = procs[i].URL()
 	}
 	front := servertest.Proxy(t, 200*time.Millisecond, urls...)
@@ -162,8 +162,8 @@ func TestSeveralInstances(t *testing.T) {
 // (cmd/bench) measures the same at 10,000 viewers.
 func TestCrossProcessDelay(t *testing.T) {
 	dbURL := pg.URL(pg.CreateDatabase(t), pg.User, "")
-	a := servertest.Start(t, "--database-url", dbURL, "--drain-period", "0s", "--log-level", "warn")
-	b := servertest.Start(t, "--database-url", dbURL, "--drain-period", "0s", "--log-level", "warn")
+	args := append([]string{"--database-url", dbURL, "--drain-period", "0s", "--log-level", "warn"}, servertest.NoClientLimits...)
+	a, b := servertest.Start(t, args...), servertest.Start(t, args...)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	probes := map[string][]*loadgen.Viewer{}

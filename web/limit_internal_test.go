@@ -1,0 +1,83 @@
+package web
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+)
+
+func prefix(s string) netip.Prefix { return clientPrefix(netip.MustParseAddr(s)) }
+
+// A client gets its burst at once, then one request per interval; the
+// refusal says how long to wait; other clients are not affected.
+func TestRateLimiterBucket(t *testing.T) {
+	l := newRateLimiter("votes", 2, 4) // 2 a second, a burst of 4
+	now := l.start
+	a, b := prefix("198.51.100.1"), prefix("198.51.100.2")
+	for i := range 4 {
+		if ok, _ := l.allow(a, now); !ok {
+			t.Fatalf("request %d of the burst refused", i+1)
+		}
+	}
+	ok, retry := l.allow(a, now)
+	if ok || retry != 500*time.Millisecond {
+		t.Fatalf("past the burst: ok %v, retry %v; want refused, 500ms", ok, retry)
+	}
+	if ok, _ := l.allow(b, now); !ok {
+		t.Error("another client was refused")
+	}
+	if ok, _ := l.allow(a, now.Add(499*time.Millisecond)); ok {
+		t.Error("allowed before a token came back")
+	}
+	if ok, _ := l.allow(a, now.Add(500*time.Millisecond)); !ok {
+		t.Error("refused after a token came back")
+	}
+	if ok, _ := l.allow(a, now.Add(10*time.Second)); !ok {
+		t.Error("refused after a long pause")
+	}
+	for i := range 3 { // the bucket was full again: 3 more of the burst
+		if ok, _ := l.allow(a, now.Add(10*time.Second)); !ok {
+			t.Errorf("burst after a pause: request %d refused", i+2)
+		}
+	}
+	if newRateLimiter("votes", 0, 20) != nil {
+		t.Error("a rate of 0 must mean no limiter")
+	}
+}
+
+// An IPv6 client is one client per /64: it cannot get fresh buckets by
+// changing addresses inside it.
+func TestRateLimiterIPv6Prefix(t *testing.T) {
+	l := newRateLimiter("votes", 1, 1)
+	if ok, _ := l.allow(prefix("2001:db8:1:2::1"), l.start); !ok {
+		t.Fatal("first request refused")
+	}
+	if ok, _ := l.allow(prefix("2001:db8:1:2:ffff:ffff:ffff:ffff"), l.start); ok {
+		t.Error("another address of the same /64 got a fresh bucket")
+	}
+	if ok, _ := l.allow(prefix("2001:db8:1:3::1"), l.start); !ok {
+		t.Error("another /64 was refused")
+	}
+}
+
+// However many clients come, the table stays within maxLimited, and a
+// client that keeps coming keeps its bucket across generations.
+func TestRateLimiterBounded(t *testing.T) {
+	l := newRateLimiter("votes", 1, 1)
+	hot := prefix("203.0.113.1")
+	now := l.start
+	most := 0
+	for i := range 5 * maxLimited {
+		addr := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		l.allow(clientPrefix(addr), now)
+		if i%(maxLimited/8) == 0 {
+			if ok, _ := l.allow(hot, now); ok != (i == 0) {
+				t.Fatalf("after %d clients, the hot client was allowed %v", i, ok)
+			}
+		}
+		most = max(most, l.size())
+	}
+	if most > maxLimited {
+		t.Errorf("the table held %d clients, more than its bound %d", most, maxLimited)
+	}
+}
