@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/pollstack/pollstack"
 )
@@ -35,8 +36,8 @@ func voterID(ctx context.Context) string { return exchangeOf(ctx).voter }
 func (s *Server) identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := ""
-		if c, err := r.Cookie(voterCookie); err == nil && validVoterID(c.Value) {
-			id = c.Value
+		if v := voterCookieValue(r); validVoterID(v) {
+			id = v
 		} else {
 			id = pollstack.RandomToken(16)
 			http.SetCookie(w, &http.Cookie{
@@ -47,4 +48,18 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		exchangeOf(r.Context()).voter = id
 		next.ServeHTTP(w, r)
 	})
+}
+
+// voterCookieValue finds the voter cookie in the request's Cookie headers
+// (the first one, as r.Cookie does) without parsing every cookie into its
+// own allocation.
+func voterCookieValue(r *http.Request) string {
+	for _, line := range r.Header["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			if name, value, ok := strings.Cut(strings.TrimSpace(part), "="); ok && name == voterCookie {
+				return value
+			}
+		}
+	}
+	return ""
 }

@@ -88,10 +88,11 @@ func New[T any](opts Options, key Sharded[T], flush Flush[T]) *Committer[T] {
 // ends first Submit returns ctx.Err(); the item may still be committed, and
 // the batch it belongs to is unaffected.
 func (c *Committer[T]) Submit(ctx context.Context, item T) error {
-	req := request[T]{item: item, out: make(chan error, 1)}
+	req := request[T]{item: item, out: outcomes.Get().(chan error)}
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
+		outcomes.Put(req.out)
 		return ErrClosed
 	}
 	select {
@@ -99,15 +100,21 @@ func (c *Committer[T]) Submit(ctx context.Context, item T) error {
 		c.mu.RUnlock()
 	case <-ctx.Done():
 		c.mu.RUnlock()
+		outcomes.Put(req.out)
 		return ctx.Err()
 	}
 	select {
 	case err := <-req.out:
+		outcomes.Put(req.out) // empty again, and no writer holds it any more
 		return err
 	case <-ctx.Done():
-		return ctx.Err()
+		return ctx.Err() // the writer will still answer: this channel is not reused
 	}
 }
+
+// outcomes holds the one-slot channels on which callers wait for their
+// outcome, so that a vote does not allocate one each time.
+var outcomes = sync.Pool{New: func() any { return make(chan error, 1) }}
 
 // queueOf picks the writer queue of an item.
 func (c *Committer[T]) queueOf(item T) chan request[T] {
