@@ -21,7 +21,7 @@ import (
 func recordingCost(t *table, hot measured) error {
 	m := metrics.New()
 	store := m.Store(instantStore{})
-	ctx, ballot := context.Background(), pollstack.Ballot{PollID: "bench", VoterID: "voter", OptionIDs: []int{1}}
+	ctx, ballot := context.Background(), pollstack.Ballot{PollID: "bench", Voter: pollstack.Voter{Browser: "voter"}, OptionIDs: []int{1}}
 	const votes = 1_000_000
 	runtime.GC()
 	before := selfCPU()
