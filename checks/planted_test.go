@@ -227,6 +227,37 @@ func TestScanCatchesUnencryptedDatabase(t *testing.T) {
 	})
 }
 
+// An environment's variable file that turns the database's backups off:
+// Trivy scans the environments' root once per variable file, so the value
+// reaches the database module as that environment deploys it.
+func TestScanReadsEachEnvironmentsVariables(t *testing.T) {
+	requireTools(t, "trivy", "go", "git")
+	dir := scratchRepo(t)
+	copyTree(t, repo.Path("infra"), filepath.Join(dir, "infra"))
+	os.RemoveAll(filepath.Join(dir, "infra", "envs", ".terraform"))
+	gates := []string{"trivy-config"}
+	cleanBaseline(t, dir, gates...)
+
+	vars := filepath.Join(dir, "infra", "envs", "enterprise.tfvars")
+	data, err := os.ReadFile(vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planted := regexp.MustCompile(`(?m)^db_backup_retention_days\s*=.*$`).ReplaceAll(data, []byte("db_backup_retention_days = 0"))
+	if string(planted) == string(data) {
+		t.Fatal("enterprise.tfvars sets no db_backup_retention_days to plant")
+	}
+	writeFile(t, vars, string(planted))
+	out, failed := scan(t, dir, gates...)
+	wantFailed(t, out, failed, gates, map[string][]string{
+		// Trivy: "Instance has very low backup retention period."
+		"trivy-config": {"-- trivy config infra with enterprise.tfvars", "AWS-0077", "modules/database/main.tf"},
+	})
+	if sec := section(out, "trivy-config"); strings.Count(sec, "AWS-0077 (") != 1 {
+		t.Errorf("the planted value is enterprise's alone, but AWS-0077 appears %d times:\n%s", strings.Count(sec, "AWS-0077 ("), sec)
+	}
+}
+
 // A workflow step that uses an action by tag: the workflow rules name it.
 func TestScanCatchesUnpinnedAction(t *testing.T) {
 	requireTools(t, "actionlint", "shellcheck", "go", "git")

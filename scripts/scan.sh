@@ -10,8 +10,10 @@
 # Gates:
 #   gitleaks-history  secrets in every commit of the git history (.gitleaks.toml)
 #   gitleaks-tree     secrets in the working tree, committed or not (.gitleaks.toml)
-#   checkov           Terraform under infra/ (.checkov.yaml; suppressions inline in the .tf files)
-#   trivy-config      Terraform under infra/ and the image definition (.trivyignore.yaml)
+#   checkov           Terraform under infra/, the environments' root once per
+#                     variable file (.checkov.yaml; suppressions inline in the .tf files)
+#   trivy-config      Terraform under infra/, once per environment variable file,
+#                     and the image definition (.trivyignore.yaml)
 #   actionlint        .github/workflows/, with shellcheck on every run: block;
 #                     and ShellCheck on the pipeline's own scripts
 #   workflow-rules    the Go test in checks/ that enforces the workflow rules
@@ -54,7 +56,18 @@ gate_checkov() {
     echo "scan: no infra/ directory: no Terraform to scan"
     return 0
   fi
-  checkov -d infra --framework terraform --config-file .checkov.yaml
+  local rc=0 vars
+  # The modules and the bootstrap root on their own defaults, then the
+  # environments' root once per variable file: what each environment
+  # really deploys (docs/decisions.md).
+  echo "-- checkov infra (modules, bootstrap)"
+  checkov -d infra --skip-path infra/envs --framework terraform --config-file .checkov.yaml || rc=1
+  for vars in infra/envs/*.tfvars; do
+    [ -e "$vars" ] || continue
+    echo "-- checkov infra/envs with ${vars##*/}"
+    checkov -d infra/envs --var-file "$vars" --framework terraform --config-file .checkov.yaml || rc=1
+  done
+  return $rc
 }
 
 gate_trivy_config() {
@@ -67,8 +80,17 @@ gate_trivy_config() {
   go run ./cmd/image dockerfile >"$work/image/Dockerfile" || { rm -rf "$work"; return 1; }
   local common=(--exit-code 1 --skip-check-update --cache-dir "$work/cache" --ignorefile .trivyignore.yaml --quiet)
   if [ -d infra ]; then
-    echo "-- trivy config infra"
-    trivy config "${common[@]}" --misconfig-scanners terraform --tf-exclude-downloaded-modules infra || rc=1
+    # Once per environment variable file: the environments' root as that
+    # environment deploys it, and every module and the bootstrap root.
+    local vars varfiles=()
+    for vars in infra/envs/*.tfvars; do
+      [ -e "$vars" ] && varfiles+=("$vars")
+    done
+    [ ${#varfiles[@]} -gt 0 ] || varfiles=("")
+    for vars in "${varfiles[@]}"; do
+      echo "-- trivy config infra${vars:+ with ${vars##*/}}"
+      trivy config "${common[@]}" --misconfig-scanners terraform --tf-exclude-downloaded-modules ${vars:+--tf-vars "$vars"} infra || rc=1
+    done
   else
     echo "scan: no infra/ directory: no Terraform to scan"
   fi

@@ -61,10 +61,19 @@ init_root() {
 check_root() {
   local dir=$1 log=$2
   run "$dir" "$log" validate || return 1
-  if [ -n "$(find "$dir/tests" -maxdepth 1 -name '*.tftest.hcl' -print -quit 2>/dev/null)" ]; then
+  [ -n "$(find "$dir/tests" -maxdepth 1 -name '*.tftest.hcl' -print -quit 2>/dev/null)" ] || return 0
+  # The environments' root has one variable file per environment: its tests
+  # run once with each, as each environment is planned.
+  local varfiles=("$dir"/*.tfvars)
+  if [ -e "${varfiles[0]}" ]; then
+    local f
+    for f in "${varfiles[@]}"; do
+      run "$dir" "$log" test -var-file="${f##*/}" || return 1
+    done
+  else
     run "$dir" "$log" test || return 1
-    echo "TESTED" >>"$log"
   fi
+  echo "TESTED" >>"$log"
 }
 
 # The roots are independent: check JOBS of them at once (TF_CHECK_JOBS,
@@ -72,7 +81,7 @@ check_root() {
 # provider processes).
 jobs=${TF_CHECK_JOBS:-3}
 roots=()
-for dir in infra/modules/*/ infra/bootstrap/ infra/envs/*/; do
+for dir in infra/modules/*/ infra/bootstrap/ infra/envs/; do
   dir=${dir%/}
   [ -n "$(find "$dir" -maxdepth 1 -name '*.tf' -print -quit)" ] && roots+=("$dir")
 done
@@ -97,9 +106,9 @@ for dir in "${roots[@]}"; do
   fi
   validated=$((validated + 1))
   if grep -q '^TESTED$' "$log"; then
-    n=$(sed -n 's/^Success! \([0-9]*\) passed.*/\1/p' "$log")
-    echo "terraform-check: test $dir: ${n:-0} passed"
-    passed=$((passed + ${n:-0}))
+    n=$(sed -n 's/^Success! \([0-9]*\) passed.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+    echo "terraform-check: test $dir: $n passed"
+    passed=$((passed + n))
     tested=$((tested + 1))
   fi
 done

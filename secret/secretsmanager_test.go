@@ -20,7 +20,7 @@ import (
 // The Secrets Manager source against a real AWS API emulator: a secret
 // encrypted with a customer key, read, rotated, and read again on refresh.
 func TestSecretsManagerOnEmulator(t *testing.T) {
-	endpoint := motoserver.URL(t)
+	endpoint := motoserver.Start(t).URL
 	t.Setenv("AWS_ENDPOINT_URL", endpoint)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")

@@ -5,7 +5,7 @@
 set -euo pipefail
 : "${IMAGE_DIGEST:?the gates job gives the image digest}"
 : "${AWS_REGION:?}"
-env_root=infra/envs/${TF_ENV:?}
+env_root=infra/envs
 
 want=$(cat "$env_root/image.ref")
 repo=${want%@*}

@@ -17,10 +17,13 @@ echo "$image" >"$TF_ROOT/image.ref"
 
 # The plan role reads the state and may only write its lock object. The apply
 # job applies this file; Terraform refuses it if the state moved since.
-# The roles' trust and state access are planned for this repository and this
-# bucket, the same values as the first apply by hand (docs/deploy.md).
+# The environment's choices come from its variable file; the roles' trust
+# and state access are planned for this repository, this bucket and this
+# state key, the same values as the first apply by hand (docs/deploy.md).
 tf plan -input=false -out=tfplan \
+  -var-file="$TF_VAR_FILE" \
   -var "$TF_IMAGE_VAR=$image" \
+  -var "state_key=$TF_STATE_KEY" \
   -var "github_repository=$GITHUB_REPOSITORY" \
   -var "state_bucket_name=$TF_STATE_BUCKET"
 tf show -no-color tfplan >"$TF_ROOT/tfplan.txt"

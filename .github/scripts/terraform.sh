@@ -11,10 +11,14 @@ set -euo pipefail
 # overriding the bucket's KMS default: the state must use the project key.
 : "${TF_STATE_KMS_KEY_ARN:?set the repository variable TF_STATE_KMS_KEY_ARN (the bootstrap output kms_key_arn)}"
 
-TF_ROOT=infra/envs/$TF_ENV
-# The state object: the cicd module scopes both roles to exactly this key.
+# One root for every environment; the environment's choices are its
+# variable file (docs/decisions.md).
+TF_ROOT=infra/envs
+TF_VAR_FILE=$TF_ENV.tfvars
+# The state object: the cicd module scopes both roles to exactly this key,
+# and the plan passes the same key to it (state_key).
 TF_STATE_KEY=${TF_STATE_KEY:-pollstack/$TF_ENV/terraform.tfstate}
-[ -d "$TF_ROOT" ] || { echo "::error::no Terraform environment $TF_ROOT (TF_ENV=$TF_ENV)"; exit 1; }
+[ -f "$TF_ROOT/$TF_VAR_FILE" ] || { echo "::error::no environment $TF_ENV: $TF_ROOT/$TF_VAR_FILE does not exist (TF_ENV is lean or enterprise)"; exit 1; }
 
 # The root module's interface that the pipeline relies on.
 TF_IMAGE_VAR=${TF_IMAGE_VAR:-image}

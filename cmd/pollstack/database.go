@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/pollstack/pollstack"
 	"github.com/pollstack/pollstack/postgres"
@@ -16,18 +15,17 @@ import (
 )
 
 // openStore opens the store the configuration names; log hears of the
-// store's own troubles (PostgreSQL's change feed losing its connection);
-// observeBatch, when set, is told every vote batch's size and commit time.
-func openStore(ctx context.Context, cfg StoreConfig, log *slog.Logger, observeBatch func(int, time.Duration)) (pollstack.Store, error) {
+// store's own troubles (PostgreSQL's change feed losing its connection).
+func openStore(ctx context.Context, cfg StoreConfig, log *slog.Logger) (pollstack.Store, error) {
 	if cfg.Kind == SQLite {
-		return sqlite.Open(ctx, cfg.Path, sqlite.Options{ObserveBatch: observeBatch})
+		return sqlite.Open(ctx, cfg.Path, sqlite.Options{})
 	}
-	return openPostgres(ctx, cfg, log, observeBatch)
+	return openPostgres(ctx, cfg, log)
 }
 
 // openPostgres connects with credentials from their source, kept in a cache
 // that the store asks to refresh when the database rejects them.
-func openPostgres(ctx context.Context, cfg StoreConfig, log *slog.Logger, observeBatch func(int, time.Duration)) (*postgres.Store, error) {
+func openPostgres(ctx context.Context, cfg StoreConfig, log *slog.Logger) (*postgres.Store, error) {
 	src, err := credentialSource(ctx, cfg.Credentials)
 	if err != nil {
 		return nil, err
@@ -42,8 +40,7 @@ func openPostgres(ctx context.Context, cfg StoreConfig, log *slog.Logger, observ
 		return nil, err
 	}
 	return postgres.Open(ctx, u.String(), postgres.Options{
-		Logger:       log,
-		ObserveBatch: observeBatch,
+		Logger: log,
 		Credentials: func(ctx context.Context, refresh bool) (string, string, error) {
 			c, err := creds.Credentials(ctx, refresh)
 			return c.Username, c.Password, err

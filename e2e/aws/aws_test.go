@@ -32,6 +32,7 @@ import (
 
 	"github.com/pollstack/pollstack/doctor"
 	"github.com/pollstack/pollstack/internal/figures"
+	"github.com/pollstack/pollstack/internal/motoserver"
 )
 
 // stackView is what the checks found, for doctor and the destroy check.
@@ -47,13 +48,16 @@ type expect struct {
 	multiAZ      bool // the database is multi-AZ with deletion protection
 }
 
+// TestAWSLean and TestAWSEnterprise run in parallel, each against its own
+// moto server: the apply is mostly waiting on the emulator.
 func TestAWSLean(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	cfg := awsConfig(t)
-	motoReset(t)
+	moto := motoserver.Start(t)
+	cfg := awsConfig(moto.URL)
 	start := time.Now()
-	env := applyEnv(ctx, t, leanEnv())
+	env := applyEnv(ctx, t, moto, leanEnv())
 	view := checkStack(ctx, t, cfg, env, expect{})
 	t.Run("doctor", func(t *testing.T) { doctorFaults(ctx, t, cfg, view.cluster, view.service) })
 	destroyed := env.destroy(ctx, t)
@@ -61,7 +65,7 @@ func TestAWSLean(t *testing.T) {
 	msg := fmt.Sprintf("lean against moto: apply %s, destroy %s, whole test with checks and doctor faults %s; emulated by the gateway: %v",
 		env.applied.Round(100*time.Millisecond), destroyed.Round(100*time.Millisecond), time.Since(start).Round(100*time.Millisecond), env.gw.emulatedHits())
 	figures.Print(t, "%s", msg)
-	printLimitations(t, env.gw)
+	printLimitations(t, env)
 }
 
 func leanEnv() string {
@@ -71,7 +75,7 @@ func leanEnv() string {
 	return "lean"
 }
 
-func printLimitations(t *testing.T, gw *gateway) {
+func printLimitations(t *testing.T, env *appliedEnv) {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("what the emulator does not do, and how this test handles it:\n")
@@ -81,7 +85,7 @@ func printLimitations(t *testing.T, gw *gateway) {
 	for _, l := range motoLimits {
 		fmt.Fprintf(&b, "  - %s: %s\n", l[0], l[1])
 	}
-	if ni := motoNotImplemented(); len(ni) > 0 {
+	if ni := motoNotImplemented(env.moto); len(ni) > 0 {
 		fmt.Fprintf(&b, "  - moto raised NotImplementedError during this run for: %s\n", strings.Join(ni, ", "))
 	}
 	figures.Print(t, "%s", b.String())
@@ -529,14 +533,15 @@ var enterpriseLimits = [][2]string{
 }
 
 func TestAWSEnterprise(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	cfg := awsConfig(t)
-	motoReset(t)
+	moto := motoserver.Start(t)
+	cfg := awsConfig(moto.URL)
 	start := time.Now()
 	zone := hostedZone(ctx, t, cfg, "example.com")
 	vars := []string{"-var", "domain_name=pollstack.example.com", "-var", "hosted_zone_id=" + zone}
-	env := applyEnv(ctx, t, "enterprise", vars...)
+	env := applyEnv(ctx, t, moto, "enterprise", vars...)
 	view := checkStack(ctx, t, cfg, env, expect{privateTasks: true, https: true, multiAZ: true})
 	t.Run("doctor", func(t *testing.T) {
 		ecsC := ecs.NewFromConfig(cfg)
@@ -548,7 +553,7 @@ func TestAWSEnterprise(t *testing.T) {
 		deleteImages(ctx, t, ecr.NewFromConfig(cfg), repo)
 	})
 	unprotect(ctx, t, cfg, view)
-	destroyed := env.destroy(ctx, t, vars...)
+	destroyed := env.destroy(ctx, t)
 	checkNothingLeft(ctx, t, cfg)
 	if _, err := route53.NewFromConfig(cfg).DeleteHostedZone(ctx, &route53.DeleteHostedZoneInput{Id: aws.String(zone)}); err != nil {
 		t.Errorf("delete the test's hosted zone (records left by destroy?): %v", err)
@@ -561,7 +566,7 @@ func TestAWSEnterprise(t *testing.T) {
 		fmt.Fprintf(&b, "  - %s: %s\n", l[0], l[1])
 	}
 	figures.Print(t, "%s", b.String())
-	printLimitations(t, env.gw)
+	printLimitations(t, env)
 }
 
 // unprotect turns off deletion protection on the database and the load

@@ -2,8 +2,9 @@
 
 package aws
 
-// The AWS emulator harness: one moto server per test binary on a free
-// loopback port, SDK clients pointed at it, and the helpers that build the
+// The AWS emulator harness: one moto server per test on a free loopback
+// port (internal/motoserver), so that the environments apply in parallel;
+// SDK clients pointed at it, and the helpers that build the
 // images and faults the tests plant. moto is pinned in
 // scripts/install-tools.sh and installed by `make tools`.
 
@@ -30,7 +31,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/pollstack/pollstack/internal/motoserver"
 	"github.com/pollstack/pollstack/internal/repo"
 )
 
@@ -42,28 +42,14 @@ const (
 // repoRoot is the repository's top directory.
 func repoRoot(tb testing.TB) string { return repo.Root() }
 
-// motoURL starts the moto server once for this test binary (internal/motoserver)
-// and returns its endpoint.
-func motoURL(tb testing.TB) string {
-	tb.Helper()
-	return motoserver.URL(tb)
-}
-
-// awsConfig is an SDK configuration for the emulator with fake credentials.
-func awsConfig(tb testing.TB) aws.Config {
-	tb.Helper()
+// awsConfig is an SDK configuration for an emulator with fake credentials.
+func awsConfig(endpoint string) aws.Config {
 	return aws.Config{
 		Region:       awsRegion,
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		BaseEndpoint: aws.String(motoURL(tb)),
+		BaseEndpoint: aws.String(endpoint),
 		HTTPClient:   &http.Client{Timeout: 60 * time.Second},
 	}
-}
-
-// motoReset drops every resource in the emulator.
-func motoReset(tb testing.TB) {
-	tb.Helper()
-	motoserver.Reset(tb)
 }
 
 // imageIndex builds an OCI image index with one random image per platform,

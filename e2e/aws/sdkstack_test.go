@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"github.com/pollstack/pollstack/doctor"
+	"github.com/pollstack/pollstack/internal/motoserver"
 )
 
 // sdkStack creates the pieces doctor reads directly in moto, the way the
@@ -88,8 +89,7 @@ func sdkStack(ctx context.Context, t *testing.T, cfg aws.Config) (cluster, servi
 func TestAWSDoctorSDKStack(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cfg := awsConfig(t)
-	motoReset(t)
+	cfg := awsConfig(motoserver.Start(t).URL)
 	cluster, service := sdkStack(ctx, t, cfg)
 	doctorFaults(ctx, t, cfg, cluster, service)
 	t.Run("cli", func(t *testing.T) { doctorCLI(ctx, t, cfg, cluster, service) })

@@ -186,21 +186,25 @@ func tail(s string, n int) string {
 // appliedEnv is an environment applied against the emulator.
 type appliedEnv struct {
 	dir     string
+	vars    []string // -var-file of the environment and the test's -var arguments
+	moto    *motoserver.Server
 	gw      *gateway
 	applied time.Duration
 }
 
-// applyEnv copies infra/, points env (e.g. "lean") at the emulator through
-// the gateway, and applies it with extra -var arguments.
-func applyEnv(ctx context.Context, t *testing.T, env string, vars ...string) *appliedEnv {
+// applyEnv copies infra/, points the environments' root at the emulator
+// through the gateway, and applies it with env's variable file (e.g.
+// lean.tfvars) and extra -var arguments.
+func applyEnv(ctx context.Context, t *testing.T, moto *motoserver.Server, env string, vars ...string) *appliedEnv {
 	t.Helper()
-	gw := newGateway(t, motoURL(t))
+	gw := newGateway(t, moto.URL)
 	terraformBin(t)
 	root := copyInfra(t)
-	dir := filepath.Join(root, "envs", env)
-	if tf, _ := filepath.Glob(filepath.Join(dir, "*.tf")); len(tf) == 0 {
-		t.Fatalf("infra/envs/%s has no Terraform files: nothing to apply", env)
+	dir := filepath.Join(root, "envs")
+	if _, err := os.Stat(filepath.Join(dir, env+".tfvars")); err != nil {
+		t.Fatalf("infra/envs/%s.tfvars: %v: no such environment", env, err)
 	}
+	vars = append([]string{"-var-file=" + env + ".tfvars"}, vars...)
 	writeOverride(t, dir, gw.URL())
 	// Not -backend=false: apply needs an initialised backend, and the
 	// override replaces the env's S3 backend with a local file.
@@ -210,18 +214,18 @@ func applyEnv(ctx context.Context, t *testing.T, env string, vars ...string) *ap
 	out, err := terraform(ctx, t, dir, args...)
 	took := time.Since(start)
 	if err != nil {
-		unimpl := motoNotImplemented()
-		t.Fatalf("terraform apply of infra/envs/%s failed after %s: %v\nmoto raised NotImplementedError for: %v\n%s", env, took.Round(time.Second), err, unimpl, tail(out, 80))
+		unimpl := motoNotImplemented(moto)
+		t.Fatalf("terraform apply of infra/envs with %s.tfvars failed after %s: %v\nmoto raised NotImplementedError for: %v\n%s", env, took.Round(time.Second), err, unimpl, tail(out, 80))
 	}
-	t.Logf("terraform apply of infra/envs/%s against moto took %s", env, took.Round(100*time.Millisecond))
-	return &appliedEnv{dir: dir, gw: gw, applied: took}
+	t.Logf("terraform apply of infra/envs with %s.tfvars against moto took %s", env, took.Round(100*time.Millisecond))
+	return &appliedEnv{dir: dir, vars: vars, moto: moto, gw: gw, applied: took}
 }
 
 // destroy destroys the environment and returns how long it took.
-func (a *appliedEnv) destroy(ctx context.Context, t *testing.T, vars ...string) time.Duration {
+func (a *appliedEnv) destroy(ctx context.Context, t *testing.T) time.Duration {
 	t.Helper()
 	start := time.Now()
-	mustTerraform(ctx, t, a.dir, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
+	mustTerraform(ctx, t, a.dir, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, a.vars...)...)
 	took := time.Since(start)
 	t.Logf("terraform destroy against moto took %s", took.Round(100*time.Millisecond))
 	return took
@@ -230,10 +234,10 @@ func (a *appliedEnv) destroy(ctx context.Context, t *testing.T, vars ...string) 
 var notImplemented = regexp.MustCompile(`NotImplementedError: The (\w+) action has not been implemented`)
 
 // motoNotImplemented lists the actions moto refused since it started.
-func motoNotImplemented() []string {
+func motoNotImplemented(moto *motoserver.Server) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, m := range notImplemented.FindAllStringSubmatch(motoserver.Log(), -1) {
+	for _, m := range notImplemented.FindAllStringSubmatch(moto.Log(), -1) {
 		if !seen[m[1]] {
 			seen[m[1]] = true
 			out = append(out, m[1])

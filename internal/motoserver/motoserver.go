@@ -1,6 +1,8 @@
 // Package motoserver runs the AWS API emulator (moto in server mode) for
-// tests: one server per test binary on a free loopback port. moto is pinned
-// in scripts/install-tools.sh and installed into .tools/ by `make tools`.
+// tests, one server per test on a free loopback port, so that tests that
+// each build a whole stack can run in parallel without seeing each other's
+// resources. moto is pinned in scripts/install-tools.sh and installed into
+// .tools/ by `make tools`.
 package motoserver
 
 import (
@@ -10,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,59 +20,31 @@ import (
 	"github.com/pollstack/pollstack/internal/syncbuf"
 )
 
-var server struct {
-	once sync.Once
-	url  string
-	err  error
-	log  *syncbuf.Buffer
+// Server is one moto process.
+type Server struct {
+	// URL is the endpoint, http://127.0.0.1:PORT.
+	URL string
+	log *syncbuf.Buffer
 }
 
-// URL starts moto once for this test binary and returns its endpoint. The
-// server dies with the test binary. A missing moto fails the test with what
-// to install.
-func URL(tb testing.TB) string {
+// Start starts a moto server for this test alone and stops it when the test
+// (and its subtests) end; it also dies with the test binary. A missing moto
+// fails the test with what to install.
+func Start(tb testing.TB) *Server {
 	tb.Helper()
-	server.once.Do(start)
-	if server.err != nil {
-		tb.Fatal(server.err)
-	}
-	return server.url
-}
-
-// Log is what moto has printed, for failure messages.
-func Log() string {
-	if server.log == nil {
-		return ""
-	}
-	return server.log.String()
-}
-
-// Reset drops every resource in the emulator.
-func Reset(tb testing.TB) {
-	tb.Helper()
-	res, err := http.Post(URL(tb)+"/moto-api/reset", "application/json", nil)
-	if err != nil {
-		tb.Fatalf("reset moto: %v", err)
-	}
-	res.Body.Close()
-}
-
-func start() {
 	bin := filepath.Join(repo.ToolsBin(), "moto_server")
 	if _, err := os.Stat(bin); err != nil {
-		server.err = fmt.Errorf("moto_server is not installed at %s: run `make tools` (or scripts/install-tools.sh moto_server) to install moto[server]", bin)
-		return
+		tb.Fatalf("moto_server is not installed at %s: run `make tools` (or scripts/install-tools.sh moto_server) to install moto[server]", bin)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		server.err = err
-		return
+		tb.Fatal(err)
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	server.log = &syncbuf.Buffer{}
+	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), log: &syncbuf.Buffer{}}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Stdout, cmd.Stderr = server.log, server.log
+	cmd.Stdout, cmd.Stderr = s.log, s.log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with the test binary
 	// AWS managed policies (AmazonRDSEnhancedMonitoringRole and the like)
 	// exist in every account; moto loads them only when asked. ACM
@@ -79,17 +52,38 @@ func start() {
 	// after moto's default 60 s.
 	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true", "MOTO_ACM_VALIDATION_WAIT=0")
 	if err := cmd.Start(); err != nil {
-		server.err = fmt.Errorf("start moto_server: %w", err)
-		return
+		tb.Fatalf("start moto_server: %v", err)
 	}
-	go cmd.Wait()
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	tb.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if res, err := http.Get(url + "/moto-api/data.json"); err == nil {
+		select {
+		case <-exited:
+			tb.Fatalf("moto_server exited before answering:\n%s", s.log.String())
+		default:
+		}
+		if res, err := http.Get(s.URL + "/moto-api/data.json"); err == nil {
 			res.Body.Close()
-			server.url = url
-			return
+			return s
 		}
 	}
-	server.err = fmt.Errorf("moto_server did not answer on %s within 60 s:\n%s", url, server.log.String())
+	tb.Fatalf("moto_server did not answer on %s within 60 s:\n%s", s.URL, s.log.String())
+	return nil
+}
+
+// Log is what moto has printed, for failure messages.
+func (s *Server) Log() string { return s.log.String() }
+
+// Reset drops every resource in the emulator.
+func (s *Server) Reset(tb testing.TB) {
+	tb.Helper()
+	res, err := http.Post(s.URL+"/moto-api/reset", "application/json", nil)
+	if err != nil {
+		tb.Fatalf("reset moto: %v", err)
+	}
+	res.Body.Close()
 }

@@ -1,0 +1,115 @@
+# The environment as its variable file makes it, on mocked AWS: terraform
+# test runs once per variable file (scripts/terraform-check.sh:
+# terraform test -var-file=lean.tfvars, then enterprise.tfvars). The Go tests
+# in e2e/platform render the same run with mocks named for each
+# environment, to check its choices and evaluate its IAM documents.
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = { names = ["us-east-1a", "us-east-1b", "us-east-1c"] }
+  }
+  mock_data "aws_elb_service_account" {
+    defaults = { arn = "arn:aws:iam::127311923021:root" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/pollstack-mock-mock" }
+  }
+  mock_resource "aws_iam_policy" {
+    defaults = { arn = "arn:aws:iam::123456789012:policy/pollstack-mock-workload-boundary" }
+  }
+  mock_resource "aws_iam_openid_connect_provider" {
+    defaults = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/pollstack-mock/app" }
+  }
+  mock_resource "aws_ecr_repository" {
+    defaults = {
+      arn            = "arn:aws:ecr:us-east-1:123456789012:repository/pollstack-mock"
+      repository_url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/pollstack-mock"
+    }
+  }
+  mock_resource "aws_db_instance" {
+    defaults = {
+      address = "pollstack-mock.abcdefghijkl.us-east-1.rds.amazonaws.com"
+      port    = 5432
+      master_user_secret = [{
+        kms_key_id    = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+        secret_arn    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
+        secret_status = "active"
+      }]
+    }
+  }
+  mock_resource "aws_lb" {
+    defaults = {
+      arn        = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/pollstack-mock/0123456789abcdef"
+      arn_suffix = "app/pollstack-mock/0123456789abcdef"
+      dns_name   = "pollstack-mock-123.us-east-1.elb.amazonaws.com"
+      zone_id    = "Z35SXDOTRQ7X7K"
+    }
+  }
+  mock_resource "aws_lb_target_group" {
+    defaults = {
+      arn        = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/pollstack-mock-app/0123456789abcdef"
+      arn_suffix = "targetgroup/pollstack-mock-app/0123456789abcdef"
+    }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::pollstack-mock-alb-logs-123456789012" }
+  }
+  mock_resource "aws_wafv2_web_acl" {
+    defaults = { arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/pollstack-mock/11111111-2222-3333-4444-555555555555" }
+  }
+  mock_resource "aws_ecs_task_definition" {
+    defaults = { arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/pollstack-mock-app:1" }
+  }
+  mock_resource "aws_ecs_cluster" {
+    defaults = { arn = "arn:aws:ecs:us-east-1:123456789012:cluster/pollstack-mock" }
+  }
+  mock_resource "aws_acm_certificate" {
+    defaults = {
+      arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+      domain_validation_options = [{
+        domain_name           = "polls.example.com"
+        resource_record_name  = "_abc.polls.example.com."
+        resource_record_type  = "CNAME"
+        resource_record_value = "_def.acm-validations.aws."
+      }]
+    }
+  }
+  mock_resource "aws_acm_certificate_validation" {
+    defaults = { certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555" }
+  }
+}
+
+variables {
+  # enterprise serves HTTPS only: its variable file leaves the name to the
+  # operator, the test gives one.
+  domain_name    = var.environment == "enterprise" ? "polls.example.com" : null
+  hosted_zone_id = var.environment == "enterprise" ? "Z0123456789ABCDEFGHIJ" : null
+}
+
+run "environment" {
+  command = apply
+
+  assert {
+    condition     = output.image_platform == "linux/amd64" || output.image_platform == "linux/arm64"
+    error_message = "the image platform follows infra/platform.json"
+  }
+
+  assert {
+    condition     = startswith(output.app_url, var.require_https ? "https://" : "http://")
+    error_message = "the site's URL is HTTPS exactly where the environment requires it"
+  }
+}
