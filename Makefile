@@ -67,8 +67,12 @@ image: tools ## build the linux/amd64 container image as an OCI archive in dist/
 	scripts/image.sh
 
 .PHONY: bench
-bench: tools ## benchmarks: hot-poll votes against pgbench's ceiling, reads, subscribers; prints a table
-	go run ./cmd/bench
+# BASELINE is the revision whose server runs the hot poll beside this tree's
+# in the same run (default: main before issue 16, when the log wrote every
+# request): make bench BASELINE=<rev>; BASELINE= measures this tree alone.
+BASELINE ?= bb1083f
+bench: tools ## benchmarks: hot poll against a baseline revision, pgbench's ceiling and a Django peer; reads, subscribers; prints a table
+	go run ./cmd/bench $(if $(BASELINE),-baseline $(BASELINE))
 
 .PHONY: tools
 tools: ## install the pinned tools into .tools/ (once per version)

@@ -53,6 +53,9 @@ type Options struct {
 	Now       func() time.Time // clock, for tests
 	BatchSize int              // most votes per transaction (default 512)
 	Writers   int              // vote transactions in flight (default 4)
+	// ObserveBatch, when set, is told each vote batch's size and how long
+	// storing and committing it took.
+	ObserveBatch func(votes int, took time.Duration)
 	// Credentials, when set, gives the user name and password of each new
 	// connection. refresh is true after the database rejected the previous
 	// ones (SQLSTATE 28P01: the password was rotated), so that the source is
@@ -113,7 +116,7 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	}
 	// Votes of one poll always share a writer: a hot poll never waits on
 	// its own row lock across transactions, while other polls commit beside it.
-	s.votes = groupcommit.New(groupcommit.Options{MaxBatch: opts.BatchSize, Writers: opts.Writers}, byPoll, s.storeBallots)
+	s.votes = groupcommit.New(groupcommit.Options{MaxBatch: opts.BatchSize, Writers: opts.Writers, Observe: opts.ObserveBatch}, byPoll, s.storeBallots)
 	return s, nil
 }
 

@@ -45,6 +45,9 @@ var _ pollstack.Store = (*Store)(nil)
 type Options struct {
 	Now       func() time.Time // clock, for tests
 	BatchSize int              // most votes per transaction (default 256)
+	// ObserveBatch, when set, is told each vote batch's size and how long
+	// storing and committing it took.
+	ObserveBatch func(votes int, took time.Duration)
 }
 
 // Open opens (creating if needed) the database file at path and applies
@@ -75,7 +78,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.closeDBs()
 		return nil, err
 	}
-	s.votes = groupcommit.New(groupcommit.Options{MaxBatch: opts.BatchSize, Writers: 1}, nil, s.storeBallots)
+	s.votes = groupcommit.New(groupcommit.Options{MaxBatch: opts.BatchSize, Writers: 1, Observe: opts.ObserveBatch}, nil, s.storeBallots)
 	return s, nil
 }
 

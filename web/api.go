@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack"
+	"github.com/pollstack/pollstack/internal/metrics"
 )
 
 // createPollRequest is the body of POST /api/v1/polls.
@@ -156,6 +157,7 @@ type voteJSON struct {
 func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
 	var req voteRequest
 	if err := readJSON(w, r, &req); err != nil {
+		s.countVote(err)
 		s.writeError(w, r, err)
 		return
 	}
@@ -177,6 +179,7 @@ func (s *Server) vote(r *http.Request, pollID string, optionIDs []int, code stri
 	if err == nil {
 		s.views.invalidate(pollID)
 	}
+	s.countVote(err)
 	return err
 }
 
@@ -189,6 +192,21 @@ func (s *Server) hasVoted(r *http.Request, p *pollstack.Poll, code string) (bool
 		return false, nil
 	}
 	return s.store.HasVoted(r.Context(), p.ID, key)
+}
+
+// countVote records a vote's outcome: acknowledged, refused (the voter's
+// mistake or a rule, by its code) or failed (ours: 5xx).
+func (s *Server) countVote(err error) {
+	if err == nil {
+		s.cfg.Metrics.Vote(metrics.VoteAcknowledged, "")
+		return
+	}
+	e, status := publicError(err)
+	if status >= 500 {
+		s.cfg.Metrics.Vote(metrics.VoteFailed, e.Code)
+		return
+	}
+	s.cfg.Metrics.Vote(metrics.VoteRefused, e.Code)
 }
 
 func (s *Server) apiResults(w http.ResponseWriter, r *http.Request) {

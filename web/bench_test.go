@@ -11,6 +11,7 @@ import (
 
 	"github.com/pollstack/pollstack"
 	"github.com/pollstack/pollstack/internal/loadgen"
+	"github.com/pollstack/pollstack/internal/metrics"
 	"github.com/pollstack/pollstack/sqlite"
 	"github.com/pollstack/pollstack/web"
 )
@@ -44,3 +45,46 @@ func BenchmarkResultsRead(b *testing.B) {
 }
 
 func pollstackNow() time.Time { return time.Now() }
+
+// BenchmarkVote measures the server's own cost of one vote through the
+// whole handler chain, against a store that takes it at once: go test
+// -bench Vote -benchmem -cpuprofile.
+func BenchmarkVote(b *testing.B) {
+	s := web.New(web.Config{Store: instantStore{}})
+	cookie := &http.Cookie{Name: "pollstack_voter", Value: loadgen.NewVoter()}
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/api/v1/polls/bench/votes", strings.NewReader(`{"option_ids":[1]}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(cookie)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		if w.Code != http.StatusCreated {
+			b.Fatalf("vote: %d %s", w.Code, w.Body)
+		}
+	}
+}
+
+// instantStore takes every vote at once; nothing else is called.
+type instantStore struct{ pollstack.Store }
+
+func (instantStore) Vote(context.Context, pollstack.Ballot) error { return nil }
+
+// BenchmarkVoteMetrics is BenchmarkVote with metrics recorded: the
+// difference is what recording costs a vote.
+func BenchmarkVoteMetrics(b *testing.B) {
+	m := metrics.New()
+	s := web.New(web.Config{Store: m.Store(instantStore{}), Metrics: m})
+	cookie := &http.Cookie{Name: "pollstack_voter", Value: loadgen.NewVoter()}
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest("POST", "/api/v1/polls/bench/votes", strings.NewReader(`{"option_ids":[1]}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(cookie)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, req)
+		if w.Code != http.StatusCreated {
+			b.Fatalf("vote: %d %s", w.Code, w.Body)
+		}
+	}
+}

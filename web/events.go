@@ -319,6 +319,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.streams.unsubscribe(id, sub)
+	s.cfg.Metrics.StreamOpened()
+	defer s.cfg.Metrics.StreamClosed()
 	var sent event // the last event sent, never a heartbeat
 	first := fmt.Appendf(nil, "retry: %d\n", streamRetry)
 	if hidden {

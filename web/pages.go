@@ -389,6 +389,7 @@ func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, ch
 // (or the poll, if its results are not visible yet).
 func (s *Server) votePage(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
+		s.countVote(err)
 		s.writeError(w, r, err)
 		return
 	}

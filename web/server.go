@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack"
+	"github.com/pollstack/pollstack/internal/metrics"
 )
 
 // Config is what the server needs; cmd/pollstack fills it from flags.
@@ -35,6 +36,13 @@ type Config struct {
 	ResultsFresh time.Duration
 	// Now is the clock, for tests.
 	Now func() time.Time
+	// Metrics records requests, votes and streams; nil records nothing.
+	Metrics *metrics.Metrics
+	// SlowRequest: a request that takes this long is always logged; 0: none is.
+	SlowRequest time.Duration
+	// LogSample is the fraction of ordinary requests (not failed, not slow)
+	// that are logged: 0 none, 1 all.
+	LogSample float64
 }
 
 // Server serves pollstack over HTTP.

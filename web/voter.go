@@ -3,7 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
-	"regexp"
+	"strings"
 
 	"github.com/pollstack/pollstack"
 )
@@ -12,23 +12,32 @@ import (
 // random bits, HttpOnly, SameSite=Lax, Secure behind TLS, for a year.
 const voterCookie = "pollstack_voter"
 
-const voterKey ctxKey = iota + 100
-
-var validVoterID = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
+// validVoterID accepts what RandomToken(16) makes: 22 characters of
+// unpadded base64url.
+func validVoterID(id string) bool {
+	if len(id) != 22 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // voterID returns the voter of the request.
-func voterID(ctx context.Context) string {
-	id, _ := ctx.Value(voterKey).(string)
-	return id
-}
+func voterID(ctx context.Context) string { return exchangeOf(ctx).voter }
 
 // identify gives every request a voter ID, setting the cookie on the first
 // response to a client that lacks a valid one.
 func (s *Server) identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := ""
-		if c, err := r.Cookie(voterCookie); err == nil && validVoterID.MatchString(c.Value) {
-			id = c.Value
+		if v := voterCookieValue(r); validVoterID(v) {
+			id = v
 		} else {
 			id = pollstack.RandomToken(16)
 			http.SetCookie(w, &http.Cookie{
@@ -36,6 +45,21 @@ func (s *Server) identify(next http.Handler) http.Handler {
 				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r),
 			})
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), voterKey, id)))
+		exchangeOf(r.Context()).voter = id
+		next.ServeHTTP(w, r)
 	})
+}
+
+// voterCookieValue finds the voter cookie in the request's Cookie headers
+// (the first one, as r.Cookie does) without parsing every cookie into its
+// own allocation.
+func voterCookieValue(r *http.Request) string {
+	for _, line := range r.Header["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			if name, value, ok := strings.Cut(strings.TrimSpace(part), "="); ok && name == voterCookie {
+				return value
+			}
+		}
+	}
+	return ""
 }

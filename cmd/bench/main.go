@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/internal/repo"
 )
 
 type options struct {
@@ -26,7 +27,14 @@ type options struct {
 	stores   string
 	out      string
 	profile  string
+	baseline string // a git revision whose server runs beside this tree's
+	rounds   int
+	peer     bool
 }
+
+// binaries are the servers under test: this tree's, and the baseline's
+// when one is given.
+type binaries struct{ current, baseline string }
 
 func main() {
 	var o options
@@ -36,7 +44,10 @@ func main() {
 	flag.IntVar(&o.subs, "subscribers", 1000, "live-results subscribers")
 	flag.StringVar(&o.stores, "stores", "postgres,sqlite", "stores to measure")
 	flag.StringVar(&o.out, "out", "out/bench.md", "also write the table here")
-	flag.StringVar(&o.profile, "cpuprofile", "", "write the server's CPU profile of each hot-poll run to this directory")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write the server's CPU profile of the first hot-poll run to this directory")
+	flag.StringVar(&o.baseline, "baseline", "", "git revision whose server runs the hot poll beside this tree's, in the same run (make bench BASELINE=REV)")
+	flag.IntVar(&o.rounds, "rounds", 2, "alternating hot-poll rounds of each server; the best of each counts")
+	flag.BoolVar(&o.peer, "peer", true, "also measure the peer (a Django vote view under gunicorn, Debian's python3-django and gunicorn) on the same database")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -51,9 +62,17 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := buildServer(dir)
-	if err != nil {
+	if o.rounds < 1 {
+		return fmt.Errorf("-rounds %d: want 1 or more", o.rounds)
+	}
+	bins := binaries{current: filepath.Join(dir, "pollstack")}
+	if err := buildServer(repo.Root(), bins.current); err != nil {
 		return err
+	}
+	if o.baseline != "" {
+		if bins.baseline, err = buildBaseline(o.baseline, dir); err != nil {
+			return err
+		}
 	}
 	pg, stop, err := pgtest.Start("synchronous_commit = on", "fsync = on", "max_connections = 300")
 	if err != nil {
@@ -63,15 +82,15 @@ func run(o options) error {
 
 	t := &table{}
 	t.note("machine: %s", machine())
-	t.note("binary: %.1f MB; each load run %v with %d concurrent voters over loopback, load generator in the same machine", fileMB(bin), o.duration, o.workers)
+	t.note("binary: %.1f MB; each load run %v with %d concurrent voters over loopback, load generator in the same machine; servers log as in production (info, --log-sample default)", fileMB(bins.current), o.duration, o.workers)
 	t.note("rate limits per client address: off (%s), as the load comes from one address, except where a scenario says \"limits on\"", strings.Join(noClientLimits, " "))
 	if strings.Contains(o.stores, "postgres") {
-		if err := benchPostgres(ctx, t, o, bin, pg); err != nil {
+		if err := benchPostgres(ctx, t, o, bins, pg); err != nil {
 			return err
 		}
 	}
 	if strings.Contains(o.stores, "sqlite") {
-		if err := benchSQLite(ctx, t, o, bin, dir); err != nil {
+		if err := benchSQLite(ctx, t, o, bins, dir); err != nil {
 			return err
 		}
 	}

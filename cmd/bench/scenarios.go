@@ -23,7 +23,7 @@ import (
 // storedFunc reads the stored ballots of some polls, for the check after a run.
 type storedFunc func(polls []string) ([]loadgen.Ballot, error)
 
-func benchPostgres(ctx context.Context, t *table, o options, bin string, pg *pgtest.Server) error {
+func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *pgtest.Server) error {
 	db, err := pgbenchDatabase(ctx, pg)
 	if err != nil {
 		return err
@@ -33,12 +33,14 @@ func benchPostgres(ctx context.Context, t *table, o options, bin string, pg *pgt
 	if err != nil {
 		return err
 	}
-	t.add("postgres", "pgbench: 1 vote per transaction (ceiling)", fmt.Sprintf("%.0f votes/s", one), "", "", "", "", "", fmt.Sprintf("best of 1/4/16 clients: %d; avg %v per transaction", oneClients, oneLat.Round(10*time.Microsecond)))
+	t.add(row{store: "postgres", scenario: "pgbench: 1 vote per transaction (ceiling)", rate: fmt.Sprintf("%.0f votes/s", one),
+		check: fmt.Sprintf("best of 1/4/16 clients: %d; avg %v per transaction", oneClients, oneLat.Round(10*time.Microsecond))})
 	batched, batchClients, batchLat, err := pgbenchBest(ctx, pg, db, pgbenchBatched, pgbenchBatch, pgd)
 	if err != nil {
 		return err
 	}
-	t.add("postgres", fmt.Sprintf("pgbench: %d votes per transaction (ceiling)", pgbenchBatch), fmt.Sprintf("%.0f votes/s", batched), "", "", "", "", "", fmt.Sprintf("best of 1/4/16 clients: %d; avg %v per transaction", batchClients, batchLat.Round(10*time.Microsecond)))
+	t.add(row{store: "postgres", scenario: fmt.Sprintf("pgbench: %d votes per transaction (ceiling)", pgbenchBatch), rate: fmt.Sprintf("%.0f votes/s", batched),
+		check: fmt.Sprintf("best of 1/4/16 clients: %d; avg %v per transaction", batchClients, batchLat.Round(10*time.Microsecond))})
 
 	name := fmt.Sprintf("bench_%d", time.Now().UnixNano())
 	if err := pg.Exec(ctx, "postgres", "CREATE DATABASE "+name); err != nil {
@@ -46,89 +48,179 @@ func benchPostgres(ctx context.Context, t *table, o options, bin string, pg *pgt
 	}
 	url := pg.URL(name, pg.User, "")
 	stored := func(polls []string) ([]loadgen.Ballot, error) { return loadgen.PostgresBallots(ctx, url, polls) }
-	return scenarios(ctx, t, o, "postgres", bin, []string{"--database-url", url}, stored, one, batched)
-}
-
-func benchSQLite(ctx context.Context, t *table, o options, bin, dir string) error {
-	path := dir + "/bench.db"
-	stored := func(polls []string) ([]loadgen.Ballot, error) { return sqliteBallots(path, polls) }
-	return scenarios(ctx, t, o, "sqlite", bin, []string{"--database-url", "sqlite:" + path}, stored, 0, 0)
-}
-
-// scenarios runs every scenario on one store, each on a fresh server so
-// that its peak RSS is its own.
-func scenarios(ctx context.Context, t *table, o options, store, bin string, args []string, stored storedFunc, oneVote, batched float64) error {
-	for _, sc := range []struct {
-		name  string
-		polls int
-	}{{"votes, one hot poll", 1}, {"votes, 1,000 polls", 1000}} {
-		sargs := args
-		var debugAddr string
-		if o.profile != "" && sc.polls == 1 {
-			port, _ := pgtest.FreePort()
-			debugAddr = fmt.Sprintf("127.0.0.1:%d", port)
-			sargs = append(append([]string(nil), args...), "--debug-addr", debugAddr)
-		}
-		s, err := startServer(bin, sargs...)
-		if err != nil {
+	args := []string{"--database-url", url}
+	current, err := hotPoll(ctx, t, o, bins, args, stored, batched)
+	args = append(args, noClientLimits...)
+	if err != nil {
+		return err
+	}
+	if err := recordingCost(t, current); err != nil {
+		return err
+	}
+	if o.peer {
+		if err := benchPeer(ctx, t, o, pg, current); err != nil {
 			return err
-		}
-		polls := make([]string, sc.polls)
-		for i := range polls {
-			if polls[i], err = loadgen.CreatePoll(s.url); err != nil {
-				s.stop()
-				return err
-			}
-		}
-		profiled := make(chan error, 1)
-		if debugAddr != "" {
-			go func() { profiled <- saveProfile(debugAddr, o.duration/2, filepath.Join(o.profile, store+".cpu.pprof")) }()
-		}
-		res := loadgen.Run(ctx, loadgen.Config{BaseURL: s.url, Polls: polls, Workers: o.workers, Duration: o.duration})
-		if debugAddr != "" {
-			if err := <-profiled; err != nil {
-				fmt.Println("  profile:", err)
-			}
-		}
-		rss := s.peakRSS()
-		s.stop()
-		ballots, err := stored(polls)
-		if err != nil {
-			return err
-		}
-		missing, unacked, doubled := loadgen.Compare(res.Acked, ballots)
-		check := fmt.Sprintf("lost %d, doubled %d", missing, doubled)
-		if unacked > 0 {
-			check += fmt.Sprintf(", unacknowledged %d", unacked)
-		}
-		if oneVote > 0 && sc.polls == 1 {
-			check += fmt.Sprintf("; %s pgbench 1/tx, %s pgbench %d/tx", ratio(res.Rate(), oneVote), ratio(res.Rate(), batched), pgbenchBatch)
-		}
-		t.add(store, sc.name, fmt.Sprintf("%.0f votes/s", res.Rate()), ms(res.Percentile(50)), ms(res.Percentile(99)), ms(res.Percentile(100)),
-			fmt.Sprint(res.Failed()), fmt.Sprintf("%.1f MB", rss), check)
-		if missing > 0 || doubled > 0 {
-			return fmt.Errorf("%s %s: %d acknowledged votes lost, %d doubled", store, sc.name, missing, doubled)
 		}
 	}
+	return scenarios(ctx, t, o, "postgres", bins.current, args, stored)
+}
+
+// hotPoll measures the one-hot-poll vote run on this tree's server (with
+// the limits per client address off) and, side by side in the same run, on
+// the baseline's (with args alone: it may predate those flags): rounds alternate between
+// the two so that whatever else the machine does weighs on both alike. It
+// returns this tree's best round.
+func hotPoll(ctx context.Context, t *table, o options, bins binaries, args []string, stored storedFunc, batched float64) (measured, error) {
+	type side struct {
+		name, bin string
+		args      []string
+		best      measured
+	}
+	sides := []*side{{name: "votes, one hot poll", bin: bins.current, args: append(args, noClientLimits...)}}
+	if bins.baseline != "" {
+		sides = append([]*side{{name: "votes, one hot poll, baseline " + o.baseline, bin: bins.baseline, args: args}}, sides...)
+	}
+	for round := range o.rounds {
+		for _, sd := range sides {
+			m, err := measureVotes(ctx, o, sd.bin, sd.args, 1, stored, o.profile != "" && sd.bin == bins.current && round == 0)
+			if err != nil {
+				return measured{}, fmt.Errorf("%s: %w", sd.name, err)
+			}
+			if sd.best.res == nil || m.cpuPer1000() < sd.best.cpuPer1000() {
+				sd.best = m
+			}
+		}
+	}
+	for _, sd := range sides {
+		r := sd.best.row("postgres", sd.name)
+		r.check += fmt.Sprintf("; %s pgbench %d/tx", ratio(sd.best.res.Rate(), batched), pgbenchBatch)
+		t.add(r)
+	}
+	cur := sides[len(sides)-1].best
+	if len(sides) == 2 {
+		base := sides[0].best
+		t.note("hot poll, this tree against %s (best of %d alternating rounds each): server CPU per 1,000 votes %.3f s against %.3f s (%+.0f %%); %.0f against %.0f votes/s; log %.0f against %.0f bytes per 1,000 votes",
+			o.baseline, o.rounds, cur.cpuPer1000(), base.cpuPer1000(), (cur.cpuPer1000()/base.cpuPer1000()-1)*100,
+			cur.res.Rate(), base.res.Rate(), cur.logPer1000(), base.logPer1000())
+	}
+	t.note("hot poll: %.2f of the batched pgbench ceiling (%.0f votes/s)", cur.res.Rate()/batched, batched)
+	return cur, nil
+}
+
+func benchSQLite(ctx context.Context, t *table, o options, bins binaries, dir string) error {
+	path := dir + "/bench.db"
+	stored := func(polls []string) ([]loadgen.Ballot, error) { return sqliteBallots(path, polls) }
+	args := append([]string{"--database-url", "sqlite:" + path}, noClientLimits...)
+	m, err := measureVotes(ctx, o, bins.current, args, 1, stored, false)
+	if err != nil {
+		return err
+	}
+	t.add(m.row("sqlite", "votes, one hot poll"))
+	return scenarios(ctx, t, o, "sqlite", bins.current, args, stored)
+}
+
+// measured is one vote run on a fresh server.
+type measured struct {
+	res      *loadgen.Result
+	cpu      float64 // server CPU seconds during the run
+	logBytes int64   // bytes of log the server wrote during the run
+	rss      float64
+	check    string
+}
+
+func (m measured) cpuPer1000() float64 { return m.cpu / float64(len(m.res.Acked)) * 1000 }
+func (m measured) logPer1000() float64 { return float64(m.logBytes) / float64(len(m.res.Acked)) * 1000 }
+
+func (m measured) row(store, scenario string) row {
+	return row{store: store, scenario: scenario, rate: fmt.Sprintf("%.0f votes/s", m.res.Rate()),
+		p50: ms(m.res.Percentile(50)), p99: ms(m.res.Percentile(99)), max: ms(m.res.Percentile(100)),
+		errors: fmt.Sprint(m.res.Failed()), rss: fmt.Sprintf("%.1f MB", m.rss),
+		cpu: fmt.Sprintf("%.3f s", m.cpuPer1000()), log: fmt.Sprintf("%.0f B", m.logPer1000()), check: m.check}
+}
+
+// measureVotes starts a fresh server (so that its peak RSS is the run's
+// own), votes on n new polls, and checks every acknowledged vote against
+// the store.
+func measureVotes(ctx context.Context, o options, bin string, args []string, n int, stored storedFunc, profile bool) (measured, error) {
+	var debugAddr string
+	if profile {
+		port, _ := pgtest.FreePort()
+		debugAddr = fmt.Sprintf("127.0.0.1:%d", port)
+		args = append(append([]string(nil), args...), "--debug-addr", debugAddr)
+	}
+	s, err := startServer(bin, args...)
+	if err != nil {
+		return measured{}, err
+	}
+	polls := make([]string, n)
+	for i := range polls {
+		if polls[i], err = loadgen.CreatePoll(s.url); err != nil {
+			s.stop()
+			return measured{}, err
+		}
+	}
+	profiled := make(chan error, 1)
+	if debugAddr != "" {
+		go func() {
+			profiled <- saveProfile(debugAddr, o.duration/2, filepath.Join(o.profile, "postgres.cpu.pprof"))
+		}()
+	}
+	cpu0, log0 := s.cpuSeconds(), s.logBytes.Load()
+	res := loadgen.Run(ctx, loadgen.Config{BaseURL: s.url, Polls: polls, Workers: o.workers, Duration: o.duration})
+	m := measured{res: res, cpu: s.cpuSeconds() - cpu0, logBytes: s.logBytes.Load() - log0, rss: s.peakRSS()}
+	if debugAddr != "" {
+		if err := <-profiled; err != nil {
+			fmt.Println("  profile:", err)
+		}
+	}
+	s.stop()
+	if len(res.Acked) == 0 {
+		return m, fmt.Errorf("no vote acknowledged: %s", res.Summary())
+	}
+	ballots, err := stored(polls)
+	if err != nil {
+		return m, err
+	}
+	missing, unacked, doubled := loadgen.Compare(res.Acked, ballots)
+	m.check = fmt.Sprintf("lost %d, doubled %d", missing, doubled)
+	if unacked > 0 {
+		m.check += fmt.Sprintf(", unacknowledged %d", unacked)
+	}
+	if missing > 0 || doubled > 0 {
+		return m, fmt.Errorf("%d acknowledged votes lost, %d doubled", missing, doubled)
+	}
+	return m, nil
+}
+
+// scenarios runs the other scenarios on one store, each on a fresh server.
+func scenarios(ctx context.Context, t *table, o options, store, bin string, args []string, stored storedFunc) error {
+	m, err := measureVotes(ctx, o, bin, args, 1000, stored, false)
+	if err != nil {
+		return fmt.Errorf("%s votes, 1,000 polls: %w", store, err)
+	}
+	t.add(m.row(store, "votes, 1,000 polls"))
 
 	s, err := startServer(bin, args...)
 	if err != nil {
 		return err
 	}
 	defer s.stop()
-	t.add(store, "start to ready", ms(s.ready), "", "", "", "", "", "")
+	t.add(row{store: store, scenario: "start to ready", rate: ms(s.ready)})
 	poll, err := loadgen.CreatePoll(s.url)
 	if err != nil {
 		return err
 	}
 	reads, lat, errs := readResults(ctx, s.url, poll, o.readers, o.duration)
-	t.add(store, "results reads", fmt.Sprintf("%.0f reads/s", reads), ms(loadgen.Percentile(lat, 50)), ms(loadgen.Percentile(lat, 99)), ms(loadgen.Percentile(lat, 100)), fmt.Sprint(errs), fmt.Sprintf("%.1f MB", s.peakRSS()), "")
+	t.add(row{store: store, scenario: "results reads", rate: fmt.Sprintf("%.0f reads/s", reads), p50: ms(loadgen.Percentile(lat, 50)), p99: ms(loadgen.Percentile(lat, 99)),
+		max: ms(loadgen.Percentile(lat, 100)), errors: fmt.Sprint(errs), rss: fmt.Sprintf("%.1f MB", s.peakRSS())})
 	delays, err := subscribers(ctx, s.url, poll, o.subs)
+	scenario := fmt.Sprintf("%d live-results subscribers, update delay", o.subs)
 	if err != nil {
-		t.add(store, fmt.Sprintf("%d live-results subscribers", o.subs), "not measured: "+err.Error(), "", "", "", "", "", "")
+		t.add(row{store: store, scenario: scenario, rate: "not measured: " + err.Error()})
 		return nil
 	}
-	t.add(store, fmt.Sprintf("%d live-results subscribers, update delay", o.subs), "", ms(loadgen.Percentile(delays, 50)), ms(loadgen.Percentile(delays, 99)), ms(loadgen.Percentile(delays, 100)), "0", fmt.Sprintf("%.1f MB", s.peakRSS()), "")
+	t.add(row{store: store, scenario: scenario, p50: ms(loadgen.Percentile(delays, 50)), p99: ms(loadgen.Percentile(delays, 99)),
+		max: ms(loadgen.Percentile(delays, 100)), errors: "0", rss: fmt.Sprintf("%.1f MB", s.peakRSS())})
 	return nil
 }
 

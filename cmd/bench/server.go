@@ -2,58 +2,88 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pollstack/pollstack/internal/pgtest"
 	"github.com/pollstack/pollstack/internal/repo"
 )
 
-// buildServer builds the pollstack binary as it ships (static, stripped).
-func buildServer(dir string) (string, error) {
-	bin := dir + "/pollstack"
+// buildServer builds the pollstack binary of the source tree src as it
+// ships (static, stripped).
+func buildServer(src, bin string) error {
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./cmd/pollstack")
-	cmd.Dir = repo.Root()
+	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build pollstack: %v\n%s", err, out)
+		return fmt.Errorf("build pollstack in %s: %v\n%s", src, err, out)
 	}
-	return bin, nil
+	return nil
+}
+
+// buildBaseline builds the server as it was at a git revision, from a copy
+// of that revision's tree (git archive), for the side-by-side runs.
+func buildBaseline(rev, dir string) (string, error) {
+	if strings.HasPrefix(rev, "-") || exec.Command("git", "-C", repo.Root(), "rev-parse", "--verify", "--quiet", rev+"^{commit}").Run() != nil {
+		return "", fmt.Errorf("-baseline %q: not a commit of this repository", rev)
+	}
+	src := filepath.Join(dir, "baseline-src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return "", err
+	}
+	archive := exec.Command("git", "-C", repo.Root(), "archive", "--format=tar", rev)
+	untar := exec.Command("tar", "-x", "-C", src)
+	untar.Stdin, _ = archive.StdoutPipe()
+	if err := untar.Start(); err != nil {
+		return "", err
+	}
+	if err := archive.Run(); err != nil {
+		return "", fmt.Errorf("git archive %s: %w", rev, err)
+	}
+	if err := untar.Wait(); err != nil {
+		return "", fmt.Errorf("unpack %s: %w", rev, err)
+	}
+	bin := filepath.Join(dir, "pollstack-baseline")
+	return bin, buildServer(src, bin)
 }
 
 // server is a pollstack process under test.
 type server struct {
-	cmd   *exec.Cmd
-	url   string
-	ready time.Duration // from process start to /readyz 200
+	cmd      *exec.Cmd
+	url      string
+	ready    time.Duration // from process start to /readyz 200
+	logBytes atomic.Int64  // bytes the server wrote to stdout and stderr: its log
 }
 
 // noClientLimits turn off the limits per client address: the load comes
 // from one loopback address, which they would turn away. The table says
-// so, and one scenario measures the vote path with them on.
+// so, and one scenario measures the vote path with them on. A baseline
+// from before the limits has neither the limits nor these flags.
 var noClientLimits = []string{"--create-rate-limit", "0", "--vote-rate-limit", "0"}
 
-// startServer starts a server with the limits per client address off,
-// unless args turn them on again (a later flag wins).
+// startServer starts bin with the production's log settings (the defaults):
+// what the log costs is part of what is measured.
 func startServer(bin string, args ...string) (*server, error) {
 	port, err := pgtest.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	flags := append([]string{"serve", "--addr", addr, "--log-level", "warn", "--drain-period", "0s"}, noClientLimits...)
-	cmd := exec.Command(bin, append(flags, args...)...)
-	cmd.Stderr = os.Stderr
+	s := &server{url: "http://" + addr}
+	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--drain-period", "0s"}, args...)...)
+	s.cmd.Stdout, s.cmd.Stderr = (*countingWriter)(&s.logBytes), (*countingWriter)(&s.logBytes)
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{cmd: cmd, url: "http://" + addr}
 	for time.Since(start) < 20*time.Second {
 		if res, err := http.Get(s.url + "/readyz"); err == nil {
 			res.Body.Close()
@@ -64,8 +94,16 @@ func startServer(bin string, args ...string) (*server, error) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	cmd.Process.Kill()
+	s.cmd.Process.Kill()
 	return nil, fmt.Errorf("server not ready within 20 s")
+}
+
+// countingWriter counts what is written to it and drops it.
+type countingWriter atomic.Int64
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	(*atomic.Int64)(c).Add(int64(len(b)))
+	return len(b), nil
 }
 
 // peakRSS is the process's resident set high-water mark, in MB.
@@ -83,6 +121,29 @@ func (s *server) peakRSS() float64 {
 	return 0
 }
 
+// cpuSeconds is the CPU time (user and system) the process has used so far.
+func (s *server) cpuSeconds() float64 { return processCPU(s.cmd.Process.Pid) }
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat's times;
+// 100 on every Linux that Go supports.
+const clockTicks = 100
+
+// processCPU reads utime and stime of a process from /proc/PID/stat.
+func processCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name in parentheses may hold spaces: count from after it.
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / clockTicks
+}
+
 func (s *server) stop() {
 	s.cmd.Process.Signal(os.Interrupt)
 	done := make(chan struct{})
@@ -95,3 +156,5 @@ func (s *server) stop() {
 }
 
 func numCPU() int { return runtime.NumCPU() }
+
+var _ io.Writer = (*countingWriter)(nil)

@@ -26,7 +26,12 @@ type Config struct {
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
+	LogSlow         time.Duration
+	LogSample       float64
 	DebugAddr       string
+	MetricsAddr     string
+	EMFInterval     time.Duration
+	MetricsService  string
 }
 
 // StoreKind names a store.
@@ -113,14 +118,31 @@ var settings = []setting{
 			}
 			return errors.New("want debug, info, warn or error")
 		}},
-	{flag: "debug-addr", env: "POLLSTACK_DEBUG_ADDR", usage: "serve Go's profiler (/debug/pprof) on this address, e.g. 127.0.0.1:6060; empty: off. Never expose it publicly",
+	{flag: "log-slow", env: "POLLSTACK_LOG_SLOW", def: "500ms", usage: "always log a request that takes this long; 0s: no request is logged for being slow",
+		parse: func(c *Config, v string) (err error) { c.LogSlow, err = parseDuration(v); return err }},
+	{flag: "log-sample", env: "POLLSTACK_LOG_SAMPLE", def: "0.01", usage: "fraction of ordinary requests logged (failed and slow ones always are): 0 none, 1 all. The metrics count every request",
 		parse: func(c *Config, v string) error {
-			c.DebugAddr = v
-			if v == "" {
-				return nil
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 1 {
+				return errors.New("want a fraction from 0 to 1, such as 0.01")
 			}
-			return hostPort(v)
+			c.LogSample = f
+			return nil
 		}},
+	{flag: "metrics-addr", env: "POLLSTACK_METRICS_ADDR", usage: "serve Prometheus metrics (/metrics) on this address, e.g. 127.0.0.1:9090; empty: off. A listener of its own, never the public one: never expose it publicly",
+		parse: func(c *Config, v string) error { c.MetricsAddr = v; return optionalHostPort(v) }},
+	{flag: "emf-interval", env: "POLLSTACK_EMF_INTERVAL", def: "60s", usage: "write the metrics to the log as a CloudWatch Embedded Metric Format line this often; 0s: never",
+		parse: func(c *Config, v string) (err error) { c.EMFInterval, err = parseDuration(v); return err }},
+	{flag: "metrics-service", env: "POLLSTACK_METRICS_SERVICE", def: "pollstack", usage: "the Service dimension of the EMF metrics (namespace Pollstack): the stack's name, which its alarms and dashboard read",
+		parse: func(c *Config, v string) error {
+			c.MetricsService = v
+			if v == "" || len(v) > 255 {
+				return errors.New("want a name of 1 to 255 characters")
+			}
+			return nil
+		}},
+	{flag: "debug-addr", env: "POLLSTACK_DEBUG_ADDR", usage: "serve Go's profiler (/debug/pprof) on this address, e.g. 127.0.0.1:6060; empty: off. Never expose it publicly",
+		parse: func(c *Config, v string) error { c.DebugAddr = v; return optionalHostPort(v) }},
 }
 
 // parseConfig reads flags, falling back to the environment, then to
@@ -158,6 +180,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if c.ServerKey.File != "" && c.ServerKey.SecretARN != "" {
 		errs = append(errs, errors.New("--server-key-file and --server-key-secret-arn: give one source of the server key, not both"))
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		errs = append(errs, errors.New("--metrics-addr: must not be the public --addr: the metrics listener is never public"))
 	}
 	return c, errors.Join(errs...)
 }
@@ -248,6 +273,14 @@ func hostPort(v string) error {
 		return errors.New("want HOST:PORT or :PORT")
 	}
 	return nil
+}
+
+// optionalHostPort accepts an empty address (a listener that is off).
+func optionalHostPort(v string) error {
+	if v == "" {
+		return nil
+	}
+	return hostPort(v)
 }
 
 func parseBool(v string) (bool, error) {

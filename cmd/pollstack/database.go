@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/pollstack/pollstack"
 	"github.com/pollstack/pollstack/postgres"
@@ -15,17 +16,18 @@ import (
 )
 
 // openStore opens the store the configuration names; log hears of the
-// store's own troubles (PostgreSQL's change feed losing its connection).
-func openStore(ctx context.Context, cfg StoreConfig, log *slog.Logger) (pollstack.Store, error) {
+// store's own troubles (PostgreSQL's change feed losing its connection);
+// observeBatch, when set, is told every vote batch's size and commit time.
+func openStore(ctx context.Context, cfg StoreConfig, log *slog.Logger, observeBatch func(int, time.Duration)) (pollstack.Store, error) {
 	if cfg.Kind == SQLite {
-		return sqlite.Open(ctx, cfg.Path, sqlite.Options{})
+		return sqlite.Open(ctx, cfg.Path, sqlite.Options{ObserveBatch: observeBatch})
 	}
-	return openPostgres(ctx, cfg, log)
+	return openPostgres(ctx, cfg, log, observeBatch)
 }
 
 // openPostgres connects with credentials from their source, kept in a cache
 // that the store asks to refresh when the database rejects them.
-func openPostgres(ctx context.Context, cfg StoreConfig, log *slog.Logger) (*postgres.Store, error) {
+func openPostgres(ctx context.Context, cfg StoreConfig, log *slog.Logger, observeBatch func(int, time.Duration)) (*postgres.Store, error) {
 	src, err := credentialSource(ctx, cfg.Credentials)
 	if err != nil {
 		return nil, err
@@ -40,7 +42,8 @@ func openPostgres(ctx context.Context, cfg StoreConfig, log *slog.Logger) (*post
 		return nil, err
 	}
 	return postgres.Open(ctx, u.String(), postgres.Options{
-		Logger: log,
+		Logger:       log,
+		ObserveBatch: observeBatch,
 		Credentials: func(ctx context.Context, refresh bool) (string, string, error) {
 			c, err := creds.Credentials(ctx, refresh)
 			return c.Username, c.Password, err

@@ -33,6 +33,13 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"serve", "--drain-period", "soon"}, nil, "--drain-period"},
 		{[]string{"serve", "--trust-proxy=maybe"}, nil, "--trust-proxy"},
 		{[]string{"serve", "--log-level", "loud"}, nil, "--log-level"},
+		{[]string{"serve", "--log-sample", "5%"}, nil, `--log-sample "5%": want a fraction from 0 to 1`},
+		{[]string{"serve", "--log-sample", "1.5"}, nil, "--log-sample"},
+		{[]string{"serve", "--log-slow", "-1s"}, nil, "--log-slow"},
+		{[]string{"serve", "--metrics-addr", "9090"}, nil, "--metrics-addr"},
+		{[]string{"serve", "--metrics-addr", ":8080"}, nil, "--metrics-addr: must not be the public --addr"},
+		{[]string{"serve", "--emf-interval", "often"}, nil, "--emf-interval"},
+		{[]string{"serve", "--metrics-service", ""}, nil, "--metrics-service"},
 		{[]string{"serve", "--db-secret-arn", "my-secret"}, nil, "--db-secret-arn"},
 		{[]string{"serve", "--server-key-secret-arn", "my-key"}, nil, "--server-key-secret-arn"},
 		{[]string{"serve", "--vote-rate-limit", "-1"}, nil, "--vote-rate-limit"},
@@ -80,7 +87,7 @@ func TestVersion(t *testing.T) {
 func TestServeDrainsOnStop(t *testing.T) {
 	var logs syncbuf.Buffer
 	m := &Main{
-		Config: Config{Addr: "127.0.0.1:0", Store: StoreConfig{Kind: SQLite, Path: filepath.Join(t.TempDir(), "p.db")}, DrainPeriod: 500 * time.Millisecond, ShutdownTimeout: 2 * time.Second},
+		Config: Config{Addr: "127.0.0.1:0", Store: StoreConfig{Kind: SQLite, Path: filepath.Join(t.TempDir(), "p.db")}, DrainPeriod: 500 * time.Millisecond, ShutdownTimeout: 2 * time.Second, LogSample: 1},
 		Log:    slog.New(slog.NewJSONHandler(&logs, nil)),
 	}
 	ctx, stop := context.WithCancel(context.Background())
@@ -93,17 +100,11 @@ func TestServeDrainsOnStop(t *testing.T) {
 	if code := get(t, base+"/readyz"); code != 200 {
 		t.Fatalf("readyz = %d before stop", code)
 	}
-	res, err := http.Post(base+"/api/v1/polls", "application/json", strings.NewReader(`{"question": "Q", "options": ["A", "B"]}`))
-	if err != nil || res.StatusCode != 201 {
-		t.Fatalf("create: %v %v", res, err)
-	}
-	var poll struct{ ID string }
-	json.NewDecoder(res.Body).Decode(&poll)
-	res.Body.Close()
+	pollID := createPoll(t, base)
 
 	// A live-results stream open at SIGTERM ends with a retry hint, so the
 	// browser reconnects (to another task) by itself.
-	stream, err := http.Get(base + "/p/" + poll.ID + "/events")
+	stream, err := http.Get(base + "/p/" + pollID + "/events")
 	if err != nil || stream.StatusCode != 200 {
 		t.Fatalf("events: %v %v", stream, err)
 	}
@@ -188,4 +189,19 @@ func TestServerKey(t *testing.T) {
 			t.Errorf("key file %q: log %s, want %q and never the key", tt.file, logs.String(), tt.wantLog)
 		}
 	}
+}
+
+// createPoll creates a poll with two options through the API and returns its ID.
+func createPoll(t *testing.T, base string) string {
+	t.Helper()
+	res, err := http.Post(base+"/api/v1/polls", "application/json", strings.NewReader(`{"question": "Q", "options": ["A", "B"]}`))
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("create: %v %v", res, err)
+	}
+	defer res.Body.Close()
+	var poll struct{ ID string }
+	if err := json.NewDecoder(res.Body).Decode(&poll); err != nil {
+		t.Fatal(err)
+	}
+	return poll.ID
 }

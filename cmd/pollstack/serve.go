@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack"
+	"github.com/pollstack/pollstack/internal/metrics"
 	"github.com/pollstack/pollstack/web"
 )
 
@@ -21,16 +22,22 @@ import (
 type Main struct {
 	Config Config
 	Log    *slog.Logger
+	// Out takes the EMF metric lines, beside the JSON log; nil: none.
+	Out io.Writer
 
+	metrics  *metrics.Metrics
 	store    pollstack.Store
 	web      *web.Server
 	http     *http.Server
 	listener net.Listener
+	private  *http.Server // the metrics listener, never public
+	privLn   net.Listener
 }
 
 // Open opens the store and starts listening; Serve then serves.
 func (m *Main) Open(ctx context.Context) error {
-	store, err := openStore(ctx, m.Config.Store, m.Log)
+	m.metrics = metrics.New()
+	store, err := openStore(ctx, m.Config.Store, m.Log, m.metrics.Batch)
 	if err != nil {
 		return err
 	}
@@ -40,8 +47,11 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.store = store
-	m.web = web.New(web.Config{Store: store, Logger: m.Log, TrustProxy: m.Config.TrustProxy, ServerKey: key,
-		CreatesPerMinute: m.Config.CreateRateLimit, VotesPerSecond: m.Config.VoteRateLimit})
+	m.web = web.New(web.Config{
+		Store: m.metrics.Store(store), Logger: m.Log, TrustProxy: m.Config.TrustProxy, ServerKey: key,
+		CreatesPerMinute: m.Config.CreateRateLimit, VotesPerSecond: m.Config.VoteRateLimit,
+		Metrics: m.metrics, SlowRequest: m.Config.LogSlow, LogSample: m.Config.LogSample,
+	})
 	m.http = &http.Server{
 		Handler:           m.web,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -57,6 +67,13 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.listener = ln
+	if m.Config.MetricsAddr != "" {
+		if err := m.listenMetrics(); err != nil {
+			ln.Close()
+			store.Close()
+			return err
+		}
+	}
 	if m.Config.DebugAddr != "" {
 		go m.serveDebug()
 	}
@@ -67,6 +84,34 @@ func (m *Main) Open(ctx context.Context) error {
 // Addr is the address the server listens on.
 func (m *Main) Addr() string { return m.listener.Addr().String() }
 
+// MetricsAddr is the address of the metrics listener, empty when it is off.
+func (m *Main) MetricsAddr() string {
+	if m.privLn == nil {
+		return ""
+	}
+	return m.privLn.Addr().String()
+}
+
+// listenMetrics opens the Prometheus listener: its own address and its own
+// mux, so that the public handler can never serve /metrics.
+func (m *Main) listenMetrics() error {
+	ln, err := net.Listen("tcp", m.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (--metrics-addr): %w", m.Config.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.metrics.Handler())
+	m.privLn = ln
+	m.private = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		if err := m.private.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("metrics listener stopped", "error", err.Error())
+		}
+	}()
+	m.Log.Info("metrics listening", "addr", ln.Addr().String())
+	return nil
+}
+
 // Serve serves until ctx ends, then drains and shuts down:
 //  1. readiness fails at once, so the load balancer stops sending requests;
 //  2. the server keeps serving for the drain period (the target group's
@@ -74,6 +119,22 @@ func (m *Main) Addr() string { return m.listener.Addr().String() }
 //  3. the HTTP server shuts down, giving in-flight requests the shutdown timeout;
 //  4. the store commits the votes still queued and closes.
 func (m *Main) Serve(ctx context.Context) error {
+	// The EMF lines go on until the store has committed its last votes,
+	// and a last one then.
+	emfCtx, stopEMF := context.WithCancel(context.Background())
+	emfDone := make(chan struct{})
+	go func() {
+		defer close(emfDone)
+		if m.Out != nil {
+			m.metrics.RunEMF(emfCtx, m.Out, m.Config.MetricsService, m.Config.EMFInterval, func(err error) {
+				m.Log.Warn("metrics line not written", "error", err.Error())
+			})
+		}
+	}()
+	defer func() { stopEMF(); <-emfDone }()
+	if m.private != nil {
+		defer m.private.Close()
+	}
 	served := make(chan error, 1)
 	go func() { served <- m.http.Serve(m.listener) }()
 	select {
@@ -122,7 +183,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "pollstack serve:", err)
 		return 2
 	}
-	m := &Main{Config: cfg, Log: newLogger(stdout, cfg.LogLevel)}
+	m := &Main{Config: cfg, Log: newLogger(stdout, cfg.LogLevel), Out: stdout}
 	if err := m.Open(ctx); err != nil {
 		m.Log.Error("start failed", "error", err.Error())
 		return 1
@@ -144,7 +205,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return 2
 	}
 	log := newLogger(stdout, cfg.LogLevel)
-	store, err := openStore(ctx, cfg.Store, log) // opening a store applies its migrations
+	store, err := openStore(ctx, cfg.Store, log, nil) // opening a store applies its migrations
 	if err != nil {
 		log.Error("migrate failed", "error", err.Error())
 		return 1

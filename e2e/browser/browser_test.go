@@ -71,7 +71,8 @@ func startBrowserEnv(t *testing.T) *browserEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { logFile.Close() })
-	srv := httptest.NewServer(web.New(web.Config{Store: store, Logger: slog.New(slog.NewJSONHandler(logFile, nil))}))
+	// Every request logged (LogSample 1): the test reads the admin page's line.
+	srv := httptest.NewServer(web.New(web.Config{Store: store, Logger: slog.New(slog.NewJSONHandler(logFile, nil)), LogSample: 1}))
 	t.Cleanup(srv.Close)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -12,7 +12,6 @@ package groupcommit
 import (
 	"context"
 	"errors"
-	"hash/fnv"
 	"sync"
 	"time"
 )
@@ -31,6 +30,9 @@ type Options struct {
 	MaxWait      time.Duration // longest a batch waits to fill once it has one item; 0: no waiting
 	Writers      int           // transactions in flight at once
 	FlushTimeout time.Duration // deadline of one flush, independent of any caller's context
+	// Observe, when set, is told each batch's size and how long its flush
+	// took (the metrics of batch size and commit latency).
+	Observe func(items int, took time.Duration)
 }
 
 // Sharded makes each item go to the writer its key picks, so that items
@@ -86,10 +88,11 @@ func New[T any](opts Options, key Sharded[T], flush Flush[T]) *Committer[T] {
 // ends first Submit returns ctx.Err(); the item may still be committed, and
 // the batch it belongs to is unaffected.
 func (c *Committer[T]) Submit(ctx context.Context, item T) error {
-	req := request[T]{item: item, out: make(chan error, 1)}
+	req := request[T]{item: item, out: outcomes.Get().(chan error)}
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
+		outcomes.Put(req.out)
 		return ErrClosed
 	}
 	select {
@@ -97,24 +100,39 @@ func (c *Committer[T]) Submit(ctx context.Context, item T) error {
 		c.mu.RUnlock()
 	case <-ctx.Done():
 		c.mu.RUnlock()
+		outcomes.Put(req.out)
 		return ctx.Err()
 	}
 	select {
 	case err := <-req.out:
+		outcomes.Put(req.out) // empty again, and no writer holds it any more
 		return err
 	case <-ctx.Done():
-		return ctx.Err()
+		return ctx.Err() // the writer will still answer: this channel is not reused
 	}
 }
+
+// outcomes holds the one-slot channels on which callers wait for their
+// outcome, so that a vote does not allocate one each time.
+var outcomes = sync.Pool{New: func() any { return make(chan error, 1) }}
 
 // queueOf picks the writer queue of an item.
 func (c *Committer[T]) queueOf(item T) chan request[T] {
 	if c.key == nil || len(c.queues) == 1 {
 		return c.queues[0]
 	}
-	h := fnv.New32a()
-	h.Write([]byte(c.key(item)))
-	return c.queues[h.Sum32()%uint32(len(c.queues))]
+	return c.queues[fnv32a(c.key(item))%uint32(len(c.queues))]
+}
+
+// fnv32a is the 32-bit FNV-1a hash of s, computed in place: hash/fnv would
+// allocate a hasher and a copy of s for every item.
+func fnv32a(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
 }
 
 // Close stops taking items, commits every item already queued and waits for
@@ -190,8 +208,12 @@ func (c *Committer[T]) commit(batch []request[T]) {
 	// The flush runs on its own context: a caller that went away must not
 	// roll back the votes of the others in its batch.
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.FlushTimeout)
+	start := time.Now()
 	outcomes, batchErr := c.flush(ctx, items)
 	cancel()
+	if c.opts.Observe != nil {
+		c.opts.Observe(len(items), time.Since(start))
+	}
 	for i, req := range batch {
 		switch {
 		case batchErr != nil:
