@@ -141,7 +141,7 @@ func TestPageCreatorView(t *testing.T) {
 		voter := pageClient(t, c.base)
 		voter.follow(voter.form("/p/"+id+"/vote", url.Values{"option": {"1"}}))
 	}
-	admin := c.get("/p/" + id + "/admin?token=" + token)
+	admin := c.admin(id, token)
 	mustContain(t, admin, `<span data-total>3</span>`, `<span data-votes>3</span> · <span data-percent>100</span>%`,
 		"Voters see them once the poll is closed", `action="/p/`+id+`/results.csv"`)
 	if strings.Contains(string(admin.Body), `href="/p/`+id+`/results"`) {
@@ -220,7 +220,7 @@ func TestPageNoLinkLeadsToRefusal(t *testing.T) {
 				mustContain(t, before, said)
 				mustContain(t, c.get("/p/"+id+"/created"), "The results show")
 			}
-			crawl("creator", c, created, c.get("/p/"+id+"/admin?token="+token), c.get("/p/"+id+"/present"))
+			crawl("creator", c, created, c.admin(id, token), c.get("/p/"+id+"/present"))
 			crawl("voter before voting", voter, before)
 			_, after := voter.follow(voter.form("/p/"+id+"/vote", url.Values{"option": {"1"}}))
 			again := voter.form("/p/"+id+"/vote", url.Values{"option": {"2"}}) // 409: already voted

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -322,27 +324,51 @@ func (s *Server) createdPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c, err := r.Cookie(adminCookie); err == nil && pollstack.TokenMatches(c.Value, v.Poll.AdminTokenHash) {
-		data.AdminURL = s.absURL(r, adminPath(v.Poll.ID, c.Value))
+		data.AdminURL = s.adminURL(r, v.Poll.ID, c.Value)
 		http.SetCookie(w, &http.Cookie{Name: adminCookie, Path: createdPath(v.Poll.ID), MaxAge: -1,
 			HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteStrictMode})
 	}
 	s.render(w, http.StatusOK, "created", "Your poll is ready", data)
 }
 
-// adminPath is the admin page of a poll. The token is in the query so that
-// the link works without JavaScript; the page sends no Referer and is not
-// cached, and the access log records the route, never the URL.
-func adminPath(id, token string) string {
-	return "/p/" + id + "/admin?token=" + token
+// adminURL is the admin link of a poll. The token is in the fragment,
+// which a browser never sends: no server, proxy, load balancer or WAF log
+// can record it. The admin page asks for the token in a form, which its
+// script fills in from the fragment and posts.
+func (s *Server) adminURL(r *http.Request, id, token string) string {
+	return s.absURL(r, "/p/"+id+"/admin") + "#" + token
 }
 
-// absURL is path on the address the request came to.
+// absURL is path on the site's public address (--public-url). Without one
+// the request's own host is used only when it is a loopback name or
+// address, which no one else can point at; otherwise the link stays
+// relative: a Host header never decides where a link sends people.
 func (s *Server) absURL(r *http.Request, path string) string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL + path
+	}
+	if !loopbackHost(r.Host) {
+		return path
+	}
 	scheme := "http"
 	if s.isTLS(r) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host + path
+}
+
+// loopbackHost reports whether a Host header names this machine only.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && addr.IsLoopback()
 }
 
 // pollPage shows the question and the vote form.
@@ -471,10 +497,40 @@ type adminView struct {
 	Access resultsAccess // what the public results page shows this browser
 }
 
-// adminPage lets the holder of the admin token see the counts, export them,
-// and close or delete the poll.
+// adminPage asks for the admin token: the admin link carries it in its
+// fragment, which app.js puts into this form and posts; without JavaScript
+// the creator pastes it. A token in the query is never read.
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
-	s.renderAdmin(w, r, "admin", "Manage: ", r.URL.Query().Get("token"))
+	s.showAdminLogin(w, r, http.StatusOK, nil)
+}
+
+// adminLogin checks the posted token and shows the admin page, or the form
+// again with what was wrong.
+func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	token := strings.TrimSpace(r.PostFormValue("token"))
+	err := s.authorize(r, r.PathValue("id"), token)
+	if e := pollstack.ErrorOf(err); e == pollstack.ErrTokenMissing || e == pollstack.ErrTokenWrong {
+		_, status := publicError(err)
+		s.showAdminLogin(w, r, status, e)
+		return
+	}
+	s.renderAdmin(w, r, "admin", "Manage: ", token)
+}
+
+func (s *Server) showAdminLogin(w http.ResponseWriter, r *http.Request, status int, e *pollstack.Error) {
+	v, err := s.views.get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.render(w, status, "admin-login", "Manage: "+v.Poll.Question, struct {
+		Poll  *pollstack.Poll
+		Error *pollstack.Error
+	}{v.Poll, e})
 }
 
 // renderAdmin shows one of the creator's pages, once the token is checked.

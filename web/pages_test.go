@@ -86,7 +86,14 @@ func mustContain(t *testing.T, res response, want ...string) {
 	}
 }
 
-var adminLink = regexp.MustCompile(`value="(https?://[^"]+/admin\?token=([A-Za-z0-9_-]+))"`)
+var adminLink = regexp.MustCompile(`value="(https?://[^"]+/admin#([A-Za-z0-9_-]+))"`)
+
+// admin opens the admin page as the admin link does: the token, from the
+// link's fragment, posted by the page's form.
+func (c *client) admin(id, token string) response {
+	c.t.Helper()
+	return c.form("/p/"+id+"/admin", url.Values{"token": {token}})
+}
 
 func TestPageNoJavaScriptFlow(t *testing.T) {
 	_, c := pageServer(t)
@@ -158,15 +165,22 @@ func TestPageNoJavaScriptFlow(t *testing.T) {
 	mustContain(t, none, "Choose an option.")
 
 	// The admin page: a wrong token is refused; the right one closes, then deletes.
-	wrong := c.get("/p/" + id + "/admin?token=nope")
+	wrong := c.admin(id, "nope")
 	if wrong.Status != http.StatusForbidden {
 		t.Errorf("admin page with a wrong token: status %d, want 403", wrong.Status)
 	}
-	missing := c.get("/p/" + id + "/admin")
+	mustContain(t, wrong, `id="token-error">`+pollstack.ErrTokenWrong.Message)
+	missing := c.admin(id, "")
 	if missing.Status != http.StatusUnauthorized || missing.Header.Get("WWW-Authenticate") != "" {
 		t.Errorf("admin page without a token: status %d (WWW-Authenticate %q), want 401 without a Bearer challenge", missing.Status, missing.Header.Get("WWW-Authenticate"))
 	}
-	admin := c.get("/p/" + id + "/admin?token=" + token)
+	// A token in the query is never read: the page only asks for it.
+	if asked := c.get("/p/" + id + "/admin?token=" + token); asked.Status != http.StatusOK || strings.Contains(string(asked.Body), "/close") {
+		t.Errorf("admin page with the token in its query: status %d; want the token form, not the admin page", asked.Status)
+	} else {
+		mustContain(t, asked, `<form method="post" action="/p/`+id+`/admin" data-admin-login>`, `name="token" type="password"`)
+	}
+	admin := c.admin(id, token)
 	if admin.Status != http.StatusOK || admin.Header.Get("Referrer-Policy") != "no-referrer" {
 		t.Fatalf("admin page: status %d, Referrer-Policy %q", admin.Status, admin.Header.Get("Referrer-Policy"))
 	}
@@ -330,7 +344,7 @@ func TestPageEscaping(t *testing.T) {
 		"created": created,
 		"poll":    pageClient(t, c.base).get("/p/" + id),
 		"results": c.get("/p/" + id + "/results"),
-		"admin":   c.get("/p/" + id + "/admin?token=" + token),
+		"admin":   c.admin(id, token),
 		"voted":   c.get("/p/" + id),
 		"form":    c.form("/", bad),
 	}

@@ -26,6 +26,10 @@ type Config struct {
 	// ServerKey keys the hashes of client addresses; every server behind
 	// one load balancer needs the same. Empty: a key for this server alone.
 	ServerKey []byte
+	// PublicURL is the site's origin (https://polls.example.com), which
+	// share and admin links are built on. Empty: the request's host, but
+	// only when it is loopback; elsewhere links stay relative.
+	PublicURL string
 	// CreatesPerMinute and VotesPerSecond limit each client address (an
 	// IPv6 /64): new polls (and voter code batches) a minute, with a burst of
 	// as many; votes a second, with a burst of as many. 0 turns a limit off.
@@ -128,6 +132,7 @@ func (s *Server) routes() []route {
 		{"GET", "/p/{id}/events", s.events, true},
 		{"GET", "/p/{id}/created", s.createdPage, false},
 		{"GET", "/p/{id}/admin", s.adminPage, false},
+		{"POST", "/p/{id}/admin", s.adminLogin, false},
 		{"POST", "/p/{id}/close", s.closePage, false},
 		{"POST", "/p/{id}/delete", s.deletePage, false},
 		{"POST", "/p/{id}/results.csv", s.resultsCSVPage, false},

@@ -19,14 +19,19 @@ type share struct {
 	QR     template.HTML
 }
 
+// share is empty of Host and QR when the link is relative (no --public-url
+// and not on loopback): a code that opens no site is worse than none.
 func (s *Server) share(r *http.Request, p *pollstack.Poll) (share, error) {
 	url := s.absURL(r, "/p/"+p.ID)
+	_, rest, absolute := strings.Cut(url, "://")
+	if !absolute {
+		return share{PollID: p.ID, URL: url}, nil
+	}
 	qr, err := qrSVG(url)
 	if err != nil {
 		return share{}, err
 	}
-	host := strings.TrimSuffix(url[strings.Index(url, "://")+3:], "/p/"+p.ID)
-	return share{PollID: p.ID, URL: url, Host: host, QR: qr}, nil
+	return share{PollID: p.ID, URL: url, Host: strings.TrimSuffix(rest, "/p/"+p.ID), QR: qr}, nil
 }
 
 // resultsAccess says whether a page may link to a poll's results and, when

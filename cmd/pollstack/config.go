@@ -20,6 +20,7 @@ type Config struct {
 	Addr            string
 	Store           StoreConfig
 	TrustProxy      bool
+	PublicURL       string // the site's origin, without a trailing slash
 	ServerKey       KeySource
 	CreateRateLimit int // new polls per minute per client address; 0: off
 	VoteRateLimit   int // votes per second per client address; 0: off
@@ -98,6 +99,8 @@ var settings = []setting{
 		parse: func(c *Config, v string) error { c.Store.Credentials.SecretFile = v; return nil }},
 	{flag: "trust-proxy", env: "POLLSTACK_TRUST_PROXY", def: "false", usage: "trust X-Forwarded-Proto from the load balancer (secure cookies, HSTS)",
 		parse: func(c *Config, v string) (err error) { c.TrustProxy, err = parseBool(v); return err }},
+	{flag: "public-url", env: "POLLSTACK_PUBLIC_URL", usage: "the site's origin, such as https://polls.example.com: share and admin links are built on it. Empty: the request's host, but only when it is loopback (localhost); elsewhere links stay relative",
+		parse: func(c *Config, v string) (err error) { c.PublicURL, err = parseOrigin(v); return err }},
 	{flag: "server-key-file", env: "POLLSTACK_SERVER_KEY_FILE", usage: "file with the server key (at least 32 random bytes; one trailing line break is ignored) that keys the hashes of client addresses; every task must share it. Empty, with no secret either: a key made for this process, with a warning",
 		parse: func(c *Config, v string) error { c.ServerKey.File = v; return nil }},
 	{flag: "server-key-secret-arn", env: "POLLSTACK_SERVER_KEY_SECRET_ARN", usage: "AWS Secrets Manager secret whose string value is the server key (at least 32 random bytes), read with the task's role",
@@ -289,6 +292,22 @@ func parseBool(v string) (bool, error) {
 		return false, errors.New("want true or false")
 	}
 	return b, nil
+}
+
+// parseOrigin reads a site's origin: http or https, a host, nothing after
+// it but an optional slash.
+func parseOrigin(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil, u.Scheme != "https" && u.Scheme != "http", u.Host == "", u.Opaque != "":
+		return "", errors.New("want an origin such as https://polls.example.com")
+	case u.User != nil, u.RawQuery != "", u.Fragment != "", u.Path != "" && u.Path != "/":
+		return "", errors.New("want only the origin (scheme and host), with no path, query, fragment or user")
+	}
+	return u.Scheme + "://" + u.Host, nil
 }
 
 // parseRate reads a per-client rate: a whole number from 0 (off) to a million.

@@ -43,6 +43,9 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"serve", "--db-secret-arn", "my-secret"}, nil, "--db-secret-arn"},
 		{[]string{"serve", "--server-key-secret-arn", "my-key"}, nil, "--server-key-secret-arn"},
 		{[]string{"serve", "--vote-rate-limit", "-1"}, nil, "--vote-rate-limit"},
+		{[]string{"serve", "--public-url", "polls.example.com"}, nil, "--public-url"},
+		{[]string{"serve", "--public-url", "https://polls.example.com/app"}, nil, "--public-url"},
+		{[]string{"serve", "--public-url", "https://polls.example.com/?x=1"}, nil, "--public-url"},
 		{[]string{"serve"}, map[string]string{"POLLSTACK_CREATE_RATE_LIMIT": "ten"}, "--create-rate-limit"},
 		{[]string{"serve", "--server-key-file", "k", "--server-key-secret-arn", "arn:aws:secretsmanager:eu-west-1:1:secret:k"}, nil, "give one source of the server key"},
 		{[]string{"serve", "--no-such-flag"}, nil, "no-such-flag"},
@@ -72,6 +75,15 @@ func TestPasswordNeverEchoed(t *testing.T) {
 	}
 	if out := stdout.String() + stderr.String(); strings.Contains(out, "hunter2") {
 		t.Errorf("the password leaked: %s", out)
+	}
+}
+
+func TestPublicURL(t *testing.T) {
+	for in, want := range map[string]string{"https://polls.example.com": "https://polls.example.com", "https://polls.example.com/": "https://polls.example.com", "http://localhost:8080": "http://localhost:8080", "": ""} {
+		cfg, err := parseConfig("t", []string{"--public-url", in}, func(string) string { return "" }, io.Discard)
+		if err != nil || cfg.PublicURL != want {
+			t.Errorf("--public-url %q: %q, %v; want %q", in, cfg.PublicURL, err, want)
+		}
 	}
 }
 

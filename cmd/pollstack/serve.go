@@ -47,8 +47,11 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.store = store
+	if m.Config.TrustProxy && m.Config.PublicURL == "" {
+		m.Log.Warn("behind a proxy without --public-url: share and admin links are relative")
+	}
 	m.web = web.New(web.Config{
-		Store: m.metrics.Store(store), Logger: m.Log, TrustProxy: m.Config.TrustProxy, ServerKey: key,
+		Store: m.metrics.Store(store), Logger: m.Log, TrustProxy: m.Config.TrustProxy, PublicURL: m.Config.PublicURL, ServerKey: key,
 		CreatesPerMinute: m.Config.CreateRateLimit, VotesPerSecond: m.Config.VoteRateLimit,
 		Metrics: m.metrics, SlowRequest: m.Config.LogSlow, LogSample: m.Config.LogSample,
 	})

@@ -252,7 +252,7 @@ func TestBrowser(t *testing.T) {
 		)
 		pollURL = run(t, creator, chromedp.Value(chromedp.ID("share-link")))
 		adminURL = run(t, creator, chromedp.Value(chromedp.ID("admin-link")))
-		if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+/p/[A-Za-z0-9_-]{16}$`).MatchString(pollURL) || !strings.HasPrefix(adminURL, pollURL+"/admin?token=") {
+		if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+/p/[A-Za-z0-9_-]{16}$`).MatchString(pollURL) || !strings.HasPrefix(adminURL, pollURL+"/admin#") {
 			t.Fatalf("share link %q, admin link %q", pollURL, adminURL)
 		}
 		// The copy buttons appear only with JavaScript, which runs here.
@@ -315,7 +315,12 @@ func TestBrowser(t *testing.T) {
 		// Pages already open when the poll closes show it at once.
 		openResults, openPoll := e.openLive(t, pollURL)
 		admin := e.tab(false)
+		// The page's script posts the token from the link's fragment and
+		// drops it from the address: the server never sees it in a URL.
 		e.do(t, admin, chromedp.Navigate(adminURL), chromedp.WaitVisible(chromedp.CSS("button.danger")))
+		if loc := run(t, admin, chromedp.Location()); loc != pollURL+"/admin" {
+			t.Errorf("admin page address %q, want %q: no token left in it", loc, pollURL+"/admin")
+		}
 		e.check(t, admin, "admin")
 		// The admin page shows the counts too: wait for the results page's own heading.
 		e.do(t, admin, chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(chromedp.ID("results-heading")))
@@ -378,7 +383,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil || !bytes.Contains(logs, []byte(`"route":"GET /p/{id}/admin"`)) {
 		t.Fatalf("server log without the admin page's request line (%v)", err)
 	}
-	if token := adminURL[strings.Index(adminURL, "token=")+len("token="):]; bytes.Contains(logs, []byte(token)) {
+	if token := adminURL[strings.Index(adminURL, "#")+1:]; bytes.Contains(logs, []byte(token)) {
 		t.Error("the server log contains the admin token")
 	}
 }

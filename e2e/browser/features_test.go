@@ -76,8 +76,18 @@ func (e *browserEnv) apiVote(t *testing.T, id string, options ...int) {
 	}
 }
 
-func (e *browserEnv) adminURL(id, token string) string {
-	return e.base + "/p/" + id + "/admin?token=" + token
+// openAdmin opens the admin page as its creator does: the admin link, whose
+// fragment app.js posts; without JavaScript, the token pasted into the
+// page's form.
+func (e *browserEnv) openAdmin(t *testing.T, tab context.Context, id, token string, js bool) {
+	t.Helper()
+	if js {
+		e.do(t, tab, chromedp.Navigate(e.base+"/p/"+id+"/admin#"+token), chromedp.WaitVisible(chromedp.CSS("[data-total]")))
+		return
+	}
+	e.do(t, tab, chromedp.Navigate(e.base+"/p/"+id+"/admin#"+token), chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), token), chromedp.Click(chromedp.CSS("[data-admin-login] button")),
+		chromedp.WaitVisible(chromedp.CSS("[data-total]")))
 }
 
 // linksAnswer follows every same-site link shown on the tab's page (with
@@ -129,7 +139,7 @@ func TestBrowserFeatures(t *testing.T) {
 			if _, err := chromedp.CallBrowser(tab, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: "allow", DownloadPath: downloads}); err != nil {
 				t.Fatal(err)
 			}
-			e.do(t, tab, chromedp.Navigate(e.adminURL(id, token)), chromedp.WaitVisible(chromedp.CSS("[data-total]")))
+			e.openAdmin(t, tab, id, token, js)
 			if total, café := text(t, tab, "[data-total]"), text(t, tab, `[data-option="2"] [data-votes]`); total != "2" || café != "2" {
 				t.Errorf("admin page of hidden results: total %q, Café %q; want 2 and 2", total, café)
 			}
@@ -158,7 +168,7 @@ func TestBrowserFeatures(t *testing.T) {
 			if js {
 				e.check(t, tab, "delete")
 			}
-			e.do(t, tab, chromedp.Click(chromedp.CSS(`a[href*="/admin"]`)), chromedp.WaitVisible(chromedp.CSS("[data-total]")))
+			e.do(t, tab, chromedp.Click(chromedp.CSS(`form[action$="/admin"] button`)), chromedp.WaitVisible(chromedp.CSS("[data-total]")))
 			if res, _ := http.Get(e.base + "/api/v1/polls/" + id); res == nil || res.StatusCode != http.StatusOK {
 				t.Fatal("the poll is gone after Keep the poll")
 			}

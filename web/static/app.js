@@ -1,7 +1,8 @@
 // pollstack: everything works without this script. It only adds:
 // times in the viewer's time zone, the time zone of the closing time,
 // hiding the choice limits of a single choice poll, copying links, live
-// results, and closing and deleting shown on open pages as they happen.
+// results, closing and deleting shown on open pages as they happen, and
+// opening the admin page from the admin link.
 "use strict";
 (function () {
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
@@ -25,6 +26,16 @@
     el.textContent = d.getDate() + " " + MONTHS[d.getMonth()] + " " + d.getFullYear() + ", " +
       pad(d.getHours()) + ":" + pad(d.getMinutes()) + " " + offsetName(-d.getTimezoneOffset());
   });
+
+  // The admin link carries the token in its fragment, which the browser
+  // never sends: post it from the admin page's form, and drop it from the
+  // address bar and history.
+  var login = document.querySelector("[data-admin-login]");
+  if (login && location.hash.length > 1) {
+    login.querySelector("input[name=token]").value = decodeURIComponent(location.hash.slice(1));
+    history.replaceState(null, "", location.pathname);
+    login.submit();
+  }
 
   // The closing time is typed in the browser's zone: send the server that
   // zone's offset at the chosen time (not today's, which differs across a
