@@ -35,7 +35,7 @@ import (
 // subscriber leaves.
 
 const (
-	streamSafety    = time.Minute      // the slow refresh, in case a change went unheard (jittered by ±50 %)
+	streamSafety    = time.Minute      // the slow refresh, in case a change went unheard (on average; see read)
 	streamReadRetry = 2 * time.Second  // after a failed read (the store is away), try again this soon
 	streamHeartbeat = 15 * time.Second // a comment line keeps proxies from closing an idle stream
 	streamRetry     = 2000             // ms: how soon a browser reconnects after a drop
@@ -179,6 +179,7 @@ func (hs *hubs) run(h *hub) {
 	refresh := time.NewTimer(0)
 	defer refresh.Stop()
 	sent := time.Now()
+	first := true
 	for {
 		select {
 		case <-h.stop:
@@ -194,7 +195,8 @@ func (hs *hubs) run(h *hub) {
 		case <-h.changed:
 		case <-refresh.C:
 		}
-		next, broadcast := hs.read(h)
+		next, broadcast := hs.read(h, first)
+		first = false
 		if broadcast {
 			sent = time.Now()
 		}
@@ -203,12 +205,19 @@ func (hs *hubs) run(h *hub) {
 }
 
 // read loads the poll's view, hands what changed to the subscribers, and
-// says when to read again if nothing wakes the hub sooner.
-func (hs *hubs) read(h *hub) (next time.Duration, broadcast bool) {
+// says when to read again if nothing wakes the hub sooner: the safety
+// refresh, uniformly within ±50 % of its period, so that hubs started
+// together (a deploy, a reconnection) do not read together; and the first
+// one within one period, so that many hubs cost their average rate from the
+// start rather than a burst after half a period.
+func (hs *hubs) read(h *hub, first bool) (next time.Duration, broadcast bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	v, err := hs.s.views.get(ctx, h.id)
 	cancel()
 	next = hs.safety/2 + rand.N(hs.safety)
+	if first {
+		next = rand.N(hs.safety)
+	}
 	results, state := event{seq: v.seq}, event{seq: v.seq}
 	switch {
 	case errors.Is(err, pollstack.ErrPollNotFound):

@@ -1,9 +1,11 @@
 // Command bench measures pollstack under load and prints a table: votes on
-// one hot poll and on many polls, results reads, live-results subscribers,
+// one hot poll and on many polls, results reads, live-results viewers,
 // start-up time, binary size and the server's peak memory, on both stores,
-// and PostgreSQL's own ceiling for the same schema measured with pgbench in
-// the same run. After every vote run it compares the acknowledged votes
-// with the stored ballots. Run it with `make bench`.
+// PostgreSQL's own ceiling for the same schema measured with pgbench in the
+// same run, and live results across two server processes (idle cost, memory
+// per viewer, update delay, database transactions per second). After every
+// vote run it compares the acknowledged votes with the stored ballots. Run
+// it with `make bench`.
 package main
 
 import (
@@ -30,6 +32,12 @@ type options struct {
 	baseline string // a git revision whose server runs beside this tree's
 	rounds   int
 	peer     bool
+
+	live        bool // only the live-results scenarios
+	idle        time.Duration
+	idlePolls   int
+	viewers     int
+	viewerPolls int
 }
 
 // binaries are the servers under test: this tree's, and the baseline's
@@ -48,6 +56,11 @@ func main() {
 	flag.StringVar(&o.baseline, "baseline", "", "git revision whose server runs the hot poll beside this tree's, in the same run (make bench BASELINE=REV)")
 	flag.IntVar(&o.rounds, "rounds", 2, "alternating hot-poll rounds of each server; the best of each counts")
 	flag.BoolVar(&o.peer, "peer", true, "also measure the peer (a Django vote view under gunicorn, Debian's python3-django and gunicorn) on the same database")
+	flag.BoolVar(&o.live, "live", false, "only the live-results scenarios on PostgreSQL with two server processes")
+	flag.DurationVar(&o.idle, "idle", 30*time.Second, "how long to count the database's transactions while nobody votes")
+	flag.IntVar(&o.idlePolls, "idle-polls", 200, "polls with one idle viewer each, over two processes")
+	flag.IntVar(&o.viewers, "viewers", 10000, "live-results viewers over -viewer-polls polls, over two processes")
+	flag.IntVar(&o.viewerPolls, "viewer-polls", 100, "polls the -viewers watch")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -84,12 +97,19 @@ func run(o options) error {
 	t.note("machine: %s", machine())
 	t.note("binary: %.1f MB; each load run %v with %d concurrent voters over loopback, load generator in the same machine; servers log as in production (info, --log-sample default)", fileMB(bins.current), o.duration, o.workers)
 	t.note("rate limits per client address: off (%s), as the load comes from one address, except where a scenario says \"limits on\"", strings.Join(noClientLimits, " "))
-	if strings.Contains(o.stores, "postgres") {
+	if o.live {
+		if err := benchLive(ctx, t, o, bins.current, pg); err != nil {
+			return err
+		}
+	} else if strings.Contains(o.stores, "postgres") {
 		if err := benchPostgres(ctx, t, o, bins, pg); err != nil {
 			return err
 		}
+		if err := benchLive(ctx, t, o, bins.current, pg); err != nil {
+			return err
+		}
 	}
-	if strings.Contains(o.stores, "sqlite") {
+	if strings.Contains(o.stores, "sqlite") && !o.live {
 		if err := benchSQLite(ctx, t, o, bins, dir); err != nil {
 			return err
 		}

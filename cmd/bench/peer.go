@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/pollstack/pollstack/internal/loadgen"
 	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/internal/proc"
 	"github.com/pollstack/pollstack/internal/repo"
 )
 
@@ -74,9 +74,9 @@ func benchPeer(ctx context.Context, t *table, o options, pg *pgtest.Server, poll
 	if err := waitHTTP(base+"/api/v1/polls/hot/votes", 30*time.Second); err != nil {
 		return fmt.Errorf("peer: %w", err)
 	}
-	cpu0 := processTreeCPU(cmd.Process.Pid)
+	cpu0 := treeCPU(cmd.Process.Pid)
 	res := loadgen.Run(ctx, loadgen.Config{BaseURL: base, Polls: []string{"hot"}, Workers: o.workers, Duration: o.duration})
-	m := measured{res: res, cpu: processTreeCPU(cmd.Process.Pid) - cpu0}
+	m := measured{res: res, cpu: treeCPU(cmd.Process.Pid) - cpu0}
 	if len(res.Acked) == 0 {
 		return fmt.Errorf("peer: no vote acknowledged: %s", res.Summary())
 	}
@@ -119,25 +119,6 @@ func waitHTTP(url string, limit time.Duration) error {
 	return fmt.Errorf("%s did not answer within %v", url, limit)
 }
 
-// processTreeCPU is the CPU time of a process and its children (gunicorn's
-// master and its workers).
-func processTreeCPU(pid int) float64 {
-	total := processCPU(pid)
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, f := range stats {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
-			child, _ := strconv.Atoi(filepath.Base(filepath.Dir(f)))
-			total += processCPU(child)
-		}
-	}
-	return total
-}
-
 func peerBallots(ctx context.Context, url string) ([]loadgen.Ballot, error) {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -149,4 +130,11 @@ func peerBallots(ctx context.Context, url string) ([]loadgen.Ballot, error) {
 	var b loadgen.Ballot
 	_, err = pgx.ForEachRow(rows, []any{&b.Poll, &b.Voter}, func() error { out = append(out, b); return nil })
 	return out, err
+}
+
+// treeCPU is the CPU time, in seconds, of a process and its children
+// (gunicorn's master and its workers).
+func treeCPU(pid int) float64 {
+	cpu, _ := proc.TreeCPU(pid)
+	return cpu.Seconds()
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
@@ -9,9 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pollstack/pollstack/internal/loadgen"
@@ -48,8 +45,9 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 	}
 	url := pg.URL(name, pg.User, "")
 	stored := func(polls []string) ([]loadgen.Ballot, error) { return loadgen.PostgresBallots(ctx, url, polls) }
+	meter := &dbMeter{transactions: transactionCounter(pg, name), cpu: pg.CPU}
 	args := []string{"--database-url", url}
-	current, err := hotPoll(ctx, t, o, bins, args, stored, batched)
+	current, err := hotPoll(ctx, t, o, bins, args, stored, meter, batched)
 	args = append(args, noClientLimits...)
 	if err != nil {
 		return err
@@ -62,7 +60,7 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 			return err
 		}
 	}
-	return scenarios(ctx, t, o, "postgres", bins.current, args, stored)
+	return scenarios(ctx, t, o, "postgres", bins.current, args, stored, meter)
 }
 
 // hotPoll measures the one-hot-poll vote run on this tree's server (with
@@ -70,7 +68,7 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 // the baseline's (with args alone: it may predate those flags): rounds alternate between
 // the two so that whatever else the machine does weighs on both alike. It
 // returns this tree's best round.
-func hotPoll(ctx context.Context, t *table, o options, bins binaries, args []string, stored storedFunc, batched float64) (measured, error) {
+func hotPoll(ctx context.Context, t *table, o options, bins binaries, args []string, stored storedFunc, db *dbMeter, batched float64) (measured, error) {
 	type side struct {
 		name, bin string
 		args      []string
@@ -82,7 +80,7 @@ func hotPoll(ctx context.Context, t *table, o options, bins binaries, args []str
 	}
 	for round := range o.rounds {
 		for _, sd := range sides {
-			m, err := measureVotes(ctx, o, sd.bin, sd.args, 1, stored, o.profile != "" && sd.bin == bins.current && round == 0)
+			m, err := measureVotes(ctx, o, sd.bin, sd.args, 1, stored, db, o.profile != "" && sd.bin == bins.current && round == 0)
 			if err != nil {
 				return measured{}, fmt.Errorf("%s: %w", sd.name, err)
 			}
@@ -111,12 +109,12 @@ func benchSQLite(ctx context.Context, t *table, o options, bins binaries, dir st
 	path := dir + "/bench.db"
 	stored := func(polls []string) ([]loadgen.Ballot, error) { return sqliteBallots(path, polls) }
 	args := append([]string{"--database-url", "sqlite:" + path}, noClientLimits...)
-	m, err := measureVotes(ctx, o, bins.current, args, 1, stored, false)
+	m, err := measureVotes(ctx, o, bins.current, args, 1, stored, nil, false)
 	if err != nil {
 		return err
 	}
 	t.add(m.row("sqlite", "votes, one hot poll"))
-	return scenarios(ctx, t, o, "sqlite", bins.current, args, stored)
+	return scenarios(ctx, t, o, "sqlite", bins.current, args, stored, nil)
 }
 
 // measured is one vote run on a fresh server.
@@ -126,6 +124,15 @@ type measured struct {
 	logBytes int64   // bytes of log the server wrote during the run
 	rss      float64
 	check    string
+	db       string // what the database did, when measured
+}
+
+// dbMeter measures what PostgreSQL does during a vote run: its
+// transactions (a vote batch is one; votes per transaction is the batch
+// size) and its CPU time, the inputs of the capacity model (docs/scaling.md).
+type dbMeter struct {
+	transactions counter
+	cpu          func() (time.Duration, error)
 }
 
 func (m measured) cpuPer1000() float64 { return m.cpu / float64(len(m.res.Acked)) * 1000 }
@@ -135,13 +142,13 @@ func (m measured) row(store, scenario string) row {
 	return row{store: store, scenario: scenario, rate: fmt.Sprintf("%.0f votes/s", m.res.Rate()),
 		p50: ms(m.res.Percentile(50)), p99: ms(m.res.Percentile(99)), max: ms(m.res.Percentile(100)),
 		errors: fmt.Sprint(m.res.Failed()), rss: fmt.Sprintf("%.1f MB", m.rss),
-		cpu: fmt.Sprintf("%.3f s", m.cpuPer1000()), log: fmt.Sprintf("%.0f B", m.logPer1000()), check: m.check}
+		cpu: fmt.Sprintf("%.3f s", m.cpuPer1000()), log: fmt.Sprintf("%.0f B", m.logPer1000()), check: m.check + m.db}
 }
 
 // measureVotes starts a fresh server (so that its peak RSS is the run's
 // own), votes on n new polls, and checks every acknowledged vote against
 // the store.
-func measureVotes(ctx context.Context, o options, bin string, args []string, n int, stored storedFunc, profile bool) (measured, error) {
+func measureVotes(ctx context.Context, o options, bin string, args []string, n int, stored storedFunc, db *dbMeter, profile bool) (measured, error) {
 	var debugAddr string
 	if profile {
 		port, _ := pgtest.FreePort()
@@ -166,8 +173,22 @@ func measureVotes(ctx context.Context, o options, bin string, args []string, n i
 		}()
 	}
 	cpu0, log0 := s.cpuSeconds(), s.logBytes.Load()
+	var txs chan float64
+	var dbCPU0 time.Duration
+	if db != nil {
+		txs = make(chan float64, 1)
+		go func() { txs <- db.transactions.rateDuring(ctx, o.duration) }()
+		dbCPU0, _ = db.cpu()
+	}
 	res := loadgen.Run(ctx, loadgen.Config{BaseURL: s.url, Polls: polls, Workers: o.workers, Duration: o.duration})
 	m := measured{res: res, cpu: s.cpuSeconds() - cpu0, logBytes: s.logBytes.Load() - log0, rss: s.peakRSS()}
+	if db != nil && len(res.Acked) > 0 {
+		dbCPU, _ := db.cpu()
+		if tx := <-txs; tx > 0 {
+			m.db = fmt.Sprintf("; database %.0f transactions/s, %.1f votes per transaction, %.0f µs CPU per vote",
+				tx, res.Rate()/tx, float64((dbCPU-dbCPU0).Microseconds())/float64(len(res.Acked)))
+		}
+	}
 	if debugAddr != "" {
 		if err := <-profiled; err != nil {
 			fmt.Println("  profile:", err)
@@ -193,8 +214,8 @@ func measureVotes(ctx context.Context, o options, bin string, args []string, n i
 }
 
 // scenarios runs the other scenarios on one store, each on a fresh server.
-func scenarios(ctx context.Context, t *table, o options, store, bin string, args []string, stored storedFunc) error {
-	m, err := measureVotes(ctx, o, bin, args, 1000, stored, false)
+func scenarios(ctx context.Context, t *table, o options, store, bin string, args []string, stored storedFunc, db *dbMeter) error {
+	m, err := measureVotes(ctx, o, bin, args, 1000, stored, db, false)
 	if err != nil {
 		return fmt.Errorf("%s votes, 1,000 polls: %w", store, err)
 	}
@@ -213,14 +234,21 @@ func scenarios(ctx context.Context, t *table, o options, store, bin string, args
 	reads, lat, errs := readResults(ctx, s.url, poll, o.readers, o.duration)
 	t.add(row{store: store, scenario: "results reads", rate: fmt.Sprintf("%.0f reads/s", reads), p50: ms(loadgen.Percentile(lat, 50)), p99: ms(loadgen.Percentile(lat, 99)),
 		max: ms(loadgen.Percentile(lat, 100)), errors: fmt.Sprint(errs), rss: fmt.Sprintf("%.1f MB", s.peakRSS())})
-	delays, err := subscribers(ctx, s.url, poll, o.subs)
-	scenario := fmt.Sprintf("%d live-results subscribers, update delay", o.subs)
+	scenario := fmt.Sprintf("%d live-results viewers of one poll, update delay", o.subs)
+	vctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	viewers, err := openViewers(vctx, map[string][]string{poll: {s.url}}, o.subs)
+	var delays []loadgen.Delay
+	if err == nil {
+		delays, err = loadgen.MeasureDelays(vctx, s.url, viewers, 3, 500*time.Millisecond)
+	}
 	if err != nil {
 		t.add(row{store: store, scenario: scenario, rate: "not measured: " + err.Error()})
 		return nil
 	}
-	t.add(row{store: store, scenario: scenario, p50: ms(loadgen.Percentile(delays, 50)), p99: ms(loadgen.Percentile(delays, 99)),
-		max: ms(loadgen.Percentile(delays, 100)), errors: "0", rss: fmt.Sprintf("%.1f MB", s.peakRSS())})
+	d := loadgen.FromAck(delays, nil)
+	t.add(row{store: store, scenario: scenario, p50: ms(loadgen.Percentile(d, 50)), p99: ms(loadgen.Percentile(d, 99)),
+		max: ms(loadgen.Percentile(d, 100)), errors: "0", rss: fmt.Sprintf("%.1f MB", s.peakRSS()), check: "from each vote's 201 to each viewer's event, 3 votes"})
 	return nil
 }
 
@@ -272,68 +300,6 @@ func readResults(ctx context.Context, base, poll string, readers int, d time.Dur
 	}
 	wg.Wait()
 	return float64(len(lat)) / time.Since(start).Seconds(), lat, errors
-}
-
-// subscribers opens n live-results streams, casts one vote, and returns how
-// long each stream took to show it.
-func subscribers(ctx context.Context, base, poll string, n int) ([]time.Duration, error) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: 0}}
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	var voted atomic.Int64 // unix nanos of the vote, 0 before
-	delays := make(chan time.Duration, n)
-	var connected sync.WaitGroup
-	for range n {
-		connected.Add(1)
-		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/p/"+poll+"/events", nil)
-		req.Header.Set("Accept", "text/event-stream")
-		res, err := client.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
-			res.Body.Close()
-			return nil, fmt.Errorf("GET /p/{id}/events: status %d %s", res.StatusCode, res.Header.Get("Content-Type"))
-		}
-		go func() {
-			defer res.Body.Close()
-			sc := bufio.NewScanner(res.Body)
-			first := true
-			for sc.Scan() {
-				if !strings.HasPrefix(sc.Text(), "data:") {
-					continue
-				}
-				if first {
-					first = false
-					connected.Done()
-					continue
-				}
-				if at := voted.Load(); at > 0 {
-					delays <- time.Since(time.Unix(0, at))
-					return
-				}
-			}
-		}()
-	}
-	connected.Wait()
-	voted.Store(time.Now().UnixNano())
-	req, _ := http.NewRequest("POST", base+"/api/v1/polls/"+poll+"/votes", strings.NewReader(`{"option_ids":[1]}`))
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	drain(res)
-	var out []time.Duration
-	for range n {
-		select {
-		case d := <-delays:
-			out = append(out, d)
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%d of %d streams saw no update within 60 s", n-len(out), n)
-		}
-	}
-	return out, nil
 }
 
 func sqliteBallots(path string, polls []string) ([]loadgen.Ballot, error) {

@@ -8,12 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/internal/proc"
 	"github.com/pollstack/pollstack/internal/repo"
 )
 
@@ -108,40 +108,20 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 
 // peakRSS is the process's resident set high-water mark, in MB.
 func (s *server) peakRSS() float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			kb, _ := strconv.Atoi(strings.Fields(line)[1])
-			return float64(kb) / 1024
-		}
-	}
-	return 0
+	hwm, _ := proc.Memory(s.cmd.Process.Pid, "VmHWM")
+	return float64(hwm) / (1 << 20)
+}
+
+// rss is the process's resident set now, in bytes.
+func (s *server) rss() int64 {
+	rss, _ := proc.Memory(s.cmd.Process.Pid, "VmRSS")
+	return rss
 }
 
 // cpuSeconds is the CPU time (user and system) the process has used so far.
-func (s *server) cpuSeconds() float64 { return processCPU(s.cmd.Process.Pid) }
-
-// clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat's times;
-// 100 on every Linux that Go supports.
-const clockTicks = 100
-
-// processCPU reads utime and stime of a process from /proc/PID/stat.
-func processCPU(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name in parentheses may hold spaces: count from after it.
-	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(fields) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseFloat(fields[11], 64)
-	stime, _ := strconv.ParseFloat(fields[12], 64)
-	return (utime + stime) / clockTicks
+func (s *server) cpuSeconds() float64 {
+	st, _ := proc.Read(s.cmd.Process.Pid)
+	return st.CPU.Seconds()
 }
 
 func (s *server) stop() {

@@ -7,19 +7,32 @@ import (
 	"time"
 )
 
-// Delays are how long votes took to reach live-results viewers: for every
-// viewer and vote, from the vote's 201 to the viewer's event (negative when
-// the event came first) and from sending the vote.
-type Delays struct {
-	FromAck, FromSend []time.Duration
+// Delay is how long one vote took to reach one live-results viewer: from
+// the vote's 201 to the viewer's event (negative when the event came first).
+type Delay struct {
+	Viewer  *Viewer
+	FromAck time.Duration
+}
+
+// FromAck lists the delays from each vote's 201 of the viewers that keep
+// says to keep (nil: all).
+func FromAck(delays []Delay, keep func(*Viewer) bool) []time.Duration {
+	var out []time.Duration
+	for _, d := range delays {
+		if keep == nil || keep(d.Viewer) {
+			out = append(out, d.FromAck)
+		}
+	}
+	return out
 }
 
 // MeasureDelays casts, rounds times, one vote on each poll at once (through
 // base, each from a new voter), waits until every viewer of the poll shows
-// it, and waits gap before the next round. Only these votes may go to the
+// it, and waits gap before the next round; it returns one Delay per viewer
+// and vote. Only these votes may go to the
 // polls while it runs: it expects each to raise the total by one.
-func MeasureDelays(ctx context.Context, base string, viewers map[string][]*Viewer, rounds int, gap time.Duration) (Delays, error) {
-	var d Delays
+func MeasureDelays(ctx context.Context, base string, viewers map[string][]*Viewer, rounds int, gap time.Duration) ([]Delay, error) {
+	var d []Delay
 	conns := map[string]*Conn{}
 	for poll := range viewers {
 		c, err := Dial(base, 10*time.Second)
@@ -30,8 +43,7 @@ func MeasureDelays(ctx context.Context, base string, viewers map[string][]*Viewe
 		conns[poll] = c
 	}
 	for range rounds {
-		type cast struct{ sent, acked time.Time }
-		casts := make(map[string]cast, len(viewers))
+		acks := make(map[string]time.Time, len(viewers))
 		targets := make(map[string]int, len(viewers))
 		var mu sync.Mutex
 		var wg sync.WaitGroup
@@ -45,7 +57,6 @@ func MeasureDelays(ctx context.Context, base string, viewers map[string][]*Viewe
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				sent := time.Now()
 				status := vote(conns[poll], poll, NewVoter())
 				acked := time.Now()
 				mu.Lock()
@@ -53,7 +64,7 @@ func MeasureDelays(ctx context.Context, base string, viewers map[string][]*Viewe
 				if status != "201" {
 					failed = fmt.Errorf("vote on %s: %s", poll, status)
 				}
-				casts[poll] = cast{sent, acked}
+				acks[poll] = acked
 			}()
 		}
 		wg.Wait()
@@ -62,12 +73,11 @@ func MeasureDelays(ctx context.Context, base string, viewers map[string][]*Viewe
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for poll, vs := range viewers {
-			c := casts[poll]
+			acked := acks[poll]
 			for _, v := range vs {
 				for {
 					if at, ok := v.FirstAt(targets[poll]); ok {
-						d.FromAck = append(d.FromAck, at.Sub(c.acked))
-						d.FromSend = append(d.FromSend, at.Sub(c.sent))
+						d = append(d, Delay{Viewer: v, FromAck: at.Sub(acked)})
 						break
 					}
 					if time.Now().After(deadline) {

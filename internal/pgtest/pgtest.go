@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pollstack/pollstack/internal/proc"
 )
 
 // Server is a running PostgreSQL cluster owned by the test process.
@@ -143,6 +145,20 @@ func (s *Server) Stop(mode string) error {
 		return fmt.Errorf("pg_ctl stop: %v\n%s", err, out)
 	}
 	return nil
+}
+
+// CPU is the CPU time the server's processes have used (the postmaster,
+// its backends, and those that exited), for the benchmark.
+func (s *Server) CPU() (time.Duration, error) {
+	pidFile, err := os.ReadFile(filepath.Join(s.dir, "postmaster.pid"))
+	if err != nil {
+		return 0, fmt.Errorf("the server's CPU: %w", err)
+	}
+	pid, err := strconv.Atoi(strings.SplitN(string(pidFile), "\n", 2)[0])
+	if err != nil {
+		return 0, fmt.Errorf("postmaster.pid: %w", err)
+	}
+	return proc.TreeCPU(pid)
 }
 
 // URL returns a connection URL for database db as user with password ("" for none).

@@ -11,8 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/pollstack/pollstack/internal/loadgen"
 	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/internal/proc"
 	"github.com/pollstack/pollstack/internal/repo"
 	"github.com/pollstack/pollstack/internal/syncbuf"
 )
@@ -185,21 +184,11 @@ func (p *Process) Alive() bool {
 // RSS is the process's resident memory in bytes, from /proc.
 func (p *Process) RSS(t testing.TB) int64 {
 	t.Helper()
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Cmd.Process.Pid))
+	rss, err := proc.Memory(p.Cmd.Process.Pid, "VmRSS")
 	if err != nil {
 		t.Fatalf("read the server's memory: %v", err)
 	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				t.Fatalf("VmRSS %q: %v", rest, err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmRSS in /proc status")
-	return 0
+	return rss
 }
 
 // FreeAddr returns a free loopback address (127.0.0.1:PORT).
