@@ -318,9 +318,13 @@ func TokenMatches(token string, hash []byte) bool {
 
 // Results are the counts of a poll: Total ballots, and Counts[optionID]
 // choices per option (a multiple choice ballot counts once for each option).
+// They also carry ClosedAt, when the poll was closed by hand: the one part
+// of a stored poll that changes after it is created, so that a reader that
+// holds the poll can refresh both with one read of the results.
 type Results struct {
-	Total  int
-	Counts map[int]int
+	Total    int
+	Counts   map[int]int
+	ClosedAt *time.Time
 }
 
 // Store keeps polls and ballots. Every implementation passes storetest.

@@ -548,22 +548,24 @@ func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, er
 	return voted, nil
 }
 
-// Results reads the counters of a poll in one query.
+// Results reads the counters of a poll, and when it was closed by hand, in
+// one query.
 func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, error) {
 	r := pollstack.Results{Counts: make(map[int]int)}
 	found := false
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, `SELECT p.ballots, o.id, o.votes FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
+		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, o.id, o.votes FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
 		if err != nil {
 			return err
 		}
 		var total, votes int64
 		var id int16
-		_, err = pgx.ForEachRow(rows, []any{&total, &id, &votes}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &id, &votes}, func() error {
 			found = true
 			r.Total, r.Counts[int(id)] = int(total), int(votes)
 			return nil
 		})
+		r.ClosedAt = inUTC(r.ClosedAt)
 		return err
 	})
 	if err != nil {

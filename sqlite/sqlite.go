@@ -376,16 +376,18 @@ func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, er
 	return n > 0, nil
 }
 
-// Results reads the counters of a poll.
+// Results reads the counters of a poll, and when it was closed by hand.
 func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, error) {
 	r := pollstack.Results{Counts: make(map[int]int)}
-	err := s.read.QueryRowContext(ctx, `SELECT ballots FROM polls WHERE id = ?`, pollID).Scan(&r.Total)
+	var closedAt sql.NullInt64
+	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, pollstack.ErrPollNotFound
 	}
 	if err != nil {
 		return r, fmt.Errorf("sqlite: results: %w", err)
 	}
+	r.ClosedAt = fromMicros(closedAt)
 	rows, err := s.read.QueryContext(ctx, `SELECT id, votes FROM options WHERE poll_id = ?`, pollID)
 	if err != nil {
 		return r, fmt.Errorf("sqlite: results: %w", err)

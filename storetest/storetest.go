@@ -323,6 +323,9 @@ func testClosedByHand(t *testing.T, s pollstack.Store, clock *Clock) {
 	if err := vote(s, p.ID, "v1", 1); err != nil {
 		t.Fatal(err)
 	}
+	if r := mustResults(t, s, p.ID); r.ClosedAt != nil {
+		t.Errorf("results of an open poll: closed at %v", r.ClosedAt)
+	}
 	first := clock.Now()
 	if err := s.ClosePoll(ctx, p.ID, first); err != nil {
 		t.Fatal(err)
@@ -340,6 +343,9 @@ func testClosedByHand(t *testing.T, s pollstack.Store, clock *Clock) {
 	}
 	if got.ClosedAt == nil || !got.ClosedAt.Equal(first) || !got.Closed(clock.Now()) {
 		t.Errorf("closed_at = %v, want the first close %v", got.ClosedAt, first)
+	}
+	if r := mustResults(t, s, p.ID); r.ClosedAt == nil || !r.ClosedAt.Equal(first) {
+		t.Errorf("results: closed at %v, want the first close %v", r.ClosedAt, first)
 	}
 	wantCounts(t, s, p.ID, 1, map[int]int{1: 1, 2: 0})
 }

@@ -564,10 +564,16 @@ func (s *stream) next(t *testing.T, wait time.Duration) string {
 	}
 }
 
-// countingStore counts reads of results, to show that viewers share them.
+// countingStore counts reads of results and of polls, to show that viewers
+// share them.
 type countingStore struct {
 	pollstack.Store
-	reads atomic.Int64
+	reads, pollReads atomic.Int64
+}
+
+func (s *countingStore) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
+	s.pollReads.Add(1)
+	return s.Store.Poll(ctx, id)
 }
 
 func (s *countingStore) Results(ctx context.Context, id string) (pollstack.Results, error) {
@@ -620,6 +626,7 @@ func testLiveResults(t *testing.T, inner pollstack.Store) {
 	// reads stay bounded by the view cache's gap, however many votes.
 	const burst = 100
 	before, start = store.reads.Load(), time.Now()
+	pollsBefore := store.pollReads.Load()
 	var wg sync.WaitGroup
 	for range burst {
 		wg.Add(1)
@@ -641,6 +648,9 @@ func testLiveResults(t *testing.T, inner pollstack.Store) {
 	t.Logf("%d votes reached %d viewers in %s with %d results reads", burst, viewers, took.Round(time.Millisecond), reads)
 	if max := int64(took/(100*time.Millisecond)) + 2; reads > max {
 		t.Errorf("%d results reads for %d votes and %d viewers in %s, want at most %d", reads, burst, viewers, took, max)
+	}
+	if n := store.pollReads.Load() - pollsBefore; n != 0 {
+		t.Errorf("refreshing a watched poll read the poll itself %d times, want only its results", n)
 	}
 
 	// Idle: nobody votes, so nothing is read and nothing is pushed. (A

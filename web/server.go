@@ -224,8 +224,24 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// loadView reads a poll and its counts from the store.
-func (s *Server) loadView(ctx context.Context, id string) (view, error) {
+// loadView reads a poll and its counts from the store. When the cache
+// already holds the poll, reading the counts is enough: they say whether the
+// poll was closed, the one part of it that changes, so that refreshing a
+// watched poll after each change costs one read.
+func (s *Server) loadView(ctx context.Context, id string, held *view) (view, error) {
+	if held != nil {
+		r, err := s.store.Results(ctx, id)
+		if err != nil {
+			return view{}, err
+		}
+		p := held.Poll
+		if !sameTime(p.ClosedAt, r.ClosedAt) {
+			closed := *p
+			closed.ClosedAt = r.ClosedAt
+			p = &closed
+		}
+		return view{Poll: p, Results: r}, nil
+	}
 	p, err := s.store.Poll(ctx, id)
 	if err != nil {
 		return view{}, err
@@ -235,4 +251,8 @@ func (s *Server) loadView(ctx context.Context, id string) (view, error) {
 		return view{}, err
 	}
 	return view{Poll: p, Results: r}, nil
+}
+
+func sameTime(a, b *time.Time) bool {
+	return a == b || (a != nil && b != nil && a.Equal(*b))
 }

@@ -34,7 +34,7 @@ type view struct {
 // 12 KB: 20 options of 120 characters), and a load that finds no poll, or
 // fails, leaves no entry behind, so that made-up IDs cost no memory.
 type views struct {
-	load   func(ctx context.Context, id string) (view, error)
+	load   func(ctx context.Context, id string, held *view) (view, error)
 	fresh  time.Duration
 	minGap time.Duration
 
@@ -58,7 +58,9 @@ type viewEntry struct {
 	used    time.Time
 }
 
-func newViews(load func(context.Context, string) (view, error), fresh, minGap time.Duration) *views {
+// newViews makes the cache; load reads a poll's view, and is given the view
+// the cache already holds (nil if none) so that it can read less.
+func newViews(load func(ctx context.Context, id string, held *view) (view, error), fresh, minGap time.Duration) *views {
 	return &views{load: load, fresh: fresh, minGap: minGap, entries: make(map[string]*viewEntry)}
 }
 
@@ -105,12 +107,17 @@ func (v *views) get(ctx context.Context, id string) (view, error) {
 		e.loading, e.stale, e.started = done, false, now
 		v.loads++
 		seq := v.loads
+		var held *view
+		if e.has && e.err == nil {
+			h := e.view
+			held = &h
+		}
 		v.mu.Unlock()
 
 		// The load runs on its own deadline: one reader leaving must not
 		// fail the others waiting on the same load.
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
-		out, err := v.load(lctx, id)
+		out, err := v.load(lctx, id, held)
 		cancel()
 		out.seq = seq
 

@@ -74,7 +74,7 @@ func TestViewsForgetUnknownPolls(t *testing.T) {
 // The cache never holds more than maxViews views, however many polls are read.
 func TestViewsBounded(t *testing.T) {
 	var loads atomic.Int64
-	v := newViews(func(_ context.Context, id string) (view, error) {
+	v := newViews(func(_ context.Context, id string, _ *view) (view, error) {
 		loads.Add(1)
 		return view{Poll: &pollstack.Poll{ID: id}}, nil
 	}, time.Minute, time.Millisecond)
