@@ -280,3 +280,116 @@ func TestScanCatchesUnpinnedAction(t *testing.T) {
 		"workflow-rules": {".github/workflows/ci.yml:", "actions/checkout@v4 is not pinned to a full 40-hex commit SHA"},
 	})
 }
+
+// plantInCI rewrites the scratch copy's ci.yml with edit, which must change it.
+func plantInCI(t *testing.T, dir string, edit func(string) string) {
+	t.Helper()
+	ci := filepath.Join(dir, ".github", "workflows", "ci.yml")
+	data, err := os.ReadFile(ci)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planted := edit(string(data))
+	if planted == string(data) {
+		t.Fatal("the plant changed nothing in ci.yml")
+	}
+	writeFile(t, ci, planted)
+}
+
+// A workflow that runs on pull_request_target, hands every secret to a step
+// and to a called workflow, and runs its PostgreSQL service by tag: the
+// workflow rules name each, zizmor the trigger and the image.
+func TestScanCatchesPrivilegedWorkflow(t *testing.T) {
+	requireTools(t, "zizmor", "go", "git")
+	dir := scratchRepo(t)
+	gates := []string{"zizmor", "workflow-rules"}
+	cleanBaseline(t, dir, gates...)
+
+	plantInCI(t, dir, func(ci string) string {
+		ci = strings.Replace(ci, "on:\n  push:\n", "on:\n  pull_request_target:\n  push:\n", 1)
+		ci = regexp.MustCompile(`image: postgres:[^\s]+`).ReplaceAllString(ci, "image: postgres:17")
+		ci = strings.Replace(ci, "      - name: go build\n", "      - name: go build\n        env:\n          ALL_SECRETS: ${{ toJSON(secrets) }}\n", 1)
+		return ci + "\n  reuse:\n    uses: ./.github/workflows/ci.yml\n    secrets: inherit\n"
+	})
+	out, failed := scan(t, dir, gates...)
+	wantFailed(t, out, failed, gates, map[string][]string{
+		"zizmor": {"dangerous-triggers", "unpinned-images"},
+		"workflow-rules": {
+			"trigger pull_request_target runs with the base repository's write token",
+			"toJSON(secrets) hands every secret",
+			"job reuse passes secrets: inherit",
+			"service postgres image postgres:17 is not pinned by sha256 digest",
+		},
+	})
+}
+
+// An expression that reads a step that does not exist: actionlint names it.
+func TestScanCatchesBrokenWorkflowExpression(t *testing.T) {
+	requireTools(t, "actionlint", "shellcheck", "git")
+	dir := scratchRepo(t)
+	cleanBaseline(t, dir, "actionlint")
+
+	plantInCI(t, dir, func(ci string) string {
+		return strings.Replace(ci, "      - name: go build\n        run: go build ./...\n",
+			"      - name: go build\n        run: go build ./...\n      - name: planted\n        run: echo \"${{ steps.missing.outputs.digest }}\"\n", 1)
+	})
+	out, failed := scan(t, dir, "actionlint")
+	wantFailed(t, out, failed, []string{"actionlint"}, map[string][]string{
+		"actionlint": {`property "missing" is not defined`, ".github/workflows/ci.yml:"},
+	})
+}
+
+// A script injection: a pull request's title expanded into a run: block
+// runs whatever the title says. zizmor names it (high).
+func TestScanCatchesTemplateInjection(t *testing.T) {
+	requireTools(t, "zizmor", "git")
+	dir := scratchRepo(t)
+	cleanBaseline(t, dir, "zizmor")
+
+	plantInCI(t, dir, func(ci string) string {
+		return strings.Replace(ci, "      - name: go build\n        run: go build ./...\n",
+			"      - name: go build\n        run: go build ./...\n      - name: planted\n        run: echo \"${{ github.event.pull_request.title }}\"\n", 1)
+	})
+	out, failed := scan(t, dir, "zizmor")
+	wantFailed(t, out, failed, []string{"zizmor"}, map[string][]string{
+		"zizmor": {"template-injection", "github.event.pull_request.title"},
+	})
+}
+
+// vulnerableModule is a module that needs golang.org/x/text v0.3.5, whose
+// language.Parse has an out-of-bounds read (GO-2021-0113, fixed in 0.3.7).
+const vulnerableModule = `module example.com/planted
+
+go 1.26
+
+require golang.org/x/text v0.3.5
+`
+
+// govulncheck reports what the code reaches, not what go.mod names: the
+// module with the vulnerable dependency passes until a function calls the
+// vulnerable symbol, and then the gate names the advisory. The database is
+// the pinned snapshot (.tools/vulndb), read offline.
+func TestScanCatchesReachableVulnerability(t *testing.T) {
+	requireTools(t, "govulncheck", "go", "git")
+	db := repo.Path(".tools", "vulndb")
+	if _, err := os.Stat(filepath.Join(db, "GO-2021-0113.json")); err != nil {
+		t.Fatalf("the vulnerability database snapshot is missing (%v): run `make tools`", err)
+	}
+	dir := t.TempDir()
+	copyTree(t, repo.Path("scripts", "scan.sh"), filepath.Join(dir, "scripts", "scan.sh"))
+	writeFile(t, filepath.Join(dir, "go.mod"), vulnerableModule)
+	writeFile(t, filepath.Join(dir, "main.go"), "package main\n\nimport _ \"golang.org/x/text/language\"\n\nfunc main() {}\n")
+	tidy := exec.Command("go", "mod", "tidy")
+	tidy.Dir = dir
+	if out, err := tidy.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy (golang.org/x/text v0.3.5 from the module proxy): %v\n%s", err, out)
+	}
+	t.Setenv("GOVULNDB", "file://"+db)
+	cleanBaseline(t, dir, "govulncheck")
+
+	writeFile(t, filepath.Join(dir, "main.go"), "package main\n\nimport \"golang.org/x/text/language\"\n\nfunc main() { _, _ = language.Parse(\"en-US\") }\n")
+	out, failed := scan(t, dir, "govulncheck")
+	wantFailed(t, out, failed, []string{"govulncheck"}, map[string][]string{
+		"govulncheck": {"GO-2021-0113", "golang.org/x/text", "language.Parse"},
+	})
+}

@@ -152,6 +152,9 @@ var rules = []rule{
 	{"no-long-lived-credentials", noLongLivedCredentials},
 	{"checkout-credentials", checkoutWithoutCredentials},
 	{"platform", platformMatchesTerraform},
+	{"all-secrets", noAllSecrets},
+	{"triggers", noPrivilegedTriggers},
+	{"pinned-images", pinnedImages},
 }
 
 var (
@@ -225,7 +228,11 @@ func topPermissions(r *tree) []string {
 	return out
 }
 
-const awsCredentialsAction = "aws-actions/configure-aws-credentials@"
+const (
+	awsCredentialsAction = "aws-actions/configure-aws-credentials@"
+	// Keyless signing: the job's OIDC token buys a Fulcio certificate.
+	attestAction = "actions/attest@"
+)
 
 var imageBuild = regexp.MustCompile(`make\s+image|scripts/image\.sh|go run \./cmd/image build`)
 
@@ -239,8 +246,40 @@ func usesAction(job *yaml.Node, prefix string) []*yaml.Node {
 	return found
 }
 
-// id-token: write only in jobs that assume an AWS role, and they do it by
-// OIDC for the sts.amazonaws.com audience.
+// needsIDToken says whether a job has a use for the OIDC token: it assumes
+// an AWS role, signs with actions/attest, or calls a local reusable
+// workflow one of whose jobs does.
+func (r *tree) needsIDToken(job *yaml.Node) bool { return r.needsIDTokenFrom(job, map[string]bool{}) }
+
+// needsIDTokenFrom follows each called workflow once (seen).
+func (r *tree) needsIDTokenFrom(job *yaml.Node, seen map[string]bool) bool {
+	if len(usesAction(job, awsCredentialsAction)) > 0 || len(usesAction(job, attestAction)) > 0 {
+		return true
+	}
+	u := get(job, "uses")
+	if u == nil || !strings.HasPrefix(u.Value, "./.github/workflows/") || seen[u.Value] {
+		return false
+	}
+	seen[u.Value] = true
+	needs := false
+	for _, f := range r.workflows {
+		if "./"+f.path != u.Value {
+			continue
+		}
+		jobs(f, func(_ string, called *yaml.Node) {
+			p := permissionsOf(get(called, "permissions"))
+			if (p["id-token"] == "write" || p["*"] == "write") && r.needsIDTokenFrom(called, seen) {
+				needs = true
+			}
+		})
+	}
+	return needs
+}
+
+// id-token: write only in jobs that assume an AWS role (by OIDC for the
+// sts.amazonaws.com audience) or sign with actions/attest, and in the calls
+// of workflows that have such jobs. Neither kind of job builds the image:
+// the credential-less build hands it over as an artifact.
 func idTokenOnlyForAWS(r *tree) []string {
 	var out []string
 	for _, f := range r.workflows {
@@ -253,14 +292,14 @@ func idTokenOnlyForAWS(r *tree) []string {
 			perms := permissionsOf(p)
 			aws := usesAction(job, awsCredentialsAction)
 			if perms["id-token"] == "write" || perms["*"] == "write" {
-				if len(aws) == 0 {
-					out = append(out, fmt.Sprintf("%s: job %s has id-token: write but assumes no AWS role (%s)", at(f, p), id, strings.TrimSuffix(awsCredentialsAction, "@")))
+				if !r.needsIDToken(job) {
+					out = append(out, fmt.Sprintf("%s: job %s has id-token: write but assumes no AWS role (%s) and signs nothing (%s)", at(f, p), id, strings.TrimSuffix(awsCredentialsAction, "@"), strings.TrimSuffix(attestAction, "@")))
 				}
 			}
-			if len(aws) > 0 {
+			if len(aws) > 0 || len(usesAction(job, attestAction)) > 0 {
 				for _, s := range steps(job) {
 					if run := get(s, "run"); run != nil && imageBuild.MatchString(run.Value) {
-						out = append(out, fmt.Sprintf("%s: job %s builds the image while holding AWS credentials; build in a credential-less job", at(f, run), id))
+						out = append(out, fmt.Sprintf("%s: job %s builds the image while holding AWS or signing credentials; build in a credential-less job", at(f, run), id))
 					}
 				}
 			}
@@ -430,6 +469,91 @@ func platformMatchesTerraform(r *tree) []string {
 	return out
 }
 
+var allSecrets = regexp.MustCompile(`(?i)to(json|JSON)\(\s*secrets\s*\)`)
+
+// No job hands every secret to something: not as toJSON(secrets) in an
+// expression, not as `secrets: inherit` to a reusable workflow.
+func noAllSecrets(r *tree) []string {
+	var out []string
+	for _, f := range slices.Concat(r.workflows, r.actions) {
+		scalars(f.doc, func(s *yaml.Node) {
+			if allSecrets.MatchString(s.Value) {
+				out = append(out, fmt.Sprintf("%s: toJSON(secrets) hands every secret of the repository to this step; name the one it needs", at(f, s)))
+			}
+		})
+		jobs(f, func(id string, job *yaml.Node) {
+			if s := get(job, "secrets"); s != nil && s.Kind == yaml.ScalarNode && s.Value == "inherit" {
+				out = append(out, fmt.Sprintf("%s: job %s passes secrets: inherit, every secret, to %s; pass the ones it needs by name", at(f, s), id, get(job, "uses").Value))
+			}
+		})
+	}
+	return out
+}
+
+// Triggers that run with the base repository's token and secrets on code or
+// artifacts a fork controls.
+var privilegedTriggers = map[string]string{
+	"pull_request_target": "runs with the base repository's write token and secrets on a fork's pull request",
+	"workflow_run":        "runs with write token and secrets after a workflow a fork can trigger, often on its artifacts",
+}
+
+func triggerNames(on *yaml.Node) []*yaml.Node {
+	switch {
+	case on == nil:
+		return nil
+	case on.Kind == yaml.ScalarNode:
+		return []*yaml.Node{on}
+	case on.Kind == yaml.SequenceNode:
+		return on.Content
+	}
+	var names []*yaml.Node
+	for i := 0; i+1 < len(on.Content); i += 2 {
+		names = append(names, on.Content[i])
+	}
+	return names
+}
+
+// No workflow is triggered by pull_request_target or workflow_run.
+func noPrivilegedTriggers(r *tree) []string {
+	var out []string
+	for _, f := range r.workflows {
+		for _, t := range triggerNames(get(f.doc, "on")) {
+			if why, ok := privilegedTriggers[t.Value]; ok {
+				out = append(out, fmt.Sprintf("%s: trigger %s %s; use pull_request or push", at(f, t), t.Value, why))
+			}
+		}
+	}
+	return out
+}
+
+var imageDigest = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+
+// Job containers and service containers are pinned by digest: a tag can be
+// moved to other bytes.
+func pinnedImages(r *tree) []string {
+	var out []string
+	check := func(f *yamlFile, what string, n *yaml.Node) {
+		if n != nil && n.Kind == yaml.MappingNode {
+			n = get(n, "image")
+		}
+		if n == nil || n.Kind != yaml.ScalarNode {
+			return
+		}
+		if !imageDigest.MatchString(n.Value) {
+			out = append(out, fmt.Sprintf("%s: %s image %s is not pinned by sha256 digest", at(f, n), what, n.Value))
+		}
+	}
+	for _, f := range r.workflows {
+		jobs(f, func(id string, job *yaml.Node) {
+			check(f, "job "+id+" container", get(job, "container"))
+			pairs(get(job, "services"), func(name string, svc *yaml.Node) {
+				check(f, "job "+id+" service "+name, svc)
+			})
+		})
+	}
+	return out
+}
+
 // TestWorkflowRules holds this repository's workflows to every rule.
 func TestWorkflowRules(t *testing.T) {
 	r := loadRepo(t, repo.Root())
@@ -448,11 +572,14 @@ func TestWorkflowRulesCatch(t *testing.T) {
 	want := map[string][]string{
 		"pinned-uses":               {"actions/checkout@v4 is not pinned", "has no version comment", "docker://alpine:3 is not pinned"},
 		"top-permissions":           {"top-level permissions grant contents: write", "no top-level permissions"},
-		"id-token":                  {"job build has id-token: write but assumes no AWS role", "without audience: sts.amazonaws.com", "id-token: write at the top level", "job deploy builds the image while holding AWS credentials"},
+		"id-token":                  {"job build has id-token: write but assumes no AWS role", "without audience: sts.amazonaws.com", "id-token: write at the top level", "job deploy builds the image while holding AWS or signing credentials", "job sign builds the image while holding AWS or signing credentials", "job call has id-token: write but assumes no AWS role"},
 		"concurrency":               {"no top-level concurrency group", "without a concurrency group for it", "cancel-in-progress: true in a workflow that deploys"},
 		"no-long-lived-credentials": {`"aws-access-key-id"`, "secret AWS_SECRET_ACCESS_KEY referenced", `"AWS_SECRET_ACCESS_KEY"`},
 		"checkout-credentials":      {"bad.yml:9: actions/checkout without persist-credentials: false", "bad.yml:10: actions/checkout without", "bad.yml:13: actions/checkout without"},
 		"platform":                  {"builds for linux/arm64, but cpu_architecture in infra/platform.json gives linux/amd64"},
+		"all-secrets":               {"bad.yml:12: toJSON(secrets) hands every secret", "bad.yml:14: job call passes secrets: inherit"},
+		"triggers":                  {"bad.yml:3: trigger pull_request_target", "bad.yml:4: trigger workflow_run", "list.yml:2: trigger pull_request_target"},
+		"pinned-images":             {"job test container image node:22 is not pinned", "job test service db image postgres:17 is not pinned", "job test service cache image redis@sha256:abc is not pinned"},
 	}
 	for _, rl := range rules {
 		t.Run(rl.name, func(t *testing.T) {

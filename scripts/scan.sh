@@ -16,6 +16,10 @@
 #                     and the image definition (.trivyignore.yaml)
 #   actionlint        .github/workflows/, with shellcheck on every run: block;
 #                     and ShellCheck on the pipeline's own scripts
+#   zizmor            the workflows, actions and dependabot.yml (auditor persona;
+#                     fails on medium and above; offline unless GH_TOKEN is set)
+#   govulncheck       known vulnerabilities that the module's code reaches
+#                     (GOVULNDB, default the pinned snapshot in .tools/vulndb)
 #   workflow-rules    the Go test in checks/ that enforces the workflow rules
 #
 # The tools are the pinned ones from scripts/install-tools.sh (`make tools`).
@@ -23,7 +27,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 export PATH="$PWD/.tools/bin:$PATH"
 
-ALL_GATES=(gitleaks-history gitleaks-tree checkov trivy-config actionlint workflow-rules)
+ALL_GATES=(gitleaks-history gitleaks-tree checkov trivy-config actionlint zizmor govulncheck workflow-rules)
 
 need() {
   local tool
@@ -115,6 +119,37 @@ gate_actionlint() {
   scripts=(scripts/scan.sh scripts/image.sh .github/scripts/*.sh)
   shellcheck --severity=style "${scripts[@]}" || rc=1
   return $rc
+}
+
+gate_zizmor() {
+  need zizmor || return 1
+  # The auditor persona also reports what the regular one leaves out (an
+  # image pinned by tag only); a finding that is wrong is suppressed inline,
+  # `# zizmor: ignore[audit]`, with the reason. Without a token the audits
+  # that ask GitHub (impostor commits, known-vulnerable actions) are skipped.
+  local online=(--offline)
+  [ -z "${GH_TOKEN:-}" ] || online=()
+  zizmor "${online[@]}" --persona auditor --min-severity medium .
+}
+
+gate_govulncheck() {
+  need govulncheck go || return 1
+  local db=${GOVULNDB:-}
+  if [ -z "$db" ]; then
+    if [ ! -d .tools/vulndb ]; then
+      echo "scan: no vulnerability database in .tools/vulndb: run \`make tools\` (or set GOVULNDB)" >&2
+      return 1
+    fi
+    db=file://$(cd .tools/vulndb && pwd -P)
+  fi
+  # The standard library is checked at the Go that builds what ships: the
+  # toolchain go.mod names (CI installs exactly that one), which the go
+  # command fetches from the module proxy when the machine's Go is older.
+  local toolchain
+  toolchain=$(sed -n 's/^toolchain //p' go.mod)
+  echo "govulncheck: database $db, Go ${toolchain:-of this machine}"
+  # Symbols, not modules: a finding means the code calls the vulnerable function.
+  GOTOOLCHAIN=${toolchain:-${GOTOOLCHAIN:-local}} govulncheck -db "$db" ./...
 }
 
 gate_workflow_rules() {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # deploy.yml, apply job (deploy role): pushes the image archive that the gates
-# built and scanned to ECR by its digest, and checks that it is the digest the
-# plan names.
+# built and scanned to ECR by its digest, with CI's Sigstore bundles (its
+# signed SBOM and provenance, from the attest job) as OCI referrers of that
+# digest, and checks that it is the digest the plan names. verify-image.sh
+# then checks the signatures before anything is applied.
 set -euo pipefail
 : "${IMAGE_DIGEST:?the gates job gives the image digest}"
 : "${AWS_REGION:?}"
@@ -16,6 +18,8 @@ got=$(go run ./cmd/image digest --archive dist/pollstack.oci.tar)
 # The ECR token goes from the AWS CLI to the push through a pipe, never to disk.
 aws ecr get-login-password --region "$AWS_REGION" |
   go run ./cmd/image push --archive dist/pollstack.oci.tar --repo "$repo" --tag "$GITHUB_SHA" \
+    --attestation dist/attestations/provenance.sigstore.json \
+    --attestation dist/attestations/sbom.sigstore.json \
     --username AWS --password-stdin >"$RUNNER_TEMP/pushed.ref"
 pushed=$(cat "$RUNNER_TEMP/pushed.ref")
 [ "$pushed" = "$want" ] || { echo "::error::pushed $pushed, want $want"; exit 1; }
