@@ -21,6 +21,8 @@
 #   govulncheck       known vulnerabilities that the module's code reaches
 #                     (GOVULNDB, default the pinned snapshot in .tools/vulndb)
 #   workflow-rules    the Go test in checks/ that enforces the workflow rules
+#   trivy-image       (not in the default set) the image archive's known
+#                     vulnerabilities, fixable HIGH or CRITICAL (.trivyignore.yaml)
 #
 # The tools are the pinned ones from scripts/install-tools.sh (`make tools`).
 set -uo pipefail
@@ -152,6 +154,28 @@ gate_govulncheck() {
   GOTOOLCHAIN=${toolchain:-${GOTOOLCHAIN:-local}} govulncheck -db "$db" ./...
 }
 
+# Not in `make scan`: it needs the image (make image) and Trivy's
+# vulnerability database, which Trivy downloads at run time (CI's image job
+# runs it); TRIVY_CACHE_DIR names a database already there and skips the
+# download.
+gate_trivy_image() {
+  need trivy tar || return 1
+  local archive=${IMAGE_ARCHIVE:-dist/pollstack.oci.tar} work rc=0
+  if [ ! -f "$archive" ]; then
+    echo "scan: no image archive $archive: run \`make image\` (or set IMAGE_ARCHIVE)" >&2
+    return 1
+  fi
+  local db=()
+  [ -z "${TRIVY_CACHE_DIR:-}" ] || db=(--cache-dir "$TRIVY_CACHE_DIR" --skip-db-update --offline-scan)
+  work=$(mktemp -d) || return 1
+  # Trivy reads an OCI image layout as a directory.
+  tar -xf "$archive" -C "$work" || { rm -rf "$work"; return 1; }
+  trivy image --input "$work" --scanners vuln --severity HIGH,CRITICAL --ignore-unfixed \
+    --exit-code 1 --ignorefile .trivyignore.yaml --quiet "${db[@]}" || rc=1
+  rm -rf "$work"
+  return $rc
+}
+
 gate_workflow_rules() {
   need go || return 1
   go test -count=1 -run '^TestWorkflowRules' ./checks
@@ -163,7 +187,7 @@ failed=()
 for gate in "${gates[@]}"; do
   fn=gate_${gate//-/_}
   if ! declare -F "$fn" >/dev/null; then
-    echo "scan: unknown gate $gate (gates: ${ALL_GATES[*]})" >&2
+    echo "scan: unknown gate $gate (gates: ${ALL_GATES[*]} trivy-image)" >&2
     exit 2
   fi
   echo "== scan: $gate"
