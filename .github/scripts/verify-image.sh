@@ -7,7 +7,7 @@
 set -euo pipefail
 : "${AWS_REGION:?}"
 : "${GITHUB_SERVER_URL:?runs in GitHub Actions}" "${GITHUB_REPOSITORY:?}" "${GITHUB_SHA:?}"
-image=$(cat "infra/envs/${TF_ENV:?}/image.ref")
+image=$(cat infra/envs/image.ref)
 identity="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/.github/workflows/ci.yml@refs/heads/main"
 
 if ! aws ecr get-login-password --region "$AWS_REGION" |
