@@ -28,7 +28,7 @@ type rateLimiter struct {
 	name     string // what is limited, in messages: "new polls", "votes"
 	interval time.Duration
 	burst    int
-	start    time.Time // the zero of the stored times (monotonic)
+	start    time.Time // the zero of the stored times: the first request's time
 
 	mu        sync.Mutex
 	cur, prev map[[16]byte]int64 // client -> when its bucket is full again, ns since start
@@ -43,7 +43,7 @@ func newRateLimiter(name string, perSecond float64, burst int) *rateLimiter {
 	if perSecond <= 0 {
 		return nil
 	}
-	return &rateLimiter{name: name, interval: time.Duration(float64(time.Second) / perSecond), burst: max(burst, 1), start: time.Now(),
+	return &rateLimiter{name: name, interval: time.Duration(float64(time.Second) / perSecond), burst: max(burst, 1),
 		cur: map[[16]byte]int64{}, prev: map[[16]byte]int64{}}
 }
 
@@ -51,10 +51,15 @@ func newRateLimiter(name string, perSecond float64, burst int) *rateLimiter {
 // long until one is there.
 func (l *rateLimiter) allow(client netip.Prefix, now time.Time) (ok bool, retry time.Duration) {
 	key := client.Addr().As16()
-	t := int64(now.Sub(l.start))
 	tolerance := int64(l.burst-1) * int64(l.interval)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// Times are kept relative to the first request, on the caller's clock
+	// (the server's, which tests may stop).
+	if l.start.IsZero() {
+		l.start = now
+	}
+	t := int64(now.Sub(l.start))
 	full, ok := l.cur[key]
 	if !ok {
 		// A client of the previous generation moves to the current one,

@@ -12,7 +12,7 @@ func prefix(s string) netip.Prefix { return clientPrefix(netip.MustParseAddr(s))
 // refusal says how long to wait; other clients are not affected.
 func TestRateLimiterBucket(t *testing.T) {
 	l := newRateLimiter("votes", 2, 4) // 2 a second, a burst of 4
-	now := l.start
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	a, b := prefix("198.51.100.1"), prefix("198.51.100.2")
 	for i := range 4 {
 		if ok, _ := l.allow(a, now); !ok {
@@ -49,13 +49,14 @@ func TestRateLimiterBucket(t *testing.T) {
 // changing addresses inside it.
 func TestRateLimiterIPv6Prefix(t *testing.T) {
 	l := newRateLimiter("votes", 1, 1)
-	if ok, _ := l.allow(prefix("2001:db8:1:2::1"), l.start); !ok {
+	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	if ok, _ := l.allow(prefix("2001:db8:1:2::1"), at); !ok {
 		t.Fatal("first request refused")
 	}
-	if ok, _ := l.allow(prefix("2001:db8:1:2:ffff:ffff:ffff:ffff"), l.start); ok {
+	if ok, _ := l.allow(prefix("2001:db8:1:2:ffff:ffff:ffff:ffff"), at); ok {
 		t.Error("another address of the same /64 got a fresh bucket")
 	}
-	if ok, _ := l.allow(prefix("2001:db8:1:3::1"), l.start); !ok {
+	if ok, _ := l.allow(prefix("2001:db8:1:3::1"), at); !ok {
 		t.Error("another /64 was refused")
 	}
 }
@@ -65,7 +66,7 @@ func TestRateLimiterIPv6Prefix(t *testing.T) {
 func TestRateLimiterBounded(t *testing.T) {
 	l := newRateLimiter("votes", 1, 1)
 	hot := prefix("203.0.113.1")
-	now := l.start
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	most := 0
 	for i := range 5 * maxLimited {
 		addr := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})

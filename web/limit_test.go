@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/pollstack/pollstack/web"
 )
@@ -14,7 +15,11 @@ import (
 // Retry-After, and nothing of a refused request is stored; another address
 // is not affected.
 func TestAPIRateLimits(t *testing.T) {
-	srv := httptest.NewServer(web.New(web.Config{Store: stores["sqlite"](t), TrustProxy: true, CreatesPerMinute: 3, VotesPerSecond: 5}))
+	// The clock stands still: however slowly a busy machine sends the
+	// requests, no token comes back during the test.
+	now := time.Now()
+	srv := httptest.NewServer(web.New(web.Config{Store: stores["sqlite"](t), TrustProxy: true, CreatesPerMinute: 3, VotesPerSecond: 5,
+		Now: func() time.Time { return now }}))
 	defer srv.Close()
 	c := newClient(t, srv.URL)
 	from := func(addr string) []string { return []string{"X-Forwarded-For", addr} }
@@ -59,7 +64,9 @@ func TestAPIRateLimits(t *testing.T) {
 
 // The pages meet the same limits, with a page that says so.
 func TestPageRateLimits(t *testing.T) {
-	srv := httptest.NewServer(web.New(web.Config{Store: stores["sqlite"](t), CreatesPerMinute: 1, VotesPerSecond: 1}))
+	now := time.Now()
+	srv := httptest.NewServer(web.New(web.Config{Store: stores["sqlite"](t), CreatesPerMinute: 1, VotesPerSecond: 1,
+		Now: func() time.Time { return now }}))
 	defer srv.Close()
 	c := pageClient(t, srv.URL)
 	id, _ := c.createForm(pollForm("Tea?", "Tea", "Coffee"))
