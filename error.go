@@ -42,6 +42,8 @@ var (
 	ErrInvalidCode   = &Error{Kind: KindForbidden, Code: "invalid_code", Field: "code", Message: "This poll needs a valid voter code. Check the code you were given."}
 	ErrCodeUsed      = &Error{Kind: KindConflict, Code: "code_used", Field: "code", Message: "This voter code has already been used."}
 	ErrNotCodePoll   = &Error{Kind: KindConflict, Code: "not_code_poll", Field: "voter_codes", Message: "This poll does not use voter codes."}
+	ErrNotVoted      = &Error{Kind: KindNotFound, Code: "no_ballot", Message: "You have not voted in this poll yet."}
+	ErrNoChanges     = &Error{Kind: KindConflict, Code: "changes_not_allowed", Message: "This poll does not let voters change their vote."}
 	ErrPollClosed    = &Error{Kind: KindConflict, Code: "poll_closed", Message: "This poll is closed and takes no more votes."}
 	ErrResultsHidden = &Error{Kind: KindForbidden, Code: "results_hidden", Message: "The results of this poll are not visible yet."}
 	ErrTokenMissing  = &Error{Kind: KindUnauthorized, Code: "admin_token_required", Message: "This action needs the poll's admin token as a Bearer token."}

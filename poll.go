@@ -149,6 +149,9 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	if err != nil {
 		return nil, Secrets{}, err
 	}
+	if n.AllowChanges && check == CheckNone {
+		return nil, Secrets{}, Invalid("allow_changes", "allow_changes_kiosk", "Changing a vote needs a check that knows who voted (browser, address or code); a poll that counts every submission cannot offer it.")
+	}
 	secrets := Secrets{AdminToken: RandomToken(16)}
 	if check == CheckCode {
 		if secrets.Codes, err = MintCodes(n.VoterCodes); err != nil {
@@ -338,10 +341,14 @@ type Store interface {
 	AddVoterCodes(ctx context.Context, pollID string, codes []string) error
 	// Poll returns the poll or ErrPollNotFound.
 	Poll(ctx context.Context, id string) (*Poll, error)
-	// Vote stores a ballot once it has committed; ErrAlreadyVoted,
-	// ErrCodeUsed, ErrInvalidCode, ErrPollClosed or ErrPollNotFound say why
-	// it was not stored.
+	// Vote stores a ballot once it has committed, or with Change replaces
+	// the voter's ballot, the counters moving in the same transaction;
+	// ErrAlreadyVoted, ErrCodeUsed, ErrInvalidCode, ErrNotVoted, ErrNoChanges,
+	// ErrPollClosed or ErrPollNotFound say why it was not stored.
 	Vote(ctx context.Context, b Ballot) error
+	// BallotOf returns the options of the poll's ballot under the voter key
+	// (Poll.VoterKey), or ErrNotVoted.
+	BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error)
 	// HasVoted reports whether the poll has a ballot under the voter key
 	// (Poll.VoterKey).
 	HasVoted(ctx context.Context, pollID, voterKey string) (bool, error)

@@ -59,6 +59,11 @@ func TestValidateRules(t *testing.T) {
 		{"description at the limit with CRLF breaks", func(d *pollstack.PollDraft) {
 			d.Description = strings.Repeat("abcd\r\n", pollstack.MaxDescriptionLen/5)
 		}, "", ""},
+		{"changes on a browser poll", func(d *pollstack.PollDraft) { d.AllowChanges = true }, "", ""},
+		{"changes with codes", func(d *pollstack.PollDraft) {
+			d.AllowChanges, d.DuplicateCheck, d.VoterCodes = true, pollstack.CheckCode, 2
+		}, "", ""},
+		{"changes on a kiosk", func(d *pollstack.PollDraft) { d.AllowChanges, d.DuplicateCheck = true, pollstack.CheckNone }, "allow_changes", "allow_changes_kiosk"},
 		{"description with a NUL", func(d *pollstack.PollDraft) { d.Description = "Lunch\x00" }, "description", "text_control_character"},
 		{"description of invalid UTF-8", func(d *pollstack.PollDraft) { d.Description = "Caf\xe9" }, "description", "text_invalid_utf8"},
 		{"limits on a single choice poll", func(d *pollstack.PollDraft) { d.MaxChoices = 2 }, "max_choices", "choices_single"},

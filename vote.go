@@ -5,11 +5,13 @@ import (
 	"time"
 )
 
-// Ballot is one voter's choice in one poll.
+// Ballot is one voter's choice in one poll. A ballot with Change set
+// replaces the voter's stored one (the poll must allow it and be open).
 type Ballot struct {
 	PollID    string
 	Voter     Voter
 	OptionIDs []int
+	Change    bool
 }
 
 // CheckBallot verifies a ballot against its poll: one option for a single
@@ -68,16 +70,17 @@ func plural(n int, one, many string) string {
 // Admit decides, for a batch of ballots, which may be stored, and under
 // which key (the voter's identity under the poll's duplicate check, see
 // VoterKey): each must name a known, open poll and valid options, a "code"
-// poll needs a code, and a key may appear once per poll (a later ballot with
-// the same key in the batch gets the poll's DuplicateError). Stores call it
-// inside their write transaction, with the polls locked, so that the decision
-// and the write agree; the store itself then refuses a key that is already
-// stored, or a code it does not know. outcomes[i] is nil for admitted
-// ballots, whose keys[i] is set.
+// poll needs a code, a change needs a poll that allows changes, and a key
+// may vote once per poll (a later vote with the same key in the batch gets
+// the poll's DuplicateError; a change may follow a vote, see Rounds). Stores
+// call it inside their write transaction, with the polls locked, so that the
+// decision and the write agree; the store itself then refuses a key that is
+// already stored, a change without a ballot, or a code it does not know.
+// outcomes[i] is nil for admitted ballots, whose keys[i] is set.
 func Admit(ballots []Ballot, polls map[string]*Poll, now time.Time) (keys []string, outcomes []error) {
 	keys = make([]string, len(ballots))
 	outcomes = make([]error, len(ballots))
-	seen := make(map[[2]string]bool, len(ballots))
+	voted := make(map[[2]string]bool, len(ballots))
 	for i, b := range ballots {
 		p := polls[b.PollID]
 		switch {
@@ -85,6 +88,8 @@ func Admit(ballots []Ballot, polls map[string]*Poll, now time.Time) (keys []stri
 			outcomes[i] = ErrPollNotFound
 		case p.Closed(now):
 			outcomes[i] = ErrPollClosed
+		case b.Change && !p.AllowChanges:
+			outcomes[i] = ErrNoChanges
 		default:
 			outcomes[i] = p.CheckBallot(b.OptionIDs)
 		}
@@ -103,19 +108,47 @@ func Admit(ballots []Ballot, polls map[string]*Poll, now time.Time) (keys []stri
 			outcomes[i] = Invalid("voter", "voter_unknown", "The voter could not be identified.")
 			continue
 		}
-		if seen[[2]string{b.PollID, key}] {
-			outcomes[i] = p.DuplicateError()
-			continue
+		if !b.Change {
+			if voted[[2]string{b.PollID, key}] {
+				outcomes[i] = p.DuplicateError()
+				continue
+			}
+			voted[[2]string{b.PollID, key}] = true
 		}
-		seen[[2]string{b.PollID, key}] = true
 		keys[i] = key
 	}
 	return keys, outcomes
 }
 
-// Tally adds up the stored ballots of a batch per poll, for the counters that
-// stores update once per option per batch.
-func Tally(ballots []Ballot, stored []bool) map[string]Results {
+// Rounds orders the admitted ballots of a batch (Admit's keys and outcomes)
+// into rounds in which a voter key appears at most once per poll, keeping
+// the batch's order: a store that writes a round in one statement, where no
+// row can change twice, then applies a voter's vote and changes in the order
+// they came. Nearly every batch is one round.
+func Rounds(ballots []Ballot, keys []string, outcomes []error) [][]int {
+	var rounds [][]int
+	seen := make(map[[2]string]int, len(ballots))
+	for i, b := range ballots {
+		if outcomes[i] != nil {
+			continue
+		}
+		k := [2]string{b.PollID, keys[i]}
+		r := seen[k]
+		seen[k] = r + 1
+		if r == len(rounds) {
+			rounds = append(rounds, nil)
+		}
+		rounds[r] = append(rounds[r], i)
+	}
+	return rounds
+}
+
+// Tally adds up what a batch stored, per poll, for the counters that stores
+// update once per option per batch: a new ballot adds one to the total and
+// to each of its options; a changed ballot (replaced[i] holds the options it
+// had; replaced may be nil when the batch changed none) takes one from each
+// option it had and adds one to each it has now, the total unchanged.
+func Tally(ballots []Ballot, stored []bool, replaced [][]int) map[string]Results {
 	tally := make(map[string]Results)
 	for i, b := range ballots {
 		if !stored[i] {
@@ -125,7 +158,13 @@ func Tally(ballots []Ballot, stored []bool) map[string]Results {
 		if !ok {
 			r = Results{Counts: make(map[int]int)}
 		}
-		r.Total++
+		if b.Change {
+			for _, id := range replaced[i] {
+				r.Counts[id]--
+			}
+		} else {
+			r.Total++
+		}
 		for _, id := range b.OptionIDs {
 			r.Counts[id]++
 		}

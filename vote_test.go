@@ -2,6 +2,7 @@ package pollstack_test
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"regexp"
 	"strings"
@@ -191,17 +192,58 @@ func TestTallyAndPollIDs(t *testing.T) {
 		{PollID: "a", OptionIDs: []int{1, 2}},
 		{PollID: "b", OptionIDs: []int{1}},
 		{PollID: "a", OptionIDs: []int{2}},
-		{PollID: "a", OptionIDs: []int{1}}, // not stored
+		{PollID: "a", OptionIDs: []int{1}},               // not stored
+		{PollID: "b", OptionIDs: []int{2}, Change: true}, // from 1 to 2
+		{PollID: "a", OptionIDs: []int{3}, Change: true}, // not stored
 	}
-	got := pollstack.Tally(ballots, []bool{true, true, true, false})
+	got := pollstack.Tally(ballots, []bool{true, true, true, false, true, false}, [][]int{4: {1}})
 	want := map[string]pollstack.Results{
 		"a": {Total: 2, Counts: map[int]int{1: 1, 2: 2}},
-		"b": {Total: 1, Counts: map[int]int{1: 1}},
+		"b": {Total: 1, Counts: map[int]int{1: 0, 2: 1}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Tally = %v, want %v", got, want)
 	}
 	if got, want := pollstack.PollIDs(ballots), []string{"a", "b"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("PollIDs = %v, want %v", got, want)
+	}
+}
+
+// A change needs a poll that allows it; a voter's vote and changes in one
+// batch are all admitted, each repeat in a later round, in batch order; a
+// second vote is still a duplicate.
+func TestAdmitChangesAndRounds(t *testing.T) {
+	options := []pollstack.Option{{ID: 1}, {ID: 2}, {ID: 3}}
+	fixed := &pollstack.Poll{ID: "fixed", Options: options, DuplicateCheck: pollstack.CheckBrowser}
+	open := &pollstack.Poll{ID: "open", Options: options, DuplicateCheck: pollstack.CheckBrowser, AllowChanges: true}
+	closed := &pollstack.Poll{ID: "closed", Options: options, DuplicateCheck: pollstack.CheckBrowser, AllowChanges: true, ClosedAt: &now}
+	polls := map[string]*pollstack.Poll{"fixed": fixed, "open": open, "closed": closed}
+	v1, v2 := pollstack.Voter{Browser: "v1"}, pollstack.Voter{Browser: "v2"}
+	ballots := []pollstack.Ballot{
+		0: {PollID: "open", Voter: v1, OptionIDs: []int{1}},
+		1: {PollID: "open", Voter: v1, OptionIDs: []int{2}, Change: true},
+		2: {PollID: "open", Voter: v2, OptionIDs: []int{3}, Change: true},
+		3: {PollID: "open", Voter: v1, OptionIDs: []int{3}, Change: true},
+		4: {PollID: "open", Voter: v1, OptionIDs: []int{1}}, // a second vote
+		5: {PollID: "fixed", Voter: v1, OptionIDs: []int{1}, Change: true},
+		6: {PollID: "closed", Voter: v1, OptionIDs: []int{1}, Change: true},
+		7: {PollID: "open", Voter: v2, OptionIDs: []int{9}, Change: true},
+		8: {PollID: "open", Voter: v2, OptionIDs: []int{1}},
+	}
+	keys, outcomes := pollstack.Admit(ballots, polls, now)
+	want := map[int]error{4: pollstack.ErrAlreadyVoted, 5: pollstack.ErrNoChanges, 6: pollstack.ErrPollClosed}
+	for i := range ballots {
+		switch {
+		case i == 7:
+			if e := pollstack.ErrorOf(outcomes[i]); e == nil || e.Code != "option_unknown" {
+				t.Errorf("ballot %d: %v, want option_unknown", i, outcomes[i])
+			}
+		case want[i] == nil && outcomes[i] != nil, !errors.Is(outcomes[i], want[i]):
+			t.Errorf("ballot %d: %v, want %v", i, outcomes[i], want[i])
+		}
+	}
+	rounds := pollstack.Rounds(ballots, keys, outcomes)
+	if got, want := fmt.Sprint(rounds), "[[0 2] [1 8] [3]]"; got != want {
+		t.Errorf("rounds = %s, want %s: each voter once per round, in batch order", got, want)
 	}
 }

@@ -18,11 +18,7 @@ import (
 func TestChangesReachOtherProcesses(t *testing.T) {
 	clock := storetest.NewClock()
 	writer, url := MustOpen(t, clock)
-	reader, err := postgres.Open(context.Background(), url, postgres.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
+	reader := MustOpenAnother(t, url, clock)
 	heard, _ := storetest.Record(t, reader)
 	heard.Live(t, writer, clock.Now())
 

@@ -358,16 +358,20 @@ func (s *Store) Vote(ctx context.Context, b pollstack.Ballot) error {
 func byPoll(b pollstack.Ballot) string { return b.PollID }
 
 // storeBallots writes one batch. The rules that need the poll (options,
-// single or multiple choice, the voter key of its duplicate check) are
-// checked first, against a cached copy of the poll (none of that ever
-// changes); then one statement, in its own implicit transaction, inserts the
-// admitted ballots of the polls that are still open (those of "code" polls
-// only with a code the poll has), lets the primary key turn a ballot that
-// lost a race into a conflict, adds the batch to the counters and notifies
-// the change feed of the polls that got ballots (delivered at commit).
-// Whether a poll is open is decided inside that statement, under the poll
-// row's lock, so a vote and a close cannot cross; the lock is held for one
-// statement and its commit only.
+// single or multiple choice, the voter key of its duplicate check, whether
+// it allows changes) are checked first, against a cached copy of the poll
+// (none of that ever changes); then one statement, in its own implicit
+// transaction, inserts the admitted ballots of the polls that are still open
+// (those of "code" polls only with a code the poll has), lets the primary
+// key turn a ballot that lost a race into a conflict, replaces the ballots
+// that changed, moves the counters and notifies the change feed of the polls
+// it touched (delivered at commit). Whether a poll is open is decided inside
+// that statement, under the poll row's lock, so a vote and a close cannot
+// cross; the lock is held for one statement and its commit only. A batch
+// with changes first locks its polls in a statement of its own (see
+// storeBatchSQL), and a batch in which one voter comes twice (a vote and a
+// change racing) takes one statement per round (pollstack.Rounds), all in
+// one transaction.
 func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([]error, error) {
 	polls, err := s.cachedPolls(ctx, pollstack.PollIDs(ballots))
 	if err != nil {
@@ -375,34 +379,29 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	}
 	now := s.now()
 	keys, outcomes := pollstack.Admit(ballots, polls, now)
-	var pollIDs, voterKeys, options []string
-	for i, b := range ballots {
-		if outcomes[i] == nil {
-			pollIDs, voterKeys, options = append(pollIDs, b.PollID), append(voterKeys, keys[i]), append(options, joinInts(b.OptionIDs))
-		}
-	}
-	if len(pollIDs) == 0 {
+	rounds := pollstack.Rounds(ballots, keys, outcomes)
+	if len(rounds) == 0 {
 		return outcomes, nil
 	}
-	open, stored, known := map[string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}
+	var done batchDone
 	err = s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, storeBatchSQL, pollIDs, voterKeys, options, now)
-		if err != nil {
-			return err
+		if len(rounds) == 1 && !changes(ballots, outcomes) { // nearly always: one statement, its own transaction
+			return done.run(ctx, c, ballots, keys, rounds[0], now)
 		}
-		var kind, pollID, voterKey string
-		_, err = pgx.ForEachRow(rows, []any{&kind, &pollID, &voterKey}, func() error {
-			switch kind {
-			case "open":
-				open[pollID] = true
-			case "stored":
-				stored[[2]string{pollID, voterKey}] = true
-			case "code":
-				known[[2]string{pollID, voterKey}] = true
+		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+			// Lock the polls before the batch statement takes its snapshot:
+			// every ballot a change replaces is then as committed, even by
+			// another server, since whoever wrote it held the same lock.
+			if _, err := tx.Exec(ctx, `SELECT FROM polls WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, pollstack.PollIDs(ballots)); err != nil {
+				return err
+			}
+			for _, round := range rounds {
+				if err := done.run(ctx, tx, ballots, keys, round, now); err != nil {
+					return err
+				}
 			}
 			return nil
 		})
-		return err
 	})
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: vote batch: %w", err))
@@ -411,11 +410,14 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 		p, key := polls[b.PollID], [2]string{b.PollID, keys[i]}
 		switch {
 		case outcomes[i] != nil:
-		case !open[b.PollID]:
+		case !done.open[b.PollID]:
 			outcomes[i] = s.whyNotOpen(ctx, b.PollID)
-		case stored[key]:
-		case p.DuplicateCheck == pollstack.CheckCode && !known[key]:
+		case b.Change && done.changed[key]:
+		case !b.Change && done.stored[key]:
+		case p.DuplicateCheck == pollstack.CheckCode && !done.known[key]:
 			outcomes[i] = pollstack.ErrInvalidCode
+		case b.Change:
+			outcomes[i] = pollstack.ErrNotVoted
 		default:
 			outcomes[i] = p.DuplicateError()
 		}
@@ -423,50 +425,133 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	return outcomes, nil
 }
 
-// storeBatchSQL stores a batch: $1, $2, $3 are one row per ballot (poll,
-// voter key, options as "1,3"), $4 is the time. It answers one row per open
-// poll ('open', id), per stored ballot ('stored', poll, voter key), per
-// voter code found, used or not ('code', poll, code key), and per
-// notification sent ('notified'): the notifications list the changed polls,
-// at most notifyChunk in each, to stay far below NOTIFY's 8,000-byte payload.
+// changes reports whether a batch has an admitted change.
+func changes(ballots []pollstack.Ballot, outcomes []error) bool {
+	for i, b := range ballots {
+		if b.Change && outcomes[i] == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// batchDone is what the batch statement reported: the open polls, and by
+// (poll, voter key) the ballots stored and changed and the voter codes found.
+type batchDone struct {
+	open                   map[string]bool
+	stored, changed, known map[[2]string]bool
+}
+
+// run writes one round of a batch (the ballots at the indexes) with
+// storeBatchSQL, and records what it did.
+func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ballot, keys []string, round []int, now time.Time) error {
+	if d.open == nil {
+		d.open, d.stored, d.changed, d.known = map[string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}
+	}
+	var pollIDs, voterKeys, options, kinds []string
+	for _, i := range round {
+		kind := "vote"
+		if ballots[i].Change {
+			kind = "change"
+		}
+		pollIDs, voterKeys = append(pollIDs, ballots[i].PollID), append(voterKeys, keys[i])
+		options, kinds = append(options, joinInts(ballots[i].OptionIDs)), append(kinds, kind)
+	}
+	rows, err := q.Query(ctx, storeBatchSQL, pollIDs, voterKeys, options, now, kinds)
+	if err != nil {
+		return err
+	}
+	var kind, pollID, voterKey string
+	_, err = pgx.ForEachRow(rows, []any{&kind, &pollID, &voterKey}, func() error {
+		switch kind {
+		case "open":
+			d.open[pollID] = true
+		case "stored":
+			d.stored[[2]string{pollID, voterKey}] = true
+		case "changed":
+			d.changed[[2]string{pollID, voterKey}] = true
+		case "code":
+			d.known[[2]string{pollID, voterKey}] = true
+		}
+		return nil
+	})
+	return err
+}
+
+// storeBatchSQL stores a batch: $1, $2, $3, $5 are one row per ballot (poll,
+// voter key, options as "1,3", and 'vote' or 'change'), $4 is the time; a
+// voter key appears once per poll (pollstack.Rounds). It answers one row per
+// open poll ('open', id), per stored ballot ('stored', poll, voter key), per
+// changed ballot ('changed', poll, voter key), per voter code found, used or
+// not ('code', poll, code key), and per notification sent ('notified'): the
+// notifications list the changed polls, at most notifyChunk in each, to stay
+// far below NOTIFY's 8,000-byte payload.
+//
 // A voter code is looked up only for ballots of "code" polls, one index
 // probe each; the ballot's poll check comes from the locked poll row, so the
 // foreign keys that hold the duplicate-check rules are always met.
+//
+// A change replaces a ballot as this statement's snapshot shows it, so its
+// batch runs after a statement of its own has locked the polls (see
+// storeBallots): in READ COMMITTED the snapshot, taken after the lock, holds
+// every change committed by anyone, and nobody can change these ballots until
+// this transaction commits. (Within this statement alone, the snapshot
+// predates the wait on the poll lock: a change committed meanwhile by another
+// server would be counted away twice; TestChangesAcrossServers catches it.)
+// The counters move by the new options minus the old.
 const storeBatchSQL = `
 WITH open AS (
     SELECT id, duplicate_check FROM polls
     WHERE id = ANY($1) AND closed_at IS NULL AND (closes_at IS NULL OR closes_at > $4)
     ORDER BY id FOR NO KEY UPDATE
 ), batch AS (
-    SELECT b.poll_id, b.voter_id, b.options, o.duplicate_check,
+    SELECT b.poll_id, b.voter_id, b.options, b.kind, o.duplicate_check,
         o.duplicate_check = 'code' AND EXISTS (
             SELECT 1 FROM voter_codes c WHERE c.poll_id = b.poll_id AND c.code = b.voter_id) AS known_code
-    FROM unnest($1::text[], $2::text[], $3::text[]) AS b (poll_id, voter_id, options)
+    FROM unnest($1::text[], $2::text[], $3::text[], $5::text[]) AS b (poll_id, voter_id, options, kind)
     JOIN open o ON o.id = b.poll_id
 ), inserted AS (
     INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code)
     SELECT poll_id, voter_id, string_to_array(options, ',')::smallint[], $4, duplicate_check,
         CASE WHEN known_code THEN voter_id END
     FROM batch
-    WHERE duplicate_check <> 'code' OR known_code
+    WHERE kind = 'vote' AND (duplicate_check <> 'code' OR known_code)
     ON CONFLICT DO NOTHING
     RETURNING poll_id, voter_id, option_ids
+), replaced AS (
+    SELECT bl.poll_id, bl.voter_id, bl.option_ids, string_to_array(b.options, ',')::smallint[] AS new_ids
+    FROM ballots bl JOIN batch b ON b.poll_id = bl.poll_id AND b.voter_id = bl.voter_id
+    WHERE b.kind = 'change'
+), changed AS (
+    UPDATE ballots bl SET option_ids = r.new_ids
+    FROM replaced r
+    WHERE bl.poll_id = r.poll_id AND bl.voter_id = r.voter_id
+    RETURNING bl.poll_id, bl.voter_id, r.option_ids AS old_ids, r.new_ids
 ), counted_polls AS (
     UPDATE polls SET ballots = ballots + d.n
     FROM (SELECT poll_id, count(*) AS n FROM inserted GROUP BY poll_id) AS d
     WHERE polls.id = d.poll_id
 ), counted_options AS (
     UPDATE options SET votes = votes + d.n
-    FROM (SELECT poll_id, o AS option_id, count(*) AS n FROM inserted, unnest(option_ids) AS o GROUP BY poll_id, o) AS d
+    FROM (
+        SELECT poll_id, option_id, sum(n) AS n FROM (
+            SELECT poll_id, unnest(option_ids) AS option_id, 1 AS n FROM inserted
+            UNION ALL SELECT poll_id, unnest(new_ids), 1 FROM changed
+            UNION ALL SELECT poll_id, unnest(old_ids), -1 FROM changed
+        ) AS moves GROUP BY poll_id, option_id HAVING sum(n) <> 0
+    ) AS d
     WHERE options.poll_id = d.poll_id AND options.id = d.option_id
 ), notified AS (
     SELECT pg_notify('` + changesChannel + `', string_agg(poll_id, ','))
-    FROM (SELECT poll_id, (row_number() OVER () - 1) / ` + notifyChunk + ` AS chunk FROM (SELECT DISTINCT poll_id FROM inserted) AS changed) AS numbered
+    FROM (SELECT poll_id, (row_number() OVER () - 1) / ` + notifyChunk + ` AS chunk
+          FROM (SELECT poll_id FROM inserted UNION SELECT poll_id FROM changed) AS touched) AS numbered
     GROUP BY chunk
 )
 SELECT 'open', id, '' FROM open
 UNION ALL
 SELECT 'stored', poll_id, voter_id FROM inserted
+UNION ALL
+SELECT 'changed', poll_id, voter_id FROM changed
 UNION ALL
 SELECT 'code', poll_id, voter_id FROM batch WHERE known_code
 UNION ALL
@@ -534,6 +619,25 @@ func (s *Store) forget(id string) {
 	s.cacheMu.Lock()
 	delete(s.cache, id)
 	s.cacheMu.Unlock()
+}
+
+// BallotOf returns the options of the poll's ballot under the voter key.
+func (s *Store) BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error) {
+	var options []int16
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return c.QueryRow(ctx, `SELECT option_ids FROM ballots WHERE poll_id = $1 AND voter_id = $2`, pollID, voterKey).Scan(&options)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, pollstack.ErrNotVoted
+	}
+	if err != nil {
+		return nil, markUnavailable(fmt.Errorf("postgres: ballot: %w", err))
+	}
+	ids := make([]int, len(options))
+	for i, id := range options {
+		ids[i] = int(id)
+	}
+	return ids, nil
 }
 
 // HasVoted reports whether the poll has a ballot under the voter key.

@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -302,7 +303,9 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	}
 	now := s.now()
 	keys, outcomes := pollstack.Admit(ballots, polls, now)
-	stored := make([]bool, len(ballots))
+	stored, replaced := make([]bool, len(ballots)), make([][]int, len(ballots))
+	// In batch order: with one writer, a voter's vote and changes apply in
+	// the order they came.
 	for i, b := range ballots {
 		if outcomes[i] != nil {
 			continue
@@ -320,6 +323,17 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 			}
 			code = keys[i]
 		}
+		if b.Change {
+			if replaced[i], err = changeBallot(ctx, tx, b, keys[i]); err != nil {
+				if errors.Is(err, pollstack.ErrNotVoted) {
+					outcomes[i] = err
+					continue
+				}
+				return nil, err
+			}
+			stored[i] = true
+			continue
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			b.PollID, keys[i], jsonInts(b.OptionIDs), now.UnixMicro(), string(p.DuplicateCheck), code)
 		if err != nil {
@@ -331,7 +345,7 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 		}
 		stored[i] = true
 	}
-	tallies := pollstack.Tally(ballots, stored)
+	tallies := pollstack.Tally(ballots, stored, replaced)
 	for pollID, t := range tallies {
 		if _, err := tx.ExecContext(ctx, `UPDATE polls SET ballots = ballots + ? WHERE id = ?`, t.Total, pollID); err != nil {
 			return nil, fmt.Errorf("sqlite: count ballots: %w", err)
@@ -364,6 +378,37 @@ func (s *Store) publish(tallies map[string]pollstack.Results) {
 // Watch tells changed about the polls this process changes.
 func (s *Store) Watch(changed func(pollIDs []string)) (stop func()) {
 	return s.changes.Watch(changed)
+}
+
+// changeBallot replaces the options of the ballot under key and returns
+// the options it had, or ErrNotVoted. The store's one writer runs the batch,
+// so nothing changes the row between the two statements.
+func changeBallot(ctx context.Context, tx *sql.Tx, b pollstack.Ballot, key string) ([]int, error) {
+	var old string
+	err := tx.QueryRowContext(ctx, `SELECT option_ids FROM ballots WHERE poll_id = ? AND voter_id = ?`, b.PollID, key).Scan(&old)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, pollstack.ErrNotVoted
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: change ballot: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE ballots SET option_ids = ? WHERE poll_id = ? AND voter_id = ?`, jsonInts(b.OptionIDs), b.PollID, key); err != nil {
+		return nil, fmt.Errorf("sqlite: change ballot: %w", err)
+	}
+	return parseInts(old)
+}
+
+// BallotOf returns the options of the poll's ballot under the voter key.
+func (s *Store) BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error) {
+	var options string
+	err := s.read.QueryRowContext(ctx, `SELECT option_ids FROM ballots WHERE poll_id = ? AND voter_id = ?`, pollID, voterKey).Scan(&options)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, pollstack.ErrNotVoted
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: ballot: %w", err)
+	}
+	return parseInts(options)
 }
 
 // HasVoted reports whether the poll has a ballot under the voter key.
@@ -442,6 +487,15 @@ func jsonInts(ids []int) string {
 		parts[i] = strconv.Itoa(id)
 	}
 	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// parseInts reads option IDs as the ballots table keeps them.
+func parseInts(text string) ([]int, error) {
+	var ids []int
+	if err := json.Unmarshal([]byte(text), &ids); err != nil {
+		return nil, fmt.Errorf("sqlite: ballot options %q: %w", text, err)
+	}
+	return ids, nil
 }
 
 func micros(t *time.Time) any {
