@@ -17,6 +17,7 @@ type createPollRequest struct {
 	Multiple       bool     `json:"multiple"`
 	MinChoices     int      `json:"min_choices"` // 0: no limit of its own
 	MaxChoices     int      `json:"max_choices"`
+	AllowChanges   bool     `json:"allow_changes"`
 	ClosesAt       *string  `json:"closes_at"` // RFC 3339
 	Results        string   `json:"results"`
 	DuplicateCheck string   `json:"duplicate_check"`
@@ -26,7 +27,7 @@ type createPollRequest struct {
 // newPoll turns the request into the domain's PollDraft.
 func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 	n := pollstack.PollDraft{Question: req.Question, Description: req.Description, Options: req.Options, Multiple: req.Multiple,
-		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, Visibility: pollstack.Visibility(req.Results),
+		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, AllowChanges: req.AllowChanges, Visibility: pollstack.Visibility(req.Results),
 		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes}
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
@@ -66,6 +67,7 @@ type pollJSON struct {
 	Multiple       bool         `json:"multiple"`
 	MinChoices     int          `json:"min_choices"`
 	MaxChoices     int          `json:"max_choices"`
+	AllowChanges   bool         `json:"allow_changes"`
 	ClosesAt       *time.Time   `json:"closes_at"`
 	Closed         bool         `json:"closed"`
 	Results        string       `json:"results"`
@@ -77,7 +79,7 @@ type pollJSON struct {
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple,
-		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, ClosesAt: p.ClosesAt,
+		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
 		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), CreatedAt: p.Created}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
@@ -154,33 +156,93 @@ type voteJSON struct {
 	OptionIDs []int  `json:"option_ids"`
 }
 
-func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) { s.apiBallot(w, r, false) }
+
+// apiChangeVote replaces the request's voter's ballot.
+func (s *Server) apiChangeVote(w http.ResponseWriter, r *http.Request) { s.apiBallot(w, r, true) }
+
+// apiBallot stores a vote (201) or a change of one (200).
+func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) {
 	var req voteRequest
 	if err := readJSON(w, r, &req); err != nil {
-		s.countVote(err)
+		if !change {
+			s.countVote(err)
+		}
 		s.writeError(w, r, err)
 		return
 	}
 	id := r.PathValue("id")
-	if err := s.vote(r, id, req.OptionIDs, req.Code); err != nil {
+	if err := s.vote(r, id, req.OptionIDs, req.Code, change); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if change {
+		writeJSON(w, http.StatusOK, myVoteJSON{PollID: id, OptionIDs: req.OptionIDs, CanChange: true})
 		return
 	}
 	writeJSON(w, http.StatusCreated, voteJSON{PollID: id, OptionIDs: req.OptionIDs})
 }
 
-// vote stores the request's voter's ballot, within the client's rate limit;
-// the pages use it too.
-func (s *Server) vote(r *http.Request, pollID string, optionIDs []int, code string) error {
+// vote stores the request's voter's ballot, or with change replaces it,
+// within the client's rate limit; the pages use it too. Changes are not
+// votes for the vote metrics.
+func (s *Server) vote(r *http.Request, pollID string, optionIDs []int, code string, change bool) error {
 	if err := s.limit(r, s.votes); err != nil {
 		return err
 	}
-	err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, Voter: s.voter(r, pollID, code), OptionIDs: optionIDs})
+	err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, Voter: s.voter(r, pollID, code), OptionIDs: optionIDs, Change: change})
 	if err == nil {
 		s.views.invalidate(pollID)
 	}
-	s.countVote(err)
+	if !change {
+		s.countVote(err)
+	}
 	return err
+}
+
+// myVoteJSON is the voter's own ballot, and whether it may still change.
+type myVoteJSON struct {
+	PollID    string `json:"poll_id"`
+	OptionIDs []int  `json:"option_ids"`
+	CanChange bool   `json:"can_change"`
+}
+
+// voterCodeHeader carries the voter code of a GET, which has no body; a
+// header stays out of the access logs that record URLs.
+const voterCodeHeader = "X-Voter-Code"
+
+// apiMyVote returns the request's voter's ballot.
+func (s *Server) apiMyVote(w http.ResponseWriter, r *http.Request) {
+	v, err := s.views.get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	options, err := s.myBallot(r, v.Poll, r.Header.Get(voterCodeHeader))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, myVoteJSON{PollID: v.Poll.ID, OptionIDs: options, CanChange: s.canChange(v.Poll)})
+}
+
+// myBallot is the options of the request's voter's ballot, found by the
+// poll's duplicate check: ErrNotVoted when there is none (a kiosk poll keeps
+// none as anyone's), ErrInvalidCode for a code poll without a code.
+func (s *Server) myBallot(r *http.Request, p *pollstack.Poll, code string) ([]int, error) {
+	key := p.VoterKey(s.voter(r, p.ID, code))
+	switch {
+	case key == "" && p.DuplicateCheck == pollstack.CheckCode:
+		return nil, pollstack.ErrInvalidCode
+	case key == "":
+		return nil, pollstack.ErrNotVoted
+	}
+	return s.store.BallotOf(r.Context(), p.ID, key)
+}
+
+// canChange reports whether a ballot of the poll may change now.
+func (s *Server) canChange(p *pollstack.Poll) bool {
+	return p.AllowChanges && !p.Closed(s.now())
 }
 
 // hasVoted reports whether the request's voter has a ballot in the poll,

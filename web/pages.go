@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -131,19 +132,20 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 
 // createForm is the poll creation form, as typed, with the rule it broke.
 type createForm struct {
-	Question    string
-	Description string
-	Options     []string
-	Multiple    bool
-	MinChoices  string // as typed; blank: no limit of its own
-	MaxChoices  string
-	ClosesAt    string // a datetime-local value: 2030-01-02T15:04
-	TZ          string // the browser's offset from UTC in minutes, filled in by app.js
-	Results     string
-	Error       *pollstack.Error
-	Deleted     bool // a poll was just deleted
-	MaxOptions  int
-	Added       bool // "Add option" was pressed: focus the new row
+	Question     string
+	Description  string
+	Options      []string
+	Multiple     bool
+	MinChoices   string // as typed; blank: no limit of its own
+	MaxChoices   string
+	AllowChanges bool
+	ClosesAt     string // a datetime-local value: 2030-01-02T15:04
+	TZ           string // the browser's offset from UTC in minutes, filled in by app.js
+	Results      string
+	Error        *pollstack.Error
+	Deleted      bool // a poll was just deleted
+	MaxOptions   int
+	Added        bool // "Add option" was pressed: focus the new row
 }
 
 // echoValidUTF8 replaces invalid UTF-8 in what is shown back in the form,
@@ -187,7 +189,7 @@ func (f createForm) FormError() string {
 		return ""
 	}
 	switch f.Error.Field {
-	case "question", "description", "options", "min_choices", "max_choices", "closes_at", "results":
+	case "question", "description", "options", "min_choices", "max_choices", "allow_changes", "closes_at", "results":
 		return ""
 	}
 	return f.Error.Message
@@ -214,16 +216,17 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := createForm{
-		Question:    r.PostFormValue("question"),
-		Description: r.PostFormValue("description"),
-		Options:     r.PostForm["option"],
-		Multiple:    r.PostFormValue("choice") == "multiple",
-		MinChoices:  strings.TrimSpace(r.PostFormValue("min_choices")),
-		MaxChoices:  strings.TrimSpace(r.PostFormValue("max_choices")),
-		ClosesAt:    strings.TrimSpace(r.PostFormValue("closes_at")),
-		TZ:          r.PostFormValue("tz"),
-		Results:     r.PostFormValue("results"),
-		MaxOptions:  pollstack.MaxOptions,
+		Question:     r.PostFormValue("question"),
+		Description:  r.PostFormValue("description"),
+		Options:      r.PostForm["option"],
+		Multiple:     r.PostFormValue("choice") == "multiple",
+		MinChoices:   strings.TrimSpace(r.PostFormValue("min_choices")),
+		MaxChoices:   strings.TrimSpace(r.PostFormValue("max_choices")),
+		ClosesAt:     strings.TrimSpace(r.PostFormValue("closes_at")),
+		TZ:           r.PostFormValue("tz"),
+		Results:      r.PostFormValue("results"),
+		AllowChanges: r.PostFormValue("allow_changes") == "yes",
+		MaxOptions:   pollstack.MaxOptions,
 	}
 	if r.PostForm.Has("add_option") {
 		if len(f.Options) < pollstack.MaxOptions {
@@ -232,7 +235,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusOK, "home", "Create a poll", f)
 		return
 	}
-	req := createPollRequest{Question: f.Question, Description: f.Description, Multiple: f.Multiple, Results: f.Results,
+	req := createPollRequest{Question: f.Question, Description: f.Description, Multiple: f.Multiple, Results: f.Results, AllowChanges: f.AllowChanges,
 		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices)}
 	for _, o := range f.Options {
 		if strings.TrimSpace(o) != "" { // a blank row is not an option
@@ -378,13 +381,17 @@ func (s *Server) pollPage(w http.ResponseWriter, r *http.Request) {
 
 // pollView is the data of the poll page.
 type pollView struct {
-	Poll   *pollstack.Poll
-	Closed bool
-	Voted  bool
-	Chosen map[int]bool
-	Error  *pollstack.Error
-	Access resultsAccess
-	Share  share
+	Poll      *pollstack.Poll
+	Closed    bool
+	Voted     bool
+	Mine      []pollstack.Option // the options of the voter's ballot
+	CanChange bool               // the voter may change it now
+	Changed   bool               // the voter just changed it
+	Code      string             // the voter code the page came with, for a code poll
+	Chosen    map[int]bool       // the boxes to tick: as sent, or the voter's ballot
+	Error     *pollstack.Error
+	Access    resultsAccess
+	Share     share
 }
 
 func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, chosen []int, formErr *pollstack.Error) {
@@ -394,13 +401,24 @@ func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, ch
 		s.writeError(w, r, err)
 		return
 	}
-	voted, err := s.hasVoted(r, v.Poll, "")
-	if err != nil {
+	code := r.FormValue("code")
+	mine, err := s.myBallot(r, v.Poll, code)
+	if err != nil && !errors.Is(err, pollstack.ErrNotVoted) && !errors.Is(err, pollstack.ErrInvalidCode) {
 		s.writeError(w, r, err)
 		return
 	}
-	data := pollView{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Voted: voted, Chosen: map[int]bool{}, Error: formErr,
-		Access: accessOf(v.Poll, v.Poll.ResultsVisible(s.now(), voted))}
+	voted := err == nil
+	data := pollView{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Voted: voted, CanChange: voted && s.canChange(v.Poll), Code: code,
+		Changed: r.URL.Query().Has("changed"),
+		Chosen:  map[int]bool{}, Error: formErr, Access: accessOf(v.Poll, v.Poll.ResultsVisible(s.now(), voted))}
+	for _, o := range v.Poll.Options {
+		if slices.Contains(mine, o.ID) {
+			data.Mine = append(data.Mine, o)
+		}
+	}
+	if chosen == nil {
+		chosen = mine
+	}
 	for _, c := range chosen {
 		data.Chosen[c] = true
 	}
@@ -414,26 +432,41 @@ func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, ch
 // votePage takes a ballot through the API's vote, then shows the results
 // (or the poll, if its results are not visible yet).
 func (s *Server) votePage(w http.ResponseWriter, r *http.Request) {
+	s.ballotPage(w, r, false, func(id string) string {
+		if v, err := s.views.get(r.Context(), id); err == nil && !v.Poll.ResultsVisible(s.now(), true) {
+			return "/p/" + id
+		}
+		return "/p/" + id + "/results"
+	})
+}
+
+// changePage replaces the voter's ballot, then shows the poll page with
+// the new choices.
+func (s *Server) changePage(w http.ResponseWriter, r *http.Request) {
+	s.ballotPage(w, r, true, func(id string) string { return "/p/" + id + "?changed" })
+}
+
+// ballotPage reads a ballot form and stores it, or shows the broken rule on
+// the poll page.
+func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool, next func(id string) string) {
 	if err := parseForm(w, r); err != nil {
-		s.countVote(err)
+		if !change {
+			s.countVote(err)
+		}
 		s.writeError(w, r, err)
 		return
 	}
 	id := r.PathValue("id")
-	var chosen []int
+	chosen := []int{}
 	for _, raw := range r.PostForm["option"] {
 		n, _ := strconv.Atoi(raw) // not a number: option 0, which the domain rejects with its own words
 		chosen = append(chosen, n)
 	}
-	if err := s.vote(r, id, chosen, r.PostFormValue("code")); err != nil {
+	if err := s.vote(r, id, chosen, r.PostFormValue("code"), change); err != nil {
 		s.formError(w, r, err, func(e *pollstack.Error) { s.showPoll(w, r, http.StatusBadRequest, chosen, e) })
 		return
 	}
-	to := "/p/" + id + "/results"
-	if v, err := s.views.get(r.Context(), id); err == nil && !v.Poll.ResultsVisible(s.now(), true) {
-		to = "/p/" + id
-	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	http.Redirect(w, r, next(id), http.StatusSeeOther)
 }
 
 // resultRow is one option's line on the results page: the API's line and

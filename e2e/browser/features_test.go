@@ -278,6 +278,59 @@ func TestBrowserFeatures(t *testing.T) {
 		})
 	})
 
+	t.Run("your vote, and changing it", func(t *testing.T) {
+		eachMode(t, func(t *testing.T, js bool) {
+			creator := e.voterTab(t, js)
+			e.do(t, creator, chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(chromedp.ID("question")),
+				chromedp.SendKeys(chromedp.ID("question"), "Which day for the team lunch?"),
+				chromedp.SendKeys(chromedp.ID("option-0"), "Tuesday"),
+				chromedp.SendKeys(chromedp.ID("option-1"), "Wednesday"),
+				chromedp.SendKeys(chromedp.ID("option-2"), "Thursday"),
+				chromedp.Click(chromedp.ID("allow_changes")),
+				chromedp.Click(chromedp.CSS("button.primary")),
+				chromedp.WaitVisible(chromedp.ID("share-link")),
+			)
+			pollURL := run(t, creator, chromedp.Value(chromedp.ID("share-link")))
+			id := pollURL[strings.LastIndex(pollURL, "/")+1:]
+			voter := e.voterTab(t, js)
+			e.do(t, voter, chromedp.Navigate(pollURL), chromedp.WaitVisible(chromedp.ID("option-2")),
+				chromedp.Click(chromedp.ID("option-2")), chromedp.Click(chromedp.CSS("form.vote button")), chromedp.WaitVisible(chromedp.ID("results-heading")),
+				chromedp.Navigate(pollURL), chromedp.WaitVisible(chromedp.ID("mine-heading")))
+			if mine := text(t, voter, ".mine ul"); mine != "Wednesday" {
+				t.Errorf("the poll page shows the vote as %q, want Wednesday", mine)
+			}
+			if checked := run(t, voter, chromedp.Evaluate[string](`document.querySelector("input[name=option]:checked").value`)); checked != "2" {
+				t.Errorf("the change form ticks option %q, want the vote's 2", checked)
+			}
+			if js {
+				e.check(t, voter, "poll-your-vote")
+			}
+			e.do(t, voter, chromedp.Click(chromedp.ID("option-3")))
+			if _, err := chromedp.RunResponse(voter, chromedp.Click(chromedp.CSS("form.vote button"))); err != nil {
+				t.Fatal(err)
+			}
+			e.do(t, voter, chromedp.WaitVisible(chromedp.ID("mine-heading")))
+			if notice, mine := text(t, voter, "main > p.notice"), text(t, voter, ".mine ul"); !strings.HasPrefix(notice, "Your vote is changed.") || mine != "Thursday" {
+				t.Errorf("after the change: %q and %q, want the change confirmed and Thursday", notice, mine)
+			}
+			res, err := http.Get(e.base + "/api/v1/polls/" + id + "/results")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var results struct {
+				Total   int `json:"total"`
+				Options []struct {
+					Votes int `json:"votes"`
+				} `json:"options"`
+			}
+			json.NewDecoder(res.Body).Decode(&results)
+			res.Body.Close()
+			if got := fmt.Sprint(results.Total, results.Options); got != "1 [{0} {0} {1}]" {
+				t.Errorf("results after the change: %s, want 1 [{0} {0} {1}]", got)
+			}
+		})
+	})
+
 	t.Run("times in the viewer's time zone", func(t *testing.T) {
 		eachMode(t, func(t *testing.T, js bool) {
 			tab := e.voterTab(t, js)
