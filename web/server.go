@@ -35,6 +35,12 @@ type Config struct {
 	// as many; votes a second, with a burst of as many. 0 turns a limit off.
 	CreatesPerMinute int
 	VotesPerSecond   int
+	// Streams and StreamsPerClient bound the live-results streams this
+	// server holds open, in all and for one client address; past them a
+	// viewer gets 503 or 429 with Retry-After and the results page reloads
+	// the counts now and then instead. 0 turns a bound off.
+	Streams          int
+	StreamsPerClient int
 	// ResultsFresh is how long a poll's counts are served from memory
 	// before they are read again (votes on other servers show within it).
 	ResultsFresh time.Duration
@@ -51,18 +57,19 @@ type Config struct {
 
 // Server serves pollstack over HTTP.
 type Server struct {
-	cfg      Config
-	store    pollstack.Store
-	log      *slog.Logger
-	now      func() time.Time
-	views    *views
-	streams  *hubs
-	creates  *rateLimiter // nil: no limit
-	votes    *rateLimiter
-	assets   *assets
-	pages    map[string]*template.Template
-	draining atomic.Bool
-	handler  http.Handler
+	cfg        Config
+	store      pollstack.Store
+	log        *slog.Logger
+	now        func() time.Time
+	views      *views
+	streams    *hubs
+	creates    *rateLimiter // nil: no limit
+	votes      *rateLimiter
+	streamCaps *streamLimiter
+	assets     *assets
+	pages      map[string]*template.Template
+	draining   atomic.Bool
+	handler    http.Handler
 }
 
 // route is one entry of the routing table; the OpenAPI test reads the same table.
@@ -87,8 +94,9 @@ func New(cfg Config) *Server {
 		cfg.ServerKey = []byte(pollstack.RandomToken(32))
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now,
-		creates: newRateLimiter("new polls", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
-		votes:   newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond)}
+		creates:    newRateLimiter("new polls", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
+		votes:      newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
+		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient)}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
 	s.streams = newHubs(s)
 	s.streams.unwatch = cfg.Store.Watch(s.streams.changed)
@@ -132,7 +140,7 @@ func (s *Server) routes() []route {
 		{"POST", "/p/{id}/vote", s.votePage, true},
 		{"POST", "/p/{id}/change", s.changePage, true},
 		{"GET", "/p/{id}/results", s.resultsPage, true},
-		{"GET", "/p/{id}/events", s.events, true},
+		{"GET", "/p/{id}/events", s.limitStreams(s.events), true},
 		{"GET", "/p/{id}/created", s.createdPage, false},
 		{"GET", "/p/{id}/admin", s.adminPage, false},
 		{"POST", "/p/{id}/admin", s.adminLogin, false},

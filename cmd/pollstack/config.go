@@ -24,6 +24,8 @@ type Config struct {
 	ServerKey       KeySource
 	CreateRateLimit int // new polls per minute per client address; 0: off
 	VoteRateLimit   int // votes per second per client address; 0: off
+	StreamLimit     int // live-results streams open on this server; 0: off
+	StreamsPerAddr  int // live-results streams open for one client address; 0: off
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
@@ -109,6 +111,10 @@ var settings = []setting{
 		parse: func(c *Config, v string) (err error) { c.CreateRateLimit, err = parseRate(v); return err }},
 	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", usage: "votes a second per client address (an IPv6 /64), with a burst of as many; past it 429 with Retry-After. 0 turns it off",
 		parse: func(c *Config, v string) (err error) { c.VoteRateLimit, err = parseRate(v); return err }},
+	{flag: "stream-limit", env: "POLLSTACK_STREAM_LIMIT", def: "2000", usage: "live-results streams this server holds open in all; past it 503 with Retry-After, and results pages reload the counts now and then instead. 0 turns it off",
+		parse: func(c *Config, v string) (err error) { c.StreamLimit, err = parseRate(v); return err }},
+	{flag: "stream-limit-per-address", env: "POLLSTACK_STREAM_LIMIT_PER_ADDRESS", def: "50", usage: "live-results streams one client address (an IPv6 /64) may hold open; past it 429 with Retry-After. 0 turns it off",
+		parse: func(c *Config, v string) (err error) { c.StreamsPerAddr, err = parseRate(v); return err }},
 	{flag: "drain-period", env: "POLLSTACK_DRAIN_PERIOD", def: "30s", usage: "after SIGTERM, how long to keep serving with readiness failed (match the target group's deregistration delay)",
 		parse: func(c *Config, v string) (err error) { c.DrainPeriod, err = parseDuration(v); return err }},
 	{flag: "shutdown-timeout", env: "POLLSTACK_SHUTDOWN_TIMEOUT", def: "20s", usage: "after draining, how long in-flight requests get to finish",

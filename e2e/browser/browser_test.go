@@ -50,7 +50,9 @@ type browserEnv struct {
 	console []string // errors the pages wrote to the console (CSP violations included)
 }
 
-func startBrowserEnv(t *testing.T) *browserEnv {
+// startBrowserEnv starts the server (with configure's changes to its
+// configuration, if any) and the browser.
+func startBrowserEnv(t *testing.T, configure ...func(*web.Config)) *browserEnv {
 	t.Helper()
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -72,7 +74,11 @@ func startBrowserEnv(t *testing.T) *browserEnv {
 	}
 	t.Cleanup(func() { logFile.Close() })
 	// Every request logged (LogSample 1): the test reads the admin page's line.
-	srv := httptest.NewServer(web.New(web.Config{Store: store, Logger: slog.New(slog.NewJSONHandler(logFile, nil)), LogSample: 1}))
+	cfg := web.Config{Store: store, Logger: slog.New(slog.NewJSONHandler(logFile, nil)), LogSample: 1}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	srv := httptest.NewServer(web.New(cfg))
 	t.Cleanup(srv.Close)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -132,12 +132,26 @@
       source.addEventListener("error", function () {
         // EventSource reconnects by itself after a dropped stream, but gives
         // up for good on an error answer: a 502 from the load balancer while
-        // a task dies, a 503 while the database restarts. Start again later,
-        // less and less often (a deleted poll answers 404 for ever).
+        // a task dies, a 503 while the database restarts, a 429 or 503 when
+        // this address or the server holds as many streams as it may. Start
+        // again later, less and less often (a deleted poll answers 404 for
+        // ever), and meanwhile reload the counts each time.
         if (source.readyState !== EventSource.CLOSED || ended) return;
+        reload();
         setTimeout(connect, wait);
         wait = Math.min(wait * 2, 60000);
       });
+    }
+    // reload fetches the counts once, for a page that shows them, while
+    // the stream is away.
+    function reload() {
+      var id = (el.getAttribute("data-events").match(/^\/p\/([^/]+)\/events$/) || [])[1];
+      if (!id || !el.querySelector("[data-total]") || !window.fetch) return;
+      fetch("/api/v1/polls/" + id + "/results", { credentials: "same-origin" }).then(function (res) {
+        return res.ok ? res.json() : null;
+      }).then(function (data) {
+        if (data && !ended) showResults(el, data);
+      }, function () {});
     }
     connect();
   });
