@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -29,6 +30,9 @@ type Config struct {
 	Service     string // ECS service name or ARN
 	Region      string // AWS region; empty means the SDK's default chain
 	EndpointURL string // one endpoint for every service (an emulator); empty for AWS
+	// AlarmPrefix selects the stack's alarms by name; empty: the cluster's
+	// name and a hyphen (module monitoring names them so).
+	AlarmPrefix string
 }
 
 // Class is one of the known failure classes.
@@ -89,6 +93,8 @@ type Report struct {
 	OK             bool          `json:"ok"`
 	Checks         []Check       `json:"checks"`
 	StoppedTasks   []StoppedTask `json:"stoppedTasks"`
+	// Alarms are the stack's alarms in ALARM, each with its runbook section.
+	Alarms []Alarm `json:"alarms"`
 }
 
 // Faults returns the checks that did not pass.
@@ -124,6 +130,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		default:
 			fmt.Fprintf(&b, "ERROR %s: could not check: %s\n", c.Class, c.Detail)
 		}
+	}
+	for _, a := range r.Alarms {
+		writeAlarm(&b, a)
 	}
 	for _, t := range r.StoppedTasks {
 		word := "stopped"
@@ -164,16 +173,17 @@ func WithAWSConfig(cfg aws.Config) Option { return func(o *options) { o.awsConfi
 
 // clients holds one client per service that the checks read.
 type clients struct {
-	region  string
-	cfg     aws.Config
-	ecs     *ecs.Client
-	iam     *iam.Client
-	kms     *kms.Client
-	secrets *secretsmanager.Client
-	ecr     *ecr.Client
-	rds     *rds.Client
-	logs    func(region string) *cloudwatchlogs.Client
-	http    aws.HTTPClient
+	region     string
+	cfg        aws.Config
+	ecs        *ecs.Client
+	iam        *iam.Client
+	kms        *kms.Client
+	secrets    *secretsmanager.Client
+	ecr        *ecr.Client
+	cloudwatch *cloudwatch.Client
+	rds        *rds.Client
+	logs       func(region string) *cloudwatchlogs.Client
+	http       aws.HTTPClient
 }
 
 // ErrNotFound is returned when the cluster or service does not exist.
@@ -224,6 +234,17 @@ func Run(ctx context.Context, c Config, opts ...Option) (*Report, error) {
 	if stopped != nil {
 		r.StoppedTasks = stopped
 	}
+	prefix := c.AlarmPrefix
+	if prefix == "" {
+		prefix = clusterName(c.Cluster) + "-"
+	}
+	r.Alarms, err = d.firingAlarms(ctx, prefix)
+	if err != nil {
+		r.Checks = append(r.Checks, Check{Class: "alarms", Status: StatusError, Detail: err.Error()})
+	}
+	if r.Alarms == nil {
+		r.Alarms = []Alarm{}
+	}
 	r.OK = true
 	for _, ch := range r.Checks {
 		if ch.Status != StatusOK {
@@ -234,6 +255,9 @@ func Run(ctx context.Context, c Config, opts ...Option) (*Report, error) {
 		if t.Failure {
 			r.OK = false
 		}
+	}
+	if len(r.Alarms) > 0 {
+		r.OK = false
 	}
 	return r, nil
 }
@@ -271,14 +295,15 @@ func newClients(ctx context.Context, c Config, o options) (*clients, error) {
 	}
 	base := cfg
 	return &clients{
-		region:  cfg.Region,
-		cfg:     cfg,
-		ecs:     ecs.NewFromConfig(cfg),
-		iam:     iam.NewFromConfig(cfg),
-		kms:     kms.NewFromConfig(cfg),
-		secrets: secretsmanager.NewFromConfig(cfg),
-		ecr:     ecr.NewFromConfig(cfg),
-		rds:     rds.NewFromConfig(cfg),
+		region:     cfg.Region,
+		cfg:        cfg,
+		ecs:        ecs.NewFromConfig(cfg),
+		iam:        iam.NewFromConfig(cfg),
+		kms:        kms.NewFromConfig(cfg),
+		secrets:    secretsmanager.NewFromConfig(cfg),
+		ecr:        ecr.NewFromConfig(cfg),
+		cloudwatch: cloudwatch.NewFromConfig(cfg),
+		rds:        rds.NewFromConfig(cfg),
 		logs: func(region string) *cloudwatchlogs.Client {
 			return cloudwatchlogs.NewFromConfig(base, func(o *cloudwatchlogs.Options) {
 				if region != "" {
@@ -307,6 +332,11 @@ func failed(c Class, fault, fix string) Check {
 
 func errored(c Class, err error) Check {
 	return Check{Class: c, Status: StatusError, Detail: err.Error()}
+}
+
+// clusterName is the name of a cluster given by name or ARN.
+func clusterName(cluster string) string {
+	return taskID(cluster)
 }
 
 func taskID(arn string) string {

@@ -1,5 +1,6 @@
 // Command doctor checks a live pollstack deployment on AWS for the known
-// failure classes (docs/runbook.md) and prints one line per class. It is its
+// failure classes (docs/runbook.md) and prints one line per class, then
+// the stack's alarms in ALARM with their runbook sections. It is its
 // own binary so that the server image carries only the server.
 package main
 
@@ -35,6 +36,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.StringVar(&c.Service, "service", os.Getenv("POLLSTACK_SERVICE"), "ECS service name or ARN (env POLLSTACK_SERVICE)")
 	fs.StringVar(&c.Region, "region", os.Getenv("AWS_REGION"), "AWS region (env AWS_REGION)")
 	fs.StringVar(&c.EndpointURL, "endpoint-url", os.Getenv("AWS_ENDPOINT_URL"), "one endpoint for every AWS service, for emulators (env AWS_ENDPOINT_URL)")
+	fs.StringVar(&c.AlarmPrefix, "alarm-prefix", os.Getenv("POLLSTACK_ALARM_PREFIX"), "report the alarms in ALARM whose names start with this (env POLLSTACK_ALARM_PREFIX); empty: the cluster's name and a hyphen")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	timeout := fs.Duration("timeout", 60*time.Second, "give up after this long")
 	fs.Usage = func() {
