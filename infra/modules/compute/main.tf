@@ -29,6 +29,9 @@ locals {
     # X-Forwarded-Proto: secure cookies and HSTS follow it.
     POLLSTACK_TRUST_PROXY  = "true"
     POLLSTACK_DRAIN_PERIOD = "${var.drain_period}s"
+    # The Service dimension of the app's own metrics (EMF lines in the log),
+    # which the stack's alarms and dashboard read.
+    POLLSTACK_METRICS_SERVICE = var.name
   })
 
   container_definitions = [{
@@ -169,6 +172,18 @@ resource "aws_ecs_service" "app" {
   deployment_circuit_breaker {
     enable   = true
     rollback = true
+  }
+
+  # A deployment during which one of these alarms fires (the 5xx rates,
+  # unhealthy hosts: module monitoring) rolls back, like one whose tasks
+  # fail to start.
+  dynamic "alarms" {
+    for_each = length(var.deployment_alarm_names) > 0 ? [1] : []
+    content {
+      alarm_names = var.deployment_alarm_names
+      enable      = true
+      rollback    = true
+    }
   }
 
   network_configuration {

@@ -52,3 +52,8 @@ output "drain_period" {
   description = "The app's drain period after SIGTERM, as its container's POLLSTACK_DRAIN_PERIOD says."
   value       = one([for e in jsondecode(aws_ecs_task_definition.app.container_definitions)[0].environment : e.value if e.name == "POLLSTACK_DRAIN_PERIOD"])
 }
+
+output "deployment_alarm_names" {
+  description = "The alarms the service rolls a deployment back on, as the service has them (empty: only the circuit breaker)."
+  value       = try(sort(tolist(aws_ecs_service.app.alarms[0].alarm_names)), [])
+}

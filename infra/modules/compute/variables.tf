@@ -290,6 +290,13 @@ variable "cpu_target_percent" {
   }
 }
 
+variable "deployment_alarm_names" {
+  description = "CloudWatch alarms that roll a deployment back when they fire during it (module monitoring's deployment_alarm_names); empty: only the circuit breaker."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "tags" {
   description = "Tags added to every resource of this module."
   type        = map(string)

@@ -42,3 +42,18 @@ output "deregistration_delay" {
   description = "Seconds the target group keeps a removed task's in-flight requests; the app's drain period must equal it."
   value       = tonumber(aws_lb_target_group.app.deregistration_delay)
 }
+
+output "lb_arn_suffix" {
+  description = "ARN suffix of the load balancer (`app/NAME/ID`), the LoadBalancer dimension of its metrics."
+  value       = aws_lb.this.arn_suffix
+}
+
+output "target_group_arn_suffix" {
+  description = "ARN suffix of the app's target group (`targetgroup/NAME/ID`), the TargetGroup dimension of its metrics."
+  value       = aws_lb_target_group.app.arn_suffix
+}
+
+output "web_acl_name" {
+  description = "Name of the WAF web ACL, or null when WAF is off."
+  value       = one(aws_wafv2_web_acl.this[*].name)
+}

@@ -98,16 +98,6 @@ locals {
         requests = ["AWS/ApplicationELB", "RequestCount", local.tg_dimensions, "Sum"]
       }
     }
-    "running-tasks" = {
-      summary    = "fewer tasks run than the service wants"
-      expression = "desired - running"
-      label      = "tasks missing"
-      threshold  = 0
-      metrics = {
-        desired = ["ECS/ContainerInsights", "DesiredTaskCount", { ClusterName = var.cluster_name, ServiceName = var.service_name }, "Average"]
-        running = ["ECS/ContainerInsights", "RunningTaskCount", { ClusterName = var.cluster_name, ServiceName = var.service_name }, "Average"]
-      }
-    }
   }
 
   # A deployment that trips these rolls back (module compute's
@@ -206,6 +196,43 @@ resource "aws_cloudwatch_metric_alarm" "math" {
         metric_name = metric_query.value[1]
         dimensions  = metric_query.value[2]
         stat        = metric_query.value[3]
+        period      = var.period_seconds
+      }
+    }
+  }
+
+  tags = var.tags
+}
+
+# Fewer tasks than the service wants. Its own resource, not one of the
+# math alarms: it reads the service, and the service reads the deployment
+# alarms among those.
+resource "aws_cloudwatch_metric_alarm" "running_tasks" {
+  alarm_name          = "${var.name}-running-tasks"
+  alarm_description   = "${var.name}: fewer tasks run than the service wants. Runbook: ${var.runbook_url}#running-tasks"
+  evaluation_periods  = var.evaluation_periods
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+
+  metric_query {
+    id          = "result"
+    expression  = "desired - running"
+    label       = "tasks missing"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = { desired = "DesiredTaskCount", running = "RunningTaskCount" }
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = "ECS/ContainerInsights"
+        metric_name = metric_query.value
+        dimensions  = { ClusterName = var.cluster_name, ServiceName = var.service_name }
+        stat        = "Average"
         period      = var.period_seconds
       }
     }

@@ -5,7 +5,7 @@ output "topic_arn" {
 
 output "alarm_names" {
   description = "Name of every alarm of the stack."
-  value       = sort(concat([for a in aws_cloudwatch_metric_alarm.metric : a.alarm_name], [for a in aws_cloudwatch_metric_alarm.math : a.alarm_name]))
+  value       = sort(concat([for a in aws_cloudwatch_metric_alarm.metric : a.alarm_name], [for a in aws_cloudwatch_metric_alarm.math : a.alarm_name], [aws_cloudwatch_metric_alarm.running_tasks.alarm_name]))
 }
 
 output "deployment_alarm_names" {
@@ -26,4 +26,9 @@ output "task_stopped_rule_name" {
 output "budget_name" {
   description = "Name of the monthly budget, or null when there is none."
   value       = one(aws_budgets_budget.monthly[*].name)
+}
+
+output "runbook_url" {
+  description = "The runbook the alarms' descriptions link."
+  value       = var.runbook_url
 }

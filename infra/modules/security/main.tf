@@ -53,7 +53,7 @@ locals {
 # KMS -----------------------------------------------------------------------
 
 resource "aws_kms_key" "this" {
-  description             = "${var.name}: database storage and secret, container registry, log groups"
+  description             = "${var.name}: database storage and secret, container registry, log groups, alarm topic"
   enable_key_rotation     = true
   rotation_period_in_days = 365
   deletion_window_in_days = var.kms_deletion_window_days
@@ -79,6 +79,16 @@ resource "aws_kms_key" "this" {
         Condition = {
           ArnLike = { "kms:EncryptionContext:aws:logs:arn" = local.log_group_arn_patterns }
         }
+      },
+      {
+        # The alarm topic (module monitoring) is encrypted with this key:
+        # CloudWatch alarms, EventBridge rules and AWS Budgets need it to
+        # publish there. Only SNS uses the data keys they make.
+        Sid       = "AlarmsRulesAndBudgetsPublishToEncryptedTopics"
+        Effect    = "Allow"
+        Principal = { Service = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"] }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
       },
     ]
   })

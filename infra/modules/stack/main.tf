@@ -137,7 +137,27 @@ module "compute" {
   min_capacity                 = var.min_capacity
   max_capacity                 = var.max_capacity
   drain_period                 = local.drain_seconds
+  deployment_alarm_names       = module.monitoring.deployment_alarm_names
   tags                         = local.tags
+}
+
+module "monitoring" {
+  source = "../monitoring"
+
+  name                    = var.name
+  kms_key_arn             = module.security.kms_key_arn
+  alarm_email             = var.alarm_email
+  runbook_url             = coalesce(var.runbook_url, "https://github.com/${var.github_repository}/blob/main/docs/runbook.md")
+  lb_arn_suffix           = module.edge.lb_arn_suffix
+  target_group_arn_suffix = module.edge.target_group_arn_suffix
+  cluster_name            = module.compute.cluster_name
+  cluster_arn             = module.compute.cluster_arn
+  service_name            = module.compute.service_name
+  db_instance_identifier  = module.database.db_instance_identifier
+  web_acl_name            = module.edge.web_acl_name
+  budget_limit_usd        = var.budget_limit_usd
+  budget_emails           = var.budget_emails
+  tags                    = local.tags
 }
 
 module "cicd" {

@@ -65,3 +65,18 @@ output "drain" {
     app_drain_period     = module.compute.drain_period
   }
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic of the stack's alarms, stopped tasks and budget: subscribe a pager or chat integration here."
+  value       = module.monitoring.topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the stack."
+  value       = module.monitoring.dashboard_name
+}
+
+output "deployment_alarm_names" {
+  description = "The alarms that roll a deployment back."
+  value       = module.monitoring.deployment_alarm_names
+}

@@ -223,6 +223,31 @@ variable "state_key" {
   nullable    = false
 }
 
+variable "alarm_email" {
+  description = "See the monitoring module: an e-mail address subscribed to the alarm topic; null subscribes none."
+  type        = string
+  default     = null
+}
+
+variable "runbook_url" {
+  description = "See the monitoring module: where people read docs/runbook.md; null: its page in github_repository on GitHub."
+  type        = string
+  default     = null
+}
+
+variable "budget_limit_usd" {
+  description = "See the monitoring module: the account's monthly cost budget in USD (forecast alerts); null: no budget."
+  type        = number
+  default     = null
+}
+
+variable "budget_emails" {
+  description = "See the monitoring module: addresses AWS Budgets writes to, besides the alarm topic."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)

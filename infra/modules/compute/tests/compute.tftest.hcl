@@ -121,13 +121,14 @@ run "container_hardening_and_secrets" {
       for e in jsondecode(aws_ecs_task_definition.app.container_definitions)[0].environment : e.name => e.value
       if startswith(e.name, "POLLSTACK_") || e.name == "DATABASE_URL"
       } == {
-      POLLSTACK_ADDR          = ":8080"
-      POLLSTACK_DB_SECRET_ARN = var.db_secret_arn
-      DATABASE_URL            = "postgres://${var.db_host}:5432/pollstack?sslmode=require"
-      POLLSTACK_TRUST_PROXY   = "true"
-      POLLSTACK_DRAIN_PERIOD  = "30s"
+      POLLSTACK_ADDR            = ":8080"
+      POLLSTACK_DB_SECRET_ARN   = var.db_secret_arn
+      DATABASE_URL              = "postgres://${var.db_host}:5432/pollstack?sslmode=require"
+      POLLSTACK_TRUST_PROXY     = "true"
+      POLLSTACK_DRAIN_PERIOD    = "30s"
+      POLLSTACK_METRICS_SERVICE = var.name
     }
-    error_message = "the app gets its address, the secret ARN, the database endpoint, the proxy trust and its drain period as plain environment"
+    error_message = "the app gets its address, the secret ARN, the database endpoint, the proxy trust, its drain period and its metrics' Service as plain environment"
   }
 
   assert {
@@ -196,4 +197,41 @@ run "rejects_secret_like_environment" {
   }
 
   expect_failures = [var.environment]
+}
+
+# A deployment that trips the given alarms rolls back, beside the circuit
+# breaker; the app names its metrics after the stack.
+run "deployment_rolls_back_on_alarms" {
+  command = apply
+
+  variables {
+    deployment_alarm_names = ["pollstack-test-alb-5xx-rate", "pollstack-test-unhealthy-hosts"]
+  }
+
+  assert {
+    condition = (
+      aws_ecs_service.app.alarms[0].enable && aws_ecs_service.app.alarms[0].rollback
+      && aws_ecs_service.app.alarms[0].alarm_names == toset(["pollstack-test-alb-5xx-rate", "pollstack-test-unhealthy-hosts"])
+    )
+    error_message = "the service rolls a deployment back when one of the deployment alarms fires"
+  }
+
+  assert {
+    condition     = aws_ecs_service.app.deployment_circuit_breaker[0].enable && aws_ecs_service.app.deployment_circuit_breaker[0].rollback
+    error_message = "the circuit breaker stays on beside the alarms"
+  }
+
+  assert {
+    condition     = one([for e in jsondecode(aws_ecs_task_definition.app.container_definitions)[0].environment : e.value if e.name == "POLLSTACK_METRICS_SERVICE"]) == var.name
+    error_message = "the app's EMF metrics carry the stack's name as their Service dimension"
+  }
+}
+
+run "no_deployment_alarms_without_names" {
+  command = apply
+
+  assert {
+    condition     = length(aws_ecs_service.app.alarms) == 0
+    error_message = "without alarm names the service has no alarms block"
+  }
 }

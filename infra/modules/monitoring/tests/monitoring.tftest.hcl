@@ -28,7 +28,7 @@ run "every_alarm_has_an_action" {
 
   assert {
     condition = alltrue([
-      for a in concat(values(aws_cloudwatch_metric_alarm.metric), values(aws_cloudwatch_metric_alarm.math)) :
+      for a in concat(values(aws_cloudwatch_metric_alarm.metric), values(aws_cloudwatch_metric_alarm.math), [aws_cloudwatch_metric_alarm.running_tasks]) :
       a.alarm_actions == toset([aws_sns_topic.alarms.arn]) && a.ok_actions == toset([aws_sns_topic.alarms.arn])
     ])
     error_message = "every alarm must notify the topic when it fires and when it clears"
@@ -55,7 +55,7 @@ run "every_runbook_link_points_at_a_section" {
 
   assert {
     condition = alltrue([
-      for k, a in merge(aws_cloudwatch_metric_alarm.metric, aws_cloudwatch_metric_alarm.math) :
+      for k, a in merge(aws_cloudwatch_metric_alarm.metric, aws_cloudwatch_metric_alarm.math, { "running-tasks" = aws_cloudwatch_metric_alarm.running_tasks }) :
       endswith(a.alarm_description, "Runbook: ${var.runbook_url}#${k}")
     ])
     error_message = "every alarm's description ends with the link to its runbook section"
@@ -63,7 +63,7 @@ run "every_runbook_link_points_at_a_section" {
 
   assert {
     condition = alltrue([
-      for a in concat(values(aws_cloudwatch_metric_alarm.metric), values(aws_cloudwatch_metric_alarm.math), [{ alarm_description = aws_cloudwatch_event_target.task_stopped.input_transformer[0].input_template }]) :
+      for a in concat(values(aws_cloudwatch_metric_alarm.metric), values(aws_cloudwatch_metric_alarm.math), [aws_cloudwatch_metric_alarm.running_tasks], [{ alarm_description = aws_cloudwatch_event_target.task_stopped.input_transformer[0].input_template }]) :
       strcontains(file("${path.module}/../../../docs/runbook.md"), "\n### `${regex("#([a-z0-9-]+)", a.alarm_description)[0]}`\n")
     ])
     error_message = "a runbook link points at a section that docs/runbook.md does not have (want a heading ### `<alarm>`)"

@@ -80,6 +80,15 @@ run "key_and_security_groups" {
   command = apply
 
   assert {
+    condition = anytrue([
+      for st in jsondecode(aws_kms_key.this.policy).Statement :
+      st.Effect == "Allow" && toset(flatten([try(st.Principal.Service, [])])) == toset(["cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"])
+      && toset(flatten([st.Action])) == toset(["kms:Decrypt", "kms:GenerateDataKey*"])
+    ])
+    error_message = "alarms, EventBridge and Budgets may use the key to publish to the encrypted alarm topic (Decrypt, GenerateDataKey* only)"
+  }
+
+  assert {
     condition     = aws_kms_key.this.enable_key_rotation && aws_kms_key.this.deletion_window_in_days == 30
     error_message = "the project key rotates and has a 30-day deletion window"
   }

@@ -16,6 +16,9 @@ mock_provider "aws" {
   mock_data "aws_elb_service_account" {
     defaults = { arn = "arn:aws:iam::127311923021:root" }
   }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:pollstack-test-alarms" }
+  }
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
   }
@@ -140,6 +143,17 @@ run "enterprise_like" {
   assert {
     condition     = output.db_secret_arn == "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
     error_message = "the stack outputs the secret's ARN"
+  }
+  # The deployment alarms of module monitoring are the ones the service
+  # rolls back on, and they watch this stack's load balancer.
+  assert {
+    condition     = toset(module.compute.deployment_alarm_names) == toset(output.deployment_alarm_names) && length(output.deployment_alarm_names) == 3
+    error_message = "the service rolls back on the monitoring module's deployment alarms (5xx rates, unhealthy hosts)"
+  }
+
+  assert {
+    condition     = startswith(module.monitoring.runbook_url, "https://github.com/pollstack/pollstack/blob/main/docs/runbook.md")
+    error_message = "the alarms link the repository's runbook"
   }
 }
 
