@@ -59,6 +59,7 @@ func TestAWSLean(t *testing.T) {
 	start := time.Now()
 	env := applyEnv(ctx, t, moto, leanEnv())
 	view := checkStack(ctx, t, cfg, env, expect{})
+	t.Run("monitoring", func(t *testing.T) { checkMonitoring(ctx, t, cfg, env, view, false) })
 	t.Run("doctor", func(t *testing.T) { doctorFaults(ctx, t, cfg, view.cluster, view.service) })
 	destroyed := env.destroy(ctx, t)
 	checkNothingLeft(ctx, t, cfg)
@@ -543,6 +544,7 @@ func TestAWSEnterprise(t *testing.T) {
 	vars := []string{"-var", "domain_name=pollstack.example.com", "-var", "hosted_zone_id=" + zone}
 	env := applyEnv(ctx, t, moto, "enterprise", vars...)
 	view := checkStack(ctx, t, cfg, env, expect{privateTasks: true, https: true, multiAZ: true})
+	t.Run("monitoring", func(t *testing.T) { checkMonitoring(ctx, t, cfg, env, view, true) })
 	t.Run("doctor", func(t *testing.T) {
 		ecsC := ecs.NewFromConfig(cfg)
 		td := serviceTaskDef(ctx, t, ecsC, view.cluster, view.service)

@@ -22,7 +22,7 @@ import (
 // endpointServices are the provider's endpoint names pointed at the emulator.
 var endpointServices = []string{
 	"acm", "applicationautoscaling", "cloudwatch", "logs", "ec2", "ecr", "ecs", "elbv2", "iam", "kms",
-	"rds", "route53", "s3", "secretsmanager", "sts", "ssm", "sns", "wafv2",
+	"rds", "route53", "s3", "secretsmanager", "sts", "ssm", "sns", "wafv2", "events", "budgets",
 }
 
 // terraformBin returns terraform's path or fails with what to install.

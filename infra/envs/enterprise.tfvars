@@ -28,3 +28,7 @@ use_fargate_spot     = true
 on_demand_base_count = 1
 min_capacity         = 2
 max_capacity         = 10
+
+# Alarms go to the stack's SNS topic (output alarm_topic_arn); give
+# alarm_email (-var) to subscribe an address. The monthly budget: about 197 USD a month at list price (docs/decisions.md): the forecast passing 300 is worth a look.
+budget_limit_usd = 300

@@ -27,3 +27,7 @@ use_fargate_spot     = true
 on_demand_base_count = 0
 min_capacity         = 1
 max_capacity         = 3
+
+# Alarms go to the stack's SNS topic (output alarm_topic_arn); give
+# alarm_email (-var) to subscribe an address. The monthly budget: about 63 USD a month at list price (docs/decisions.md): the forecast passing 100 is worth a look.
+budget_limit_usd = 100

@@ -47,4 +47,8 @@ module "stack" {
   on_demand_base_count     = var.on_demand_base_count
   min_capacity             = var.min_capacity
   max_capacity             = var.max_capacity
+
+  alarm_email      = var.alarm_email
+  budget_limit_usd = var.budget_limit_usd
+  budget_emails    = var.budget_emails
 }

@@ -38,3 +38,13 @@ output "plan_role_arn" {
   description = "AWS_PLAN_ROLE_ARN for GitHub Actions."
   value       = module.stack.plan_role_arn
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic of the stack's alarms, stopped tasks and budget: subscribe a pager or chat integration here."
+  value       = module.stack.alarm_topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the stack."
+  value       = module.stack.dashboard_name
+}

@@ -178,3 +178,22 @@ variable "max_capacity" {
   type        = number
   nullable    = false
 }
+
+variable "alarm_email" {
+  description = "See the monitoring module: an e-mail address subscribed to the alarm topic (AWS asks it to confirm); null subscribes none."
+  type        = string
+  default     = null
+}
+
+variable "budget_limit_usd" {
+  description = "See the monitoring module: the account's monthly cost budget in USD; AWS Budgets warns when the month's forecast passes it."
+  type        = number
+  nullable    = false
+}
+
+variable "budget_emails" {
+  description = "See the monitoring module: addresses AWS Budgets writes to, besides the alarm topic."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
