@@ -20,7 +20,7 @@ import (
 // without group commit does) and with 100 votes per transaction.
 const pgbenchOneVote = `\set v random(1, 2000000000)
 BEGIN;
-INSERT INTO ballots (poll_id, voter_id, option_ids, created_at) VALUES ('pgbench', :client_id || '-' || :v, '{1}', now()) ON CONFLICT DO NOTHING;
+INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check) VALUES ('pgbench', :client_id || '-' || :v, '{1}', now(), 'browser') ON CONFLICT DO NOTHING;
 UPDATE options SET votes = votes + 1 WHERE poll_id = 'pgbench' AND id = 1;
 UPDATE polls SET ballots = ballots + 1 WHERE id = 'pgbench';
 END;
@@ -29,8 +29,8 @@ END;
 const pgbenchBatch = 100
 
 var pgbenchBatched = fmt.Sprintf(`BEGIN;
-INSERT INTO ballots (poll_id, voter_id, option_ids, created_at)
-SELECT 'pgbench', md5(random()::text || clock_timestamp()::text), '{1}', now() FROM generate_series(1, %[1]d)
+INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check)
+SELECT 'pgbench', md5(random()::text || clock_timestamp()::text), '{1}', now(), 'browser' FROM generate_series(1, %[1]d)
 ON CONFLICT DO NOTHING;
 UPDATE options SET votes = votes + %[1]d WHERE poll_id = 'pgbench' AND id = 1;
 UPDATE polls SET ballots = ballots + %[1]d WHERE id = 'pgbench';

@@ -47,8 +47,21 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 	stored := func(polls []string) ([]loadgen.Ballot, error) { return loadgen.PostgresBallots(ctx, url, polls) }
 	meter := &dbMeter{transactions: transactionCounter(pg, name), cpu: pg.CPU}
 	args := []string{"--database-url", url}
-	current, err := hotPoll(ctx, t, o, bins, args, stored, meter, batched)
-	args = append(args, noClientLimits...)
+	here := target{args: append(args, noClientLimits...), stored: stored, meter: meter}
+	// The baseline gets a database of its own: this tree's server migrates
+	// the schema forward, which an older server may not read.
+	var base target
+	if bins.baseline != "" {
+		baseName := name + "_baseline"
+		if err := pg.Exec(ctx, "postgres", "CREATE DATABASE "+baseName); err != nil {
+			return err
+		}
+		baseURL := pg.URL(baseName, pg.User, "")
+		base = target{args: []string{"--database-url", baseURL}, meter: &dbMeter{transactions: transactionCounter(pg, baseName), cpu: pg.CPU},
+			stored: func(polls []string) ([]loadgen.Ballot, error) { return loadgen.PostgresBallots(ctx, baseURL, polls) }}
+	}
+	current, err := hotPoll(ctx, t, o, bins, here, base, batched)
+	args = here.args
 	if err != nil {
 		return err
 	}
@@ -68,19 +81,19 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 // the baseline's (with args alone: it may predate those flags): rounds alternate between
 // the two so that whatever else the machine does weighs on both alike. It
 // returns this tree's best round.
-func hotPoll(ctx context.Context, t *table, o options, bins binaries, args []string, stored storedFunc, db *dbMeter, batched float64) (measured, error) {
+func hotPoll(ctx context.Context, t *table, o options, bins binaries, here, base target, batched float64) (measured, error) {
 	type side struct {
 		name, bin string
-		args      []string
-		best      measured
+		target
+		best measured
 	}
-	sides := []*side{{name: "votes, one hot poll", bin: bins.current, args: append(args, noClientLimits...)}}
+	sides := []*side{{name: "votes, one hot poll", bin: bins.current, target: here}}
 	if bins.baseline != "" {
-		sides = append([]*side{{name: "votes, one hot poll, baseline " + o.baseline, bin: bins.baseline, args: args}}, sides...)
+		sides = append([]*side{{name: "votes, one hot poll, baseline " + o.baseline, bin: bins.baseline, target: base}}, sides...)
 	}
 	for round := range o.rounds {
 		for _, sd := range sides {
-			m, err := measureVotes(ctx, o, sd.bin, sd.args, 1, stored, db, o.profile != "" && sd.bin == bins.current && round == 0)
+			m, err := measureVotes(ctx, o, sd.bin, sd.args, 1, sd.stored, sd.meter, o.profile != "" && sd.bin == bins.current && round == 0)
 			if err != nil {
 				return measured{}, fmt.Errorf("%s: %w", sd.name, err)
 			}
@@ -115,6 +128,15 @@ func benchSQLite(ctx context.Context, t *table, o options, bins binaries, dir st
 	}
 	t.add(m.row("sqlite", "votes, one hot poll"))
 	return scenarios(ctx, t, o, "sqlite", bins.current, args, stored, nil)
+}
+
+// target is where one side of the hot-poll comparison votes: its server's
+// arguments (the database URL), how to read its stored ballots, and the
+// meter of its database.
+type target struct {
+	args   []string
+	stored storedFunc
+	meter  *dbMeter
 }
 
 // measured is one vote run on a fresh server.
