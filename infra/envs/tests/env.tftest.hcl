@@ -4,6 +4,9 @@
 # in e2e/platform render the same run with mocks named for each
 # environment, to check its choices and evaluate its IAM documents.
 mock_provider "aws" {
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:pollstack-alarms" }
+  }
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
   }
