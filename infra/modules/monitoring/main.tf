@@ -281,6 +281,9 @@ resource "aws_cloudwatch_event_target" "task_stopped" {
 resource "aws_budgets_budget" "monthly" {
   count = var.budget_limit_usd == null ? 0 : 1
 
+  # The account named, not left to the provider's own lookup (which a
+  # provider configured to skip it cannot do).
+  account_id   = local.account_id
   name         = "${var.name}-monthly"
   budget_type  = "COST"
   limit_amount = format("%.2f", var.budget_limit_usd)
