@@ -57,7 +57,11 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 			return err
 		}
 		baseURL := pg.URL(baseName, pg.User, "")
-		base = target{args: []string{"--database-url", baseURL}, meter: &dbMeter{transactions: transactionCounter(pg, baseName), cpu: pg.CPU},
+		baseArgs := []string{"--database-url", baseURL}
+		if takesFlag(bins.baseline, "vote-rate-limit") { // a baseline with the limits gets them off too
+			baseArgs = append(baseArgs, noClientLimits...)
+		}
+		base = target{args: baseArgs, meter: &dbMeter{transactions: transactionCounter(pg, baseName), cpu: pg.CPU},
 			stored: func(polls []string) ([]loadgen.Ballot, error) { return loadgen.PostgresBallots(ctx, baseURL, polls) }}
 	}
 	current, err := hotPoll(ctx, t, o, bins, here, base, batched)

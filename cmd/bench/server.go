@@ -139,3 +139,10 @@ func (s *server) stop() {
 func numCPU() int { return runtime.NumCPU() }
 
 var _ io.Writer = (*countingWriter)(nil)
+
+// takesFlag reports whether the server binary has the flag (its serve -h
+// lists it): a baseline may predate it.
+func takesFlag(bin, flag string) bool {
+	out, _ := exec.Command(bin, "serve", "-h").CombinedOutput()
+	return strings.Contains(string(out), "-"+flag+" ")
+}
