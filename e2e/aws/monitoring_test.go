@@ -4,7 +4,7 @@ package aws
 
 // Module monitoring in the emulated apply: the topic, the alarms, the
 // stopped-task rule, the dashboard and the budget exist as the module made
-// them, the service rolls back on the deployment alarms, and doctor reads
+// them (the budget is the emulator's gap: motoLimits), the service rolls back on the deployment alarms, and doctor reads
 // an alarm forced into ALARM together with its runbook section.
 
 import (
@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/budgets"
-	budgetstypes "github.com/aws/aws-sdk-go-v2/service/budgets/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -88,12 +87,9 @@ func checkMonitoring(ctx context.Context, t *testing.T, cfg aws.Config, env *app
 		t.Errorf("dashboard %s: %v", stack, err)
 	}
 
-	// The budget, with its forecast alert.
-	bc := budgets.NewFromConfig(cfg)
-	if b, err := bc.DescribeBudget(ctx, &budgets.DescribeBudgetInput{AccountId: aws.String(awsAccount), BudgetName: aws.String(stack + "-monthly")}); err != nil || b.Budget == nil || b.Budget.TimeUnit != "MONTHLY" {
-		t.Errorf("budget %s-monthly: %v", stack, err)
-	} else if n, err := bc.DescribeNotificationsForBudget(ctx, &budgets.DescribeNotificationsForBudgetInput{AccountId: aws.String(awsAccount), BudgetName: aws.String(stack + "-monthly")}); err != nil || !slices.ContainsFunc(n.Notifications, func(x budgetstypes.Notification) bool { return x.NotificationType == "FORECASTED" }) {
-		t.Errorf("budget %s-monthly has no forecast alert: %v %+v", stack, err, n)
+	// No budget here: moto cannot make one (motoLimits).
+	if b, err := budgets.NewFromConfig(cfg).DescribeBudgets(ctx, &budgets.DescribeBudgetsInput{AccountId: aws.String(awsAccount)}); err == nil && len(b.Budgets) > 0 {
+		t.Errorf("the emulated apply made %d budgets; it runs with budget_limit_usd=null", len(b.Budgets))
 	}
 
 	// The service rolls back on the deployment alarms.

@@ -186,9 +186,8 @@ variable "alarm_email" {
 }
 
 variable "budget_limit_usd" {
-  description = "See the monitoring module: the account's monthly cost budget in USD; AWS Budgets warns when the month's forecast passes it."
+  description = "See the monitoring module: the account's monthly cost budget in USD; AWS Budgets warns when the month's forecast passes it. Each variable file sets one; null (-var budget_limit_usd=null) makes none."
   type        = number
-  nullable    = false
 }
 
 variable "budget_emails" {
