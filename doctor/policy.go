@@ -57,14 +57,15 @@ type PolicyDocument struct {
 // Statement is one statement of a policy document. Action, Resource and
 // their Not forms accept a string or a list of strings.
 type Statement struct {
-	Sid         string                           `json:"Sid,omitempty"`
-	Principal   json.RawMessage                  `json:"Principal,omitempty"`
-	Effect      string                           `json:"Effect"`
-	Action      stringList                       `json:"Action,omitempty"`
-	NotAction   stringList                       `json:"NotAction,omitempty"`
-	Resource    stringList                       `json:"Resource,omitempty"`
-	NotResource stringList                       `json:"NotResource,omitempty"`
-	Condition   map[string]map[string]stringList `json:"Condition,omitempty"`
+	Sid          string                           `json:"Sid,omitempty"`
+	Principal    json.RawMessage                  `json:"Principal,omitempty"`
+	NotPrincipal json.RawMessage                  `json:"NotPrincipal,omitempty"`
+	Effect       string                           `json:"Effect"`
+	Action       stringList                       `json:"Action,omitempty"`
+	NotAction    stringList                       `json:"NotAction,omitempty"`
+	Resource     stringList                       `json:"Resource,omitempty"`
+	NotResource  stringList                       `json:"NotResource,omitempty"`
+	Condition    map[string]map[string]stringList `json:"Condition,omitempty"`
 }
 
 // stringList decodes a JSON string or array of strings (and booleans or
@@ -140,6 +141,77 @@ func ParsePolicy(doc string) (PolicyDocument, error) {
 		}
 	}
 	return pd, nil
+}
+
+// EvaluateBounded returns the decision for a role with identity-based
+// policies and a permissions boundary (nil: none): the request is allowed
+// only where both allow, and an explicit Deny in either wins.
+func EvaluateBounded(policies, boundary []PolicyDocument, req Request) Decision {
+	dec := Evaluate(policies, req)
+	if boundary == nil {
+		return dec
+	}
+	bdec := Evaluate(boundary, req)
+	switch {
+	case dec == ExplicitDeny || bdec == ExplicitDeny:
+		return ExplicitDeny
+	case dec == Allowed && bdec == Allowed:
+		return Allowed
+	}
+	return ImplicitDeny
+}
+
+// EvaluateTrust returns the decision of a role's trust policy for a caller
+// that assumes the role: a statement applies only when it names the caller
+// (principalType AWS, Federated or Service, and the principal's ARN or
+// name), and a trust policy names no Resource: it applies to its role.
+func EvaluateTrust(trust PolicyDocument, principalType, principal string, req Request) Decision {
+	var applicable []Statement
+	for _, st := range trust.Statement {
+		if namesPrincipal(st.Principal, principalType, principal) {
+			st.Resource, st.NotResource = stringList{"*"}, nil
+			applicable = append(applicable, st)
+		}
+	}
+	return Evaluate([]PolicyDocument{{Statement: applicable}}, req)
+}
+
+// namesPrincipal reports whether a statement's Principal ("*" or a map of
+// type to one or more names) names the caller.
+func namesPrincipal(raw json.RawMessage, principalType, principal string) bool {
+	var any string
+	if json.Unmarshal(raw, &any) == nil {
+		return any == "*"
+	}
+	var byType map[string]stringList
+	if json.Unmarshal(raw, &byType) != nil {
+		return false
+	}
+	for typ, names := range byType {
+		if strings.EqualFold(typ, principalType) && anyMatch(names, principal, false) {
+			return true
+		}
+	}
+	return false
+}
+
+// Unsupported lists what this evaluator cannot decide exactly in a
+// document: condition operators it does not implement, and NotPrincipal.
+// Evaluate guesses on those (never reporting access that may not exist), so
+// a proof that access is denied must first check that the list is empty.
+func Unsupported(doc PolicyDocument) []string {
+	var out []string
+	for i, st := range doc.Statement {
+		if len(st.NotPrincipal) > 0 {
+			out = append(out, fmt.Sprintf("statement %d (%s): NotPrincipal", i, st.Sid))
+		}
+		for op := range st.Condition {
+			if _, known := condition(op, nil, false, nil); !known {
+				out = append(out, fmt.Sprintf("statement %d (%s): condition operator %s", i, st.Sid, op))
+			}
+		}
+	}
+	return out
 }
 
 // Evaluate returns the decision of a set of identity-based policies for req.

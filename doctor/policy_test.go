@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -176,5 +177,70 @@ func TestWildcard(t *testing.T) {
 		if got := wildcard(tt.pattern, tt.value, false); got != tt.want {
 			t.Errorf("wildcard(%q, %q) = %v, want %v", tt.pattern, tt.value, got, tt.want)
 		}
+	}
+}
+
+func TestEvaluateBounded(t *testing.T) {
+	any, _ := ParsePolicy(`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+	boundary, _ := ParsePolicy(`{"Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"` + testSecret + `"}]}`)
+	denyAll, _ := ParsePolicy(`{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}`)
+	read := func(arn string) Request { return Request{Action: "secretsmanager:GetSecretValue", Resource: arn} }
+	other := "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-other-XyZ"
+	tests := []struct {
+		name               string
+		identity, boundary []PolicyDocument
+		req                Request
+		want               Decision
+	}{
+		{"inside both", []PolicyDocument{any}, []PolicyDocument{boundary}, read(testSecret), Allowed},
+		{"outside the boundary", []PolicyDocument{any}, []PolicyDocument{boundary}, read(other), ImplicitDeny},
+		{"no boundary", []PolicyDocument{any}, nil, read(other), Allowed},
+		{"boundary alone grants nothing", nil, []PolicyDocument{boundary}, read(testSecret), ImplicitDeny},
+		{"deny in the boundary wins", []PolicyDocument{any}, []PolicyDocument{boundary, denyAll}, read(testSecret), ExplicitDeny},
+	}
+	for _, tt := range tests {
+		if got := EvaluateBounded(tt.identity, tt.boundary, tt.req); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestEvaluateTrust(t *testing.T) {
+	const provider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+	trust, err := ParsePolicy(`{"Statement":[{"Effect":"Allow","Principal":{"Federated":"` + provider + `"},"Action":"sts:AssumeRoleWithWebIdentity",
+		"Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:sub":"repo:o/r:environment:production"}}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := func(sub string) Request {
+		ctx := map[string][]string{"token.actions.githubusercontent.com:aud": {"sts.amazonaws.com"}}
+		if sub != "" {
+			ctx["token.actions.githubusercontent.com:sub"] = []string{sub}
+		}
+		return Request{Action: "sts:AssumeRoleWithWebIdentity", Resource: "arn:aws:iam::123456789012:role/deploy", Context: ctx}
+	}
+	tests := []struct {
+		name, typ, principal, sub string
+		want                      Decision
+	}{
+		{"the environment's token", "Federated", provider, "repo:o/r:environment:production", Allowed},
+		{"another environment", "Federated", provider, "repo:o/r:environment:staging", ImplicitDeny},
+		{"no subject", "Federated", provider, "", ImplicitDeny},
+		{"another provider", "Federated", "arn:aws:iam::123456789012:oidc-provider/example.com", "repo:o/r:environment:production", ImplicitDeny},
+		{"an AWS principal", "AWS", provider, "repo:o/r:environment:production", ImplicitDeny},
+	}
+	for _, tt := range tests {
+		if got := EvaluateTrust(trust, tt.typ, tt.principal, token(tt.sub)); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestUnsupported(t *testing.T) {
+	doc, _ := ParsePolicy(`{"Statement":[{"Sid":"a","Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"k":"v"},"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}},
+		{"Sid":"b","Effect":"Deny","NotPrincipal":{"AWS":"x"},"Action":"*","Resource":"*"}]}`)
+	got := Unsupported(doc)
+	if len(got) != 2 || !strings.Contains(got[0], "DateGreaterThan") || !strings.Contains(got[1], "NotPrincipal") {
+		t.Errorf("Unsupported = %q, want the date operator and NotPrincipal", got)
 	}
 }

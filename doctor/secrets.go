@@ -130,11 +130,7 @@ func (d *deployment) managedPolicy(ctx context.Context, arn string) (PolicyDocum
 // roleDecision evaluates a request against the role's identity policies
 // and its permissions boundary: both must allow, and any Deny wins.
 func roleDecision(policies, boundary []PolicyDocument, req Request) Decision {
-	dec := Evaluate(policies, req)
-	if dec != Allowed || boundary == nil {
-		return dec
-	}
-	return Evaluate(boundary, req)
+	return EvaluateBounded(policies, boundary, req)
 }
 
 func (d *deployment) checkSecretDecrypt(ctx context.Context) Check {

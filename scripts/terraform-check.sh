@@ -38,7 +38,7 @@ trap 'rm -rf "$work"' EXIT
 run() {
   local dir=$1 log=$2
   shift 2
-  terraform -chdir="$dir" "$@" -no-color >"$log" 2>&1 || { echo "FAILED: terraform $* in $dir" >>"$log"; return 1; }
+  terraform -chdir="$dir" "$@" -no-color >>"$log" 2>&1 || { echo "FAILED: terraform $* in $dir" >>"$log"; return 1; }
 }
 
 echo "terraform-check: fmt"

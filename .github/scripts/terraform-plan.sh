@@ -25,6 +25,8 @@ tf plan -input=false -out=tfplan \
   -var "$TF_IMAGE_VAR=$image" \
   -var "state_key=$TF_STATE_KEY" \
   -var "github_repository=$GITHUB_REPOSITORY" \
+  -var "github_owner_id=$GITHUB_REPOSITORY_OWNER_ID" \
+  -var "github_repository_id=$GITHUB_REPOSITORY_ID" \
   -var "state_bucket_name=$TF_STATE_BUCKET"
 tf show -no-color tfplan >"$TF_ROOT/tfplan.txt"
 {

@@ -204,7 +204,9 @@ func applyEnv(ctx context.Context, t *testing.T, moto *motoserver.Server, env st
 	if _, err := os.Stat(filepath.Join(dir, env+".tfvars")); err != nil {
 		t.Fatalf("infra/envs/%s.tfvars: %v: no such environment", env, err)
 	}
-	vars = append([]string{"-var-file=" + env + ".tfvars"}, vars...)
+	// The repository's owner and repository IDs, which the pipeline takes
+	// from GitHub (github.repository_owner_id, github.repository_id).
+	vars = append([]string{"-var-file=" + env + ".tfvars", "-var", "github_owner_id=1001", "-var", "github_repository_id=2002"}, vars...)
 	writeOverride(t, dir, gw.URL())
 	// Not -backend=false: apply needs an initialised backend, and the
 	// override replaces the env's S3 backend with a local file.

@@ -11,9 +11,12 @@ require_https           = true
 tasks_in_public_subnets = false
 enable_nat_gateway      = true
 one_nat_gateway_per_az  = true
-enable_flow_logs        = true
-enable_access_logs      = true
-enable_waf              = true
+# The tasks' AWS calls (ECR, Secrets Manager, CloudWatch Logs, STS) stay
+# inside the VPC through interface endpoints; S3 through the gateway.
+enable_interface_endpoints = true
+enable_flow_logs           = true
+enable_access_logs         = true
+enable_waf                 = true
 
 # Multi-AZ database with deletion protection and a month of backups.
 db_instance_class        = "db.t3.small"

@@ -10,9 +10,12 @@ require_https = false
 tasks_in_public_subnets = true
 enable_nat_gateway      = false
 one_nat_gateway_per_az  = false
-enable_flow_logs        = false
-enable_access_logs      = false
-enable_waf              = false
+# Tasks in public subnets reach AWS directly: no interface endpoints (the
+# S3 gateway endpoint, free, is always there).
+enable_interface_endpoints = false
+enable_flow_logs           = false
+enable_access_logs         = false
+enable_waf                 = false
 
 # Single-AZ database that can be destroyed with the stack.
 db_instance_class        = "db.t3.micro"

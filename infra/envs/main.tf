@@ -27,26 +27,30 @@ module "stack" {
   domain_name       = var.domain_name
   hosted_zone_id    = var.hosted_zone_id
 
+  github_owner_id            = var.github_owner_id
+  github_repository_id       = var.github_repository_id
+  accept_legacy_subject      = var.accept_legacy_subject
   create_oidc_provider       = var.create_oidc_provider
   existing_oidc_provider_arn = var.existing_oidc_provider_arn
 
-  require_https            = var.require_https
-  tasks_in_public_subnets  = var.tasks_in_public_subnets
-  enable_nat_gateway       = var.enable_nat_gateway
-  one_nat_gateway_per_az   = var.one_nat_gateway_per_az
-  enable_flow_logs         = var.enable_flow_logs
-  enable_access_logs       = var.enable_access_logs
-  enable_waf               = var.enable_waf
-  db_instance_class        = var.db_instance_class
-  db_multi_az              = var.db_multi_az
-  db_deletion_protection   = var.db_deletion_protection
-  db_backup_retention_days = var.db_backup_retention_days
-  db_monitoring_interval   = var.db_monitoring_interval
-  lb_deletion_protection   = var.lb_deletion_protection
-  use_fargate_spot         = var.use_fargate_spot
-  on_demand_base_count     = var.on_demand_base_count
-  min_capacity             = var.min_capacity
-  max_capacity             = var.max_capacity
+  require_https              = var.require_https
+  tasks_in_public_subnets    = var.tasks_in_public_subnets
+  enable_nat_gateway         = var.enable_nat_gateway
+  one_nat_gateway_per_az     = var.one_nat_gateway_per_az
+  enable_flow_logs           = var.enable_flow_logs
+  enable_interface_endpoints = var.enable_interface_endpoints
+  enable_access_logs         = var.enable_access_logs
+  enable_waf                 = var.enable_waf
+  db_instance_class          = var.db_instance_class
+  db_multi_az                = var.db_multi_az
+  db_deletion_protection     = var.db_deletion_protection
+  db_backup_retention_days   = var.db_backup_retention_days
+  db_monitoring_interval     = var.db_monitoring_interval
+  lb_deletion_protection     = var.lb_deletion_protection
+  use_fargate_spot           = var.use_fargate_spot
+  on_demand_base_count       = var.on_demand_base_count
+  min_capacity               = var.min_capacity
+  max_capacity               = var.max_capacity
 
   alarm_email      = var.alarm_email
   budget_limit_usd = var.budget_limit_usd

@@ -48,3 +48,8 @@ output "dashboard_name" {
   description = "CloudWatch dashboard of the stack."
   value       = module.stack.dashboard_name
 }
+
+output "server_key_secret_arn" {
+  description = "The app's server key secret; .github/scripts/server-key.sh writes its value."
+  value       = module.stack.server_key_secret_arn
+}

@@ -36,6 +36,25 @@ variable "github_repository" {
   nullable    = false
 }
 
+variable "github_owner_id" {
+  description = "Numeric ID of the repository's owner (a workflow's github.repository_owner_id; the pipeline passes it): the roles trust GitHub's immutable subject."
+  type        = string
+  nullable    = false
+}
+
+variable "github_repository_id" {
+  description = "Numeric ID of the repository (github.repository_id; the pipeline passes it)."
+  type        = string
+  nullable    = false
+}
+
+variable "accept_legacy_subject" {
+  description = "Also accept the legacy name-only OIDC subject while the repository moves to immutable subjects."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "state_bucket_name" {
   description = "State bucket made by infra/bootstrap; null means pollstack-tfstate-<account ID>."
   type        = string
@@ -103,6 +122,12 @@ variable "one_nat_gateway_per_az" {
 
 variable "enable_flow_logs" {
   description = "See the stack module: VPC flow logs."
+  type        = bool
+  nullable    = false
+}
+
+variable "enable_interface_endpoints" {
+  description = "See the stack module: interface endpoints for ECR, Secrets Manager, CloudWatch Logs and STS in the private subnets."
   type        = bool
   nullable    = false
 }

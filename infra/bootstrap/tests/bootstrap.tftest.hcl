@@ -62,3 +62,61 @@ run "replication" {
     error_message = "replicas are encrypted with the replica region's key"
   }
 }
+
+# Every setting of the state bucket, asserted one by one on the bucket
+# module itself: turning any of them off fails this run.
+run "every_state_bucket_setting" {
+  command = apply
+
+  module {
+    source = "./bucket"
+  }
+
+  variables {
+    bucket_name             = "pollstack-tfstate-123456789012"
+    kms_key_arn             = "arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555"
+    noncurrent_version_days = 90
+    tags                    = {}
+  }
+
+  assert {
+    condition = (aws_s3_bucket_public_access_block.this.block_public_acls && aws_s3_bucket_public_access_block.this.block_public_policy
+    && aws_s3_bucket_public_access_block.this.ignore_public_acls && aws_s3_bucket_public_access_block.this.restrict_public_buckets)
+    error_message = "all four public access blocks are on"
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_ownership_controls.this.rule).object_ownership == "BucketOwnerEnforced"
+    error_message = "the bucket owner owns every object (ACLs off)"
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_versioning.this.versioning_configuration).status == "Enabled"
+    error_message = "the state bucket is versioned"
+  }
+
+  assert {
+    condition = one([for r in aws_s3_bucket_server_side_encryption_configuration.this.rule : one(r.apply_server_side_encryption_by_default)]) == {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = var.kms_key_arn
+    } && one(aws_s3_bucket_server_side_encryption_configuration.this.rule).bucket_key_enabled
+    error_message = "objects are encrypted with the state key (aws:kms, not AES256), with a bucket key"
+  }
+
+  assert {
+    condition = jsondecode(aws_s3_bucket_policy.this.policy).Statement == [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+    error_message = "the bucket policy denies every request without TLS, on the bucket and its objects"
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_lifecycle_configuration.this.rule).noncurrent_version_expiration).noncurrent_days == 90
+    error_message = "superseded state versions are kept noncurrent_version_days"
+  }
+}

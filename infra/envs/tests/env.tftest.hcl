@@ -19,9 +19,6 @@ mock_provider "aws" {
   mock_data "aws_availability_zones" {
     defaults = { names = ["us-east-1a", "us-east-1b", "us-east-1c"] }
   }
-  mock_data "aws_elb_service_account" {
-    defaults = { arn = "arn:aws:iam::127311923021:root" }
-  }
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
   }
@@ -53,6 +50,12 @@ mock_provider "aws" {
         secret_status = "active"
       }]
     }
+  }
+  mock_resource "aws_vpc" {
+    defaults = { id = "vpc-0123456789abcdef0" }
+  }
+  mock_resource "aws_secretsmanager_secret" {
+    defaults = { arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pollstack-mock-server-key-AbCdEf" }
   }
   mock_resource "aws_lb" {
     defaults = {
@@ -97,6 +100,8 @@ mock_provider "aws" {
 }
 
 variables {
+  github_owner_id      = "1001"
+  github_repository_id = "2002"
   # enterprise serves HTTPS only: its variable file leaves the name to the
   # operator, the test gives one.
   domain_name    = var.environment == "enterprise" ? "polls.example.com" : null

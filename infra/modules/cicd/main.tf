@@ -8,24 +8,43 @@ locals {
   p       = data.aws_partition.current.partition
   arn     = "arn:${local.p}"
 
-  github_oidc_url    = "token.actions.githubusercontent.com"
-  oidc_provider_arn  = var.create_oidc_provider ? aws_iam_openid_connect_provider.this[0].arn : var.existing_oidc_provider_arn
-  deploy_subject     = "repo:${var.github_repository}:environment:${var.deploy_environment}"
-  plan_subject       = "repo:${var.github_repository}:ref:refs/heads/${var.plan_branch}"
-  stack_tag          = "pollstack:stack"
-  deploy_role_name   = "${var.name}-github-deploy"
-  plan_role_name     = "${var.name}-github-plan"
-  boundary_name      = "${var.name}-workload-boundary"
-  boundary_arn       = "${local.arn}:iam::${local.account}:policy/${local.boundary_name}"
-  state_object_arns  = ["${local.arn}:s3:::${var.state_bucket_name}/${var.state_key}", "${local.arn}:s3:::${var.state_bucket_name}/${var.state_key}.tflock"]
-  access_logs_bucket = "${local.arn}:s3:::${var.name}-alb-logs-${local.account}"
+  github_oidc_url   = "token.actions.githubusercontent.com"
+  oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.this[0].arn : var.existing_oidc_provider_arn
+  # GitHub's immutable subject names the owner and the repository with their
+  # IDs: a repository deleted and re-created under the same name (by anyone)
+  # gets another ID and never matches. The legacy subject, by names only, is
+  # accepted only while a repository migrates (accept_legacy_subject).
+  repo_owner          = split("/", var.github_repository)[0]
+  repo_name           = split("/", var.github_repository)[1]
+  immutable_repo      = "${local.repo_owner}@${var.github_owner_id}/${local.repo_name}@${var.github_repository_id}"
+  deploy_contexts     = ["environment:${var.deploy_environment}"]
+  plan_contexts       = ["ref:refs/heads/${var.plan_branch}"]
+  deploy_subjects     = [for r in concat([local.immutable_repo], var.accept_legacy_subject ? [var.github_repository] : []) : "repo:${r}:${local.deploy_contexts[0]}"]
+  plan_subjects       = [for r in concat([local.immutable_repo], var.accept_legacy_subject ? [var.github_repository] : []) : "repo:${r}:${local.plan_contexts[0]}"]
+  deploy_workflow_ref = "${var.github_repository}/${var.deploy_workflow}@refs/heads/${var.plan_branch}"
+  stack_tag           = "pollstack:stack"
+  deploy_role_name    = "${var.name}-github-deploy"
+  plan_role_name      = "${var.name}-github-plan"
+  boundary_name       = "${var.name}-workload-boundary"
+  boundary_arn        = "${local.arn}:iam::${local.account}:policy/${local.boundary_name}"
+  state_object_arns   = ["${local.arn}:s3:::${var.state_bucket_name}/${var.state_key}", "${local.arn}:s3:::${var.state_bucket_name}/${var.state_key}.tflock"]
+  access_logs_bucket  = "${local.arn}:s3:::${var.name}-alb-logs-${local.account}"
 
   # The resources of this stack, by the names the modules give them.
-  stack_roles      = "${local.arn}:iam::${local.account}:role/${var.name}-*"
-  stack_log_groups = [for g in ["/ecs/${var.name}/*", "/vpc/${var.name}/*", "aws-waf-logs-${var.name}", "aws-waf-logs-${var.name}:*"] : "${local.arn}:logs:${local.region}:${local.account}:log-group:${g}"]
+  stack_roles       = "${local.arn}:iam::${local.account}:role/${var.name}-*"
+  stack_log_groups  = [for g in ["/ecs/${var.name}/*", "/vpc/${var.name}/*", "/aws/rds/instance/${var.name}/*", "aws-waf-logs-${var.name}", "aws-waf-logs-${var.name}:*"] : "${local.arn}:logs:${local.region}:${local.account}:log-group:${g}"]
+  stack_secrets     = "${local.arn}:secretsmanager:${local.region}:${local.account}:secret:${var.name}-*"
+  rds_db            = "${local.arn}:rds:${local.region}:${local.account}:db:${var.name}"
+  ec2               = "${local.arn}:ec2:${local.region}:${local.account}"
+  vpc_arn           = "${local.ec2}:vpc/${var.vpc_id}"
+  tag_is_this_stack = { "aws:ResourceTag/${local.stack_tag}" = var.name }
+  tagged_for_stack  = { "aws:RequestTag/${local.stack_tag}" = var.name }
 
-  # Trust: a GitHub OIDC token for STS, from this repository, with the exact subject.
-  trust = { for role, subject in { deploy = local.deploy_subject, plan = local.plan_subject } : role => jsonencode({
+  # Trust: a GitHub OIDC token for STS, from this repository (by its
+  # immutable IDs), with the exact subject, made by the deploy workflow on
+  # the protected branch. A token without any of these claims matches no
+  # StringEquals and is refused.
+  trust = { for role, subjects in { deploy = local.deploy_subjects, plan = local.plan_subjects } : role => jsonencode({
     Version = "2012-10-17"
     Statement = [{
       Effect    = "Allow"
@@ -33,8 +52,10 @@ locals {
       Action    = "sts:AssumeRoleWithWebIdentity"
       Condition = {
         StringEquals = {
-          "${local.github_oidc_url}:aud" = var.oidc_audience
-          "${local.github_oidc_url}:sub" = subject
+          "${local.github_oidc_url}:aud"              = var.oidc_audience
+          "${local.github_oidc_url}:sub"              = subjects
+          "${local.github_oidc_url}:repository_id"    = var.github_repository_id
+          "${local.github_oidc_url}:job_workflow_ref" = local.deploy_workflow_ref
         }
       }
     }]
@@ -66,6 +87,7 @@ locals {
     Resource = [
       "${local.arn}:iam::${local.account}:role/${local.deploy_role_name}",
       "${local.arn}:iam::${local.account}:role/${local.plan_role_name}",
+      "${local.arn}:iam::${local.account}:policy/${var.name}-github-*",
       local.boundary_arn,
       "${local.arn}:iam::${local.account}:oidc-provider/${local.github_oidc_url}",
     ]
@@ -89,8 +111,8 @@ locals {
   ]
 
   deploy_policies = {
-    # State, image push, ECS rollout, IAM roles of the stack.
-    "state-image-ecs-iam" = concat(local.state_statements, [
+    # State, image push, ECS rollout.
+    "state-image-ecs" = concat(local.state_statements, [
       {
         Sid      = "ReadWriteStateAndLock"
         Effect   = "Allow"
@@ -112,8 +134,9 @@ locals {
         Action = [
           "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
           "ecr:PutImage", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:ListTagsForResource",
-          "ecr:GetLifecyclePolicy", "ecr:PutLifecyclePolicy", "ecr:PutImageScanningConfiguration", "ecr:TagResource",
-          "ecr:UntagResource", "ecr:CreateRepository", "ecr:GetRepositoryPolicy",
+          "ecr:GetLifecyclePolicy", "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy", "ecr:PutImageScanningConfiguration",
+          "ecr:PutImageTagMutability", "ecr:TagResource", "ecr:UntagResource", "ecr:CreateRepository", "ecr:DeleteRepository",
+          "ecr:GetRepositoryPolicy",
         ]
         Resource = [var.ecr_repository_arn]
       },
@@ -146,6 +169,19 @@ locals {
         Condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } }
       },
       {
+        # RDS Enhanced Monitoring and VPC flow logs write with these roles.
+        Sid       = "PassTheMonitoringRolesToTheirServices"
+        Effect    = "Allow"
+        Action    = ["iam:PassRole"]
+        Resource  = ["${local.arn}:iam::${local.account}:role/${var.name}-rds-monitoring", "${local.arn}:iam::${local.account}:role/${var.name}-flow-logs"]
+        Condition = { StringEquals = { "iam:PassedToService" = ["monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
+      },
+    ])
+
+    # IAM roles of the stack (always within the boundary), service-linked
+    # roles, secrets, and what the pipeline may never do.
+    "iam-secrets" = [
+      {
         Sid    = "StackRolesOnlyWithTheBoundary"
         Effect = "Allow"
         Action = [
@@ -156,11 +192,13 @@ locals {
         Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundary_arn } }
       },
       {
+        # No iam:UpdateAssumeRolePolicy: a trust policy is changed by an
+        # administrator only (IAM has no condition key on its content).
         Sid    = "StackRolesReadAndTidy"
         Effect = "Allow"
         Action = [
           "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
-          "iam:DeleteRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy",
+          "iam:DeleteRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateRoleDescription",
         ]
         Resource = [local.stack_roles]
       },
@@ -170,6 +208,33 @@ locals {
         Action   = ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions", "iam:GetOpenIDConnectProvider"]
         Resource = [local.boundary_arn, "${local.arn}:iam::${local.account}:policy/${var.name}-*", "${local.arn}:iam::${local.account}:oidc-provider/${local.github_oidc_url}"]
       },
+      {
+        # The server key: the pipeline writes a new random value (never reads
+        # one; .github/scripts/server-key.sh); Terraform manages the secret's
+        # settings. Only the task role may read it.
+        Sid      = "StackSecretsWriteOnly"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:GetResourcePolicy", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"]
+        Resource = [local.stack_secrets]
+      },
+      {
+        # RDS creates, rotates and deletes the master password's secret on
+        # the caller's behalf: only through RDS, only for this database.
+        Sid       = "DatabaseSecretThroughRdsOnly"
+        Effect    = "Allow"
+        Action    = ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret", "secretsmanager:RotateSecret"]
+        Resource  = ["${local.arn}:secretsmanager:${local.region}:${local.account}:secret:rds!db-*"]
+        Condition = { Bool = { "aws:ViaAWSService" = "true" } }
+      },
+      {
+        # The first ECS service, load balancer, database or scaling target of
+        # an account needs its service's service-linked role.
+        Sid       = "ServiceLinkedRolesOfTheStacksServices"
+        Effect    = "Allow"
+        Action    = ["iam:CreateServiceLinkedRole"]
+        Resource  = "${local.arn}:iam::${local.account}:role/aws-service-role/*"
+        Condition = { StringEquals = { "iam:AWSServiceName" = ["ecs.amazonaws.com", "ecs.application-autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com", "rds.amazonaws.com"] } }
+      },
       local.deny_account_settings,
       local.deny_own_identity,
       {
@@ -178,44 +243,120 @@ locals {
         Action   = ["iam:DeleteRolePermissionsBoundary"]
         Resource = "*"
       },
-    ])
+    ]
 
-    # Network, load balancer, database, keys, logs, DNS, WAF, autoscaling.
-    "platform" = concat(local.dns_statements, [
+    # The network: every call names what it creates (tagged for this stack
+    # at creation) and what it uses (already this stack's); no ec2:Create*,
+    # so CreateTags, CreateSnapshot and the like are not granted.
+    "network" = [
+      {
+        # Describe calls have no resource-level permissions.
+        Sid      = "Describe"
+        Effect   = "Allow"
+        Action   = ["ec2:Describe*"]
+        Resource = "*"
+      },
+      {
+        Sid       = "CreateTheVpcTagged"
+        Effect    = "Allow"
+        Action    = ["ec2:CreateVpc"]
+        Resource  = ["${local.ec2}:vpc/*"]
+        Condition = { StringEquals = local.tagged_for_stack }
+      },
+      {
+        Sid       = "CreateGatewaysAndAddressesTagged"
+        Effect    = "Allow"
+        Action    = ["ec2:CreateInternetGateway", "ec2:AllocateAddress"]
+        Resource  = ["${local.ec2}:internet-gateway/*", "${local.ec2}:elastic-ip/*"]
+        Condition = { StringEquals = local.tagged_for_stack }
+      },
+      {
+        Sid       = "CreateInsideTheVpcTagged"
+        Effect    = "Allow"
+        Action    = ["ec2:CreateSubnet", "ec2:CreateRouteTable", "ec2:CreateSecurityGroup"]
+        Resource  = ["${local.ec2}:subnet/*", "${local.ec2}:route-table/*", "${local.ec2}:security-group/*"]
+        Condition = { StringEquals = local.tagged_for_stack }
+      },
+      {
+        Sid       = "CreateNatGatewaysTagged"
+        Effect    = "Allow"
+        Action    = ["ec2:CreateNatGateway"]
+        Resource  = ["${local.ec2}:natgateway/*"]
+        Condition = { StringEquals = local.tagged_for_stack }
+      },
+      {
+        Sid       = "CreateFlowLogsTagged"
+        Effect    = "Allow"
+        Action    = ["ec2:CreateFlowLogs"]
+        Resource  = ["${local.ec2}:vpc-flow-log/*"]
+        Condition = { StringEquals = local.tagged_for_stack }
+      },
+      {
+        Sid       = "CreateEndpointsTagged"
+        Effect    = "Allow"
+        Action    = ["ec2:CreateVpcEndpoint"]
+        Resource  = ["${local.ec2}:vpc-endpoint/*"]
+        Condition = { StringEquals = local.tagged_for_stack }
+      },
+      {
+        Sid       = "SecurityGroupRulesTagged"
+        Effect    = "Allow"
+        Action    = ["ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress"]
+        Resource  = ["${local.ec2}:security-group-rule/*"]
+        Condition = { StringEquals = local.tagged_for_stack }
+      },
+      {
+        # Tags only as part of those creations (tag on create).
+        Sid      = "TagOnCreate"
+        Effect   = "Allow"
+        Action   = ["ec2:CreateTags"]
+        Resource = "*"
+        Condition = {
+          StringEquals = merge(local.tagged_for_stack, {
+            "ec2:CreateAction" = ["CreateVpc", "CreateSubnet", "CreateRouteTable", "CreateInternetGateway", "CreateNatGateway", "AllocateAddress", "CreateSecurityGroup", "CreateFlowLogs", "CreateVpcEndpoint", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress"]
+          })
+        }
+      },
+      {
+        # What the calls above use and what later changes touch: resources
+        # that already carry this stack's tag.
+        Sid    = "UseAndChangeNetworkResourcesOfThisStack"
+        Effect = "Allow"
+        Action = [
+          "ec2:CreateSubnet", "ec2:CreateRouteTable", "ec2:CreateSecurityGroup", "ec2:CreateNatGateway", "ec2:CreateFlowLogs", "ec2:CreateVpcEndpoint",
+          "ec2:CreateRoute", "ec2:ReplaceRoute", "ec2:DeleteRoute", "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable", "ec2:ReplaceRouteTableAssociation",
+          "ec2:AttachInternetGateway", "ec2:DetachInternetGateway", "ec2:AssociateAddress", "ec2:DisassociateAddress", "ec2:ReleaseAddress",
+          "ec2:ModifyVpcAttribute", "ec2:ModifySubnetAttribute", "ec2:ModifyVpcEndpoint",
+          "ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
+          "ec2:ModifySecurityGroupRules", "ec2:UpdateSecurityGroupRuleDescriptionsIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+          "ec2:DeleteVpc", "ec2:DeleteSubnet", "ec2:DeleteRouteTable", "ec2:DeleteInternetGateway", "ec2:DeleteNatGateway", "ec2:DeleteSecurityGroup",
+          "ec2:DeleteFlowLogs", "ec2:DeleteVpcEndpoints", "ec2:CreateTags", "ec2:DeleteTags",
+        ]
+        Resource  = "*"
+        Condition = { StringEquals = local.tag_is_this_stack }
+      },
+      {
+        # The VPC's default security group is made by AWS, untagged: the
+        # stack strips its rules and tags it, in this VPC only.
+        Sid       = "DefaultSecurityGroupOfThisVpc"
+        Effect    = "Allow"
+        Action    = ["ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:CreateTags", "ec2:DeleteTags"]
+        Resource  = ["${local.ec2}:security-group/*"]
+        Condition = { ArnEquals = { "ec2:Vpc" = local.vpc_arn } }
+      },
+    ]
+
+    # Load balancer, database, keys, logs.
+    "platform" = [
       {
         # Describe calls have no resource-level permissions.
         Sid    = "Describe"
         Effect = "Allow"
         Action = [
-          "ec2:Describe*", "elasticloadbalancing:Describe*", "rds:Describe*", "logs:DescribeLogGroups", "kms:ListAliases",
+          "elasticloadbalancing:Describe*", "rds:Describe*", "logs:DescribeLogGroups", "kms:ListAliases",
           "application-autoscaling:Describe*", "acm:ListCertificates", "wafv2:GetWebACLForResource", "wafv2:ListWebACLs",
         ]
         Resource = "*"
-      },
-      {
-        Sid       = "CreateNetworkResourcesTaggedForThisStack"
-        Effect    = "Allow"
-        Action    = ["ec2:Create*", "ec2:AllocateAddress"]
-        Resource  = "*"
-        Condition = { StringEquals = { "aws:RequestTag/${local.stack_tag}" = var.name } }
-      },
-      {
-        Sid    = "ChangeNetworkResourcesOfThisStack"
-        Effect = "Allow"
-        Action = [
-          "ec2:Create*", "ec2:Delete*", "ec2:Modify*", "ec2:Associate*", "ec2:Disassociate*", "ec2:Attach*", "ec2:Detach*",
-          "ec2:Authorize*", "ec2:Revoke*", "ec2:Replace*", "ec2:ReleaseAddress", "ec2:UpdateSecurityGroupRuleDescriptions*",
-          "ec2:DeleteTags",
-        ]
-        Resource  = "*"
-        Condition = { StringEquals = { "aws:ResourceTag/${local.stack_tag}" = var.name } }
-      },
-      {
-        Sid       = "TagOnCreate"
-        Effect    = "Allow"
-        Action    = ["ec2:CreateTags"]
-        Resource  = "*"
-        Condition = { StringEquals = { "ec2:CreateAction" = ["CreateVpc", "CreateSubnet", "CreateRouteTable", "CreateInternetGateway", "CreateNatGateway", "AllocateAddress", "CreateSecurityGroup", "CreateFlowLogs", "CreateSecurityGroupIngressRule", "CreateSecurityGroupEgressRule"] } }
       },
       {
         Sid    = "LoadBalancerOfThisStack"
@@ -229,39 +370,66 @@ locals {
         ]
       },
       {
+        # Named calls, not rds:*: no snapshot sharing (ModifyDBSnapshotAttribute),
+        # copying or deleting; the final snapshot is taken, never removed.
         Sid    = "DatabaseOfThisStack"
         Effect = "Allow"
-        Action = ["rds:*"]
+        Action = [
+          "rds:CreateDBInstance", "rds:ModifyDBInstance", "rds:DeleteDBInstance", "rds:RebootDBInstance", "rds:AddTagsToResource",
+          "rds:RemoveTagsFromResource", "rds:ListTagsForResource", "rds:CreateDBSubnetGroup", "rds:ModifyDBSubnetGroup",
+          "rds:DeleteDBSubnetGroup", "rds:CreateDBParameterGroup", "rds:ModifyDBParameterGroup", "rds:DeleteDBParameterGroup",
+          "rds:ResetDBParameterGroup", "rds:CreateDBSnapshot",
+        ]
         Resource = [
-          "${local.arn}:rds:${local.region}:${local.account}:db:${var.name}",
+          local.rds_db,
           "${local.arn}:rds:${local.region}:${local.account}:subgrp:${var.name}",
           "${local.arn}:rds:${local.region}:${local.account}:pg:${var.name}-*",
-          "${local.arn}:rds:${local.region}:${local.account}:snapshot:${var.name}-*",
+          "${local.arn}:rds:${local.region}:${local.account}:snapshot:${var.name}-final",
         ]
       },
       {
         Sid      = "LogGroupsOfThisStack"
         Effect   = "Allow"
-        Action   = ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource", "logs:TagLogGroup", "logs:ListTagsLogGroup"]
+        Action   = ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource", "logs:TagLogGroup", "logs:ListTagsLogGroup"]
         Resource = local.stack_log_groups
+      },
+      {
+        # WAF delivers its logs to CloudWatch Logs through a log delivery;
+        # these calls have no resource-level permissions.
+        Sid      = "WafLogDelivery"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies"]
+        Resource = "*"
       },
       {
         Sid       = "CreateKeysTaggedForThisStack"
         Effect    = "Allow"
-        Action    = ["kms:CreateKey"]
+        Action    = ["kms:CreateKey", "kms:TagResource"]
         Resource  = "*"
-        Condition = { StringEquals = { "aws:RequestTag/${local.stack_tag}" = var.name } }
+        Condition = { StringEquals = local.tagged_for_stack }
       },
       {
+        # Not kms:PutKeyPolicy, kms:ScheduleKeyDeletion or kms:DisableKey:
+        # the key behind the database, the registry and the logs is changed
+        # or deleted by an administrator only.
         Sid    = "KeysOfThisStack"
         Effect = "Allow"
         Action = [
-          "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation",
-          "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CreateAlias",
-          "kms:DeleteAlias", "kms:UpdateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey*", "kms:UpdateKeyDescription",
+          "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation", "kms:ListResourceTags",
+          "kms:TagResource", "kms:UntagResource", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:Decrypt",
+          "kms:GenerateDataKey*", "kms:UpdateKeyDescription",
         ]
         Resource  = "${local.arn}:kms:${local.region}:${local.account}:key/*"
-        Condition = { StringEquals = { "aws:ResourceTag/${local.stack_tag}" = var.name } }
+        Condition = { StringEquals = local.tag_is_this_stack }
+      },
+      {
+        # RDS, ECR and Secrets Manager take grants on the key for the
+        # resources they encrypt; nobody else.
+        Sid       = "GrantsForAwsResourcesOnly"
+        Effect    = "Allow"
+        Action    = ["kms:CreateGrant"]
+        Resource  = "${local.arn}:kms:${local.region}:${local.account}:key/*"
+        Condition = { StringEquals = local.tag_is_this_stack, Bool = { "kms:GrantIsForAWSResource" = "true" } }
       },
       {
         Sid      = "KeyAliasOfThisStack"
@@ -269,6 +437,10 @@ locals {
         Action   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
         Resource = "${local.arn}:kms:${local.region}:${local.account}:alias/${var.name}"
       },
+    ]
+
+    # Access logs, WAF, autoscaling, certificates and DNS.
+    "edge" = concat(local.dns_statements, [
       {
         Sid      = "AccessLogBucketOfThisStack"
         Effect   = "Allow"
@@ -282,18 +454,34 @@ locals {
         Resource = ["${local.arn}:wafv2:${local.region}:${local.account}:regional/webacl/${var.name}/*", "${local.arn}:wafv2:${local.region}:${local.account}:regional/managedruleset/*/*"]
       },
       {
-        Sid       = "AutoscalingOfThisStack"
+        Sid       = "RegisterScalableTargetsTagged"
         Effect    = "Allow"
-        Action    = ["application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:TagResource", "application-autoscaling:ListTagsForResource"]
+        Action    = ["application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"]
         Resource  = "${local.arn}:application-autoscaling:${local.region}:${local.account}:scalable-target/*"
-        Condition = { StringEquals = { "aws:ResourceTag/${local.stack_tag}" = var.name } }
+        Condition = { StringEquals = local.tagged_for_stack }
       },
       {
-        Sid       = "CertificatesTaggedForThisStack"
+        Sid       = "AutoscalingOfThisStack"
         Effect    = "Allow"
-        Action    = ["acm:RequestCertificate", "acm:DescribeCertificate", "acm:DeleteCertificate", "acm:AddTagsToCertificate", "acm:ListTagsForCertificate"]
+        Action    = ["application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:TagResource", "application-autoscaling:UntagResource", "application-autoscaling:ListTagsForResource"]
+        Resource  = "${local.arn}:application-autoscaling:${local.region}:${local.account}:scalable-target/*"
+        Condition = { StringEquals = local.tag_is_this_stack }
+      },
+      {
+        # A certificate is requested with this stack's tag (aws:RequestTag,
+        # the tags of the request) and managed only while it carries it.
+        Sid       = "RequestCertificatesTaggedForThisStack"
+        Effect    = "Allow"
+        Action    = ["acm:RequestCertificate"]
         Resource  = "*"
-        Condition = { StringEquals = { "aws:ResourceTag/${local.stack_tag}" = var.name } }
+        Condition = { StringEquals = local.tagged_for_stack }
+      },
+      {
+        Sid       = "CertificatesOfThisStack"
+        Effect    = "Allow"
+        Action    = ["acm:DescribeCertificate", "acm:DeleteCertificate", "acm:AddTagsToCertificate", "acm:RemoveTagsFromCertificate", "acm:ListTagsForCertificate"]
+        Resource  = "${local.arn}:acm:${local.region}:${local.account}:certificate/*"
+        Condition = { StringEquals = local.tag_is_this_stack }
       },
     ])
   }
@@ -342,6 +530,7 @@ locals {
         "route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource", "acm:DescribeCertificate",
         "acm:ListTagsForCertificate", "application-autoscaling:Describe*", "application-autoscaling:ListTagsForResource",
         "wafv2:GetWebACL", "wafv2:GetLoggingConfiguration", "wafv2:GetWebACLForResource", "wafv2:ListTagsForResource",
+        "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "logs:DescribeResourcePolicies", "logs:GetLogDelivery",
       ]
       Resource = "*"
     },
@@ -398,17 +587,34 @@ resource "aws_iam_policy" "boundary" {
         ])
       },
       {
-        Sid      = "ReadRdsManagedSecrets"
+        # This stack's secrets only: the one RDS made for this database (RDS
+        # tags it with the instance's ARN; aws: tags cannot be set by anyone
+        # else) and the stack's own (the server key).
+        Sid       = "ReadThisDatabasesSecret"
+        Effect    = "Allow"
+        Action    = ["secretsmanager:GetSecretValue"]
+        Resource  = ["${local.arn}:secretsmanager:${local.region}:${local.account}:secret:rds!db-*"]
+        Condition = { StringEquals = { "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn" = local.rds_db } }
+      },
+      {
+        Sid      = "ReadThisStacksSecrets"
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue"]
-        Resource = ["${local.arn}:secretsmanager:${local.region}:${local.account}:secret:rds!*"]
+        Resource = [local.stack_secrets]
       },
       {
         Sid       = "DecryptThroughSecretsManager"
         Effect    = "Allow"
         Action    = ["kms:Decrypt"]
         Resource  = ["${local.arn}:kms:${local.region}:${local.account}:key/*"]
-        Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" } }
+        Condition = { StringEquals = merge(local.tag_is_this_stack, { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" }) }
+      },
+      {
+        # IAM database authentication as the app's database user.
+        Sid      = "ConnectAsTheAppUser"
+        Effect   = "Allow"
+        Action   = ["rds-db:connect"]
+        Resource = ["${local.arn}:rds-db:${local.region}:${local.account}:dbuser:*/${var.db_app_user}"]
       },
     ]
   })

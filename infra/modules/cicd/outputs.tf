@@ -18,12 +18,17 @@ output "permissions_boundary_arn" {
   value       = aws_iam_policy.boundary.arn
 }
 
-output "deploy_subject" {
-  description = "The only OIDC subject the deploy role trusts."
-  value       = local.deploy_subject
+output "deploy_subjects" {
+  description = "The OIDC subjects the deploy role trusts: the immutable one, and the legacy one only with accept_legacy_subject."
+  value       = local.deploy_subjects
 }
 
-output "plan_subject" {
-  description = "The only OIDC subject the plan role trusts."
-  value       = local.plan_subject
+output "plan_subjects" {
+  description = "The OIDC subjects the plan role trusts."
+  value       = local.plan_subjects
+}
+
+output "deploy_workflow_ref" {
+  description = "The job_workflow_ref both roles require: the deploy workflow on the protected branch."
+  value       = local.deploy_workflow_ref
 }

@@ -20,8 +20,72 @@ variable "github_repository" {
   }
 }
 
+variable "github_owner_id" {
+  description = "Numeric ID of the repository's owner (`github.repository_owner_id` in a workflow): part of GitHub's immutable OIDC subject, so that a re-created owner of the same name never matches."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,19}$", var.github_owner_id))
+    error_message = "github_owner_id must be the owner's numeric ID."
+  }
+}
+
+variable "github_repository_id" {
+  description = "Numeric ID of the repository (`github.repository_id`): part of the immutable subject and checked on its own (repository_id claim), so that a repository re-created under the same name never matches."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,19}$", var.github_repository_id))
+    error_message = "github_repository_id must be the repository's numeric ID."
+  }
+}
+
+variable "accept_legacy_subject" {
+  description = "Also accept the legacy subject `repo:OWNER/REPO:...` (names only) besides the immutable `repo:OWNER@OWNER_ID/REPO@REPO_ID:...`, while a repository moves to immutable subjects. Off: a name alone can be re-registered by someone else."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "deploy_workflow" {
+  description = "Path of the workflow whose jobs may assume the roles (the job_workflow_ref claim, pinned to plan_branch)."
+  type        = string
+  default     = ".github/workflows/deploy.yml"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^\\.github/workflows/[A-Za-z0-9._-]+\\.ya?ml$", var.deploy_workflow))
+    error_message = "deploy_workflow must be a workflow file under .github/workflows/."
+  }
+}
+
+variable "vpc_id" {
+  description = "The stack's VPC: the deploy role may strip and tag that VPC's default security group, which AWS creates untagged."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    error_message = "vpc_id must be a VPC ID (vpc-...)."
+  }
+}
+
+variable "db_app_user" {
+  description = "The app's database user (IAM database authentication): the boundary lets workload roles connect as this user only."
+  type        = string
+  default     = "pollstack_app"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.db_app_user))
+    error_message = "db_app_user must be a PostgreSQL role name of lower-case letters, digits and underscores."
+  }
+}
+
 variable "deploy_environment" {
-  description = "GitHub environment (with required reviewers) whose jobs may assume the deploy role; the token's subject must be `repo:<repository>:environment:<this>`."
+  description = "GitHub environment (with required reviewers) whose jobs may assume the deploy role; the token's subject must be `repo:<owner>@<owner id>/<name>@<repository id>:environment:<this>`."
   type        = string
   default     = "production"
   nullable    = false
@@ -33,7 +97,7 @@ variable "deploy_environment" {
 }
 
 variable "plan_branch" {
-  description = "Protected branch whose workflow runs may assume the read-only plan role; the token's subject must be `repo:<repository>:ref:refs/heads/<this>`."
+  description = "Protected branch whose workflow runs may assume the read-only plan role (subject `repo:<owner>@<owner id>/<name>@<repository id>:ref:refs/heads/<this>`), and on which the deploy workflow of both roles' job_workflow_ref runs."
   type        = string
   default     = "main"
   nullable    = false

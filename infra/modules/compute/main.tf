@@ -32,6 +32,10 @@ locals {
     # The Service dimension of the app's own metrics (EMF lines in the log),
     # which the stack's alarms and dashboard read.
     POLLSTACK_METRICS_SERVICE = var.name
+    # The site's origin, as browsers see it.
+    POLLSTACK_PUBLIC_URL = var.public_url
+    # The ARN names the secret; the app reads the key with the task role.
+    POLLSTACK_SERVER_KEY_SECRET_ARN = var.server_key_secret_arn
   })
 
   container_definitions = [{
@@ -112,7 +116,7 @@ resource "aws_cloudwatch_log_group" "app" {
   tags = var.tags
 }
 
-#trivy:ignore:AVD-AWS-0036 POLLSTACK_DB_SECRET_ARN holds the secret's ARN, a name, not its value; the password arrives only by valueFrom
+#trivy:ignore:AVD-AWS-0036 POLLSTACK_DB_SECRET_ARN and POLLSTACK_SERVER_KEY_SECRET_ARN hold secrets' ARNs, names, not values; the app reads the values with its role
 resource "aws_ecs_task_definition" "app" {
   family                   = "${var.name}-app"
   requires_compatibilities = ["FARGATE"]

@@ -98,6 +98,28 @@ variable "db_secret_arn" {
   nullable    = false
 }
 
+variable "public_url" {
+  description = "The site's origin as browsers see it (https://<domain>, or http://<load balancer name> without a domain): POLLSTACK_PUBLIC_URL."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https?://[a-z0-9.-]+$", var.public_url))
+    error_message = "public_url must be an origin: http:// or https:// and a host name, without a path."
+  }
+}
+
+variable "server_key_secret_arn" {
+  description = "ARN of the Secrets Manager secret holding the app's server key, read by the task role: POLLSTACK_SERVER_KEY_SECRET_ARN."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[^*]+$", var.server_key_secret_arn))
+    error_message = "server_key_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
 variable "db_host" {
   description = "Database host name (in DATABASE_URL)."
   type        = string

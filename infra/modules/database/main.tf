@@ -1,5 +1,18 @@
 locals {
   major_version = split(".", var.engine_version)[0]
+  log_exports   = ["postgresql", "upgrade"]
+}
+
+# The log groups RDS exports to, made here first so that they carry the
+# retention and the key instead of RDS's unencrypted, never-expiring default.
+resource "aws_cloudwatch_log_group" "exports" {
+  for_each = toset(local.log_exports)
+
+  name              = "/aws/rds/instance/${var.name}/${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = var.tags
 }
 
 resource "aws_db_subnet_group" "this" {
@@ -123,7 +136,7 @@ resource "aws_db_instance" "this" {
   auto_minor_version_upgrade  = true
   allow_major_version_upgrade = false
 
-  enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
+  enabled_cloudwatch_logs_exports = local.log_exports
 
   monitoring_interval = var.monitoring_interval
   monitoring_role_arn = var.monitoring_interval > 0 ? aws_iam_role.monitoring[0].arn : null
@@ -133,4 +146,6 @@ resource "aws_db_instance" "this" {
   performance_insights_retention_period = var.performance_insights_enabled ? 7 : null
 
   tags = var.tags
+
+  depends_on = [aws_cloudwatch_log_group.exports]
 }

@@ -44,3 +44,13 @@ output "secret_kms_key_arn" {
   description = "The KMS key RDS was told to encrypt the master user secret with (master_user_secret_kms_key_id)."
   value       = aws_db_instance.this.master_user_secret_kms_key_id
 }
+
+output "log_group_names" {
+  description = "The CloudWatch log groups the database exports to."
+  value       = [for g in aws_cloudwatch_log_group.exports : g.name]
+}
+
+output "resource_id" {
+  description = "The instance's resource ID (db-...), the part of an rds-db:connect ARN that names this database."
+  value       = aws_db_instance.this.resource_id
+}

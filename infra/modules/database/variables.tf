@@ -196,3 +196,15 @@ variable "permissions_boundary_arn" {
     error_message = "permissions_boundary_arn must be an IAM policy ARN."
   }
 }
+
+variable "log_retention_days" {
+  description = "Days to keep the database's exported logs (postgresql, upgrade) in CloudWatch Logs."
+  type        = number
+  default     = 365
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention period CloudWatch Logs accepts."
+  }
+}

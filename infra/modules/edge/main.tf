@@ -1,6 +1,5 @@
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
-data "aws_elb_service_account" "current" {}
 
 locals {
   access_logs_bucket = "${var.name}-alb-logs-${data.aws_caller_identity.current.account_id}"
@@ -210,10 +209,20 @@ resource "aws_wafv2_web_acl_logging_configuration" "this" {
   resource_arn            = aws_wafv2_web_acl.this[0].arn
   log_destination_configs = [aws_cloudwatch_log_group.waf[0].arn]
 
+  # Never a credential in the logs: the session cookie, the admin token
+  # (Authorization: Bearer) and the query string (which may carry a token).
   redacted_fields {
     single_header {
       name = "cookie"
     }
+  }
+  redacted_fields {
+    single_header {
+      name = "authorization"
+    }
+  }
+  redacted_fields {
+    query_string {}
   }
 }
 
@@ -311,11 +320,14 @@ resource "aws_s3_bucket_policy" "access_logs" {
         Condition = { Bool = { "aws:SecureTransport" = "false" } }
       },
       {
-        Sid       = "ElbWritesAccessLogs"
+        # The log delivery service principal (regions since August 2022 and
+        # every region AWS opens), from this account's load balancers only.
+        Sid       = "ElbLogDeliveryWritesAccessLogs"
         Effect    = "Allow"
-        Principal = { AWS = data.aws_elb_service_account.current.arn }
+        Principal = { Service = "logdelivery.elasticloadbalancing.amazonaws.com" }
         Action    = "s3:PutObject"
         Resource  = "${aws_s3_bucket.access_logs[0].arn}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"
+        Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
       },
     ]
   })

@@ -186,3 +186,56 @@ resource "aws_flow_log" "this" {
 }
 
 data "aws_caller_identity" "current" {}
+
+# VPC endpoints ---------------------------------------------------------------
+
+data "aws_region" "current" {}
+
+# S3 through a gateway endpoint: free, and image layers (ECR stores them in
+# S3) and the log bucket never leave AWS's network through NAT.
+resource "aws_vpc_endpoint" "s3" {
+  count = var.enable_s3_gateway_endpoint ? 1 : 0
+
+  vpc_id            = aws_vpc.this.id
+  service_name      = "com.amazonaws.${data.aws_region.current.name}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = concat([aws_route_table.public.id], aws_route_table.private[*].id)
+
+  tags = merge(var.tags, { Name = "${var.name}-s3" })
+}
+
+# The AWS APIs the tasks call, reachable from the private subnets without
+# NAT: image pulls, the secrets, the logs, STS.
+resource "aws_security_group" "endpoints" {
+  count = length(var.interface_endpoints) > 0 ? 1 : 0
+
+  name        = "${var.name}-endpoints"
+  description = "${var.name} VPC interface endpoints: HTTPS from inside the VPC"
+  vpc_id      = aws_vpc.this.id
+
+  tags = merge(var.tags, { Name = "${var.name}-endpoints" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
+  count = length(var.interface_endpoints) > 0 ? 1 : 0
+
+  security_group_id = aws_security_group.endpoints[0].id
+  description       = "HTTPS from the VPC"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = var.cidr_block
+}
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each = toset(var.interface_endpoints)
+
+  vpc_id              = aws_vpc.this.id
+  service_name        = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  private_dns_enabled = true
+  subnet_ids          = aws_subnet.private[*].id
+  security_group_ids  = [aws_security_group.endpoints[0].id]
+
+  tags = merge(var.tags, { Name = "${var.name}-${each.key}" })
+}

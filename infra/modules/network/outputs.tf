@@ -32,3 +32,8 @@ output "flow_log_group_name" {
   description = "Name of the CloudWatch log group that holds the VPC flow logs, or null when they are off."
   value       = one(aws_cloudwatch_log_group.flow_logs[*].name)
 }
+
+output "vpc_endpoint_services" {
+  description = "Services reached through VPC endpoints (the S3 gateway endpoint and the interface endpoints)."
+  value       = concat(var.enable_s3_gateway_endpoint ? ["s3"] : [], var.interface_endpoints)
+}

@@ -93,3 +93,22 @@ variable "permissions_boundary_arn" {
     error_message = "permissions_boundary_arn must be an IAM policy ARN."
   }
 }
+
+variable "enable_s3_gateway_endpoint" {
+  description = "Route S3 (and so ECR's image layers) through a gateway endpoint. Free; keeps that traffic off NAT and the internet."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "interface_endpoints" {
+  description = "AWS services reached from the private subnets through interface endpoints (for example ecr.api, ecr.dkr, secretsmanager, logs, sts). Each costs about 7.30 USD a month per zone plus 0.01 USD per GB, and keeps that traffic off NAT; empty: none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for e in var.interface_endpoints : can(regex("^[a-z0-9.-]+$", e))])
+    error_message = "interface_endpoints must list service names such as ecr.api or secretsmanager."
+  }
+}

@@ -12,6 +12,7 @@ locals {
     "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/${var.name}*",
     "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/vpc/${var.name}/*",
     "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:aws-waf-logs-${var.name}*",
+    "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/rds/instance/${var.name}/*",
   ]
 
   # Reading the database secret: GetSecretValue on that one secret, and
@@ -259,7 +260,45 @@ resource "aws_iam_role_policy" "task" {
   name = "app-runtime"
   role = aws_iam_role.task.id
   policy = jsonencode({
-    Version   = "2012-10-17"
-    Statement = local.read_db_secret_statements
+    Version = "2012-10-17"
+    Statement = concat(local.read_db_secret_statements, [
+      {
+        Sid      = "ReadServerKey"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetSecretValue"]
+        Resource = [aws_secretsmanager_secret.server_key.arn]
+      },
+    ])
+  })
+}
+
+# The server key ------------------------------------------------------------
+
+# A random key the app signs with (POLLSTACK_SERVER_KEY_SECRET_ARN). Terraform
+# makes the secret, never its value: the pipeline writes a fresh random value
+# when the secret has none (.github/scripts/server-key.sh), so the key is in
+# no state file, and only the task role may read it.
+resource "aws_secretsmanager_secret" "server_key" {
+  #checkov:skip=CKV2_AWS_57:rotated by writing a new value with .github/scripts/server-key.sh --rotate (every session and token signed with the old key ends); a scheduled rotation would do that unannounced
+  name                    = "${var.name}-server-key"
+  description             = "${var.name}: the app's server key (random, 48 bytes base64); read only by the task role"
+  kms_key_id              = aws_kms_key.this.arn
+  recovery_window_in_days = 7
+
+  tags = var.tags
+}
+
+resource "aws_secretsmanager_secret_policy" "server_key" {
+  secret_arn = aws_secretsmanager_secret.server_key.arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "OnlyTheTaskRoleReadsTheKey"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "secretsmanager:GetSecretValue"
+      Resource  = "*"
+      Condition = { ArnNotEquals = { "aws:PrincipalArn" = aws_iam_role.task.arn } }
+    }]
   })
 }

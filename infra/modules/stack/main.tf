@@ -10,6 +10,7 @@ locals {
   tags = merge(var.tags, { "pollstack:stack" = var.name })
 
   with_domain = var.domain_name != null
+  app_url     = local.with_domain ? "https://${var.domain_name}" : "http://${module.edge.lb_dns_name}"
 
   # One value feeds the target group's deregistration delay and the app's
   # drain period: the app keeps serving exactly as long as the load balancer
@@ -43,6 +44,7 @@ module "network" {
   enable_nat_gateway       = var.enable_nat_gateway
   one_nat_gateway_per_az   = var.one_nat_gateway_per_az
   enable_flow_logs         = var.enable_flow_logs
+  interface_endpoints      = var.enable_interface_endpoints ? ["ecr.api", "ecr.dkr", "secretsmanager", "logs", "sts"] : []
   kms_key_arn              = module.security.kms_key_arn
   permissions_boundary_arn = module.cicd.permissions_boundary_arn
   tags                     = local.tags
@@ -123,6 +125,8 @@ module "compute" {
   execution_role_arn           = module.security.execution_role_arn
   task_role_arn                = module.security.task_role_arn
   db_secret_arn                = module.database.master_user_secret_arn
+  server_key_secret_arn        = module.security.server_key_secret_arn
+  public_url                   = local.app_url
   db_host                      = module.database.address
   db_port                      = module.database.port
   db_name                      = module.database.db_name
@@ -165,6 +169,9 @@ module "cicd" {
 
   name                       = var.name
   github_repository          = var.github_repository
+  github_owner_id            = var.github_owner_id
+  github_repository_id       = var.github_repository_id
+  accept_legacy_subject      = var.accept_legacy_subject
   deploy_environment         = var.deploy_environment
   create_oidc_provider       = var.create_oidc_provider
   existing_oidc_provider_arn = var.existing_oidc_provider_arn
@@ -172,6 +179,7 @@ module "cicd" {
   state_key                  = var.state_key
   ecr_repository_arn         = module.registry.repository_arn
   ecs_role_arns              = [module.security.execution_role_arn, module.security.task_role_arn]
+  vpc_id                     = module.network.vpc_id
   hosted_zone_id             = var.hosted_zone_id
   tags                       = local.tags
 }

@@ -1,6 +1,6 @@
 output "app_url" {
   description = "URL of the site: https://<domain_name> with a domain, otherwise http://<load balancer name>."
-  value       = local.with_domain ? "https://${var.domain_name}" : "http://${module.edge.lb_dns_name}"
+  value       = local.app_url
 }
 
 output "repository_url" {
@@ -79,4 +79,9 @@ output "dashboard_name" {
 output "deployment_alarm_names" {
   description = "The alarms that roll a deployment back."
   value       = module.monitoring.deployment_alarm_names
+}
+
+output "server_key_secret_arn" {
+  description = "The app's server key secret (its ARN; the pipeline writes its value, .github/scripts/server-key.sh)."
+  value       = module.security.server_key_secret_arn
 }

@@ -87,6 +87,13 @@ variable "enable_flow_logs" {
   nullable    = false
 }
 
+variable "enable_interface_endpoints" {
+  description = "Interface endpoints for ECR (API and images), Secrets Manager, CloudWatch Logs and STS in the private subnets: the tasks' AWS calls stay inside the VPC. About 73 USD a month for two zones (docs/decisions.md); the S3 gateway endpoint is always on (free)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "db_instance_class" {
   description = "See the database module: RDS instance class."
   type        = string
@@ -188,6 +195,25 @@ variable "max_capacity" {
 variable "github_repository" {
   description = "See the cicd module: the GitHub repository (owner/name) that deploys this stack."
   type        = string
+  nullable    = false
+}
+
+variable "github_owner_id" {
+  description = "See the cicd module: numeric ID of the repository's owner (immutable OIDC subject)."
+  type        = string
+  nullable    = false
+}
+
+variable "github_repository_id" {
+  description = "See the cicd module: numeric ID of the repository (immutable OIDC subject, repository_id claim)."
+  type        = string
+  nullable    = false
+}
+
+variable "accept_legacy_subject" {
+  description = "See the cicd module: also accept the legacy name-only OIDC subject while a repository migrates."
+  type        = bool
+  default     = false
   nullable    = false
 }
 

@@ -29,7 +29,10 @@ variables {
     "arn:aws:iam::123456789012:role/pollstack-test-ecs-execution",
     "arn:aws:iam::123456789012:role/pollstack-test-ecs-task",
   ]
-  hosted_zone_id = "Z0123456789ABCDEFGHIJ"
+  hosted_zone_id       = "Z0123456789ABCDEFGHIJ"
+  github_owner_id      = "1001"
+  github_repository_id = "2002"
+  vpc_id               = "vpc-0123456789abcdef0"
 }
 
 # Guard 4: the OIDC audience is exactly sts.amazonaws.com and the trust pins
@@ -49,24 +52,51 @@ run "oidc_audience_and_subjects" {
 
   assert {
     condition = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals == {
-      "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
-      "token.actions.githubusercontent.com:sub" = "repo:pollstack/pollstack:environment:production"
+      "token.actions.githubusercontent.com:aud"              = "sts.amazonaws.com"
+      "token.actions.githubusercontent.com:sub"              = ["repo:pollstack@1001/pollstack@2002:environment:production"]
+      "token.actions.githubusercontent.com:repository_id"    = "2002"
+      "token.actions.githubusercontent.com:job_workflow_ref" = "pollstack/pollstack/.github/workflows/deploy.yml@refs/heads/main"
     }
-    error_message = "the deploy role requires audience sts.amazonaws.com and the subject of the protected environment, with StringEquals"
+    error_message = "the deploy role requires audience sts.amazonaws.com, the immutable subject of the protected environment, the repository's ID and the deploy workflow on main, with StringEquals"
   }
 
   assert {
     condition = jsondecode(aws_iam_role.plan.assume_role_policy).Statement[0].Condition.StringEquals == {
-      "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
-      "token.actions.githubusercontent.com:sub" = "repo:pollstack/pollstack:ref:refs/heads/main"
+      "token.actions.githubusercontent.com:aud"              = "sts.amazonaws.com"
+      "token.actions.githubusercontent.com:sub"              = ["repo:pollstack@1001/pollstack@2002:ref:refs/heads/main"]
+      "token.actions.githubusercontent.com:repository_id"    = "2002"
+      "token.actions.githubusercontent.com:job_workflow_ref" = "pollstack/pollstack/.github/workflows/deploy.yml@refs/heads/main"
     }
-    error_message = "the plan role requires audience sts.amazonaws.com and the subject of the protected branch"
+    error_message = "the plan role requires the immutable subject of the protected branch and the deploy workflow"
   }
 
   assert {
     condition     = alltrue([for r in [aws_iam_role.deploy, aws_iam_role.plan] : length(jsondecode(r.assume_role_policy).Statement) == 1 && !can(jsondecode(r.assume_role_policy).Statement[0].Condition.StringLike)])
     error_message = "one trust statement per role, no wildcard (StringLike) conditions"
   }
+}
+
+run "legacy_subject_only_when_asked" {
+  command = plan
+
+  variables {
+    accept_legacy_subject = true
+  }
+
+  assert {
+    condition     = output.deploy_subjects == ["repo:pollstack@1001/pollstack@2002:environment:production", "repo:pollstack/pollstack:environment:production"]
+    error_message = "with accept_legacy_subject the legacy subject is accepted besides the immutable one"
+  }
+}
+
+run "rejects_non_numeric_ids" {
+  command = plan
+
+  variables {
+    github_repository_id = "pollstack"
+  }
+
+  expect_failures = [var.github_repository_id]
 }
 
 run "rejects_other_audiences" {
@@ -105,11 +135,15 @@ run "deploy_role_is_scoped" {
   assert {
     condition = alltrue(flatten([
       for p in aws_iam_policy.deploy : [
-        for s in jsondecode(p.policy).Statement : toset(flatten([s.Resource])) == toset(var.ecs_role_arns) && s.Condition.StringEquals["iam:PassedToService"] == "ecs-tasks.amazonaws.com"
+        for s in jsondecode(p.policy).Statement :
+        can(s.Condition.StringEquals["iam:PassedToService"]) && !contains(flatten([s.Resource]), "*") && (
+          toset(flatten([s.Resource])) == toset(var.ecs_role_arns) ? s.Condition.StringEquals["iam:PassedToService"] == "ecs-tasks.amazonaws.com" :
+          toset(flatten([s.Resource])) == toset(["arn:aws:iam::123456789012:role/pollstack-test-rds-monitoring", "arn:aws:iam::123456789012:role/pollstack-test-flow-logs"])
+        )
         if s.Effect == "Allow" && contains(flatten([s.Action]), "iam:PassRole")
       ]
-    ])) && length(flatten([for p in aws_iam_policy.deploy : [for s in jsondecode(p.policy).Statement : s if contains(flatten([s.Action]), "iam:PassRole")]])) == 1
-    error_message = "iam:PassRole only for the two ECS roles, only to ecs-tasks.amazonaws.com"
+    ]))
+    error_message = "iam:PassRole only for the two ECS roles, only to ecs-tasks.amazonaws.com, and the two monitoring roles, each to a named service"
   }
 
   assert {
@@ -134,7 +168,7 @@ run "deploy_role_is_scoped" {
 
   assert {
     condition = length([
-      for s in jsondecode(aws_iam_policy.deploy["state-image-ecs-iam"].policy).Statement : s
+      for s in jsondecode(aws_iam_policy.deploy["iam-secrets"].policy).Statement : s
       if s.Effect == "Deny" && contains(s.Action, "organizations:*") && contains(s.Action, "aws-portal:*") && contains(s.Action, "account:*") && s.Resource == "*"
     ]) == 1
     error_message = "billing, organizations and account settings are explicitly denied"
@@ -144,7 +178,7 @@ run "deploy_role_is_scoped" {
     condition = alltrue(flatten([
       for p in aws_iam_policy.deploy : [
         for s in jsondecode(p.policy).Statement :
-        flatten([s.Resource]) != ["*"] || s.Effect == "Deny" || can(s.Condition) || alltrue([for a in flatten([s.Action]) : can(regex("^[a-z0-9-]+:(Describe|List|Get)", a)) || contains(["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"], a)])
+        flatten([s.Resource]) != ["*"] || s.Effect == "Deny" || can(s.Condition) || alltrue([for a in flatten([s.Action]) : can(regex("^[a-z0-9-]+:(Describe|List|Get)", a)) || contains(["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:PutResourcePolicy"], a)])
       ]
     ]))
     error_message = "an allow on Resource * must be read-only, conditioned, or a call without resource-level permissions"

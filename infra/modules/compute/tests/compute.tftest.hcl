@@ -19,6 +19,8 @@ variables {
   execution_role_arn           = "arn:aws:iam::123456789012:role/pollstack-test-ecs-execution"
   task_role_arn                = "arn:aws:iam::123456789012:role/pollstack-test-ecs-task"
   db_secret_arn                = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
+  server_key_secret_arn        = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pollstack-test-server-key-AbCdEf"
+  public_url                   = "https://polls.example.com"
   db_host                      = "pollstack-test.abcdefghijkl.us-east-1.rds.amazonaws.com"
   db_name                      = "pollstack"
   log_kms_key_arn              = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
@@ -121,12 +123,14 @@ run "container_hardening_and_secrets" {
       for e in jsondecode(aws_ecs_task_definition.app.container_definitions)[0].environment : e.name => e.value
       if startswith(e.name, "POLLSTACK_") || e.name == "DATABASE_URL"
       } == {
-      POLLSTACK_ADDR            = ":8080"
-      POLLSTACK_DB_SECRET_ARN   = var.db_secret_arn
-      DATABASE_URL              = "postgres://${var.db_host}:5432/pollstack?sslmode=require"
-      POLLSTACK_TRUST_PROXY     = "true"
-      POLLSTACK_DRAIN_PERIOD    = "30s"
-      POLLSTACK_METRICS_SERVICE = var.name
+      POLLSTACK_ADDR                  = ":8080"
+      POLLSTACK_DB_SECRET_ARN         = var.db_secret_arn
+      DATABASE_URL                    = "postgres://${var.db_host}:5432/pollstack?sslmode=require"
+      POLLSTACK_TRUST_PROXY           = "true"
+      POLLSTACK_DRAIN_PERIOD          = "30s"
+      POLLSTACK_PUBLIC_URL            = "https://polls.example.com"
+      POLLSTACK_SERVER_KEY_SECRET_ARN = var.server_key_secret_arn
+      POLLSTACK_METRICS_SERVICE       = var.name
     }
     error_message = "the app gets its address, the secret ARN, the database endpoint, the proxy trust, its drain period and its metrics' Service as plain environment"
   }

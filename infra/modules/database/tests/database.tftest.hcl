@@ -122,3 +122,18 @@ run "rejects_short_backups" {
 
   expect_failures = [var.backup_retention_days]
 }
+
+# The exported logs land in groups of this stack: a year, the project key.
+run "exported_logs_kept_and_encrypted" {
+  command = apply
+
+  assert {
+    condition     = toset([for g in aws_cloudwatch_log_group.exports : g.name]) == toset([for e in aws_db_instance.this.enabled_cloudwatch_logs_exports : "/aws/rds/instance/pollstack-test/${e}"])
+    error_message = "every exported log has its log group, named as RDS names it"
+  }
+
+  assert {
+    condition     = alltrue([for g in aws_cloudwatch_log_group.exports : g.retention_in_days == 365 && g.kms_key_id == var.kms_key_arn])
+    error_message = "the database's log groups keep a year of logs, encrypted with the project key"
+  }
+}

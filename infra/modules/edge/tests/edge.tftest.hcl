@@ -5,9 +5,6 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
-  mock_data "aws_elb_service_account" {
-    defaults = { arn = "arn:aws:iam::127311923021:root" }
-  }
   mock_resource "aws_lb" {
     defaults = {
       arn        = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/pollstack-test/0123456789abcdef"
@@ -138,4 +135,23 @@ run "rejects_old_tls_policy" {
   }
 
   expect_failures = [var.ssl_policy]
+}
+
+# No token in the WAF logs: the admin token travels in Authorization, and a
+# token in a URL would sit in the query string.
+run "waf_logs_redact_credentials" {
+  command = apply
+
+  assert {
+    condition     = toset([for f in aws_wafv2_web_acl_logging_configuration.this[0].redacted_fields : try(f.single_header[0].name, length(f.query_string) > 0 ? "?query" : "")]) == toset(["cookie", "authorization", "?query"])
+    error_message = "WAF logging must redact the cookie and authorization headers and the query string"
+  }
+
+  assert {
+    condition = one([
+      for st in jsondecode(aws_s3_bucket_policy.access_logs[0].policy).Statement : st.Principal
+      if st.Effect == "Allow" && st.Action == "s3:PutObject"
+    ]) == { Service = "logdelivery.elasticloadbalancing.amazonaws.com" }
+    error_message = "ALB access logs are written by the log delivery service principal, not the legacy ELB account"
+  }
 }

@@ -1,4 +1,7 @@
 mock_provider "aws" {
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
   }
@@ -107,4 +110,28 @@ run "flow_logs_need_a_key" {
   }
 
   expect_failures = [aws_cloudwatch_log_group.flow_logs]
+}
+
+run "endpoints" {
+  command = apply
+
+  variables {
+    enable_nat_gateway  = true
+    interface_endpoints = ["ecr.api", "ecr.dkr", "secretsmanager", "logs", "sts"]
+  }
+
+  assert {
+    condition     = aws_vpc_endpoint.s3[0].vpc_endpoint_type == "Gateway" && length(aws_vpc_endpoint.s3[0].route_table_ids) == 1 + length(aws_route_table.private)
+    error_message = "S3 is reached through a gateway endpoint from every route table"
+  }
+
+  assert {
+    condition     = toset(keys(aws_vpc_endpoint.interface)) == toset(["ecr.api", "ecr.dkr", "secretsmanager", "logs", "sts"]) && alltrue([for e in aws_vpc_endpoint.interface : e.private_dns_enabled && toset(e.subnet_ids) == toset(aws_subnet.private[*].id)])
+    error_message = "each interface endpoint sits in the private subnets with private DNS"
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.endpoints_https[0].from_port == 443 && aws_vpc_security_group_ingress_rule.endpoints_https[0].cidr_ipv4 == var.cidr_block
+    error_message = "the endpoints take HTTPS from inside the VPC only"
+  }
 }

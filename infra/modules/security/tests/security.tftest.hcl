@@ -11,6 +11,9 @@ mock_provider "aws" {
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
   }
+  mock_resource "aws_secretsmanager_secret" {
+    defaults = { arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pollstack-test-server-key-AbCdEf" }
+  }
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/pollstack-test-mock" }
   }
@@ -132,4 +135,35 @@ run "rejects_privileged_port" {
   }
 
   expect_failures = [var.app_port]
+}
+
+# The server key: encrypted with the project key, read by the task role, and
+# refused to every other principal by the secret's own policy.
+run "server_key_only_for_the_task_role" {
+  command = apply
+
+  assert {
+    condition     = aws_secretsmanager_secret.server_key.kms_key_id == aws_kms_key.this.arn
+    error_message = "the server key is encrypted with the project key"
+  }
+
+  assert {
+    condition = length([
+      for st in jsondecode(aws_iam_role_policy.task.policy).Statement : st
+      if contains(flatten([st.Action]), "secretsmanager:GetSecretValue") && contains(flatten([st.Resource]), aws_secretsmanager_secret.server_key.arn)
+    ]) == 1 && !strcontains(aws_iam_role_policy.execution.policy, aws_secretsmanager_secret.server_key.arn)
+    error_message = "the task role, and not the execution role, reads the server key"
+  }
+
+  assert {
+    condition = one(jsondecode(aws_secretsmanager_secret_policy.server_key.policy).Statement) == {
+      Sid       = "OnlyTheTaskRoleReadsTheKey"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "secretsmanager:GetSecretValue"
+      Resource  = "*"
+      Condition = { ArnNotEquals = { "aws:PrincipalArn" = aws_iam_role.task.arn } }
+    }
+    error_message = "the secret's policy refuses GetSecretValue to every principal but the task role"
+  }
 }

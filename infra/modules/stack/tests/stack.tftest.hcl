@@ -13,9 +13,6 @@ mock_provider "aws" {
   mock_data "aws_availability_zones" {
     defaults = { names = ["us-east-1a", "us-east-1b", "us-east-1c"] }
   }
-  mock_data "aws_elb_service_account" {
-    defaults = { arn = "arn:aws:iam::127311923021:root" }
-  }
   mock_resource "aws_sns_topic" {
     defaults = { arn = "arn:aws:sns:us-east-1:123456789012:pollstack-test-alarms" }
   }
@@ -50,6 +47,12 @@ mock_provider "aws" {
         secret_status = "active"
       }]
     }
+  }
+  mock_resource "aws_vpc" {
+    defaults = { id = "vpc-0123456789abcdef0" }
+  }
+  mock_resource "aws_secretsmanager_secret" {
+    defaults = { arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pollstack-test-server-key-AbCdEf" }
   }
   mock_resource "aws_lb" {
     defaults = {
@@ -94,11 +97,13 @@ mock_provider "aws" {
 }
 
 variables {
-  name              = "pollstack-test"
-  github_repository = "pollstack/pollstack"
-  state_key         = "pollstack/test/terraform.tfstate"
-  domain_name       = "polls.example.com"
-  hosted_zone_id    = "Z0123456789ABCDEFGHIJ"
+  name                 = "pollstack-test"
+  github_repository    = "pollstack/pollstack"
+  state_key            = "pollstack/test/terraform.tfstate"
+  domain_name          = "polls.example.com"
+  hosted_zone_id       = "Z0123456789ABCDEFGHIJ"
+  github_owner_id      = "1001"
+  github_repository_id = "2002"
 }
 
 run "enterprise_like" {

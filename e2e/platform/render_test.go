@@ -1,0 +1,381 @@
+//go:build integration
+
+// Package platform checks what each environment really deploys, from the
+// environments' root applied with its variable file on mocked AWS
+// (terraform test -json -verbose prints the whole state): the choices of
+// each environment, and its IAM documents, evaluated as IAM would.
+package platform
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"text/template"
+
+	"github.com/pollstack/pollstack/internal/repo"
+)
+
+const (
+	account = "123456789012"
+	region  = "us-east-1"
+	vpcID   = "vpc-0123456789abcdef0"
+	keyARN  = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+	zoneID  = "Z0123456789ABCDEFGHIJ"
+)
+
+// resource is one managed resource of the applied state.
+type resource struct {
+	Address string         `json:"address"`
+	Mode    string         `json:"mode"`
+	Type    string         `json:"type"`
+	Values  map[string]any `json:"values"`
+}
+
+func (r resource) str(key string) string {
+	s, _ := r.Values[key].(string)
+	return s
+}
+
+// stack is an environment as its variable file makes it.
+type stack struct {
+	env, name string
+	resources []resource
+}
+
+// all returns the resources of a type.
+func (s *stack) all(typ string) []resource {
+	var out []resource
+	for _, r := range s.resources {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// one returns the resource at an address (without instance keys), failing
+// the test when there is not exactly one.
+func (s *stack) one(t *testing.T, address string) resource {
+	t.Helper()
+	var found []resource
+	for _, r := range s.resources {
+		if r.Address == address || strings.HasPrefix(r.Address, address+"[") {
+			found = append(found, r)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%s: want one %s, found %d", s.env, address, len(found))
+	}
+	return found[0]
+}
+
+// has reports whether any resource sits at an address.
+func (s *stack) has(address string) bool {
+	for _, r := range s.resources {
+		if r.Address == address || strings.HasPrefix(r.Address, address+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+var rendered struct {
+	sync.Mutex
+	stacks map[string]*stack
+	errs   map[string]error
+}
+
+// render applies the environments' root with env's variable file on
+// mocked AWS, once per test binary, and returns its state.
+func render(t *testing.T, env string) *stack {
+	t.Helper()
+	repo.RequireTools(t, "terraform")
+	rendered.Lock()
+	defer rendered.Unlock()
+	if s, ok := rendered.stacks[env]; ok {
+		return s
+	}
+	if err, ok := rendered.errs[env]; ok {
+		t.Fatal(err)
+	}
+	if rendered.stacks == nil {
+		rendered.stacks, rendered.errs = map[string]*stack{}, map[string]error{}
+	}
+	s, err := renderEnv(env)
+	if err != nil {
+		rendered.errs[env] = err
+		t.Fatal(err)
+	}
+	rendered.stacks[env] = s
+	return s
+}
+
+func renderEnv(env string) (*stack, error) {
+	dir, err := os.MkdirTemp("", "pollstack-render-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	src := repo.Path("infra")
+	if d := os.Getenv("POLLSTACK_PLATFORM_INFRA"); d != "" {
+		src = d // another infra tree: to show a test failing on the code before a fix
+	}
+	if err := copyInfra(src, filepath.Join(dir, "infra")); err != nil {
+		return nil, err
+	}
+	root := filepath.Join(dir, "infra", "envs")
+	name := "pollstack-" + env
+	var test bytes.Buffer
+	if err := mocks.Execute(&test, map[string]string{"Name": name, "Account": account, "Region": region, "VPC": vpcID, "Key": keyARN}); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(root, "tests", "render.tftest.hcl"), test.Bytes(), 0o644); err != nil {
+		return nil, err
+	}
+	if out, err := terraform(root, "init", "-backend=false", "-input=false", "-no-color"); err != nil {
+		return nil, fmt.Errorf("terraform init: %v\n%s", err, out)
+	}
+	out, err := terraform(root, "test", "-json", "-verbose", "-no-color", "-var-file="+env+".tfvars", "-filter=tests/render.tftest.hcl")
+	if err != nil {
+		return nil, fmt.Errorf("terraform test with %s.tfvars: %v\n%s", env, err, tail(out))
+	}
+	return parseState(env, name, out)
+}
+
+func parseState(env, name string, out []byte) (*stack, error) {
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<30)
+	for sc.Scan() {
+		var msg struct {
+			Type  string `json:"type"`
+			State *struct {
+				RootModule module `json:"root_module"`
+			} `json:"test_state"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &msg); err != nil || msg.Type != "test_state" || msg.State == nil {
+			continue
+		}
+		s := &stack{env: env, name: name}
+		var walk func(m module)
+		walk = func(m module) {
+			for _, r := range m.Resources {
+				if r.Mode == "managed" {
+					s.resources = append(s.resources, r)
+				}
+			}
+			for _, c := range m.ChildModules {
+				walk(c)
+			}
+		}
+		walk(msg.State.RootModule)
+		return s, nil
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("terraform test printed no state for %s", env)
+}
+
+type module struct {
+	Resources    []resource `json:"resources"`
+	ChildModules []module   `json:"child_modules"`
+}
+
+func terraform(dir string, args ...string) ([]byte, error) {
+	cmd := exec.Command("terraform", args...)
+	cmd.Dir = dir
+	rc := os.Getenv("TF_CLI_CONFIG_FILE")
+	if rc == "" {
+		rc = repo.Path(".tools", "terraform.rc")
+	}
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "TF_INPUT=0")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.Bytes(), err
+}
+
+func tail(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > 40 {
+		lines = lines[len(lines)-40:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// copyInfra copies infra/ without Terraform's working files and the roots'
+// own tests (the render writes its own).
+func copyInfra(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() && (d.Name() == ".terraform" || d.Name() == ".tools") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if strings.HasSuffix(d.Name(), ".tfstate") || filepath.Base(filepath.Dir(path)) == "tests" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+}
+
+// mocks is the test file of the render: every computed attribute the
+// documents use takes the value AWS would give it for this stack's names,
+// so that the ARNs in the policies are those of the real resources.
+var mocks = template.Must(template.New("render").Parse(`
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "{{.Account}}" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "{{.Region}}" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_availability_zones" {
+    defaults = { names = ["us-east-1a", "us-east-1b", "us-east-1c"] }
+  }
+  mock_resource "aws_vpc" {
+    defaults = { id = "{{.VPC}}", arn = "arn:aws:ec2:{{.Region}}:{{.Account}}:vpc/{{.VPC}}" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "{{.Key}}", key_id = "11111111-2222-3333-4444-555555555555" }
+  }
+  mock_resource "aws_iam_policy" {
+    defaults = { arn = "arn:aws:iam::{{.Account}}:policy/{{.Name}}-github-deploy-policy" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::{{.Account}}:role/{{.Name}}-role" }
+  }
+  mock_resource "aws_iam_openid_connect_provider" {
+    defaults = { arn = "arn:aws:iam::{{.Account}}:oidc-provider/token.actions.githubusercontent.com" }
+  }
+  mock_resource "aws_ecr_repository" {
+    defaults = {
+      arn            = "arn:aws:ecr:{{.Region}}:{{.Account}}:repository/{{.Name}}"
+      repository_url = "{{.Account}}.dkr.ecr.{{.Region}}.amazonaws.com/{{.Name}}"
+    }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:{{.Region}}:{{.Account}}:log-group:/ecs/{{.Name}}/app" }
+  }
+  mock_resource "aws_db_instance" {
+    defaults = {
+      arn         = "arn:aws:rds:{{.Region}}:{{.Account}}:db:{{.Name}}"
+      address     = "{{.Name}}.abcdefghijkl.{{.Region}}.rds.amazonaws.com"
+      port        = 5432
+      resource_id = "db-ABCDEFGHIJKLMNOPQRSTUVWXY1"
+      master_user_secret = [{
+        kms_key_id    = "{{.Key}}"
+        secret_arn    = "arn:aws:secretsmanager:{{.Region}}:{{.Account}}:secret:rds!db-0a1b2c3d-AbCdEf"
+        secret_status = "active"
+      }]
+    }
+  }
+  mock_resource "aws_secretsmanager_secret" {
+    defaults = { arn = "arn:aws:secretsmanager:{{.Region}}:{{.Account}}:secret:{{.Name}}-server-key-AbCdEf" }
+  }
+  mock_resource "aws_lb" {
+    defaults = {
+      arn        = "arn:aws:elasticloadbalancing:{{.Region}}:{{.Account}}:loadbalancer/app/{{.Name}}/0123456789abcdef"
+      arn_suffix = "app/{{.Name}}/0123456789abcdef"
+      dns_name   = "{{.Name}}-123.{{.Region}}.elb.amazonaws.com"
+      zone_id    = "Z35SXDOTRQ7X7K"
+    }
+  }
+  mock_resource "aws_lb_target_group" {
+    defaults = {
+      arn        = "arn:aws:elasticloadbalancing:{{.Region}}:{{.Account}}:targetgroup/{{.Name}}-app/0123456789abcdef"
+      arn_suffix = "targetgroup/{{.Name}}-app/0123456789abcdef"
+    }
+  }
+  mock_resource "aws_lb_listener" {
+    defaults = { arn = "arn:aws:elasticloadbalancing:{{.Region}}:{{.Account}}:listener/app/{{.Name}}/0123456789abcdef/fedcba9876543210" }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::{{.Name}}-alb-logs-{{.Account}}" }
+  }
+  mock_resource "aws_wafv2_web_acl" {
+    defaults = { arn = "arn:aws:wafv2:{{.Region}}:{{.Account}}:regional/webacl/{{.Name}}/11111111-2222-3333-4444-555555555555" }
+  }
+  mock_resource "aws_ecs_task_definition" {
+    defaults = { arn = "arn:aws:ecs:{{.Region}}:{{.Account}}:task-definition/{{.Name}}-app:1" }
+  }
+  mock_resource "aws_ecs_cluster" {
+    defaults = { arn = "arn:aws:ecs:{{.Region}}:{{.Account}}:cluster/{{.Name}}" }
+  }
+  mock_resource "aws_acm_certificate" {
+    defaults = {
+      arn = "arn:aws:acm:{{.Region}}:{{.Account}}:certificate/11111111-2222-3333-4444-555555555555"
+      domain_validation_options = [{
+        domain_name           = "polls.example.com"
+        resource_record_name  = "_abc.polls.example.com."
+        resource_record_type  = "CNAME"
+        resource_record_value = "_def.acm-validations.aws."
+      }]
+    }
+  }
+  mock_resource "aws_acm_certificate_validation" {
+    defaults = { certificate_arn = "arn:aws:acm:{{.Region}}:{{.Account}}:certificate/11111111-2222-3333-4444-555555555555" }
+  }
+}
+
+override_resource {
+  target = module.stack.module.security.aws_iam_role.execution
+  values = { arn = "arn:aws:iam::{{.Account}}:role/{{.Name}}-ecs-execution" }
+}
+override_resource {
+  target = module.stack.module.security.aws_iam_role.task
+  values = { arn = "arn:aws:iam::{{.Account}}:role/{{.Name}}-ecs-task" }
+}
+override_resource {
+  target = module.stack.module.cicd.aws_iam_role.deploy
+  values = { arn = "arn:aws:iam::{{.Account}}:role/{{.Name}}-github-deploy" }
+}
+override_resource {
+  target = module.stack.module.cicd.aws_iam_role.plan
+  values = { arn = "arn:aws:iam::{{.Account}}:role/{{.Name}}-github-plan" }
+}
+override_resource {
+  target = module.stack.module.database.aws_iam_role.monitoring
+  values = { arn = "arn:aws:iam::{{.Account}}:role/{{.Name}}-rds-monitoring" }
+}
+override_resource {
+  target = module.stack.module.network.aws_iam_role.flow_logs
+  values = { arn = "arn:aws:iam::{{.Account}}:role/{{.Name}}-flow-logs" }
+}
+override_resource {
+  target = module.stack.module.cicd.aws_iam_policy.boundary
+  values = { arn = "arn:aws:iam::{{.Account}}:policy/{{.Name}}-workload-boundary" }
+}
+
+variables {
+  github_repository    = "pollstack/pollstack"
+  github_owner_id      = "1001"
+  github_repository_id = "2002"
+  domain_name          = var.environment == "enterprise" ? "polls.example.com" : null
+  hosted_zone_id       = var.environment == "enterprise" ? "Z0123456789ABCDEFGHIJ" : null
+}
+
+run "render" {
+  command = apply
+}
+`))
