@@ -52,7 +52,7 @@ type expect struct {
 // moto server: the apply is mostly waiting on the emulator.
 func TestAWSLean(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	moto := motoserver.Start(t)
 	cfg := awsConfig(moto.URL)
@@ -539,7 +539,7 @@ var enterpriseLimits = [][2]string{
 
 func TestAWSEnterprise(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	moto := motoserver.Start(t)
 	cfg := awsConfig(moto.URL)

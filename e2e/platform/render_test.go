@@ -77,20 +77,14 @@ func (s *stack) one(t *testing.T, address string) resource {
 	return found[0]
 }
 
-// has reports whether any resource sits at an address.
-func (s *stack) has(address string) bool {
-	for _, r := range s.resources {
-		if r.Address == address || strings.HasPrefix(r.Address, address+"[") {
-			return true
-		}
-	}
-	return false
-}
+// rendered holds one render per environment, made once per test binary;
+// the two environments render at the same time.
+var rendered = map[string]*rendering{"lean": {}, "enterprise": {}}
 
-var rendered struct {
-	sync.Mutex
-	stacks map[string]*stack
-	errs   map[string]error
+type rendering struct {
+	once  sync.Once
+	stack *stack
+	err   error
 }
 
 // render applies the environments' root with env's variable file on
@@ -98,24 +92,30 @@ var rendered struct {
 func render(t *testing.T, env string) *stack {
 	t.Helper()
 	repo.RequireTools(t, "terraform")
-	rendered.Lock()
-	defer rendered.Unlock()
-	if s, ok := rendered.stacks[env]; ok {
-		return s
+	r, ok := rendered[env]
+	if !ok {
+		t.Fatalf("no environment %s", env)
 	}
-	if err, ok := rendered.errs[env]; ok {
-		t.Fatal(err)
+	r.once.Do(func() { r.stack, r.err = renderEnv(env) })
+	if r.err != nil {
+		t.Fatal(r.err)
 	}
-	if rendered.stacks == nil {
-		rendered.stacks, rendered.errs = map[string]*stack{}, map[string]error{}
+	return r.stack
+}
+
+// TestMain renders both environments side by side before the tests (each
+// render is mostly Terraform waiting on its provider).
+func TestMain(m *testing.M) {
+	var wg sync.WaitGroup
+	for env, r := range rendered {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.once.Do(func() { r.stack, r.err = renderEnv(env) })
+		}()
 	}
-	s, err := renderEnv(env)
-	if err != nil {
-		rendered.errs[env] = err
-		t.Fatal(err)
-	}
-	rendered.stacks[env] = s
-	return s
+	wg.Wait()
+	os.Exit(m.Run())
 }
 
 func renderEnv(env string) (*stack, error) {

@@ -133,7 +133,7 @@ locals {
         # back before applying (.github/scripts/verify-image.sh).
         Action = [
           "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
-          "ecr:PutImage", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:ListTagsForResource",
+          "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:ListTagsForResource",
           "ecr:GetLifecyclePolicy", "ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy", "ecr:PutImageScanningConfiguration",
           "ecr:PutImageTagMutability", "ecr:TagResource", "ecr:UntagResource", "ecr:CreateRepository", "ecr:DeleteRepository",
           "ecr:GetRepositoryPolicy",
@@ -587,27 +587,31 @@ resource "aws_iam_policy" "boundary" {
         ])
       },
       {
-        # This stack's secrets only: the one RDS made for this database (RDS
-        # tags it with the instance's ARN; aws: tags cannot be set by anyone
-        # else) and the stack's own (the server key).
-        Sid       = "ReadThisDatabasesSecret"
-        Effect    = "Allow"
-        Action    = ["secretsmanager:GetSecretValue"]
-        Resource  = ["${local.arn}:secretsmanager:${local.region}:${local.account}:secret:rds!db-*"]
-        Condition = { StringEquals = { "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn" = local.rds_db } }
-      },
-      {
-        Sid      = "ReadThisStacksSecrets"
+        Sid      = "ReadRdsManagedSecrets"
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue"]
-        Resource = [local.stack_secrets]
+        Resource = ["${local.arn}:secretsmanager:${local.region}:${local.account}:secret:rds!*", local.stack_secrets]
       },
       {
+        # ...but not another database's: RDS tags the secret it makes with its
+        # instance's ARN (an aws: tag, which nobody else can set or change).
+        Sid      = "NeverAnotherDatabasesSecret"
+        Effect   = "Deny"
+        Action   = ["secretsmanager:GetSecretValue"]
+        Resource = ["${local.arn}:secretsmanager:${local.region}:${local.account}:secret:rds!*"]
+        Condition = {
+          Null            = { "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn" = "false" }
+          StringNotEquals = { "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn" = local.rds_db }
+        }
+      },
+      {
+        # Secrets Manager decrypts on the reader's behalf: only while reading
+        # one of the secrets above.
         Sid       = "DecryptThroughSecretsManager"
         Effect    = "Allow"
         Action    = ["kms:Decrypt"]
         Resource  = ["${local.arn}:kms:${local.region}:${local.account}:key/*"]
-        Condition = { StringEquals = merge(local.tag_is_this_stack, { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" }) }
+        Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" } }
       },
       {
         # IAM database authentication as the app's database user.
