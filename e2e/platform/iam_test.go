@@ -235,6 +235,10 @@ func TestDeployRoleCannotLeaveItsStack(t *testing.T) {
 				{"read the state of another environment", plain("s3:GetObject", "arn:aws:s3:::pollstack-tfstate-"+account+"/pollstack/other/terraform.tfstate")},
 				{"request a certificate without the stack's tag", plain("acm:RequestCertificate", "*")},
 				{"delete another certificate", foreign("acm:DeleteCertificate", arn("acm", "certificate/0ther"))},
+				{"delete another budget (to hide a cost attack)", plain("budgets:ModifyBudget", "arn:aws:budgets::"+account+":budget/payroll-monthly")},
+				{"read the account's billing", plain("aws-portal:ViewBilling", "*")},
+				{"silence another stack's alarm", plain("cloudwatch:DeleteAlarms", arn("cloudwatch", "alarm:payroll-5xx"))},
+				{"publish to another topic", plain("sns:Subscribe", arn("sns", "payroll-alerts"))},
 			}
 			for _, a := range attacks {
 				if got := decide(d.deploy, nil, a.c); got == doctor.Allowed {

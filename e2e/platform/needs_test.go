@@ -261,6 +261,43 @@ var needs = map[string]func(s *stack, r resource) []call{
 		zone := "arn:aws:route53:::hostedzone/" + zoneID
 		return []call{plain("route53:ChangeResourceRecordSets", zone), plain("route53:ListResourceRecordSets", zone), plain("route53:GetChange", "arn:aws:route53:::change/C0123")}
 	},
+
+	// Monitoring.
+	"aws_sns_topic": func(s *stack, r resource) []call {
+		topic := arn("sns", r.str("name"))
+		return []call{plain("sns:CreateTopic", topic), plain("sns:TagResource", topic), plain("sns:SetTopicAttributes", topic), plain("sns:GetTopicAttributes", topic),
+			plain("sns:ListTagsForResource", topic), plain("sns:DeleteTopic", topic)}
+	},
+	"aws_sns_topic_policy": func(s *stack, r resource) []call {
+		topic := arn("sns", s.name+"-alarms")
+		return []call{plain("sns:SetTopicAttributes", topic), plain("sns:GetTopicAttributes", topic)}
+	},
+	"aws_sns_topic_subscription": func(s *stack, r resource) []call {
+		topic := arn("sns", s.name+"-alarms")
+		return []call{plain("sns:Subscribe", topic), plain("sns:GetSubscriptionAttributes", topic+":0a1b2c3d"), plain("sns:Unsubscribe", topic+":0a1b2c3d")}
+	},
+	"aws_cloudwatch_metric_alarm": func(s *stack, r resource) []call {
+		alarm := arn("cloudwatch", "alarm:"+r.str("alarm_name"))
+		return []call{plain("cloudwatch:PutMetricAlarm", alarm), plain("cloudwatch:TagResource", alarm), plain("cloudwatch:DescribeAlarms", "*"),
+			plain("cloudwatch:ListTagsForResource", alarm), plain("cloudwatch:DeleteAlarms", alarm)}
+	},
+	"aws_cloudwatch_dashboard": func(s *stack, r resource) []call {
+		board := "arn:aws:cloudwatch::" + account + ":dashboard/" + r.str("dashboard_name")
+		return []call{plain("cloudwatch:PutDashboard", board), plain("cloudwatch:GetDashboard", board), plain("cloudwatch:DeleteDashboards", board)}
+	},
+	"aws_cloudwatch_event_rule": func(s *stack, r resource) []call {
+		rule := arn("events", "rule/"+r.str("name"))
+		return []call{plain("events:PutRule", rule), plain("events:TagResource", rule), plain("events:DescribeRule", rule),
+			plain("events:ListTagsForResource", rule), plain("events:DeleteRule", rule)}
+	},
+	"aws_cloudwatch_event_target": func(s *stack, r resource) []call {
+		rule := arn("events", "rule/"+r.str("rule"))
+		return []call{plain("events:PutTargets", rule), plain("events:ListTargetsByRule", rule), plain("events:RemoveTargets", rule)}
+	},
+	"aws_budgets_budget": func(s *stack, r resource) []call {
+		budget := "arn:aws:budgets::" + account + ":budget/" + r.str("name")
+		return []call{plain("budgets:ModifyBudget", budget), plain("budgets:ViewBudget", budget), plain("budgets:TagResource", budget)}
+	},
 }
 
 // The pipeline's own identity is applied by an administrator: the deploy

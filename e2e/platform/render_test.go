@@ -333,6 +333,9 @@ mock_provider "aws" {
       }]
     }
   }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:{{.Region}}:{{.Account}}:{{.Name}}-alarms" }
+  }
   mock_resource "aws_acm_certificate_validation" {
     defaults = { certificate_arn = "arn:aws:acm:{{.Region}}:{{.Account}}:certificate/11111111-2222-3333-4444-555555555555" }
   }
@@ -373,6 +376,7 @@ variables {
   github_repository_id = "2002"
   domain_name          = var.environment == "enterprise" ? "polls.example.com" : null
   hosted_zone_id       = var.environment == "enterprise" ? "Z0123456789ABCDEFGHIJ" : null
+  alarm_email          = "oncall@example.com"
 }
 
 run "render" {

@@ -35,6 +35,7 @@ locals {
   stack_log_groups  = [for g in ["/ecs/${var.name}/*", "/vpc/${var.name}/*", "/aws/rds/instance/${var.name}/*", "aws-waf-logs-${var.name}", "aws-waf-logs-${var.name}:*"] : "${local.arn}:logs:${local.region}:${local.account}:log-group:${g}"]
   stack_secrets     = "${local.arn}:secretsmanager:${local.region}:${local.account}:secret:${var.name}-*"
   rds_db            = "${local.arn}:rds:${local.region}:${local.account}:db:${var.name}"
+  stack_budget      = "${local.arn}:budgets::${local.account}:budget/${var.name}-monthly"
   ec2               = "${local.arn}:ec2:${local.region}:${local.account}"
   vpc_arn           = "${local.ec2}:vpc/${var.vpc_id}"
   tag_is_this_stack = { "aws:ResourceTag/${local.stack_tag}" = var.name }
@@ -66,12 +67,21 @@ locals {
     Sid    = "NeverAccountBillingOrOrganizations"
     Effect = "Deny"
     Action = [
-      "account:*", "aws-portal:*", "billing:*", "ce:*", "cur:*", "budgets:*", "payments:*", "tax:*",
+      "account:*", "aws-portal:*", "billing:*", "ce:*", "cur:*", "payments:*", "tax:*",
       "purchase-orders:*", "invoicing:*", "freetier:*", "organizations:*", "iam:CreateUser", "iam:CreateAccessKey",
       "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:CreateAccountAlias", "iam:DeleteAccountAlias",
       "iam:UpdateAccountPasswordPolicy", "iam:DeleteAccountPasswordPolicy", "sts:GetFederationToken",
     ]
     Resource = "*"
+  }
+
+  # The stack's own monthly budget is part of its monitoring; every other
+  # budget of the account is an administrator's.
+  deny_other_budgets = {
+    Sid         = "NeverAnotherBudget"
+    Effect      = "Deny"
+    Action      = ["budgets:*"]
+    NotResource = [local.stack_budget]
   }
 
   # The pipeline's own roles, the boundary and the OIDC provider are changed by
@@ -236,6 +246,7 @@ locals {
         Condition = { StringEquals = { "iam:AWSServiceName" = ["ecs.amazonaws.com", "ecs.application-autoscaling.amazonaws.com", "elasticloadbalancing.amazonaws.com", "rds.amazonaws.com"] } }
       },
       local.deny_account_settings,
+      local.deny_other_budgets,
       local.deny_own_identity,
       {
         Sid      = "NeverRemoveABoundary"
@@ -439,6 +450,47 @@ locals {
       },
     ]
 
+    # Alarms, the dashboard, the task-state rule, the alarm topic and the
+    # monthly budget (module monitoring), all by the stack's names.
+    "monitoring" = [
+      {
+        Sid      = "DescribeAlarms"
+        Effect   = "Allow"
+        Action   = ["cloudwatch:DescribeAlarms"]
+        Resource = "*"
+      },
+      {
+        Sid      = "AlarmsOfThisStack"
+        Effect   = "Allow"
+        Action   = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"]
+        Resource = "${local.arn}:cloudwatch:${local.region}:${local.account}:alarm:${var.name}-*"
+      },
+      {
+        Sid      = "DashboardOfThisStack"
+        Effect   = "Allow"
+        Action   = ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"]
+        Resource = "${local.arn}:cloudwatch::${local.account}:dashboard/${var.name}"
+      },
+      {
+        Sid      = "TaskStateRuleOfThisStack"
+        Effect   = "Allow"
+        Action   = ["events:PutRule", "events:DescribeRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule", "events:TagResource", "events:UntagResource", "events:ListTagsForResource"]
+        Resource = "${local.arn}:events:${local.region}:${local.account}:rule/${var.name}-*"
+      },
+      {
+        Sid      = "AlarmTopicOfThisStack"
+        Effect   = "Allow"
+        Action   = ["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:ListSubscriptionsByTopic", "sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource"]
+        Resource = "${local.arn}:sns:${local.region}:${local.account}:${var.name}-*"
+      },
+      {
+        Sid      = "BudgetOfThisStack"
+        Effect   = "Allow"
+        Action   = ["budgets:ModifyBudget", "budgets:ViewBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ListTagsForResource"]
+        Resource = local.stack_budget
+      },
+    ]
+
     # Access logs, WAF, autoscaling, certificates and DNS.
     "edge" = concat(local.dns_statements, [
       {
@@ -531,6 +583,9 @@ locals {
         "acm:ListTagsForCertificate", "application-autoscaling:Describe*", "application-autoscaling:ListTagsForResource",
         "wafv2:GetWebACL", "wafv2:GetLoggingConfiguration", "wafv2:GetWebACLForResource", "wafv2:ListTagsForResource",
         "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "logs:DescribeResourcePolicies", "logs:GetLogDelivery",
+        "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:GetDashboard", "events:DescribeRule",
+        "events:ListTargetsByRule", "events:ListTagsForResource", "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes",
+        "sns:ListTagsForResource",
       ]
       Resource = "*"
     },
@@ -540,7 +595,14 @@ locals {
       Action   = ["s3:GetBucket*", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration", "s3:GetAccelerateConfiguration", "s3:GetReplicationConfiguration", "s3:ListBucket"]
       Resource = [local.access_logs_bucket]
     },
+    {
+      Sid      = "ReadTheStacksBudget"
+      Effect   = "Allow"
+      Action   = ["budgets:ViewBudget", "budgets:ListTagsForResource"]
+      Resource = local.stack_budget
+    },
     local.deny_account_settings,
+    local.deny_other_budgets,
   ])
 }
 

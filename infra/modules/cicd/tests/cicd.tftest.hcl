@@ -169,7 +169,7 @@ run "deploy_role_is_scoped" {
   assert {
     condition = length([
       for s in jsondecode(aws_iam_policy.deploy["iam-secrets"].policy).Statement : s
-      if s.Effect == "Deny" && contains(s.Action, "organizations:*") && contains(s.Action, "aws-portal:*") && contains(s.Action, "account:*") && s.Resource == "*"
+      if s.Effect == "Deny" && contains(s.Action, "organizations:*") && contains(s.Action, "aws-portal:*") && contains(s.Action, "account:*") && try(s.Resource, null) == "*"
     ]) == 1
     error_message = "billing, organizations and account settings are explicitly denied"
   }
@@ -178,7 +178,7 @@ run "deploy_role_is_scoped" {
     condition = alltrue(flatten([
       for p in aws_iam_policy.deploy : [
         for s in jsondecode(p.policy).Statement :
-        flatten([s.Resource]) != ["*"] || s.Effect == "Deny" || can(s.Condition) || alltrue([for a in flatten([s.Action]) : can(regex("^[a-z0-9-]+:(Describe|List|Get)", a)) || contains(["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:PutResourcePolicy"], a)])
+        flatten([try(s.Resource, [])]) != ["*"] || s.Effect == "Deny" || can(s.Condition) || alltrue([for a in flatten([s.Action]) : can(regex("^[a-z0-9-]+:(Describe|List|Get)", a)) || contains(["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:PutResourcePolicy"], a)])
       ]
     ]))
     error_message = "an allow on Resource * must be read-only, conditioned, or a call without resource-level permissions"
@@ -188,7 +188,7 @@ run "deploy_role_is_scoped" {
     condition = length(flatten([
       for p in aws_iam_policy.deploy : [
         for s in jsondecode(p.policy).Statement : s
-        if s.Effect == "Allow" && flatten([s.Resource]) == [var.ecr_repository_arn] && length(setintersection(toset(flatten([s.Action])), toset(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:PutImage"]))) == 3
+        if s.Effect == "Allow" && flatten([try(s.Resource, [])]) == [var.ecr_repository_arn] && length(setintersection(toset(flatten([s.Action])), toset(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:PutImage"]))) == 3
       ]
     ])) == 1
     error_message = "the deploy role pushes the image and its attestations and reads them back from the repository (BatchGetImage, GetDownloadUrlForLayer) to verify them before the apply"
