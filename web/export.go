@@ -35,23 +35,28 @@ func (s *Server) resultsCSVPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeResultsCSV writes one row per option: its id, label, votes and
-// percentage of the ballots (rounded as on the results page). The file
-// starts with a UTF-8 byte order mark, which spreadsheet programs need to
-// read anything but ASCII correctly.
+// percentage of the ballots (rounded as on the results page).
 func (s *Server) writeResultsCSV(w http.ResponseWriter, v view) {
 	res := s.resultsJSON(v)
+	rows := [][]string{{"option_id", "option", "votes", "percent"}}
+	for _, o := range res.Options {
+		rows = append(rows, []string{strconv.Itoa(o.ID), spreadsheetSafe(o.Label), strconv.Itoa(o.Votes), strconv.Itoa(percent(o.Votes, res.Total))})
+	}
+	writeCSV(w, "poll-"+v.Poll.ID+"-results.csv", rows)
+}
+
+// writeCSV answers with a CSV download, its first row a header. The file
+// starts with a UTF-8 byte order mark, which spreadsheet programs need to
+// read anything but ASCII correctly.
+func writeCSV(w http.ResponseWriter, filename string, rows [][]string) {
 	var buf bytes.Buffer
 	buf.WriteString("\uFEFF")
 	out := csv.NewWriter(&buf)
 	out.UseCRLF = true // RFC 4180
-	out.Write([]string{"option_id", "option", "votes", "percent"})
-	for _, o := range res.Options {
-		out.Write([]string{strconv.Itoa(o.ID), spreadsheetSafe(o.Label), strconv.Itoa(o.Votes), strconv.Itoa(percent(o.Votes, res.Total))})
-	}
-	out.Flush()
+	out.WriteAll(rows)
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8; header=present")
-	h.Set("Content-Disposition", `attachment; filename="poll-`+v.Poll.ID+`-results.csv"`)
+	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
 	h.Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 }

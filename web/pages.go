@@ -29,10 +29,6 @@ const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-sr
 // blankOptionRows is how many option rows a new form offers without JavaScript.
 const blankOptionRows = 4
 
-// adminCookie carries the admin token from the creating POST to the page
-// that shows it once (see createPollPage).
-const adminCookie = "pollstack_admin"
-
 // page is what every template gets: the page's name (its template, which
 // the body's class names for the stylesheet), its title and its own data.
 type page struct {
@@ -142,6 +138,8 @@ type createForm struct {
 	ClosesAt     string // a datetime-local value: 2030-01-02T15:04
 	TZ           string // the browser's offset from UTC in minutes, filled in by app.js
 	Results      string
+	Check        string // the duplicate check
+	VoterCodes   string // how many codes, as typed
 	Error        *pollstack.Error
 	Deleted      bool // a poll was just deleted
 	MaxOptions   int
@@ -175,6 +173,20 @@ func (f createForm) MaxDescriptionLen() int { return pollstack.MaxDescriptionLen
 // Visibilities lists the choices of results visibility, in the domain's order.
 func (f createForm) Visibilities() []pollstack.Visibility { return pollstack.Visibilities }
 
+// Checks lists the duplicate checks, in the domain's order.
+func (f createForm) Checks() []pollstack.DuplicateCheck { return pollstack.DuplicateChecks }
+
+// MaxVoterCodes is the domain's limit, for the form.
+func (f createForm) MaxVoterCodes() int { return pollstack.MaxVoterCodes }
+
+// CheckOrDefault is the duplicate check to tick.
+func (f createForm) CheckOrDefault() string {
+	if f.Check == "" {
+		return string(pollstack.CheckBrowser)
+	}
+	return f.Check
+}
+
 // FieldError is the message for one field, when the error is about it.
 func (f createForm) FieldError(field string) string {
 	if f.Error != nil && f.Error.Field == field {
@@ -189,7 +201,7 @@ func (f createForm) FormError() string {
 		return ""
 	}
 	switch f.Error.Field {
-	case "question", "description", "options", "min_choices", "max_choices", "allow_changes", "closes_at", "results":
+	case "question", "description", "options", "min_choices", "max_choices", "allow_changes", "closes_at", "results", "duplicate_check", "voter_codes":
 		return ""
 	}
 	return f.Error.Message
@@ -205,11 +217,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 // form with one more row, keeping what was typed; "Create" makes the poll
 // through the API's createPoll, or shows the broken rule next to its field.
 //
-// The admin token goes to the next page in a cookie that lives ten minutes,
-// is HttpOnly, SameSite=Strict and scoped to that page's path: it never
-// appears in a URL the browser keeps in its history, and the created page
-// deletes it once shown. (Rendering on the POST response itself would show
-// it too, but a reload would then ask to post the form again.)
+// The admin token (and a code poll's voter codes) go to the next page in a
+// cookie that lives ten minutes, is HttpOnly, SameSite=Strict and scoped to
+// that page's path (keepForPage): they never appear in a URL the browser
+// keeps in its history, and the created page deletes it once shown.
+// (Rendering on the POST response itself would show them too, but a reload
+// would then ask to post the form again.)
 func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		s.writeError(w, r, err)
@@ -226,6 +239,8 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		TZ:           r.PostFormValue("tz"),
 		Results:      r.PostFormValue("results"),
 		AllowChanges: r.PostFormValue("allow_changes") == "yes",
+		Check:        r.PostFormValue("duplicate_check"),
+		VoterCodes:   strings.TrimSpace(r.PostFormValue("voter_codes")),
 		MaxOptions:   pollstack.MaxOptions,
 	}
 	if r.PostForm.Has("add_option") {
@@ -236,7 +251,10 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := createPollRequest{Question: f.Question, Description: f.Description, Multiple: f.Multiple, Results: f.Results, AllowChanges: f.AllowChanges,
-		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices)}
+		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices), DuplicateCheck: f.Check}
+	if f.Check == string(pollstack.CheckCode) { // the count is typed only for codes; other checks ignore the box
+		req.VoterCodes = choiceLimit(f.VoterCodes)
+	}
 	for _, o := range f.Options {
 		if strings.TrimSpace(o) != "" { // a blank row is not an option
 			req.Options = append(req.Options, o)
@@ -258,8 +276,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: secrets.AdminToken, Path: createdPath(p.ID), MaxAge: 600,
-		HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteStrictMode})
+	s.keepForPage(w, r, createdPath(p.ID), shownOnce{Token: secrets.AdminToken, Codes: secrets.Codes})
 	http.Redirect(w, r, createdPath(p.ID), http.StatusSeeOther)
 }
 
@@ -317,7 +334,8 @@ func (s *Server) createdPage(w http.ResponseWriter, r *http.Request) {
 		Poll     *pollstack.Poll
 		Share    share
 		Access   resultsAccess
-		AdminURL string // empty once shown
+		AdminURL string     // empty once shown
+		Codes    *codesView // a code poll's first codes; nil once shown
 	}{Poll: v.Poll}
 	if data.Share, err = s.share(r, v.Poll); err == nil {
 		data.Access, err = s.resultsAccess(r, v.Poll)
@@ -326,10 +344,8 @@ func (s *Server) createdPage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if c, err := r.Cookie(adminCookie); err == nil && pollstack.TokenMatches(c.Value, v.Poll.AdminTokenHash) {
-		data.AdminURL = s.adminURL(r, v.Poll.ID, c.Value)
-		http.SetCookie(w, &http.Cookie{Name: adminCookie, Path: createdPath(v.Poll.ID), MaxAge: -1,
-			HttpOnly: true, Secure: s.isTLS(r), SameSite: http.SameSiteStrictMode})
+	if secrets, ok := s.takeForPage(w, r, createdPath(v.Poll.ID), v.Poll); ok {
+		data.AdminURL, data.Codes = s.adminURL(r, v.Poll.ID, secrets.Token), newCodesView(v.Poll, secrets)
 	}
 	s.render(w, http.StatusOK, "created", "Your poll is ready", data)
 }
@@ -392,6 +408,22 @@ type pollView struct {
 	Error     *pollstack.Error
 	Access    resultsAccess
 	Share     share
+}
+
+// BallotError is the error about the ballot itself, shown above the options.
+func (v pollView) BallotError() *pollstack.Error {
+	if v.Error != nil && v.Error.Field != "code" {
+		return v.Error
+	}
+	return nil
+}
+
+// CodeError is the error about the voter code, shown next to its field.
+func (v pollView) CodeError() string {
+	if v.Error != nil && v.Error.Field == "code" {
+		return v.Error.Message
+	}
+	return ""
 }
 
 func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, chosen []int, formErr *pollstack.Error) {
@@ -463,6 +495,10 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		chosen = append(chosen, n)
 	}
 	if err := s.vote(r, id, chosen, r.PostFormValue("code"), change); err != nil {
+		if e, status := publicError(err); e.Field == "code" { // missing, unknown or used: say so next to the field
+			s.showPoll(w, r, status, chosen, e)
+			return
+		}
 		s.formError(w, r, err, func(e *pollstack.Error) { s.showPoll(w, r, http.StatusBadRequest, chosen, e) })
 		return
 	}
@@ -529,6 +565,9 @@ type adminView struct {
 	resultsView
 	Access resultsAccess // what the public results page shows this browser
 }
+
+// MaxVoterCodes is the domain's limit on codes added at a time, for the form.
+func (adminView) MaxVoterCodes() int { return pollstack.MaxVoterCodes }
 
 // adminPage asks for the admin token: the admin link carries it in its
 // fragment, which app.js puts into this form and posts; without JavaScript

@@ -45,3 +45,49 @@ func TestBrowserResultsWithoutAStream(t *testing.T) {
 		t.Errorf("option 2 shows %q votes, want 1", votes)
 	}
 }
+
+// A code poll made in the browser: the number of codes is asked for only
+// with the code check; the created page lists the codes (accessible, light
+// and dark); a code's link fills it in and votes once.
+func TestBrowserVoterCodes(t *testing.T) {
+	e := startBrowserEnv(t)
+	tab := e.tab(true)
+	e.do(t, tab, chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(chromedp.ID("question")))
+	if visible := run(t, tab, chromedp.Evaluate[bool](`!document.querySelector("[data-codes]").hidden`)); visible {
+		t.Error("the number of codes shows before the code check is chosen")
+	}
+	e.do(t, tab,
+		chromedp.SendKeys(chromedp.ID("question"), "Who chairs the board?"),
+		chromedp.SendKeys(chromedp.ID("option-0"), "Ann"),
+		chromedp.SendKeys(chromedp.ID("option-1"), "Bo"),
+		chromedp.Click(chromedp.ID("check-code")),
+		chromedp.WaitVisible(chromedp.ID("voter_codes")),
+		chromedp.SendKeys(chromedp.ID("voter_codes"), "3"),
+		chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.ID("voter-codes")),
+	)
+	codes := strings.Split(run(t, tab, chromedp.Value(chromedp.ID("voter-codes"))), "\n")
+	if len(codes) != 3 {
+		t.Fatalf("the created page lists %d codes, want 3: %q", len(codes), codes)
+	}
+	e.check(t, tab, "created-codes")
+	share := run(t, tab, chromedp.Value(chromedp.ID("share-link")))
+
+	voter := e.tab(true)
+	e.do(t, voter, chromedp.Navigate(share+"?code="+codes[1]), chromedp.WaitVisible(chromedp.ID("code")))
+	if got := run(t, voter, chromedp.Value(chromedp.ID("code"))); got != codes[1] {
+		t.Errorf("the code field holds %q, want %q from the link", got, codes[1])
+	}
+	e.check(t, voter, "poll-code")
+	e.do(t, voter, chromedp.Click(chromedp.ID("option-2")), chromedp.Click(chromedp.CSS("form.vote button.primary")), chromedp.WaitVisible(chromedp.CSS("[data-total]")))
+	if total := text(t, voter, "[data-total]"); total != "1" {
+		t.Errorf("after voting with a code: total %q, want 1", total)
+	}
+	again := e.tab(true)
+	e.do(t, again, chromedp.Navigate(share), chromedp.WaitVisible(chromedp.ID("code")),
+		chromedp.SendKeys(chromedp.ID("code"), strings.ToLower(codes[1])), chromedp.Click(chromedp.ID("option-1")),
+		chromedp.Click(chromedp.CSS("form.vote button.primary")), chromedp.WaitVisible(chromedp.ID("code-error")))
+	if msg := text(t, again, "#code-error"); msg != "This voter code has already been used." {
+		t.Errorf("the code again: %q", msg)
+	}
+}

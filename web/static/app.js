@@ -1,8 +1,9 @@
 // pollstack: everything works without this script. It only adds:
 // times in the viewer's time zone, the time zone of the closing time,
-// hiding the choice limits of a single choice poll, copying links, live
-// results, closing and deleting shown on open pages as they happen, and
-// opening the admin page from the admin link.
+// hiding the parts of the create form that the choices made moot, copying
+// links and codes, live results (or counts reloaded now and then when no
+// stream is to be had), closing and deleting shown on open pages as they
+// happen, and opening the admin page from the admin link.
 "use strict";
 (function () {
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
@@ -61,19 +62,23 @@
     closes.form.addEventListener("submit", describe);
   }
 
-  // Choice limits mean something only when voters choose several options.
-  var limits = document.querySelector("[data-limits]");
-  if (limits) {
-    var multiple = document.getElementById("choice-multiple");
+  // A part of the create form that means something only with one choice of
+  // a radio group is shown (and sent) only then: the choice limits with
+  // several options, the number of voter codes with the code check.
+  function onlyWith(block, name, id) {
+    var radio = document.getElementById(id);
+    if (!block || !radio) return;
     var toggle = function () {
-      limits.hidden = !multiple.checked;
-      limits.querySelectorAll("input").forEach(function (input) { input.disabled = !multiple.checked; });
+      block.hidden = !radio.checked;
+      block.querySelectorAll("input").forEach(function (input) { input.disabled = !radio.checked; });
     };
     toggle();
-    document.querySelectorAll('input[name="choice"]').forEach(function (radio) {
-      radio.addEventListener("change", toggle);
+    document.querySelectorAll('input[name="' + name + '"]').forEach(function (r) {
+      r.addEventListener("change", toggle);
     });
   }
+  onlyWith(document.querySelector("[data-limits]"), "choice", "choice-multiple");
+  onlyWith(document.querySelector("[data-codes]"), "duplicate_check", "check-code");
 
   // Copy buttons.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
