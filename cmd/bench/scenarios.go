@@ -81,23 +81,29 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 }
 
 // hotPoll measures the one-hot-poll vote run on this tree's server (with
-// the limits per client address off) and, side by side in the same run, on
-// the baseline's (with args alone: it may predate those flags): rounds alternate between
-// the two so that whatever else the machine does weighs on both alike. It
-// returns this tree's best round.
+// the limits per client address off), on the same server with the limits on
+// (each vote from a new address, so that each costs the limiter a new
+// client) and, when asked, on the baseline's (with args alone: it may
+// predate those flags). Rounds alternate between them so that whatever else
+// the machine does weighs on all alike. It returns this tree's best round
+// with the limits off.
 func hotPoll(ctx context.Context, t *table, o options, bins binaries, here, base target, batched float64) (measured, error) {
 	type side struct {
 		name, bin string
 		target
 		best measured
 	}
-	sides := []*side{{name: "votes, one hot poll", bin: bins.current, target: here}}
+	on := here
+	on.args, on.spread = append(append([]string(nil), here.args...), clientLimitsOn...), true
+	limitsOn := &side{name: "votes, one hot poll, limits on", bin: bins.current, target: on}
+	sides := []*side{limitsOn, {name: "votes, one hot poll", bin: bins.current, target: here}}
 	if bins.baseline != "" {
 		sides = append([]*side{{name: "votes, one hot poll, baseline " + o.baseline, bin: bins.baseline, target: base}}, sides...)
 	}
 	for round := range o.rounds {
 		for _, sd := range sides {
-			m, err := measureVotes(ctx, o, sd.bin, sd.args, 1, sd.stored, sd.meter, o.profile != "" && sd.bin == bins.current && round == 0)
+			profile := o.profile != "" && sd.bin == bins.current && !sd.spread && round == 0
+			m, err := measureVotes(ctx, o, sd.bin, sd.args, 1, sd.stored, sd.meter, profile, sd.spread)
 			if err != nil {
 				return measured{}, fmt.Errorf("%s: %w", sd.name, err)
 			}
@@ -112,7 +118,9 @@ func hotPoll(ctx context.Context, t *table, o options, bins binaries, here, base
 		t.add(r)
 	}
 	cur := sides[len(sides)-1].best
-	if len(sides) == 2 {
+	t.note("hot poll with the limits per client address on (--trust-proxy, each vote from an address of its own, the default 20 votes a second each): server CPU per 1,000 votes %.3f s against %.3f s with them off (%+.0f %%); %.0f against %.0f votes/s",
+		limitsOn.best.cpuPer1000(), cur.cpuPer1000(), (limitsOn.best.cpuPer1000()/cur.cpuPer1000()-1)*100, limitsOn.best.res.Rate(), cur.res.Rate())
+	if bins.baseline != "" {
 		base := sides[0].best
 		t.note("hot poll, this tree against %s (best of %d alternating rounds each): server CPU per 1,000 votes %.3f s against %.3f s (%+.0f %%); %.0f against %.0f votes/s; log %.0f against %.0f bytes per 1,000 votes",
 			o.baseline, o.rounds, cur.cpuPer1000(), base.cpuPer1000(), (cur.cpuPer1000()/base.cpuPer1000()-1)*100,
@@ -126,7 +134,7 @@ func benchSQLite(ctx context.Context, t *table, o options, bins binaries, dir st
 	path := dir + "/bench.db"
 	stored := func(polls []string) ([]loadgen.Ballot, error) { return sqliteBallots(path, polls) }
 	args := append([]string{"--database-url", "sqlite:" + path}, noClientLimits...)
-	m, err := measureVotes(ctx, o, bins.current, args, 1, stored, nil, false)
+	m, err := measureVotes(ctx, o, bins.current, args, 1, stored, nil, false, false)
 	if err != nil {
 		return err
 	}
@@ -141,6 +149,7 @@ type target struct {
 	args   []string
 	stored storedFunc
 	meter  *dbMeter
+	spread bool // each vote from an address of its own (loadgen.Config.SpreadAddresses)
 }
 
 // measured is one vote run on a fresh server.
@@ -174,7 +183,7 @@ func (m measured) row(store, scenario string) row {
 // measureVotes starts a fresh server (so that its peak RSS is the run's
 // own), votes on n new polls, and checks every acknowledged vote against
 // the store.
-func measureVotes(ctx context.Context, o options, bin string, args []string, n int, stored storedFunc, db *dbMeter, profile bool) (measured, error) {
+func measureVotes(ctx context.Context, o options, bin string, args []string, n int, stored storedFunc, db *dbMeter, profile, spread bool) (measured, error) {
 	var debugAddr string
 	if profile {
 		port, _ := pgtest.FreePort()
@@ -206,7 +215,7 @@ func measureVotes(ctx context.Context, o options, bin string, args []string, n i
 		go func() { txs <- db.transactions.rateDuring(ctx, o.duration) }()
 		dbCPU0, _ = db.cpu()
 	}
-	res := loadgen.Run(ctx, loadgen.Config{BaseURL: s.url, Polls: polls, Workers: o.workers, Duration: o.duration})
+	res := loadgen.Run(ctx, loadgen.Config{BaseURL: s.url, Polls: polls, Workers: o.workers, Duration: o.duration, SpreadAddresses: spread})
 	m := measured{res: res, cpu: s.cpuSeconds() - cpu0, logBytes: s.logBytes.Load() - log0, rss: s.peakRSS()}
 	if db != nil && len(res.Acked) > 0 {
 		dbCPU, _ := db.cpu()
@@ -241,7 +250,7 @@ func measureVotes(ctx context.Context, o options, bin string, args []string, n i
 
 // scenarios runs the other scenarios on one store, each on a fresh server.
 func scenarios(ctx context.Context, t *table, o options, store, bin string, args []string, stored storedFunc, db *dbMeter) error {
-	m, err := measureVotes(ctx, o, bin, args, 1000, stored, db, false)
+	m, err := measureVotes(ctx, o, bin, args, 1000, stored, db, false, false)
 	if err != nil {
 		return fmt.Errorf("%s votes, 1,000 polls: %w", store, err)
 	}

@@ -70,6 +70,12 @@ type server struct {
 // from before the limits has neither the limits nor these flags.
 var noClientLimits = []string{"--create-rate-limit", "0", "--vote-rate-limit", "0", "--stream-limit", "0", "--stream-limit-per-address", "0"}
 
+// clientLimitsOn turns the rate limits on again, at their defaults, behind
+// a trusted proxy: the "limits on" scenario sends each vote from an address
+// of its own (X-Forwarded-For), so none is refused and every vote costs the
+// limiter a new client.
+var clientLimitsOn = []string{"--trust-proxy=true", "--create-rate-limit", "10", "--vote-rate-limit", "20"}
+
 // startServer starts bin with the production's log settings (the defaults):
 // what the log costs is part of what is measured.
 func startServer(bin string, args ...string) (*server, error) {

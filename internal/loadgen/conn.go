@@ -33,9 +33,10 @@ func Dial(base string, timeout time.Duration) (*Conn, error) {
 	return &Conn{addr: u.Host, host: u.Host, timeout: timeout}, nil
 }
 
-// Do sends one request and returns the status and body. On any error the
+// Do sends one request, with extra header lines (name, value, ...), and
+// returns the status and body. On any error the
 // connection is dropped; the next call connects again.
-func (c *Conn) Do(method, path, cookie, contentType, body string) (int, []byte, error) {
+func (c *Conn) Do(method, path, cookie, contentType, body string, header ...string) (int, []byte, error) {
 	if c.c == nil {
 		nc, err := net.DialTimeout("tcp", c.addr, c.timeout)
 		if err != nil {
@@ -47,6 +48,9 @@ func (c *Conn) Do(method, path, cookie, contentType, body string) (int, []byte, 
 	fmt.Fprintf(c.w, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, c.host)
 	if cookie != "" {
 		fmt.Fprintf(c.w, "Cookie: %s\r\n", cookie)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		fmt.Fprintf(c.w, "%s: %s\r\n", header[i], header[i+1])
 	}
 	if body != "" || method == "POST" {
 		fmt.Fprintf(c.w, "Content-Type: %s\r\nContent-Length: %d\r\n", contentType, len(body))

@@ -25,6 +25,10 @@ type Config struct {
 	Rate     float64  // votes per second over all workers; 0: as fast as the server answers
 	Duration time.Duration
 	Votes    int
+	// SpreadAddresses sends each vote from an address of its own, in
+	// X-Forwarded-For (for a server that trusts a proxy): every vote is a
+	// new client to the per-address limits, the worst case for their table.
+	SpreadAddresses bool
 }
 
 // Ballot is one acknowledged vote.
@@ -105,7 +109,11 @@ func Run(ctx context.Context, cfg Config) *Result {
 			for n := range tickets {
 				poll, voter := cfg.Polls[n%len(cfg.Polls)], NewVoter()
 				t0 := time.Now()
-				status := vote(conn, poll, voter)
+				var header []string
+				if cfg.SpreadAddresses {
+					header = []string{"X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255)}
+				}
+				status := vote(conn, poll, voter, header...)
 				took := time.Since(t0)
 				mu.Lock()
 				res.Sent++
@@ -153,8 +161,8 @@ func issue(ctx context.Context, cfg Config, tickets chan<- int) {
 
 // vote sends one ballot for option 1 and returns "201", "409 already_voted",
 // "503", ... or "transport error".
-func vote(c *Conn, poll, voter string) string {
-	status, body, err := c.Do("POST", "/api/v1/polls/"+poll+"/votes", "pollstack_voter="+voter, "application/json", `{"option_ids":[1]}`)
+func vote(c *Conn, poll, voter string, header ...string) string {
+	status, body, err := c.Do("POST", "/api/v1/polls/"+poll+"/votes", "pollstack_voter="+voter, "application/json", `{"option_ids":[1]}`, header...)
 	if err != nil {
 		return "transport error"
 	}
