@@ -14,11 +14,11 @@ import (
 	"github.com/pollstack/pollstack/internal/changefeed"
 )
 
-// The change feed. Every statement that changes a poll's counts or state
-// sends NOTIFY on changesChannel with the poll IDs, inside its own
-// transaction: PostgreSQL delivers the notification at commit, never for a
-// change that rolled back, in commit order, to every session listening on
-// the database, whichever process made the change. Each process holds one
+// The change feed. Every change to a poll's counts or state sends NOTIFY on
+// changesChannel with the poll IDs once it has committed (a vote batch, in a
+// transaction of its own right after; closing and deleting, in theirs):
+// PostgreSQL delivers notifications at commit, in commit order, to every
+// session listening on the database, whichever process made the change. Each process holds one
 // LISTEN connection of its own (outside the pool, whose connections come
 // and go) and hands what it hears to its watchers. After every connection,
 // the first included, it tells them that any poll may have changed:
@@ -27,8 +27,8 @@ const (
 	changesChannel = "pollstack_changes"
 	// notifyChunk is the most poll IDs in one notification: 200 IDs of 16
 	// characters and their commas are 3,400 bytes, far below NOTIFY's limit
-	// of 8,000 (a string, as the batch statement is built from it).
-	notifyChunk = "200"
+	// of 8,000.
+	notifyChunk = 200
 	// listenerName is the LISTEN connection's application_name, as
 	// pg_stat_activity shows it.
 	listenerName = "pollstack changes"

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +46,7 @@ type Store struct {
 	cache   map[string]*pollstack.Poll // polls that votes went to; see cachedPolls
 
 	listener listener // the change feed: one LISTEN connection, started by the first Watch
+	log      *slog.Logger
 }
 
 var _ pollstack.Store = (*Store)(nil)
@@ -61,8 +64,8 @@ type Options struct {
 	// ones (SQLSTATE 28P01: the password was rotated), so that the source is
 	// read again instead of its cache.
 	Credentials func(ctx context.Context, refresh bool) (user, password string, err error)
-	// Logger reports the change feed's connection losses and recoveries
-	// (default: discarded).
+	// Logger reports the change feed's troubles: its connection lost and
+	// back, a batch not announced (default: discarded).
 	Logger *slog.Logger
 }
 
@@ -90,7 +93,7 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{now: opts.Now, cache: make(map[string]*pollstack.Poll)}
+	s := &Store{now: opts.Now, cache: make(map[string]*pollstack.Poll), log: opts.Logger}
 	if opts.Credentials != nil {
 		cfg.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
 			user, password, err := opts.Credentials(ctx, s.refresh.Swap(false))
@@ -357,6 +360,28 @@ func (s *Store) Vote(ctx context.Context, b pollstack.Ballot) error {
 
 func byPoll(b pollstack.Ballot) string { return b.PollID }
 
+// notify tells the change feed which polls a committed batch changed, in a
+// transaction of its own right after the batch's. NOTIFY serialises the
+// commits of every transaction that sends one, across the whole database,
+// until its commit is durable: inside the batch, that would make every vote
+// writer of every task commit one after the other. A transaction that only
+// notifies writes nothing and commits at once. Should this fail (the
+// connection broke after the commit), the votes stand: viewers catch up at
+// the poll's next change or refresh.
+func (s *Store) notify(ctx context.Context, c *pgxpool.Conn, changed map[string]bool) {
+	if len(changed) == 0 {
+		return
+	}
+	var payloads []string
+	ids := slices.Sorted(maps.Keys(changed))
+	for chunk := range slices.Chunk(ids, notifyChunk) {
+		payloads = append(payloads, strings.Join(chunk, ","))
+	}
+	if _, err := c.Exec(ctx, `SELECT pg_notify('`+changesChannel+`', p) FROM unnest($1::text[]) AS p`, payloads); err != nil {
+		s.log.Warn("change feed: a committed batch was not announced; its polls show it at their next change or refresh", "error", err.Error())
+	}
+}
+
 // storeBallots writes one batch. The rules that need the poll (options,
 // single or multiple choice, the voter key of its duplicate check, whether
 // it allows changes) are checked first, against a cached copy of the poll
@@ -364,14 +389,14 @@ func byPoll(b pollstack.Ballot) string { return b.PollID }
 // transaction, inserts the admitted ballots of the polls that are still open
 // (those of "code" polls only with a code the poll has), lets the primary
 // key turn a ballot that lost a race into a conflict, replaces the ballots
-// that changed, moves the counters and notifies the change feed of the polls
-// it touched (delivered at commit). Whether a poll is open is decided inside
-// that statement, under the poll row's lock, so a vote and a close cannot
-// cross; the lock is held for one statement and its commit only. A batch
-// with changes first locks its polls in a statement of its own (see
-// storeBatchSQL), and a batch in which one voter comes twice (a vote and a
-// change racing) takes one statement per round (pollstack.Rounds), all in
-// one transaction.
+// that changed and moves the counters; once that has committed, the change
+// feed hears of the polls it touched (see notify). Whether a poll is open is
+// decided inside that statement, under the poll row's lock, so a vote and a
+// close cannot cross; the lock is held for one statement and its commit
+// only. A batch with changes first locks its polls in a statement of its own
+// (see storeBatchSQL), and a batch in which one voter comes twice (a vote
+// and a change racing) takes one statement per round (pollstack.Rounds), all
+// in one transaction.
 func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([]error, error) {
 	polls, err := s.cachedPolls(ctx, pollstack.PollIDs(ballots))
 	if err != nil {
@@ -385,23 +410,11 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	}
 	var done batchDone
 	err = s.with(ctx, func(c *pgxpool.Conn) error {
-		if len(rounds) == 1 && !changes(ballots, outcomes) { // nearly always: one statement, its own transaction
-			return done.run(ctx, c, ballots, keys, rounds[0], now)
+		if err := writeRounds(ctx, c, &done, ballots, keys, rounds, outcomes, now); err != nil {
+			return err
 		}
-		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-			// Lock the polls before the batch statement takes its snapshot:
-			// every ballot a change replaces is then as committed, even by
-			// another server, since whoever wrote it held the same lock.
-			if _, err := tx.Exec(ctx, `SELECT FROM polls WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, pollstack.PollIDs(ballots)); err != nil {
-				return err
-			}
-			for _, round := range rounds {
-				if err := done.run(ctx, tx, ballots, keys, round, now); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		s.notify(ctx, c, done.touched) // committed
+		return nil
 	})
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: vote batch: %w", err))
@@ -425,6 +438,27 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	return outcomes, nil
 }
 
+// writeRounds stores the rounds of a batch and commits them.
+func writeRounds(ctx context.Context, c *pgxpool.Conn, done *batchDone, ballots []pollstack.Ballot, keys []string, rounds [][]int, outcomes []error, now time.Time) error {
+	if len(rounds) == 1 && !changes(ballots, outcomes) { // nearly always: one statement, its own transaction
+		return done.run(ctx, c, ballots, keys, rounds[0], now)
+	}
+	return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+		// Lock the polls before the batch statement takes its snapshot:
+		// every ballot a change replaces is then as committed, even by
+		// another server, since whoever wrote it held the same lock.
+		if _, err := tx.Exec(ctx, `SELECT FROM polls WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, pollstack.PollIDs(ballots)); err != nil {
+			return err
+		}
+		for _, round := range rounds {
+			if err := done.run(ctx, tx, ballots, keys, round, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // changes reports whether a batch has an admitted change.
 func changes(ballots []pollstack.Ballot, outcomes []error) bool {
 	for i, b := range ballots {
@@ -435,10 +469,11 @@ func changes(ballots []pollstack.Ballot, outcomes []error) bool {
 	return false
 }
 
-// batchDone is what the batch statement reported: the open polls, and by
-// (poll, voter key) the ballots stored and changed and the voter codes found.
+// batchDone is what the batch statement reported: the open polls, the polls
+// it stored or changed ballots of, and by (poll, voter key) the ballots
+// stored and changed and the voter codes found.
 type batchDone struct {
-	open                   map[string]bool
+	open, touched          map[string]bool
 	stored, changed, known map[[2]string]bool
 }
 
@@ -446,7 +481,8 @@ type batchDone struct {
 // storeBatchSQL, and records what it did.
 func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ballot, keys []string, round []int, now time.Time) error {
 	if d.open == nil {
-		d.open, d.stored, d.changed, d.known = map[string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}
+		d.open, d.touched = map[string]bool{}, map[string]bool{}
+		d.stored, d.changed, d.known = map[[2]string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}
 	}
 	var pollIDs, voterKeys, options, kinds []string
 	for _, i := range round {
@@ -468,8 +504,10 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 			d.open[pollID] = true
 		case "stored":
 			d.stored[[2]string{pollID, voterKey}] = true
+			d.touched[pollID] = true
 		case "changed":
 			d.changed[[2]string{pollID, voterKey}] = true
+			d.touched[pollID] = true
 		case "code":
 			d.known[[2]string{pollID, voterKey}] = true
 		}
@@ -482,10 +520,8 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 // voter key, options as "1,3", and 'vote' or 'change'), $4 is the time; a
 // voter key appears once per poll (pollstack.Rounds). It answers one row per
 // open poll ('open', id), per stored ballot ('stored', poll, voter key), per
-// changed ballot ('changed', poll, voter key), per voter code found, used or
-// not ('code', poll, code key), and per notification sent ('notified'): the
-// notifications list the changed polls, at most notifyChunk in each, to stay
-// far below NOTIFY's 8,000-byte payload.
+// changed ballot ('changed', poll, voter key), and per voter code found,
+// used or not ('code', poll, code key).
 //
 // A voter code is looked up only for ballots of "code" polls, one index
 // probe each; the ballot's poll check comes from the locked poll row, so the
@@ -541,11 +577,6 @@ WITH open AS (
         ) AS moves GROUP BY poll_id, option_id HAVING sum(n) <> 0
     ) AS d
     WHERE options.poll_id = d.poll_id AND options.id = d.option_id
-), notified AS (
-    SELECT pg_notify('` + changesChannel + `', string_agg(poll_id, ','))
-    FROM (SELECT poll_id, (row_number() OVER () - 1) / ` + notifyChunk + ` AS chunk
-          FROM (SELECT poll_id FROM inserted UNION SELECT poll_id FROM changed) AS touched) AS numbered
-    GROUP BY chunk
 )
 SELECT 'open', id, '' FROM open
 UNION ALL
@@ -553,9 +584,7 @@ SELECT 'stored', poll_id, voter_id FROM inserted
 UNION ALL
 SELECT 'changed', poll_id, voter_id FROM changed
 UNION ALL
-SELECT 'code', poll_id, voter_id FROM batch WHERE known_code
-UNION ALL
-SELECT 'notified', '', '' FROM notified`
+SELECT 'code', poll_id, voter_id FROM batch WHERE known_code`
 
 func joinInts(ids []int) string {
 	parts := make([]string, len(ids))
