@@ -38,10 +38,20 @@ const (
 	streamSafety    = time.Minute      // the slow refresh, in case a change went unheard (on average; see read)
 	streamReadRetry = 2 * time.Second  // after a failed read (the store is away), try again this soon
 	streamHeartbeat = 15 * time.Second // a comment line keeps proxies from closing an idle stream
-	streamRetry     = 2000             // ms: how soon a browser reconnects after a drop
-	streamBye       = 500              // ms: reconnect soon (to another server) after shutdown
 	streamWrite     = 10 * time.Second // a write that takes longer drops the subscriber
 )
+
+// How soon a browser reconnects, in ms: after its stream dropped (the
+// server died, the network), and after a server said bye at shutdown (to
+// another server). Each stream gets a random delay within the range, so that
+// the thousands of viewers of a task that stops do not all come back to the
+// load balancer in the same instant.
+var (
+	streamRetry = [2]int{1000, 5000}
+	streamBye   = [2]int{500, 3000}
+)
+
+func retryMillis(r [2]int) int { return r[0] + rand.IntN(r[1]-r[0]+1) }
 
 var (
 	heartbeat   = event{data: []byte(": ping\n\n")}
@@ -324,14 +334,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	sub, ok := s.streams.subscribe(id, hidden)
 	if !ok { // shutting down: come back soon, to another server
-		write(fmt.Appendf(nil, "retry: %d\n\n", streamBye))
+		write(fmt.Appendf(nil, "retry: %d\n\n", retryMillis(streamBye)))
 		return
 	}
 	defer s.streams.unsubscribe(id, sub)
 	s.cfg.Metrics.StreamOpened()
 	defer s.cfg.Metrics.StreamClosed()
 	var sent event // the last event sent, never a heartbeat
-	first := fmt.Appendf(nil, "retry: %d\n", streamRetry)
+	first := fmt.Appendf(nil, "retry: %d\n", retryMillis(streamRetry))
 	if hidden {
 		msg, _ := json.Marshal(map[string]string{"message": pollstack.ErrResultsHidden.Message})
 		first = fmt.Appendf(first, "event: hidden\ndata: %s\n\n", msg)
@@ -347,7 +357,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-s.streams.shutdown:
-			write(fmt.Appendf(nil, "retry: %d\nevent: bye\ndata: {}\n\n", streamBye))
+			write(fmt.Appendf(nil, "retry: %d\nevent: bye\ndata: {}\n\n", retryMillis(streamBye)))
 			return
 		case e := <-sub.mailbox:
 			if e.seq != 0 && (e.seq < sent.seq || bytes.Equal(e.data, sent.data)) {

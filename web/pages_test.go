@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -475,7 +476,7 @@ func TestPageLiveStateWhenHidden(t *testing.T) {
 	_, c := pageServer(t)
 	id, token := c.createPoll(`{"question": "Secret?", "options": ["Yes", "No"], "results": "after_vote"}`)
 	hidden := openStream(t, c, id)
-	if e := hidden.next(t, 5*time.Second); !strings.Contains(e, "retry: 2000") || !strings.Contains(e, "event: hidden") {
+	if e := hidden.next(t, 5*time.Second); !retryWithin(e, 1000, 5000) || !strings.Contains(e, "event: hidden") {
 		t.Fatalf("first event %q, want a hidden event", e)
 	}
 
@@ -601,7 +602,7 @@ func testLiveResults(t *testing.T, inner pollstack.Store) {
 	streams := make([]*stream, viewers)
 	for i := range streams {
 		streams[i] = openStream(t, pageClient(t, srv.URL), id)
-		if first := streams[i].next(t, 5*time.Second); !strings.Contains(first, "retry: 2000") || !strings.Contains(first, `"total":0`) {
+		if first := streams[i].next(t, 5*time.Second); !retryWithin(first, 1000, 5000) || !strings.Contains(first, `"total":0`) {
 			t.Fatalf("first event %q", first)
 		}
 	}
@@ -678,12 +679,12 @@ func testLiveResults(t *testing.T, inner pollstack.Store) {
 
 	// Shutdown ends the rest with a retry hint, and new streams get only the hint.
 	s.CloseStreams()
-	if e := streams[0].next(t, time.Second); !strings.Contains(e, "retry: 500") || !strings.Contains(e, "event: bye") {
+	if e := streams[0].next(t, time.Second); !retryWithin(e, 500, 3000) || !strings.Contains(e, "event: bye") {
 		t.Errorf("at shutdown the stream got %q", e)
 	}
 	waitFor(t, func() bool { polls, subs := s.StreamCount(); return polls == 0 && subs == 0 })
 	late := c.get("/p/" + id + "/events")
-	if strings.TrimSpace(string(late.Body)) != "retry: 500" {
+	if body := strings.TrimSpace(string(late.Body)); !retryWithin(body, 500, 3000) || strings.Contains(body, "\n") {
 		t.Errorf("a stream after shutdown got %q", late.Body)
 	}
 }
@@ -829,5 +830,34 @@ func TestPageLiveResultsRefreshAfterReconnect(t *testing.T) {
 		if e := st.next(t, 2*time.Second); !strings.Contains(e, `"total":1`) {
 			t.Errorf("poll %s: after the feed reconnected the stream got %q", ids[i], e)
 		}
+	}
+}
+
+// retryWithin reports whether an event block starts with a retry hint
+// within [lo, hi] ms.
+func retryWithin(block string, lo, hi int) bool {
+	line, _, _ := strings.Cut(block, "\n")
+	ms, err := strconv.Atoi(strings.TrimPrefix(line, "retry: "))
+	return strings.HasPrefix(line, "retry: ") && err == nil && ms >= lo && ms <= hi
+}
+
+// The reconnection hints are spread, so that the viewers of a server that
+// stops do not all come back at the same instant.
+func TestPageLiveResultsRetrySpread(t *testing.T) {
+	_, c := pageServer(t)
+	id, _ := c.createPoll(`{"question": "Spread?", "options": ["Yes", "No"]}`)
+	seen := map[string]bool{}
+	for range 20 {
+		st := openStream(t, c, id)
+		first := st.next(t, 5*time.Second)
+		st.cancel()
+		if !retryWithin(first, 1000, 5000) {
+			t.Fatalf("first event %q", first)
+		}
+		line, _, _ := strings.Cut(first, "\n")
+		seen[line] = true
+	}
+	if len(seen) < 10 {
+		t.Errorf("20 streams got %d different retry hints, want them spread", len(seen))
 	}
 }
