@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pollstack/pollstack/internal/loadgen"
 	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/postgres"
 )
 
 // benchLive measures live results on PostgreSQL with two server processes,
@@ -20,17 +23,23 @@ import (
 // per viewer, the delay from a vote's 201 to the viewers' events on the same
 // and on the other process, and database transactions per second while
 // nobody votes and under load.
-func benchLive(ctx context.Context, t *table, o options, bin string, pg *pgtest.Server) error {
-	if err := benchIdleViewers(ctx, t, o, bin, pg); err != nil {
+func benchLive(ctx context.Context, t *table, o options, bins binaries, pg *pgtest.Server) error {
+	if bins.baseline != "" {
+		if err := benchIdleViewers(ctx, t, o, bins.baseline, " (baseline "+o.baseline+")", nil, pg); err != nil {
+			return err
+		}
+	}
+	if err := benchIdleViewers(ctx, t, o, bins.current, "", noClientLimits, pg); err != nil {
 		return err
 	}
-	return benchManyViewers(ctx, t, o, bin, pg)
+	return benchManyViewers(ctx, t, o, bins.current, pg)
 }
 
 // benchIdleViewers: one viewer on each of o.idlePolls polls, alternately on
-// two processes, and nobody voting.
-func benchIdleViewers(ctx context.Context, t *table, o options, bin string, pg *pgtest.Server) error {
-	ctx, servers, count, stop, err := twoServers(ctx, pg, bin)
+// two processes, and nobody voting. flags are the servers' own (a baseline
+// may predate some).
+func benchIdleViewers(ctx context.Context, t *table, o options, bin, label string, flags []string, pg *pgtest.Server) error {
+	ctx, servers, count, _, stop, err := twoServers(ctx, pg, bin, flags)
 	if err != nil {
 		return err
 	}
@@ -52,16 +61,16 @@ func benchIdleViewers(ctx context.Context, t *table, o options, bin string, pg *
 	if err != nil {
 		return err
 	}
-	t.add(row{store: "postgres", scenario: fmt.Sprintf("%d idle viewers of %d polls, 2 processes: database", o.idlePolls, o.idlePolls),
+	t.add(row{store: "postgres", scenario: fmt.Sprintf("%d idle viewers of %d polls, 2 processes: database%s", o.idlePolls, o.idlePolls, label),
 		rate: fmt.Sprintf("%.1f transactions/s", tx), rss: fmt.Sprintf("%.1f MB", servers[0].peakRSS()+servers[1].peakRSS()),
-		check: fmt.Sprintf("nobody voting, over %v; target under 20; servers %s", o.idle, busy)})
+		check: fmt.Sprintf("nobody voting, over %v; target under 20; %s", o.idle, busy)})
 	return nil
 }
 
 // benchManyViewers: o.viewers viewers over o.viewerPolls polls, half of
 // each poll's on each of two processes.
 func benchManyViewers(ctx context.Context, t *table, o options, bin string, pg *pgtest.Server) error {
-	ctx, servers, count, stop, err := twoServers(ctx, pg, bin)
+	ctx, servers, count, dbURL, stop, err := twoServers(ctx, pg, bin, noClientLimits)
 	if err != nil {
 		return err
 	}
@@ -95,12 +104,22 @@ func benchManyViewers(ctx context.Context, t *table, o options, bin string, pg *
 		return err
 	}
 	t.add(row{store: "postgres", scenario: name + ": database, idle", rate: fmt.Sprintf("%.1f transactions/s", tx),
-		check: fmt.Sprintf("nobody voting, over %v; servers %s", o.idle, busy)})
+		check: fmt.Sprintf("nobody voting, over %v; %s", o.idle, busy)})
 
-	delays, err := loadgen.MeasureDelays(ctx, a.url, viewers, 5, time.Second)
+	if err := refreshCost(ctx, t, name, pg, dbURL, polls[0]); err != nil {
+		return err
+	}
+
+	fanout := startCPU(servers, pg.CPU)
+	delays, err := loadgen.MeasureDelays(ctx, a.url, viewers, 5, 10*time.Millisecond, time.Second)
 	if err != nil {
 		return err
 	}
+	cast := 5 * len(viewers)
+	_, db := fanout.perVote(2 * cast)
+	t.add(row{store: "postgres", scenario: name + ": fan-out", rate: fmt.Sprintf("%.1f µs server CPU per event", (fanout.serverCPU()-fanout.server0)*1e6/float64(len(delays))),
+		check: fmt.Sprintf("over the delay rounds below: both servers' CPU time divided by the %d events delivered; %s refresh at most (%d votes, each read again by both servers; their batches included)",
+			len(delays), strings.Replace(db, "per vote", "per", 1), cast)})
 	onB := map[*loadgen.Viewer]bool{}
 	for _, vs := range viewers {
 		for _, v := range vs[per:] {
@@ -117,7 +136,7 @@ func benchManyViewers(ctx context.Context, t *table, o options, bin string, pg *
 		d := loadgen.FromAck(delays, side.keep)
 		t.add(row{store: "postgres", scenario: name + ": update delay, " + side.name,
 			p50: ms(loadgen.Percentile(d, 50)), p99: ms(loadgen.Percentile(d, 99)), max: ms(loadgen.Percentile(d, 100)),
-			check: fmt.Sprintf("from each vote's 201 to each viewer's event: 5 rounds of one vote on each poll, %d samples", len(d))})
+			check: fmt.Sprintf("from each vote's 201 to each viewer's event: 5 rounds of one vote on each poll, 10 ms apart, %d samples", len(d))})
 	}
 
 	// Under load: voters on both processes over the same polls.
@@ -155,10 +174,50 @@ func benchManyViewers(ctx context.Context, t *table, o options, bin string, pg *
 
 // idleCost counts the database's transactions and the servers' CPU time
 // over d.
-func idleCost(ctx context.Context, count counter, servers []*server, d time.Duration) (tx float64, busy string, err error) {
+func idleCost(ctx context.Context, count counter, servers []*server, d time.Duration) (tx float64, note string, err error) {
 	cpu := startCPU(servers, nil)
 	tx, err = count.rate(ctx, d)
-	return tx, fmt.Sprintf("%.2f %% of a core", 100*(cpu.serverCPU()-cpu.server0)/d.Seconds()), err
+	return tx, fmt.Sprintf("servers %.2f %% of a core", 100*(cpu.serverCPU()-cpu.server0)/d.Seconds()), err
+}
+
+// refreshCost measures what one refresh read of a watched poll costs
+// PostgreSQL: the store's Results, which is all a hub reads after a change,
+// many times over, against the database's CPU time.
+func refreshCost(ctx context.Context, t *table, name string, pg *pgtest.Server, dbURL, poll string) error {
+	store, err := postgres.Open(ctx, dbURL, postgres.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	const reads = 5000
+	before, err := pg.CPU()
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range 4 { // the pool's size
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range reads / 4 {
+				if _, err := store.Results(ctx, poll); err != nil {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	after, err := pg.CPU()
+	if err != nil {
+		return err
+	}
+	if n := failed.Load(); n > 0 {
+		return fmt.Errorf("refresh reads: %d of %d failed", n, reads)
+	}
+	t.add(row{store: "postgres", scenario: name + ": refresh read", rate: fmt.Sprintf("%.0f µs database CPU", float64((after-before).Microseconds())/reads),
+		check: fmt.Sprintf("PostgreSQL's CPU time over %d reads of a poll's results (all a hub reads after a change), from 4 connections, divided by them", reads)})
+	return nil
 }
 
 // apiTotal is a poll's total as the API gives it.
@@ -231,14 +290,15 @@ func openViewers(ctx context.Context, where map[string][]string, per int) (map[s
 	return out, nil
 }
 
-// twoServers starts two servers on a new database and returns them with
-// the database's transaction counter, a context for their viewers, and the
-// function that ends both.
-func twoServers(ctx context.Context, pg *pgtest.Server, bin string) (context.Context, []*server, counter, func(), error) {
+// twoServers starts two servers with flags on a new database and returns
+// them with the database's transaction counter and URL, a context for their
+// viewers, and the function that ends both.
+func twoServers(ctx context.Context, pg *pgtest.Server, bin string, flags []string) (context.Context, []*server, counter, string, func(), error) {
 	name := fmt.Sprintf("bench_live_%d", time.Now().UnixNano())
 	if err := pg.Exec(ctx, "postgres", "CREATE DATABASE "+name); err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, "", nil, err
 	}
+	url := pg.URL(name, pg.User, "")
 	ctx, cancel := context.WithCancel(ctx)
 	var servers []*server
 	stop := func() {
@@ -248,14 +308,14 @@ func twoServers(ctx context.Context, pg *pgtest.Server, bin string) (context.Con
 		}
 	}
 	for range 2 {
-		s, err := startServer(bin, append([]string{"--database-url", pg.URL(name, pg.User, "")}, noClientLimits...)...)
+		s, err := startServer(bin, append([]string{"--database-url", url}, flags...)...)
 		if err != nil {
 			stop()
-			return nil, nil, nil, nil, err
+			return nil, nil, nil, "", nil, err
 		}
 		servers = append(servers, s)
 	}
-	return ctx, servers, transactionCounter(pg, name), stop, nil
+	return ctx, servers, transactionCounter(pg, name), url, stop, nil
 }
 
 // cpuMeter measures the CPU time servers and the database use during a run.

@@ -53,7 +53,7 @@ func main() {
 	flag.StringVar(&o.stores, "stores", "postgres,sqlite", "stores to measure")
 	flag.StringVar(&o.out, "out", "out/bench.md", "also write the table here")
 	flag.StringVar(&o.profile, "cpuprofile", "", "write the server's CPU profile of the first hot-poll run to this directory")
-	flag.StringVar(&o.baseline, "baseline", "", "git revision whose server runs the hot poll beside this tree's, in the same run (make bench BASELINE=REV)")
+	flag.StringVar(&o.baseline, "baseline", "", "git revision whose server runs the hot poll and the idle viewers beside this tree's, in the same run (make bench BASELINE=REV)")
 	flag.IntVar(&o.rounds, "rounds", 2, "alternating hot-poll rounds of each server; the best of each counts")
 	flag.BoolVar(&o.peer, "peer", true, "also measure the peer (a Django vote view under gunicorn, Debian's python3-django and gunicorn) on the same database")
 	flag.BoolVar(&o.live, "live", false, "only the live-results scenarios on PostgreSQL with two server processes")
@@ -98,14 +98,14 @@ func run(o options) error {
 	t.note("binary: %.1f MB; each load run %v with %d concurrent voters over loopback, load generator in the same machine; servers log as in production (info, --log-sample default)", fileMB(bins.current), o.duration, o.workers)
 	t.note("rate limits per client address: off (%s), as the load comes from one address, except where a scenario says \"limits on\"", strings.Join(noClientLimits, " "))
 	if o.live {
-		if err := benchLive(ctx, t, o, bins.current, pg); err != nil {
+		if err := benchLive(ctx, t, o, bins, pg); err != nil {
 			return err
 		}
 	} else if strings.Contains(o.stores, "postgres") {
 		if err := benchPostgres(ctx, t, o, bins, pg); err != nil {
 			return err
 		}
-		if err := benchLive(ctx, t, o, bins.current, pg); err != nil {
+		if err := benchLive(ctx, t, o, bins, pg); err != nil {
 			return err
 		}
 	}

@@ -37,6 +37,37 @@ UPDATE polls SET ballots = ballots + %[1]d WHERE id = 'pgbench';
 END;
 `, pgbenchBatch)
 
+// What NOTIFY costs a writing transaction: 16 clients each add to a random
+// one of 1,000 counter rows (no two wait for the same row), without a
+// notification, with one inside the transaction, and with one in a
+// transaction of its own right after. PostgreSQL makes every transaction
+// that notifies commit one after the other, durable commit included; a
+// transaction that only notifies writes nothing and commits at once. This
+// is why the vote batch notifies after it commits (postgres.Store.notify).
+const pgbenchCounter = "\\set a random(1, 1000)\n"
+
+var pgbenchNotify = []struct{ name, script string }{
+	{"no NOTIFY", pgbenchCounter + "UPDATE notify_bench SET n = n + 1 WHERE id = :a;\n"},
+	{"NOTIFY inside the transaction", pgbenchCounter + "WITH u AS (UPDATE notify_bench SET n = n + 1 WHERE id = :a RETURNING id) SELECT pg_notify('bench', id::text) FROM u;\n"},
+	{"NOTIFY in its own transaction after", pgbenchCounter + "UPDATE notify_bench SET n = n + 1 WHERE id = :a;\nSELECT pg_notify('bench', :a::text);\n"},
+}
+
+// notifyCost runs the three scripts with 16 clients and adds a row each.
+func notifyCost(ctx context.Context, t *table, pg *pgtest.Server, db string, d time.Duration) error {
+	if err := pg.Exec(ctx, db, `CREATE TABLE notify_bench (id int PRIMARY KEY, n bigint NOT NULL DEFAULT 0); INSERT INTO notify_bench SELECT g FROM generate_series(1, 1000) g`); err != nil {
+		return fmt.Errorf("pgbench setup: %w", err)
+	}
+	for _, sc := range pgbenchNotify {
+		tps, lat, err := pgbenchCeiling(ctx, pg, db, sc.script, 1, 16, d)
+		if err != nil {
+			return err
+		}
+		t.add(row{store: "postgres", scenario: "pgbench: writers on different rows, " + sc.name, rate: fmt.Sprintf("%.0f transactions/s", tps),
+			check: fmt.Sprintf("16 clients; avg %v per transaction", lat.Round(10*time.Microsecond))})
+	}
+	return nil
+}
+
 // pgbenchBest runs a script with 1, 4 and 16 clients and returns the best
 // rate: the ceiling is what the database can do at its best concurrency.
 func pgbenchBest(ctx context.Context, pg *pgtest.Server, db, script string, votesPerTx int, d time.Duration) (rate float64, clients int, lat time.Duration, err error) {

@@ -38,6 +38,9 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 	}
 	t.add(row{store: "postgres", scenario: fmt.Sprintf("pgbench: %d votes per transaction (ceiling)", pgbenchBatch), rate: fmt.Sprintf("%.0f votes/s", batched),
 		check: fmt.Sprintf("best of 1/4/16 clients: %d; avg %v per transaction", batchClients, batchLat.Round(10*time.Microsecond))})
+	if err := notifyCost(ctx, t, pg, db, pgd); err != nil {
+		return err
+	}
 
 	name := fmt.Sprintf("bench_%d", time.Now().UnixNano())
 	if err := pg.Exec(ctx, "postgres", "CREATE DATABASE "+name); err != nil {
@@ -275,7 +278,7 @@ func scenarios(ctx context.Context, t *table, o options, store, bin string, args
 	viewers, err := openViewers(vctx, map[string][]string{poll: {s.url}}, o.subs)
 	var delays []loadgen.Delay
 	if err == nil {
-		delays, err = loadgen.MeasureDelays(vctx, s.url, viewers, 3, 500*time.Millisecond)
+		delays, err = loadgen.MeasureDelays(vctx, s.url, viewers, 3, 0, 500*time.Millisecond)
 	}
 	if err != nil {
 		t.add(row{store: store, scenario: scenario, rate: "not measured: " + err.Error()})

@@ -178,7 +178,7 @@ func TestCrossProcessDelay(t *testing.T) {
 	go func() {
 		background <- loadgen.Run(ctx, loadgen.Config{BaseURL: a.URL(), Polls: busy, Workers: 8, Rate: 200, Duration: 12 * time.Second})
 	}()
-	d, err := loadgen.MeasureDelays(ctx, a.URL(), probes, 40, 150*time.Millisecond)
+	d, err := loadgen.MeasureDelays(ctx, a.URL(), probes, 40, 0, 150*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}

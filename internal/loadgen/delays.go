@@ -26,12 +26,13 @@ func FromAck(delays []Delay, keep func(*Viewer) bool) []time.Duration {
 	return out
 }
 
-// MeasureDelays casts, rounds times, one vote on each poll at once (through
-// base, each from a new voter), waits until every viewer of the poll shows
-// it, and waits gap before the next round; it returns one Delay per viewer
-// and vote. Only these votes may go to the
-// polls while it runs: it expects each to raise the total by one.
-func MeasureDelays(ctx context.Context, base string, viewers map[string][]*Viewer, rounds int, gap time.Duration) ([]Delay, error) {
+// MeasureDelays casts, rounds times, one vote on each poll (through base,
+// each from a new voter, the polls' votes spread apart, 0 for all at once),
+// waits until every viewer of the poll shows it, and waits gap before the
+// next round; it returns one Delay per viewer and vote. Only these votes
+// may go to the polls while it runs: it expects each to raise the total by
+// one.
+func MeasureDelays(ctx context.Context, base string, viewers map[string][]*Viewer, rounds int, apart, gap time.Duration) ([]Delay, error) {
 	var d []Delay
 	conns := map[string]*Conn{}
 	for poll := range viewers {
@@ -48,7 +49,10 @@ func MeasureDelays(ctx context.Context, base string, viewers map[string][]*Viewe
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		var failed error
+		i := 0
 		for poll, vs := range viewers {
+			wait := time.Duration(i) * apart
+			i++
 			target := 1
 			for _, v := range vs {
 				target = max(target, v.Last().Total+1)
@@ -57,6 +61,7 @@ func MeasureDelays(ctx context.Context, base string, viewers map[string][]*Viewe
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				time.Sleep(wait)
 				status := vote(conns[poll], poll, NewVoter())
 				acked := time.Now()
 				mu.Lock()
