@@ -54,7 +54,7 @@ func BenchmarkVote(b *testing.B) {
 	cookie := &http.Cookie{Name: "pollstack_voter", Value: loadgen.NewVoter()}
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest("POST", "/api/v1/polls/bench/votes", strings.NewReader(`{"option_ids":[1]}`))
+		req := httptest.NewRequest("POST", "/api/v1/polls/benchbenchbench0/votes", strings.NewReader(`{"option_ids":[1]}`))
 		req.Header.Set("Content-Type", "application/json")
 		req.AddCookie(cookie)
 		w := httptest.NewRecorder()
@@ -70,6 +70,9 @@ type instantStore struct{ pollstack.Store }
 
 func (instantStore) Vote(context.Context, pollstack.Ballot) error { return nil }
 
+// Watch: no poll ever changes.
+func (instantStore) Watch(func([]string)) func() { return func() {} }
+
 // BenchmarkVoteMetrics is BenchmarkVote with metrics recorded: the
 // difference is what recording costs a vote.
 func BenchmarkVoteMetrics(b *testing.B) {
@@ -78,7 +81,7 @@ func BenchmarkVoteMetrics(b *testing.B) {
 	cookie := &http.Cookie{Name: "pollstack_voter", Value: loadgen.NewVoter()}
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest("POST", "/api/v1/polls/bench/votes", strings.NewReader(`{"option_ids":[1]}`))
+		req := httptest.NewRequest("POST", "/api/v1/polls/benchbenchbench0/votes", strings.NewReader(`{"option_ids":[1]}`))
 		req.Header.Set("Content-Type", "application/json")
 		req.AddCookie(cookie)
 		w := httptest.NewRecorder()
