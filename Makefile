@@ -13,7 +13,8 @@ export TF_IN_AUTOMATION := 1
 # planted problems, real server processes) carry this build tag; without it
 # `go test ./...` is the quick loop.
 INTEGRATION := integration
-GO_TEST_FLAGS ?= -race -count=1 -timeout 45m
+# Every benchmark also runs once (-benchtime 1x), so that none rots unseen.
+GO_TEST_FLAGS ?= -race -count=1 -timeout 45m -bench . -benchtime 1x
 # PKGS narrows test-go to some packages: make test-go PKGS=./e2e/browser
 PKGS ?= ./...
 # Each stage's wall time goes here; .ci/run prints the table at the end.

@@ -39,13 +39,13 @@ func BenchmarkBatchStatement(b *testing.B) {
 	voter := 0
 	for _, n := range []int{1, 10, 100, 500} {
 		b.Run(fmt.Sprintf("votes=%d", n), func(b *testing.B) {
-			polls, voters, options := make([]string, n), make([]string, n), make([]string, n)
+			polls, voters, options, kinds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 			for range b.N {
 				for i := range n {
 					voter++
-					polls[i], voters[i], options[i] = p.ID, fmt.Sprint("v", voter), "1"
+					polls[i], voters[i], options[i], kinds[i] = p.ID, fmt.Sprint("v", voter), "1", "vote"
 				}
-				rows, err := conn.Query(ctx, storeBatchSQL, polls, voters, options, time.Now())
+				rows, err := conn.Query(ctx, storeBatchSQL, polls, voters, options, time.Now(), kinds)
 				if err != nil {
 					b.Fatal(err)
 				}
