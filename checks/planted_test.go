@@ -4,7 +4,6 @@ package checks
 
 import (
 	"crypto/rand"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,29 +49,7 @@ func scratchRepo(t *testing.T) string {
 
 func copyTree(t *testing.T, src, dst string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, info.Mode().Perm())
-	})
-	if err != nil {
+	if err := repo.CopyTree(src, dst); err != nil {
 		t.Fatalf("copy %s: %v", src, err)
 	}
 }
@@ -234,7 +211,6 @@ func TestScanReadsEachEnvironmentsVariables(t *testing.T) {
 	requireTools(t, "trivy", "go", "git")
 	dir := scratchRepo(t)
 	copyTree(t, repo.Path("infra"), filepath.Join(dir, "infra"))
-	os.RemoveAll(filepath.Join(dir, "infra", "envs", ".terraform"))
 	gates := []string{"trivy-config"}
 	cleanBaseline(t, dir, gates...)
 

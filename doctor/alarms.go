@@ -8,7 +8,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/pollstack/pollstack/docs"
 )
@@ -24,6 +26,17 @@ type Alarm struct {
 	// section this doctor knows).
 	Runbook string `json:"runbook,omitempty"`
 	Section string `json:"section,omitempty"`
+}
+
+// NewCloudWatch is a CloudWatch client that speaks awsQuery, CloudWatch's
+// first protocol, which AWS still serves beside the SDK's default since
+// v1.53 (Smithy RPC v2 CBOR). The AWS emulator the platform is tested on
+// (moto 5.2) knows only awsQuery for CloudWatch, and doctor must be tested
+// speaking as it speaks in production.
+func NewCloudWatch(cfg aws.Config) *cloudwatch.Client {
+	return cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) {
+		o.Protocol = awsquery.New(schemas.GraniteServiceVersion20100801)
+	})
 }
 
 // firingAlarms lists the alarms named prefix* that are in ALARM.

@@ -302,7 +302,7 @@ func newClients(ctx context.Context, c Config, o options) (*clients, error) {
 		kms:        kms.NewFromConfig(cfg),
 		secrets:    secretsmanager.NewFromConfig(cfg),
 		ecr:        ecr.NewFromConfig(cfg),
-		cloudwatch: cloudwatch.NewFromConfig(cfg),
+		cloudwatch: NewCloudWatch(cfg),
 		rds:        rds.NewFromConfig(cfg),
 		logs: func(region string) *cloudwatchlogs.Client {
 			return cloudwatchlogs.NewFromConfig(base, func(o *cloudwatchlogs.Options) {

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -57,7 +58,7 @@ func TestAWSLean(t *testing.T) {
 	moto := motoserver.Start(t)
 	cfg := awsConfig(moto.URL)
 	start := time.Now()
-	env := applyEnv(ctx, t, moto, leanEnv(), noBudget...)
+	env := applyEnv(ctx, t, moto, leanEnv(), noBudget(t)...)
 	view := checkStack(ctx, t, cfg, env, expect{})
 	t.Run("monitoring", func(t *testing.T) { checkMonitoring(ctx, t, cfg, env, view, false) })
 	t.Run("doctor", func(t *testing.T) { doctorFaults(ctx, t, cfg, view.cluster, view.service) })
@@ -92,12 +93,19 @@ func printLimitations(t *testing.T, env *appliedEnv) {
 	figures.Print(t, "%s", b.String())
 }
 
-// noBudget leaves the monthly budget out of the emulated apply: see motoLimits.
-var noBudget = []string{"-var", "budget_limit_usd=null"}
+// noBudget leaves the monthly budget out of the emulated apply (see
+// motoLimits): a variable file, since -var cannot set a number to null.
+func noBudget(t *testing.T) []string {
+	path, err := filepath.Abs(filepath.Join("testdata", "no-budget.tfvars"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"-var-file=" + path}
+}
 
 // motoLimits are the emulator's gaps that the doctor tests work around.
 var motoLimits = [][2]string{
-	{"AWS Budgets DescribeSubscribersForNotification", "not implemented; the provider reads a budget's subscribers after creating it and retries until its timeout, so the emulated apply makes no budget (-var budget_limit_usd=null); the budget, its forecast alert and its subscribers are checked by infra/modules/monitoring's terraform test"},
+	{"AWS Budgets DescribeSubscribersForNotification", "not implemented; the provider reads a budget's subscribers after creating it and retries until its timeout, so the emulated apply makes no budget (-var-file=testdata/no-budget.tfvars); the budget, its forecast alert and its subscribers are checked by infra/modules/monitoring's terraform test"},
 	{"RDS PendingModifiedValues", "moto applies every ModifyDBInstance at once and never reports pending modifications; the pending-modification fault goes through a transport that records ModifyDBInstance calls without ApplyImmediately and adds them to DescribeDBInstances answers, as RDS does until the maintenance window (e2e/aws_moto_test.go, pendingShim)"},
 	{"RDS-managed secret contents", "moto writes the user name \"admin\" into the RDS-managed secret whatever the master user is; the test writes the master user there as RDS does before running doctor"},
 	{"IAM AddClientIDToOpenIDConnectProvider", "not implemented; the OIDC typo fault deletes and recreates the provider under the same ARN"},
@@ -545,7 +553,7 @@ func TestAWSEnterprise(t *testing.T) {
 	cfg := awsConfig(moto.URL)
 	start := time.Now()
 	zone := hostedZone(ctx, t, cfg, "example.com")
-	vars := append([]string{"-var", "domain_name=pollstack.example.com", "-var", "hosted_zone_id=" + zone}, noBudget...)
+	vars := append([]string{"-var", "domain_name=pollstack.example.com", "-var", "hosted_zone_id=" + zone}, noBudget(t)...)
 	env := applyEnv(ctx, t, moto, "enterprise", vars...)
 	view := checkStack(ctx, t, cfg, env, expect{privateTasks: true, https: true, multiAZ: true})
 	t.Run("monitoring", func(t *testing.T) { checkMonitoring(ctx, t, cfg, env, view, true) })

@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/pollstack/pollstack/doctor"
 )
 
 // monitoringAlarms are the alarms of a stack without a WAF.
@@ -32,7 +34,7 @@ var deploymentAlarms = []string{"alb-5xx-rate", "target-5xx-rate", "unhealthy-ho
 func checkMonitoring(ctx context.Context, t *testing.T, cfg aws.Config, env *appliedEnv, view stackView, withWAF bool) {
 	t.Helper()
 	stack := view.cluster // module compute names the cluster after the stack
-	cw, snsC, eb := cloudwatch.NewFromConfig(cfg), sns.NewFromConfig(cfg), eventbridge.NewFromConfig(cfg)
+	cw, snsC, eb := doctor.NewCloudWatch(cfg), sns.NewFromConfig(cfg), eventbridge.NewFromConfig(cfg)
 
 	// The topic, encrypted with the stack's key.
 	topicARN := "arn:aws:sns:" + awsRegion + ":" + awsAccount + ":" + stack + "-alarms"
@@ -89,7 +91,7 @@ func checkMonitoring(ctx context.Context, t *testing.T, cfg aws.Config, env *app
 
 	// No budget here: moto cannot make one (motoLimits).
 	if b, err := budgets.NewFromConfig(cfg).DescribeBudgets(ctx, &budgets.DescribeBudgetsInput{AccountId: aws.String(awsAccount)}); err == nil && len(b.Budgets) > 0 {
-		t.Errorf("the emulated apply made %d budgets; it runs with budget_limit_usd=null", len(b.Budgets))
+		t.Errorf("the emulated apply made %d budgets; it runs with testdata/no-budget.tfvars", len(b.Budgets))
 	}
 
 	// The service rolls back on the deployment alarms.

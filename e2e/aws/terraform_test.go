@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack/internal/motoserver"
+	"github.com/pollstack/pollstack/internal/repo"
 )
 
 // endpointServices are the provider's endpoint names pointed at the emulator.
@@ -64,7 +64,7 @@ func terraformEnv(tb testing.TB) []string {
 	)
 }
 
-// copyInfra copies infra/ (without .terraform folders and state) into a
+// copyInfra copies infra/ (configuration only: repo.CopyTree) into a
 // temporary directory and returns the copy's root.
 func copyInfra(tb testing.TB) string {
 	tb.Helper()
@@ -73,31 +73,7 @@ func copyInfra(tb testing.TB) string {
 		src = d // another infra tree, for trying a change before it lands
 	}
 	dst := filepath.Join(tb.TempDir(), "infra")
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		// Working folders (.terraform, a plugin cache) and links are
-		// another run's files, not configuration: the copy starts clean.
-		if d.IsDir() && path != src && (strings.HasPrefix(d.Name(), ".") || d.Name() == "tests") {
-			return filepath.SkipDir
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			return nil
-		}
-		if strings.HasSuffix(d.Name(), ".tfstate") || strings.HasSuffix(d.Name(), ".tfstate.backup") || strings.HasSuffix(d.Name(), ".tfvars") && strings.Contains(d.Name(), "secret") {
-			return nil
-		}
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
+	err := repo.CopyTree(src, dst)
 	if err != nil {
 		tb.Fatalf("copy infra: %v", err)
 	}

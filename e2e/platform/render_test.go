@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,7 +127,7 @@ func renderEnv(env string) (*stack, error) {
 	if d := os.Getenv("POLLSTACK_PLATFORM_INFRA"); d != "" {
 		src = d // another infra tree: to show a test failing on the code before a fix
 	}
-	if err := copyInfra(src, filepath.Join(dir, "infra")); err != nil {
+	if err := repo.CopyTree(src, filepath.Join(dir, "infra")); err != nil {
 		return nil, err
 	}
 	root := filepath.Join(dir, "infra", "envs")
@@ -209,31 +208,6 @@ func tail(b []byte) string {
 		lines = lines[len(lines)-40:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// copyInfra copies infra/ without Terraform's working files and the roots'
-// own tests (the render writes its own).
-func copyInfra(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() && (d.Name() == ".terraform" || d.Name() == ".tools") {
-			return filepath.SkipDir
-		}
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		if strings.HasSuffix(d.Name(), ".tfstate") || filepath.Base(filepath.Dir(path)) == "tests" {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
 }
 
 // mocks is the test file of the render: every computed attribute the
