@@ -259,11 +259,12 @@ func allShowFinal(base string, viewers map[string][]*loadgen.Viewer) (time.Durat
 // at once, and returns them by poll, server by server.
 func openViewers(ctx context.Context, where map[string][]string, per int) (map[string][]*loadgen.Viewer, error) {
 	out := map[string][]*loadgen.Viewer{}
-	var mu sync.Mutex
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, 200)
 	for poll, urls := range where {
-		out[poll] = make([]*loadgen.Viewer, per*len(urls))
+		// Each goroutine fills its own element; the map is written here only.
+		vs := make([]*loadgen.Viewer, per*len(urls))
+		out[poll] = vs
 		for i, url := range urls {
 			for j := range per {
 				wg.Add(1)
@@ -271,10 +272,7 @@ func openViewers(ctx context.Context, where map[string][]string, per int) (map[s
 				go func() {
 					defer wg.Done()
 					defer func() { <-slots }()
-					v := loadgen.View(ctx, url, url, poll, nil)
-					mu.Lock()
-					out[poll][i*per+j] = v
-					mu.Unlock()
+					vs[i*per+j] = loadgen.View(ctx, url, url, poll, nil)
 				}()
 			}
 		}
