@@ -52,10 +52,18 @@ func (d *deployment) firingAlarms(ctx context.Context, prefix string) ([]Alarm, 
 		if err != nil {
 			return nil, fmt.Errorf("describe alarms %s*: %w", prefix, err)
 		}
+		// The state is checked here too: AWS filters by name prefix and
+		// state together, moto by the name prefix alone.
 		for _, a := range page.MetricAlarms {
+			if a.StateValue != cwtypes.StateValueAlarm {
+				continue
+			}
 			out = append(out, alarmOf(aws.ToString(a.AlarmName), aws.ToString(a.AlarmDescription), aws.ToString(a.StateReason), a.StateUpdatedTimestamp))
 		}
 		for _, a := range page.CompositeAlarms {
+			if a.StateValue != cwtypes.StateValueAlarm {
+				continue
+			}
 			out = append(out, alarmOf(aws.ToString(a.AlarmName), aws.ToString(a.AlarmDescription), aws.ToString(a.StateReason), a.StateUpdatedTimestamp))
 		}
 	}
