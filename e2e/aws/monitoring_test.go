@@ -110,7 +110,7 @@ func checkMonitoring(ctx context.Context, t *testing.T, cfg aws.Config, env *app
 	if len(r.Alarms) != 1 || r.Alarms[0].Name != firing || !strings.Contains(r.Alarms[0].Section, "**What it means**") || r.OK {
 		t.Errorf("doctor with %s in ALARM: alarms %+v, OK %v; want that alarm with its runbook section, not OK", firing, r.Alarms, r.OK)
 	}
-	t.Logf("monitoring: topic %s, %d alarms with the topic and a runbook link, rule %s, dashboard and budget; doctor showed the forced alarm with its section", topicARN, len(names), rule)
+	t.Logf("monitoring: topic %s, %d alarms with the topic and a runbook link, rule %s and dashboard (no budget: motoLimits); doctor showed the forced alarm with its section", topicARN, len(names), rule)
 }
 
 // checkDeploymentAlarms checks that the service rolls a deployment back on
