@@ -10,9 +10,10 @@ import (
 // CopyTree copies a file, or a folder with what it holds, to dst, for a
 // test that changes, applies or scans a copy of the repository's files.
 // Only what is the project's is copied: not the working folders of a run
-// (dot folders inside src, such as .terraform and plugin caches), links,
-// Terraform state, or variable files named for secrets. Modes are kept, so
-// scripts stay executable.
+// (.terraform, .tools), links (a plugin cache's), Terraform state, or
+// variable files named for secrets. Other dot folders are the project's
+// (the planted workflows' .github). Modes are kept, so scripts stay
+// executable.
 func CopyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -21,7 +22,7 @@ func CopyTree(src, dst string) error {
 		rel, _ := filepath.Rel(src, path)
 		name := d.Name()
 		switch {
-		case d.IsDir() && path != src && strings.HasPrefix(name, "."):
+		case d.IsDir() && (name == ".terraform" || name == ".tools"):
 			return filepath.SkipDir
 		case d.Type()&fs.ModeSymlink != 0,
 			strings.HasSuffix(name, ".tfstate"), strings.HasSuffix(name, ".tfstate.backup"),
