@@ -67,6 +67,11 @@ type Options struct {
 	// Logger reports the change feed's troubles: its connection lost and
 	// back, a batch not announced (default: discarded).
 	Logger *slog.Logger
+	// NoMigrations runs no DDL at all: Open only checks that the schema is
+	// at least at this binary's version (pollstack migrate applied it as
+	// the owner) and refuses otherwise. For an app role that may not
+	// create, alter or drop anything.
+	NoMigrations bool
 }
 
 // Open connects a pool to connString (a postgres:// URL or key=value
@@ -113,7 +118,11 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 		return nil, fmt.Errorf("postgres: create pool: %w", err)
 	}
 	s.pool = pool
-	if err := s.migrate(ctx); err != nil {
+	prepare := s.migrate
+	if opts.NoMigrations {
+		prepare = s.checkSchema
+	}
+	if err := prepare(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -156,6 +165,29 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 		}
+	}
+	return nil
+}
+
+// checkSchema refuses a database whose schema is older than this binary:
+// its queries would fail on missing columns. A newer schema is fine, as
+// every migration keeps the previous release working (tasks of both run
+// side by side during a rollout).
+func (s *Store) checkSchema(ctx context.Context) error {
+	list, err := migrate.List(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	want := list[len(list)-1].Version
+	var have int
+	err = s.with(ctx, func(c *pgxpool.Conn) error {
+		return c.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have)
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: read the schema version (has pollstack migrate run?): %w", err)
+	}
+	if have < want {
+		return fmt.Errorf("postgres: the schema is at migration %d, this version needs %d: run pollstack migrate as the database owner first", have, want)
 	}
 	return nil
 }

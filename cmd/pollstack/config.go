@@ -48,11 +48,18 @@ const (
 // StoreConfig says which store to open and how: the one way to choose
 // PostgreSQL is a postgres:// database URL.
 type StoreConfig struct {
-	Kind StoreKind
-	Path string   // SQLite: the database file
-	URL  *url.URL // PostgreSQL: host, port, database and options, never credentials
+	Kind    StoreKind
+	Path    string   // SQLite: the database file
+	URL     *url.URL // PostgreSQL: host, port, database and options, never credentials
+	iamAuth bool     // --db-iam-auth, which chooseCredentials turns into Credentials.Source
 	// Credentials are where the PostgreSQL user and password come from.
 	Credentials Credentials
+	// NoMigrations: the server runs no DDL and only checks the schema's
+	// version (it connects as the app role); else it migrates at start.
+	NoMigrations bool
+	// AppUser is the role `pollstack migrate` creates and grants the
+	// server's least privileges to; empty: none.
+	AppUser string
 }
 
 // CredentialSource names where database credentials come from.
@@ -62,6 +69,7 @@ const (
 	FromURL            CredentialSource = "url"             // the URL's user, and its password or DATABASE_PASSWORD
 	FromSecretsManager CredentialSource = "secrets-manager" // an AWS Secrets Manager secret
 	FromFile           CredentialSource = "file"            // a file holding a secret's JSON
+	FromIAM            CredentialSource = "iam"             // an RDS IAM token signed with the AWS credentials, fresh for each connection
 )
 
 // Credentials are a source of database credentials.
@@ -99,6 +107,14 @@ var settings = []setting{
 		parse: func(c *Config, v string) error { c.Store.Credentials.SecretARN = v; return checkARN(v) }},
 	{flag: "db-secret-file", env: "POLLSTACK_DB_SECRET_FILE", usage: "file with the PostgreSQL credentials as secret JSON, read again when the database rejects them",
 		parse: func(c *Config, v string) error { c.Store.Credentials.SecretFile = v; return nil }},
+	{flag: "db-iam-auth", env: "POLLSTACK_DB_IAM_AUTH", def: "false", usage: "log in to PostgreSQL (RDS) as the URL's user with an IAM token signed with the AWS credentials (on ECS the task role) for each new connection, instead of a password; needs sslmode=require or verify-full",
+		parse: func(c *Config, v string) (err error) { c.Store.iamAuth, err = parseBool(v); return err }},
+	{flag: "db-migrate", env: "POLLSTACK_DB_MIGRATE", def: "true", usage: "apply the PostgreSQL migrations at start (needs the owner's rights). false: run no DDL, only check that pollstack migrate brought the schema to this version; for the least-privileged app role",
+		parse: func(c *Config, v string) error {
+			migrate, err := parseBool(v)
+			c.Store.NoMigrations = !migrate
+			return err
+		}},
 	{flag: "trust-proxy", env: "POLLSTACK_TRUST_PROXY", def: "false", usage: "trust X-Forwarded-Proto from the load balancer (secure cookies, HSTS)",
 		parse: func(c *Config, v string) (err error) { c.TrustProxy, err = parseBool(v); return err }},
 	{flag: "public-url", env: "POLLSTACK_PUBLIC_URL", usage: "the site's origin, such as https://polls.example.com: share and admin links are built on it. Empty: the request's host, but only when it is loopback (localhost); elsewhere links stay relative",
@@ -154,13 +170,21 @@ var settings = []setting{
 		parse: func(c *Config, v string) error { c.DebugAddr = v; return optionalHostPort(v) }},
 }
 
+// migrateSettings are the settings of `pollstack migrate` beside the above.
+var migrateSettings = []setting{
+	{flag: "app-user", env: "POLLSTACK_DB_APP_USER", usage: "after migrating, create (if need be) the PostgreSQL role the server connects as and grant it only what it needs: read and write the app's tables, no DDL, no other schema or database; a member of rds_iam where that role exists (RDS). Empty: no role is touched",
+		parse: func(c *Config, v string) error { c.Store.AppUser = v; return checkRoleName(v) }},
+}
+
 // parseConfig reads flags, falling back to the environment, then to
-// defaults. Every bad value is reported, each naming its flag.
-func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+// defaults. Every bad value is reported, each naming its flag. extra are
+// the settings of one command beside the common ones.
+func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer, extra ...setting) (Config, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	values := make([]*string, len(settings))
-	for i, s := range settings {
+	all := append(settings[:len(settings):len(settings)], extra...)
+	values := make([]*string, len(all))
+	for i, s := range all {
 		def := s.def
 		if v := getenv(s.env); v != "" {
 			def = v
@@ -175,7 +199,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	var c Config
 	var errs []error
-	for i, s := range settings {
+	for i, s := range all {
 		if err := s.parse(&c, *values[i]); err != nil {
 			if s.secret {
 				errs = append(errs, fmt.Errorf("--%s: %w", s.flag, err))
@@ -186,6 +210,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if err := c.Store.chooseCredentials(getenv("DATABASE_PASSWORD")); err != nil {
 		errs = append(errs, err)
+	}
+	if c.Store.AppUser != "" && c.Store.Kind != Postgres {
+		errs = append(errs, errors.New("--app-user needs a postgres:// --database-url"))
 	}
 	if c.ServerKey.File != "" && c.ServerKey.SecretARN != "" {
 		errs = append(errs, errors.New("--server-key-file and --server-key-secret-arn: give one source of the server key, not both"))
@@ -237,6 +264,9 @@ func (s *StoreConfig) parseURL(raw string) error {
 // chooseCredentials picks the one source of PostgreSQL credentials.
 func (s *StoreConfig) chooseCredentials(envPassword string) error {
 	c := &s.Credentials
+	if s.iamAuth {
+		return s.chooseIAM(envPassword)
+	}
 	switch {
 	case c.SecretARN != "" && c.SecretFile != "":
 		return errors.New("--db-secret-arn and --db-secret-file: give one source of credentials, not both")
@@ -251,6 +281,46 @@ func (s *StoreConfig) chooseCredentials(envPassword string) error {
 		if c.Password == "" {
 			c.Password = envPassword
 		}
+	}
+	return nil
+}
+
+// chooseIAM checks the settings of IAM authentication: the URL's user,
+// no password from anywhere, and TLS even to a loopback host (a token is a
+// credential for 15 minutes).
+func (s *StoreConfig) chooseIAM(envPassword string) error {
+	c := &s.Credentials
+	switch {
+	case s.Kind != Postgres:
+		return errors.New("--db-iam-auth needs a postgres:// --database-url")
+	case c.SecretARN != "" || c.SecretFile != "":
+		return errors.New("--db-iam-auth and --db-secret-arn or --db-secret-file: give one source of credentials, not both")
+	case c.User == "" || s.URL.Hostname() == "":
+		return errors.New("--db-iam-auth needs the user and host in --database-url, as in postgres://pollstack_app@HOST:5432/DB?sslmode=require")
+	case c.Password != "" || envPassword != "":
+		return errors.New("--db-iam-auth: the password is a token signed for each connection; give none in --database-url or DATABASE_PASSWORD")
+	}
+	switch s.URL.Query().Get("sslmode") {
+	case "require", "verify-ca", "verify-full":
+	default:
+		return errors.New("--db-iam-auth needs TLS: add sslmode=require (or verify-full) to --database-url")
+	}
+	c.Source = FromIAM
+	return nil
+}
+
+// checkRoleName accepts a PostgreSQL role name the way IAM policies and
+// RDS name it: letters, digits and underscores, starting with a letter.
+func checkRoleName(v string) error {
+	if v == "" {
+		return nil
+	}
+	ok := len(v) <= 63 && (v[0] >= 'a' && v[0] <= 'z' || v[0] >= 'A' && v[0] <= 'Z')
+	for _, r := range v {
+		ok = ok && (r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}
+	if !ok {
+		return errors.New("want a role name of up to 63 letters, digits and underscores, starting with a letter")
 	}
 	return nil
 }

@@ -26,8 +26,23 @@ func openStore(ctx context.Context, cfg StoreConfig, log *slog.Logger, observeBa
 }
 
 // openPostgres connects with credentials from their source, kept in a cache
-// that the store asks to refresh when the database rejects them.
+// that the store asks to refresh when the database rejects them; IAM tokens
+// are signed afresh for each new connection instead.
 func openPostgres(ctx context.Context, cfg StoreConfig, log *slog.Logger, observeBatch func(int, time.Duration)) (*postgres.Store, error) {
+	opts := postgres.Options{Logger: log, ObserveBatch: observeBatch, NoMigrations: cfg.NoMigrations}
+	if cfg.Credentials.Source == FromIAM {
+		port := cfg.URL.Port()
+		if port == "" {
+			port = "5432"
+		}
+		// The token names the endpoint as the client dials it, port included.
+		token, err := secret.NewIAMToken(ctx, net.JoinHostPort(cfg.URL.Hostname(), port), cfg.Credentials.User)
+		if err != nil {
+			return nil, err
+		}
+		opts.Credentials = freshCredentials(token)
+		return postgres.Open(ctx, cfg.URL.String(), opts)
+	}
 	src, err := credentialSource(ctx, cfg.Credentials)
 	if err != nil {
 		return nil, err
@@ -41,14 +56,20 @@ func openPostgres(ctx context.Context, cfg StoreConfig, log *slog.Logger, observ
 	if err := requireTLS(&u); err != nil {
 		return nil, err
 	}
-	return postgres.Open(ctx, u.String(), postgres.Options{
-		Logger:       log,
-		ObserveBatch: observeBatch,
-		Credentials: func(ctx context.Context, refresh bool) (string, string, error) {
-			c, err := creds.Credentials(ctx, refresh)
-			return c.Username, c.Password, err
-		},
-	})
+	opts.Credentials = func(ctx context.Context, refresh bool) (string, string, error) {
+		c, err := creds.Credentials(ctx, refresh)
+		return c.Username, c.Password, err
+	}
+	return postgres.Open(ctx, u.String(), opts)
+}
+
+// freshCredentials fetches from src for every new connection, with no
+// cache: what an IAM token source needs.
+func freshCredentials(src secret.Fetcher) func(context.Context, bool) (string, string, error) {
+	return func(ctx context.Context, _ bool) (string, string, error) {
+		c, err := src.Fetch(ctx)
+		return c.Username, c.Password, err
+	}
 }
 
 // credentialSource turns the configured source into a fetcher.

@@ -200,7 +200,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	cfg, err := parseConfig("pollstack migrate", args, getenv, stderr)
+	cfg, err := parseConfig("pollstack migrate", args, getenv, stderr, migrateSettings...)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -209,17 +209,40 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return 2
 	}
 	log := newLogger(stdout, cfg.LogLevel)
-	store, err := openStore(ctx, cfg.Store, log, nil) // opening a store applies its migrations
-	if err != nil {
+	if err := migrate(ctx, cfg.Store, log); err != nil {
 		log.Error("migrate failed", "error", err.Error())
 		return 1
 	}
-	if err := store.Close(); err != nil {
-		log.Error("migrate failed", "error", err.Error())
-		return 1
-	}
-	log.Info("migrations applied", "store", string(cfg.Store.Kind))
 	return 0
+}
+
+// migrate applies the migrations (opening a store does) and, when asked,
+// sets up the app role. It runs as the database owner, once per deploy.
+func migrate(ctx context.Context, cfg StoreConfig, log *slog.Logger) error {
+	cfg.NoMigrations = false // whatever POLLSTACK_DB_MIGRATE says for the server
+	if cfg.Kind == SQLite {
+		store, err := openStore(ctx, cfg, log, nil)
+		if err != nil {
+			return err
+		}
+		log.Info("migrations applied", "store", string(cfg.Kind))
+		return store.Close()
+	}
+	store, err := openPostgres(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	log.Info("migrations applied", "store", string(cfg.Kind))
+	if cfg.AppUser == "" {
+		return nil
+	}
+	closed, err := store.EnsureAppRole(ctx, cfg.AppUser)
+	if err != nil {
+		return err
+	}
+	log.Info("app role ready", "role", cfg.AppUser, "other_databases_closed", closed)
+	return nil
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
