@@ -239,6 +239,9 @@ func TestDeployRoleCannotLeaveItsStack(t *testing.T) {
 				{"read the account's billing", plain("aws-portal:ViewBilling", "*")},
 				{"silence another stack's alarm", plain("cloudwatch:DeleteAlarms", arn("cloudwatch", "alarm:payroll-5xx"))},
 				{"publish to another topic", plain("sns:Subscribe", arn("sns", "payroll-alerts"))},
+				{"run the app's task (with its role) as a one-off task", plain("ecs:RunTask", arn("ecs", "task-definition/"+s.name+"-app:1"), "ecs:cluster", arn("ecs", "cluster/"+s.name))},
+				{"run the migration task on another cluster", plain("ecs:RunTask", arn("ecs", "task-definition/"+s.name+"-migrate:1"), "ecs:cluster", arn("ecs", "cluster/payroll"))},
+				{"stop another cluster's task", plain("ecs:StopTask", arn("ecs", "task/payroll/0123456789abcdef0123456789abcdef"))},
 			}
 			for _, a := range attacks {
 				if got := decide(d.deploy, nil, a.c); got == doctor.Allowed {
@@ -271,6 +274,41 @@ func TestDeployRoleCannotLeaveItsStack(t *testing.T) {
 			ownSecret := s.one(t, "module.stack.module.database.aws_db_instance.this").Values["master_user_secret"].([]any)[0].(map[string]any)["secret_arn"].(string)
 			if got := decide(everything, d.boundary, plain("secretsmanager:GetSecretValue", ownSecret, "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn", arn("rds", "db:"+s.name))); got != doctor.Allowed {
 				t.Errorf("the boundary refuses the stack's own database secret (%v): the migration task could not start", got)
+			}
+		})
+	}
+}
+
+// The running app logs in to its database as the app user and nobody else:
+// a task taken over cannot sign a token for the master user, another role
+// or another database, nor read the master password.
+func TestTaskRoleConnectsAsTheAppUserOnly(t *testing.T) {
+	for _, env := range envs {
+		t.Run(env, func(t *testing.T) {
+			s := render(t, env)
+			d := s.docs(t)
+			db := s.one(t, "module.stack.module.database.aws_db_instance.this")
+			dbuser := func(resourceID, user string) string { return arn("rds-db", "dbuser:"+resourceID+"/"+user) }
+			own := db.str("resource_id")
+			if own == "" || db.str("username") == "" {
+				t.Fatalf("the rendered database has no resource_id or username: %v", db.Values)
+			}
+			if got := decide(d.task, d.boundary, plain("rds-db:connect", dbuser(own, "pollstack_app"))); got != doctor.Allowed {
+				t.Errorf("the task role may not connect as the app user (%v): the app could not log in", got)
+			}
+			secret := db.Values["master_user_secret"].([]any)[0].(map[string]any)["secret_arn"].(string)
+			for name, c := range map[string]call{
+				"connect as the master user":                plain("rds-db:connect", dbuser(own, db.str("username"))),
+				"connect as postgres":                       plain("rds-db:connect", dbuser(own, "postgres")),
+				"connect as another user named like it":     plain("rds-db:connect", dbuser(own, "pollstack_app_admin")),
+				"connect as any user":                       plain("rds-db:connect", dbuser(own, "*")),
+				"connect to another database as app user":   plain("rds-db:connect", dbuser("db-OTHERDATABASE0000000000000", "pollstack_app")),
+				"read the master password":                  plain("secretsmanager:GetSecretValue", secret, "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn", arn("rds", "db:"+s.name)),
+				"decrypt the master secret through Secrets": plain("kms:Decrypt", keyARN, "kms:ViaService", "secretsmanager."+region+".amazonaws.com"),
+			} {
+				if got := decide(d.task, d.boundary, c); got == doctor.Allowed {
+					t.Errorf("the task role may %s: %s", name, c)
+				}
 			}
 		})
 	}

@@ -165,8 +165,17 @@ var needs = map[string]func(s *stack, r resource) []call{
 		return []call{plain("ecs:PutClusterCapacityProviders", arn("ecs", "cluster/"+s.name))}
 	},
 	"aws_ecs_task_definition": func(s *stack, r resource) []call {
-		return []call{plain("ecs:RegisterTaskDefinition", "*"), plain("ecs:DeregisterTaskDefinition", "*"),
-			passRole(s, "ecs-execution", "ecs-tasks.amazonaws.com"), passRole(s, "ecs-task", "ecs-tasks.amazonaws.com")}
+		calls := []call{plain("ecs:RegisterTaskDefinition", "*"), plain("ecs:DeregisterTaskDefinition", "*"),
+			passRole(s, "ecs-execution", "ecs-tasks.amazonaws.com")}
+		if r.str("family") != s.name+"-migrate" {
+			return append(calls, passRole(s, "ecs-task", "ecs-tasks.amazonaws.com"))
+		}
+		// The apply runs the migration task (terraform_data.migrate, which
+		// the render leaves out: mocked AWS runs no task) and waits for it.
+		cluster := arn("ecs", "cluster/"+s.name)
+		task := arn("ecs", "task/"+s.name+"/0123456789abcdef0123456789abcdef")
+		return append(calls, plain("ecs:RunTask", arn("ecs", "task-definition/"+s.name+"-migrate:1"), "ecs:cluster", cluster),
+			plain("ecs:DescribeTasks", task), plain("ecs:StopTask", task))
 	},
 	"aws_ecs_service": func(s *stack, r resource) []call {
 		svc := arn("ecs", "service/"+s.name+"/"+r.str("name"))

@@ -348,6 +348,7 @@ variables {
   github_repository    = "pollstack/pollstack"
   github_owner_id      = "1001"
   github_repository_id = "2002"
+  run_migrations       = false
   domain_name          = var.environment == "enterprise" ? "polls.example.com" : null
   hosted_zone_id       = var.environment == "enterprise" ? "Z0123456789ABCDEFGHIJ" : null
   alarm_email          = "oncall@example.com"

@@ -26,6 +26,7 @@ module "stack" {
   state_bucket_name = var.state_bucket_name
   domain_name       = var.domain_name
   hosted_zone_id    = var.hosted_zone_id
+  run_migrations    = var.run_migrations
 
   github_owner_id            = var.github_owner_id
   github_repository_id       = var.github_repository_id

@@ -92,6 +92,13 @@ variable "hosted_zone_id" {
   default     = null
 }
 
+variable "run_migrations" {
+  description = "See the compute module: each apply that ships a new image runs the migration task before the service changes (needs the AWS CLI and jq). false only for mocked providers and the emulator."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 # The environment's choices: no defaults, so that each variable file states
 # every one of them and a plan without a variable file fails. Each is the
 # stack variable of the same name; docs/decisions.md sets them side by side.

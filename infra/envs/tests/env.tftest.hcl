@@ -102,6 +102,8 @@ mock_provider "aws" {
 variables {
   github_owner_id      = "1001"
   github_repository_id = "2002"
+  # Mocked AWS runs no task: the migration task is registered, not run.
+  run_migrations = false
   # enterprise serves HTTPS only: its variable file leaves the name to the
   # operator, the test gives one.
   domain_name    = var.environment == "enterprise" ? "polls.example.com" : null

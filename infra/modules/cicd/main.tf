@@ -172,6 +172,22 @@ locals {
         ]
       },
       {
+        # The apply runs the one-off migration task (module compute,
+        # terraform_data.migrate) on the stack's cluster, waits for it and
+        # reads how it ended: that family only, that cluster only.
+        Sid       = "RunTheMigrationTask"
+        Effect    = "Allow"
+        Action    = ["ecs:RunTask"]
+        Resource  = ["${local.arn}:ecs:${local.region}:${local.account}:task-definition/${var.name}-migrate:*"]
+        Condition = { ArnEquals = { "ecs:cluster" = "${local.arn}:ecs:${local.region}:${local.account}:cluster/${var.name}" } }
+      },
+      {
+        Sid      = "WatchTheMigrationTask"
+        Effect   = "Allow"
+        Action   = ["ecs:DescribeTasks", "ecs:StopTask"]
+        Resource = ["${local.arn}:ecs:${local.region}:${local.account}:task/${var.name}/*"]
+      },
+      {
         Sid       = "PassOnlyTheEcsRolesToEcsTasks"
         Effect    = "Allow"
         Action    = ["iam:PassRole"]

@@ -20,11 +20,14 @@ locals {
 
   environment = merge(var.environment, {
     POLLSTACK_ADDR = ":${var.app_port}"
-    # The ARN names the secret; the app reads it with the task role and reads
-    # it again after RDS rotates the password.
-    POLLSTACK_DB_SECRET_ARN = var.db_secret_arn
-    # Where the database is, never who: the credentials come from the secret.
-    DATABASE_URL = "postgres://${var.db_host}:${var.db_port}/${var.db_name}?sslmode=require"
+    # The app logs in as its own least-privileged role with IAM database
+    # authentication: no password anywhere, a token signed with the task
+    # role for each new connection (the role may connect as this user only).
+    DATABASE_URL          = "postgres://${var.db_app_user}@${var.db_host}:${var.db_port}/${var.db_name}?sslmode=require"
+    POLLSTACK_DB_IAM_AUTH = "true"
+    # The app role may not run DDL: the migration task below migrates, once
+    # per deploy, and the app only checks the schema's version.
+    POLLSTACK_DB_MIGRATE = "false"
     # Tasks sit behind the load balancer, which ends TLS and sets
     # X-Forwarded-Proto: secure cookies and HSTS follow it.
     POLLSTACK_TRUST_PROXY  = "true"
@@ -37,6 +40,25 @@ locals {
     # The ARN names the secret; the app reads the key with the task role.
     POLLSTACK_SERVER_KEY_SECRET_ARN = var.server_key_secret_arn
   })
+
+  # Where each container logs: this module's group, a stream prefix each.
+  log_configuration = {
+    for prefix in [local.container_name, local.migrate_container_name] : prefix => {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.app.name
+        awslogs-region        = data.aws_region.current.name
+        awslogs-stream-prefix = prefix
+        mode                  = "non-blocking"
+        max-buffer-size       = "25m"
+      }
+    }
+  }
+
+  linux_parameters = {
+    initProcessEnabled = true
+    capabilities       = { drop = ["ALL"] }
+  }
 
   container_definitions = [{
     name                   = local.container_name
@@ -55,12 +77,6 @@ locals {
 
     environment = [for k in sort(keys(local.environment)) : { name = k, value = local.environment[k] }]
 
-    # Resolved by the execution role when the task starts; never a plain value.
-    secrets = [{
-      name      = "DATABASE_PASSWORD"
-      valueFrom = "${var.db_secret_arn}:password::"
-    }]
-
     # The only writable path on a read-only root file system.
     mountPoints = [{
       sourceVolume  = "tmp"
@@ -68,22 +84,37 @@ locals {
       readOnly      = false
     }]
 
-    linuxParameters = {
-      initProcessEnabled = true
-      capabilities       = { drop = ["ALL"] }
-    }
+    linuxParameters = local.linux_parameters
 
     # Guard 5: every container logs through awslogs to this module's group.
-    logConfiguration = {
-      logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.app.name
-        awslogs-region        = data.aws_region.current.name
-        awslogs-stream-prefix = local.container_name
-        mode                  = "non-blocking"
-        max-buffer-size       = "25m"
-      }
-    }
+    logConfiguration = local.log_configuration[local.container_name]
+  }]
+
+  # The migration: `pollstack migrate --app-user`, as the RDS master user,
+  # whose password the execution role resolves when the task starts. Only
+  # this one-off task ever holds it; the app's task does not.
+  migrate_container_name = "migrate"
+  migrate_container_definitions = [{
+    name                   = local.migrate_container_name
+    image                  = var.image
+    essential              = true
+    user                   = var.container_user
+    readonlyRootFilesystem = true
+    command                = ["migrate"]
+
+    environment = [
+      { name = "DATABASE_URL", value = "postgres://${var.db_master_username}@${var.db_host}:${var.db_port}/${var.db_name}?sslmode=require" },
+      { name = "POLLSTACK_DB_APP_USER", value = var.db_app_user },
+    ]
+
+    # Resolved by the execution role when the task starts; never a plain value.
+    secrets = [{
+      name      = "DATABASE_PASSWORD"
+      valueFrom = "${var.db_secret_arn}:password::"
+    }]
+
+    linuxParameters  = local.linux_parameters
+    logConfiguration = local.log_configuration[local.migrate_container_name]
   }]
 }
 
@@ -116,7 +147,7 @@ resource "aws_cloudwatch_log_group" "app" {
   tags = var.tags
 }
 
-#trivy:ignore:AVD-AWS-0036 POLLSTACK_DB_SECRET_ARN and POLLSTACK_SERVER_KEY_SECRET_ARN hold secrets' ARNs, names, not values; the app reads the values with its role
+#trivy:ignore:AVD-AWS-0036 POLLSTACK_SERVER_KEY_SECRET_ARN holds a secret's ARN, a name, not a value; the app reads the value with its role
 resource "aws_ecs_task_definition" "app" {
   family                   = "${var.name}-app"
   requires_compatibilities = ["FARGATE"]
@@ -144,6 +175,53 @@ resource "aws_ecs_task_definition" "app" {
       error_message = "memory ${var.memory} MiB is not a Fargate combination with cpu ${var.cpu}."
     }
   }
+}
+
+# The one-off migration task: the same image, run once per deploy (below)
+# before the service changes. No task role: it calls no AWS API.
+resource "aws_ecs_task_definition" "migrate" {
+  family                   = "${var.name}-migrate"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = "256"
+  memory                   = "512"
+  execution_role_arn       = var.execution_role_arn
+  container_definitions    = jsonencode(local.migrate_container_definitions)
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+
+  tags = var.tags
+}
+
+# Each apply that registers a new migration task definition (a new image,
+# that is each deploy) runs it and waits for it, after the database and the
+# task definitions and before the service rolls out: no task of a new
+# version starts on an old schema, and a failed migration fails the apply
+# with the old tasks still serving. The pipeline's saved plan holds it, so
+# it runs as the deploy role (ecs:RunTask on this family only).
+resource "terraform_data" "migrate" {
+  count = var.run_migrations ? 1 : 0
+
+  triggers_replace = [aws_ecs_task_definition.migrate.arn]
+
+  provisioner "local-exec" {
+    command = "${path.module}/run-migration.sh"
+    environment = {
+      REGION           = data.aws_region.current.name
+      CLUSTER          = aws_ecs_cluster.this.name
+      TASK_DEFINITION  = aws_ecs_task_definition.migrate.arn
+      CONTAINER        = local.migrate_container_name
+      SUBNETS          = join(",", var.subnet_ids)
+      SECURITY_GROUPS  = join(",", var.security_group_ids)
+      ASSIGN_PUBLIC_IP = var.assign_public_ip ? "ENABLED" : "DISABLED"
+      LOG_GROUP        = aws_cloudwatch_log_group.app.name
+    }
+  }
+
+  depends_on = [aws_ecs_cluster_capacity_providers.this]
 }
 
 resource "aws_ecs_service" "app" {
@@ -209,7 +287,7 @@ resource "aws_ecs_service" "app" {
     ignore_changes = [desired_count]
   }
 
-  depends_on = [aws_ecs_cluster_capacity_providers.this]
+  depends_on = [aws_ecs_cluster_capacity_providers.this, terraform_data.migrate]
 }
 
 resource "aws_appautoscaling_target" "app" {

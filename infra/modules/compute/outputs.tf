@@ -57,3 +57,8 @@ output "deployment_alarm_names" {
   description = "The alarms the service rolls a deployment back on, as the service has them (empty: only the circuit breaker)."
   value       = try(sort(tolist(aws_ecs_service.app.alarms[0].alarm_names)), [])
 }
+
+output "migrate_task_definition_arn" {
+  description = "ARN (with revision) of the one-off migration task's definition (`pollstack migrate --app-user`), which each apply runs before the service changes when run_migrations is on."
+  value       = aws_ecs_task_definition.migrate.arn
+}

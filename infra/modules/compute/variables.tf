@@ -93,8 +93,33 @@ variable "task_role_arn" {
 }
 
 variable "db_secret_arn" {
-  description = "ARN of the database secret (RDS-managed JSON with username and password). Passed to the app as POLLSTACK_DB_SECRET_ARN and, by `valueFrom`, as DATABASE_PASSWORD."
+  description = "ARN of the database master secret (RDS-managed JSON with username and password). Only the migration task gets the password, by `valueFrom` as DATABASE_PASSWORD; the app's task never does."
   type        = string
+  nullable    = false
+}
+
+variable "db_master_username" {
+  description = "The database's master user, as whom the migration task migrates and sets up the app's role."
+  type        = string
+  nullable    = false
+}
+
+variable "db_app_user" {
+  description = "The app's own database role, which the migration task creates and grants only reading and writing the app's tables to; the app logs in as it with IAM database authentication (the task role needs `rds-db:connect` on it: module security)."
+  type        = string
+  default     = "pollstack_app"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.db_app_user))
+    error_message = "db_app_user must be a PostgreSQL role name of lower-case letters, digits and underscores."
+  }
+}
+
+variable "run_migrations" {
+  description = "Run the migration task during each apply that registers a new one (each new image), before the service changes; needs the AWS CLI and jq where Terraform runs. false only where no task can run (mocked providers, the emulator): the app then refuses to start until the schema is at its version."
+  type        = bool
+  default     = true
   nullable    = false
 }
 

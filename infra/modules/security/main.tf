@@ -17,8 +17,8 @@ locals {
 
   # Reading the database secret: GetSecretValue on that one secret, and
   # Decrypt on the key that encrypts it, only when Secrets Manager asks.
-  # Shared by the execution role (which resolves `valueFrom` at task start)
-  # and the task role (the app re-reads the secret after a rotation).
+  # Only the execution role has them: it resolves `valueFrom` when the
+  # migration task starts. The app never reads the master password.
   read_db_secret_statements = [
     {
       Sid      = "ReadDatabaseSecret"
@@ -245,12 +245,12 @@ resource "aws_iam_role_policy" "execution" {
   })
 }
 
-# Assumed by the running app: it reads the database secret itself, so that it
-# picks up the password again after RDS rotates it.
+# Assumed by the running app: it logs in to the database as its own role with
+# IAM database authentication, and reads the server key.
 resource "aws_iam_role" "task" {
   name                 = "${var.name}-ecs-task"
   permissions_boundary = var.permissions_boundary_arn
-  description          = "${var.name}: the running app (reads the database secret)"
+  description          = "${var.name}: the running app (database as the app user by IAM, server key)"
   assume_role_policy   = local.ecs_tasks_trust
 
   tags = var.tags
@@ -261,14 +261,22 @@ resource "aws_iam_role_policy" "task" {
   role = aws_iam_role.task.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = concat(local.read_db_secret_statements, [
+    Statement = [
+      {
+        # A token for the app's role on this instance, never for the master
+        # user or another database's users.
+        Sid      = "ConnectAsTheAppUser"
+        Effect   = "Allow"
+        Action   = ["rds-db:connect"]
+        Resource = ["arn:${local.partition}:rds-db:${local.region}:${local.account_id}:dbuser:${var.db_resource_id}/${var.db_app_user}"]
+      },
       {
         Sid      = "ReadServerKey"
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue"]
         Resource = [aws_secretsmanager_secret.server_key.arn]
       },
-    ])
+    ]
   })
 }
 

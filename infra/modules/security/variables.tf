@@ -86,13 +86,31 @@ variable "log_group_arn" {
 }
 
 variable "db_secret_arn" {
-  description = "ARN of the Secrets Manager secret that holds the database credentials (managed by RDS). The execution role and the task role may read this secret and no other."
+  description = "ARN of the Secrets Manager secret that holds the database credentials (managed by RDS). Only the execution role may read it (for the migration task), and no other secret of the kind; the task role may not."
   type        = string
   nullable    = false
 
   validation {
     condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[^*]+$", var.db_secret_arn))
     error_message = "db_secret_arn must be a Secrets Manager secret ARN without wildcards."
+  }
+}
+
+variable "db_resource_id" {
+  description = "The database instance's resource ID (`db-...`): the task role may connect to it as db_app_user only."
+  type        = string
+  nullable    = false
+}
+
+variable "db_app_user" {
+  description = "The app's database role, which the task role may log in as with IAM database authentication (`rds-db:connect`)."
+  type        = string
+  default     = "pollstack_app"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.db_app_user))
+    error_message = "db_app_user must be a PostgreSQL role name of lower-case letters, digits and underscores."
   }
 }
 

@@ -58,6 +58,8 @@ module "security" {
   ecr_repository_arn       = module.registry.repository_arn
   log_group_arn            = module.compute.log_group_arn
   db_secret_arn            = module.database.master_user_secret_arn
+  db_resource_id           = module.database.resource_id
+  db_app_user              = var.db_app_user
   permissions_boundary_arn = module.cicd.permissions_boundary_arn
   tags                     = local.tags
 }
@@ -125,6 +127,9 @@ module "compute" {
   execution_role_arn           = module.security.execution_role_arn
   task_role_arn                = module.security.task_role_arn
   db_secret_arn                = module.database.master_user_secret_arn
+  db_master_username           = module.database.master_username
+  db_app_user                  = var.db_app_user
+  run_migrations               = var.run_migrations
   server_key_secret_arn        = module.security.server_key_secret_arn
   public_url                   = local.app_url
   db_host                      = module.database.address
@@ -172,6 +177,7 @@ module "cicd" {
   github_owner_id            = var.github_owner_id
   github_repository_id       = var.github_repository_id
   accept_legacy_subject      = var.accept_legacy_subject
+  db_app_user                = var.db_app_user
   deploy_environment         = var.deploy_environment
   create_oidc_provider       = var.create_oidc_provider
   existing_oidc_provider_arn = var.existing_oidc_provider_arn

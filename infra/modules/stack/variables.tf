@@ -274,6 +274,20 @@ variable "budget_emails" {
   nullable    = false
 }
 
+variable "db_app_user" {
+  description = "The app's own database role (see the compute module): created by the migration task, logged in to with IAM database authentication; the task role and the boundary allow connecting as it only."
+  type        = string
+  default     = "pollstack_app"
+  nullable    = false
+}
+
+variable "run_migrations" {
+  description = "Run the migration task during each apply that registers a new one, before the service changes (see the compute module). false only for mocked providers and the emulator, which cannot run a task."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)

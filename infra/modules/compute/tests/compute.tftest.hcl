@@ -28,6 +28,10 @@ variables {
   security_group_ids           = ["sg-0app"]
   target_group_arn             = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/pollstack-test/0123456789abcdef"
   request_count_resource_label = "app/pollstack-test/0123456789abcdef/targetgroup/pollstack-test/0123456789abcdef"
+  db_master_username           = "pollstack"
+  # Mocked AWS runs no task: the runs below apply without the migration run
+  # (which calls the AWS CLI); migration_runs_before_the_service plans it.
+  run_migrations = false
 }
 
 # Guard 5: every container logs with awslogs to this module's log group.
@@ -36,7 +40,7 @@ run "every_container_logs_to_the_module_log_group" {
 
   assert {
     condition = alltrue([
-      for c in jsondecode(aws_ecs_task_definition.app.container_definitions) :
+      for c in concat(jsondecode(aws_ecs_task_definition.app.container_definitions), jsondecode(aws_ecs_task_definition.migrate.container_definitions)) :
       try(c.logConfiguration.logDriver, "") == "awslogs"
       && try(c.logConfiguration.options["awslogs-group"], "") == aws_cloudwatch_log_group.app.name
       && try(c.logConfiguration.options["awslogs-region"], "") == "us-east-1"
@@ -111,11 +115,31 @@ run "container_hardening_and_secrets" {
   }
 
   assert {
-    condition = jsondecode(aws_ecs_task_definition.app.container_definitions)[0].secrets == [{
+    condition     = alltrue([for c in jsondecode(aws_ecs_task_definition.app.container_definitions) : try(c.secrets, null) == null])
+    error_message = "the app's task gets no secret: it logs in to the database with IAM tokens"
+  }
+
+  assert {
+    condition = jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].secrets == [{
       name      = "DATABASE_PASSWORD"
       valueFrom = "${var.db_secret_arn}:password::"
     }]
-    error_message = "the password comes by valueFrom from the database secret"
+    error_message = "the migration task alone gets the master password, by valueFrom from the database secret"
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].command == ["migrate"]
+      && { for e in jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].environment : e.name => e.value } == {
+        DATABASE_URL          = "postgres://pollstack@${var.db_host}:5432/pollstack?sslmode=require"
+        POLLSTACK_DB_APP_USER = "pollstack_app"
+      }
+      && aws_ecs_task_definition.migrate.task_role_arn == null
+      && aws_ecs_task_definition.migrate.execution_role_arn == var.execution_role_arn
+      && jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].readonlyRootFilesystem == true
+      && jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].image == var.image
+    )
+    error_message = "the migration task runs `migrate` with the app's image as the master user over TLS, sets up pollstack_app, has no task role and a read-only root file system"
   }
 
   assert {
@@ -124,15 +148,16 @@ run "container_hardening_and_secrets" {
       if startswith(e.name, "POLLSTACK_") || e.name == "DATABASE_URL"
       } == {
       POLLSTACK_ADDR                  = ":8080"
-      POLLSTACK_DB_SECRET_ARN         = var.db_secret_arn
-      DATABASE_URL                    = "postgres://${var.db_host}:5432/pollstack?sslmode=require"
+      DATABASE_URL                    = "postgres://pollstack_app@${var.db_host}:5432/pollstack?sslmode=require"
+      POLLSTACK_DB_IAM_AUTH           = "true"
+      POLLSTACK_DB_MIGRATE            = "false"
       POLLSTACK_TRUST_PROXY           = "true"
       POLLSTACK_DRAIN_PERIOD          = "30s"
       POLLSTACK_PUBLIC_URL            = "https://polls.example.com"
       POLLSTACK_SERVER_KEY_SECRET_ARN = var.server_key_secret_arn
       POLLSTACK_METRICS_SERVICE       = var.name
     }
-    error_message = "the app gets its address, the secret ARN, the database endpoint, the proxy trust, its drain period and its metrics' Service as plain environment"
+    error_message = "the app gets its address, the database endpoint as the app user with IAM authentication and no migrations, the proxy trust, its drain period, its metrics' Service and the server key's ARN as plain environment"
   }
 
   assert {
@@ -238,4 +263,29 @@ run "no_deployment_alarms_without_names" {
     condition     = length(aws_ecs_service.app.alarms) == 0
     error_message = "without alarm names the service has no alarms block"
   }
+}
+
+# Each new migration task definition is run during the apply, before the
+# service changes (planned only: a mocked apply would call the AWS CLI).
+run "migration_runs_before_the_service" {
+  command = plan
+
+  variables {
+    run_migrations = true
+  }
+
+  assert {
+    condition     = length(terraform_data.migrate) == 1
+    error_message = "with run_migrations the apply runs the migration task"
+  }
+}
+
+run "rejects_bad_app_user" {
+  command = plan
+
+  variables {
+    db_app_user = "app; DROP ROLE x"
+  }
+
+  expect_failures = [var.db_app_user]
 }

@@ -25,6 +25,7 @@ variables {
   ecr_repository_arn = "arn:aws:ecr:us-east-1:123456789012:repository/pollstack-test"
   log_group_arn      = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/pollstack-test"
   db_secret_arn      = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
+  db_resource_id     = "db-ABCDEFGHIJKLMNOPQRSTUVWXY1"
 }
 
 # Guard 1: the execution role must be able to decrypt the key that encrypts
@@ -60,17 +61,19 @@ run "execution_role_can_read_the_database_secret" {
   }
 
   assert {
-    condition = length([
-      for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s
-      if contains(flatten([s.Action]), "kms:Decrypt") && flatten([s.Resource]) == [aws_kms_key.this.arn]
-      && try(s.Condition.StringEquals["kms:ViaService"], "") == "secretsmanager.us-east-1.amazonaws.com"
-    ]) == 1
-    error_message = "the task role reads the secret itself after a rotation: it needs the same kms:Decrypt via Secrets Manager"
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.task.policy).Statement : flatten([s.Resource])
+      if contains(flatten([s.Action]), "rds-db:connect")
+    ] == [["arn:aws:rds-db:us-east-1:123456789012:dbuser:${var.db_resource_id}/pollstack_app"]]
+    error_message = "the task role may log in to this database as the app user only (IAM database authentication)"
   }
 
   assert {
-    condition     = toset(flatten([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Action])) == toset(["secretsmanager:GetSecretValue", "kms:Decrypt"])
-    error_message = "the task role may only read the database secret"
+    condition = (
+      toset(flatten([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Action])) == toset(["rds-db:connect", "secretsmanager:GetSecretValue"])
+      && !contains(flatten([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Resource]), var.db_secret_arn)
+    )
+    error_message = "the task role connects as the app user and reads the server key, never the database's master secret"
   }
 
   assert {

@@ -104,6 +104,8 @@ variables {
   hosted_zone_id       = "Z0123456789ABCDEFGHIJ"
   github_owner_id      = "1001"
   github_repository_id = "2002"
+  # Mocked AWS runs no task: the migration task is registered, not run.
+  run_migrations = false
 }
 
 run "enterprise_like" {
