@@ -218,7 +218,7 @@ func Run(ctx context.Context, c Config, opts ...Option) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("doctor: describe task definition %s: %w", aws.ToString(svc.TaskDefinition), err)
 	}
-	d := &deployment{clients: cl, service: svc, taskDef: td.TaskDefinition}
+	d := &deployment{clients: cl, service: svc, taskDef: td.TaskDefinition, migrateDef: migrationTaskDef(ctx, cl, td.TaskDefinition)}
 	r := &Report{Cluster: c.Cluster, Service: c.Service, TaskDefinition: aws.ToString(svc.TaskDefinition), StoppedTasks: []StoppedTask{}}
 	r.Checks = []Check{
 		d.checkSecretDecrypt(ctx),
@@ -315,11 +315,29 @@ func newClients(ctx context.Context, c Config, o options) (*clients, error) {
 	}, nil
 }
 
-// deployment is what the checks share: the service and its task definition.
+// deployment is what the checks share: the service and its task definition,
+// and the one-off migration task's definition when there is one.
 type deployment struct {
 	*clients
-	service ecstypes.Service
-	taskDef *ecstypes.TaskDefinition
+	service    ecstypes.Service
+	taskDef    *ecstypes.TaskDefinition
+	migrateDef *ecstypes.TaskDefinition // nil: none
+}
+
+// migrationTaskDef is the latest revision of the stack's migration task
+// definition (family <name>-migrate beside the app's <name>-app, module
+// compute), which alone gets the database's master secret; nil when the
+// app's family is named otherwise or there is none.
+func migrationTaskDef(ctx context.Context, cl *clients, app *ecstypes.TaskDefinition) *ecstypes.TaskDefinition {
+	name, ok := strings.CutSuffix(aws.ToString(app.Family), "-app")
+	if !ok {
+		return nil
+	}
+	out, err := cl.ecs.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(name + "-migrate")})
+	if err != nil {
+		return nil
+	}
+	return out.TaskDefinition
 }
 
 func ok(c Class, detail string, args ...any) Check {

@@ -13,13 +13,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
-// secretRefs returns the distinct Secrets Manager secret ARNs that the task
-// definition's containers reference by valueFrom, without the JSON key,
-// version stage and version id suffixes.
+// secretRefs returns the distinct Secrets Manager secret ARNs that the
+// containers of the task definition and of the migration task reference by
+// valueFrom, without the JSON key, version stage and version id suffixes.
 func (d *deployment) secretRefs() []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, c := range d.taskDef.ContainerDefinitions {
+	containers := d.taskDef.ContainerDefinitions
+	if d.migrateDef != nil {
+		containers = append(containers[:len(containers):len(containers)], d.migrateDef.ContainerDefinitions...)
+	}
+	for _, c := range containers {
 		for _, s := range c.Secrets {
 			arn := secretARN(aws.ToString(s.ValueFrom))
 			if arn != "" && !seen[arn] {
