@@ -298,13 +298,13 @@ func TestTaskRoleConnectsAsTheAppUserOnly(t *testing.T) {
 			}
 			secret := db.Values["master_user_secret"].([]any)[0].(map[string]any)["secret_arn"].(string)
 			for name, c := range map[string]call{
-				"connect as the master user":                plain("rds-db:connect", dbuser(own, db.str("username"))),
-				"connect as postgres":                       plain("rds-db:connect", dbuser(own, "postgres")),
-				"connect as another user named like it":     plain("rds-db:connect", dbuser(own, "pollstack_app_admin")),
-				"connect as any user":                       plain("rds-db:connect", dbuser(own, "*")),
-				"connect to another database as app user":   plain("rds-db:connect", dbuser("db-OTHERDATABASE0000000000000", "pollstack_app")),
-				"read the master password":                  plain("secretsmanager:GetSecretValue", secret, "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn", arn("rds", "db:"+s.name)),
-				"decrypt the master secret through Secrets": plain("kms:Decrypt", keyARN, "kms:ViaService", "secretsmanager."+region+".amazonaws.com"),
+				"connect as the master user":                        plain("rds-db:connect", dbuser(own, db.str("username"))),
+				"connect as postgres":                               plain("rds-db:connect", dbuser(own, "postgres")),
+				"connect as another user named like it":             plain("rds-db:connect", dbuser(own, "pollstack_app_admin")),
+				"connect as any user":                               plain("rds-db:connect", dbuser(own, "*")),
+				"connect to another database as app user":           plain("rds-db:connect", dbuser("db-OTHERDATABASE0000000000000", "pollstack_app")),
+				"read the master password":                          plain("secretsmanager:GetSecretValue", secret, "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn", arn("rds", "db:"+s.name)),
+				"decrypt the master secret through Secrets Manager": plain("kms:Decrypt", keyARN, "kms:ViaService", "secretsmanager."+region+".amazonaws.com"),
 			} {
 				if got := decide(d.task, d.boundary, c); got == doctor.Allowed {
 					t.Errorf("the task role may %s: %s", name, c)

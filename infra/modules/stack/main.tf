@@ -129,7 +129,6 @@ module "compute" {
   db_secret_arn                = module.database.master_user_secret_arn
   db_master_username           = module.database.master_username
   db_app_user                  = var.db_app_user
-  run_migrations               = var.run_migrations
   server_key_secret_arn        = module.security.server_key_secret_arn
   public_url                   = local.app_url
   db_host                      = module.database.address
@@ -147,7 +146,11 @@ module "compute" {
   max_capacity                 = var.max_capacity
   drain_period                 = local.drain_seconds
   deployment_alarm_names       = module.monitoring.deployment_alarm_names
-  tags                         = local.tags
+
+  # The first apply by hand has no image yet (`:initial` does not exist):
+  # nothing to migrate; the pipeline's first deploy runs the migration.
+  run_migrations = var.run_migrations && var.image != null
+  tags           = local.tags
 }
 
 module "monitoring" {
