@@ -238,3 +238,23 @@ func TestCredentialsAskedForEachConnection(t *testing.T) {
 		t.Errorf("%d sessions as the app role, %d tokens asked for (%v); want at least %d sessions, each with its own token", sessions, len(tokens), tokens, want)
 	}
 }
+
+// On RDS the app role joins rds_iam, which admits IAM tokens; the test
+// server gets a role of that name for the time of the test.
+func TestEnsureAppRoleJoinsRDSIAM(t *testing.T) {
+	server := pgtest.Shared(t)
+	ctx := context.Background()
+	if err := server.Exec(ctx, "postgres", "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_iam') THEN CREATE ROLE rds_iam NOLOGIN; END IF; END$$"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Its members first: DROP ROLE refuses a role that has any.
+		server.Exec(ctx, "postgres", "DO $$DECLARE m text; BEGIN FOR m IN SELECT quote_ident(r.rolname) FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.member WHERE a.roleid = 'rds_iam'::regrole LOOP EXECUTE 'REVOKE rds_iam FROM ' || m; END LOOP; DROP ROLE rds_iam; END$$")
+	})
+	d := setUpAppRole(t)
+	var member bool
+	admin := mustConnect(t, server.URL("postgres", server.User, ""))
+	if err := admin.QueryRow(ctx, `SELECT pg_has_role($1, 'rds_iam', 'MEMBER')`, d.app).Scan(&member); err != nil || !member {
+		t.Errorf("app role a member of rds_iam: %v (%v); want true", member, err)
+	}
+}
