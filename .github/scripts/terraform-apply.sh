@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # deploy.yml, apply job (deploy role, after review): applies exactly the saved
-# plan. Terraform refuses it if the state changed since it was made.
+# plan. Terraform refuses it if the state changed since it was made. The
+# apply runs the migration task (infra/modules/compute/run-migration.sh, with
+# the AWS CLI and jq of the runner) before it updates the service.
 set -euo pipefail
 # shellcheck source=.github/scripts/terraform.sh
 . "$(dirname "$0")/terraform.sh"
