@@ -54,17 +54,16 @@ func (d *deployment) firingAlarms(ctx context.Context, prefix string) ([]Alarm, 
 		}
 		// The state is checked here too: AWS filters by name prefix and
 		// state together, moto by the name prefix alone.
-		for _, a := range page.MetricAlarms {
-			if a.StateValue != cwtypes.StateValueAlarm {
-				continue
+		firing := func(state cwtypes.StateValue, name, description, reason *string, since *time.Time) {
+			if state == cwtypes.StateValueAlarm {
+				out = append(out, alarmOf(aws.ToString(name), aws.ToString(description), aws.ToString(reason), since))
 			}
-			out = append(out, alarmOf(aws.ToString(a.AlarmName), aws.ToString(a.AlarmDescription), aws.ToString(a.StateReason), a.StateUpdatedTimestamp))
+		}
+		for _, a := range page.MetricAlarms {
+			firing(a.StateValue, a.AlarmName, a.AlarmDescription, a.StateReason, a.StateUpdatedTimestamp)
 		}
 		for _, a := range page.CompositeAlarms {
-			if a.StateValue != cwtypes.StateValueAlarm {
-				continue
-			}
-			out = append(out, alarmOf(aws.ToString(a.AlarmName), aws.ToString(a.AlarmDescription), aws.ToString(a.StateReason), a.StateUpdatedTimestamp))
+			firing(a.StateValue, a.AlarmName, a.AlarmDescription, a.StateReason, a.StateUpdatedTimestamp)
 		}
 	}
 	return out, nil
