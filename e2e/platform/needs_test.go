@@ -278,11 +278,11 @@ var needs = map[string]func(s *stack, r resource) []call{
 			plain("sns:ListTagsForResource", topic), plain("sns:DeleteTopic", topic)}
 	},
 	"aws_sns_topic_policy": func(s *stack, r resource) []call {
-		topic := arn("sns", s.name+"-alarms")
+		topic := r.str("arn")
 		return []call{plain("sns:SetTopicAttributes", topic), plain("sns:GetTopicAttributes", topic)}
 	},
 	"aws_sns_topic_subscription": func(s *stack, r resource) []call {
-		topic := arn("sns", s.name+"-alarms")
+		topic := r.str("topic_arn")
 		return []call{plain("sns:Subscribe", topic), plain("sns:GetSubscriptionAttributes", topic+":0a1b2c3d"), plain("sns:Unsubscribe", topic+":0a1b2c3d")}
 	},
 	"aws_cloudwatch_metric_alarm": func(s *stack, r resource) []call {
