@@ -32,6 +32,7 @@ type options struct {
 	baseline string // a git revision whose server runs beside this tree's
 	rounds   int
 	peer     bool
+	hot      bool // only the hot poll against the baseline and pgbench's ceilings
 
 	live        bool // only the live-results scenarios
 	idle        time.Duration
@@ -52,7 +53,8 @@ func main() {
 	flag.IntVar(&o.subs, "subscribers", 1000, "live-results subscribers")
 	flag.StringVar(&o.stores, "stores", "postgres,sqlite", "stores to measure")
 	flag.StringVar(&o.out, "out", "out/bench.md", "also write the table here")
-	flag.StringVar(&o.profile, "cpuprofile", "", "write the server's CPU profile of the first hot-poll run to this directory")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write the servers' CPU profiles of the first hot-poll round to this directory")
+	flag.BoolVar(&o.hot, "hot", false, "only the hot poll on PostgreSQL (this tree, the -baseline) and pgbench's ceilings: the quick measure of CPU per vote")
 	flag.StringVar(&o.baseline, "baseline", "", "git revision whose server runs the hot poll and the idle viewers beside this tree's, in the same run (make bench BASELINE=REV)")
 	flag.IntVar(&o.rounds, "rounds", 2, "alternating hot-poll rounds of each server; the best of each counts")
 	flag.BoolVar(&o.peer, "peer", true, "also measure the peer (a Django vote view under gunicorn, Debian's python3-django and gunicorn) on the same database")
@@ -97,11 +99,28 @@ func run(o options) error {
 	t.note("machine: %s", machine())
 	t.note("binary: %.1f MB; each load run %v with %d concurrent voters over loopback, load generator in the same machine; servers log as in production (info, --log-sample default)", fileMB(bins.current), o.duration, o.workers)
 	t.note("rate limits per client address: off (%s), as the load comes from one address, except where a scenario says \"limits on\"", strings.Join(noClientLimits, " "))
-	if o.live {
-		if err := benchLive(ctx, t, o, bins, pg); err != nil {
-			return err
-		}
-	} else if strings.Contains(o.stores, "postgres") {
+	if err := scenariosFor(ctx, t, o, bins, pg, dir); err != nil {
+		return err
+	}
+	out := t.String()
+	fmt.Print(out)
+	if o.out != "" {
+		os.MkdirAll(filepath.Dir(o.out), 0o755)
+		return os.WriteFile(o.out, []byte(out), 0o644)
+	}
+	return nil
+}
+
+// scenariosFor runs what the flags ask for: -live and -hot each narrow the
+// run to one part of it.
+func scenariosFor(ctx context.Context, t *table, o options, bins binaries, pg *pgtest.Server, dir string) error {
+	switch {
+	case o.live:
+		return benchLive(ctx, t, o, bins, pg)
+	case o.hot:
+		return benchPostgres(ctx, t, o, bins, pg)
+	}
+	if strings.Contains(o.stores, "postgres") {
 		if err := benchPostgres(ctx, t, o, bins, pg); err != nil {
 			return err
 		}
@@ -109,16 +128,8 @@ func run(o options) error {
 			return err
 		}
 	}
-	if strings.Contains(o.stores, "sqlite") && !o.live {
-		if err := benchSQLite(ctx, t, o, bins, dir); err != nil {
-			return err
-		}
-	}
-	out := t.String()
-	fmt.Print(out)
-	if o.out != "" {
-		os.MkdirAll(filepath.Dir(o.out), 0o755)
-		return os.WriteFile(o.out, []byte(out), 0o644)
+	if strings.Contains(o.stores, "sqlite") {
+		return benchSQLite(ctx, t, o, bins, dir)
 	}
 	return nil
 }

@@ -38,8 +38,10 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 	}
 	t.add(row{store: "postgres", scenario: fmt.Sprintf("pgbench: %d votes per transaction (ceiling)", pgbenchBatch), rate: fmt.Sprintf("%.0f votes/s", batched),
 		check: fmt.Sprintf("best of 1/4/16 clients: %d; avg %v per transaction", batchClients, batchLat.Round(10*time.Microsecond))})
-	if err := notifyCost(ctx, t, pg, db, pgd); err != nil {
-		return err
+	if !o.hot {
+		if err := notifyCost(ctx, t, pg, db, pgd); err != nil {
+			return err
+		}
 	}
 
 	name := fmt.Sprintf("bench_%d", time.Now().UnixNano())
@@ -75,6 +77,9 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 	if err := recordingCost(t, current); err != nil {
 		return err
 	}
+	if o.hot {
+		return nil
+	}
 	if o.peer {
 		if err := benchPeer(ctx, t, o, pg, current); err != nil {
 			return err
@@ -105,7 +110,13 @@ func hotPoll(ctx context.Context, t *table, o options, bins binaries, here, base
 	}
 	for round := range o.rounds {
 		for _, sd := range sides {
-			profile := o.profile != "" && sd.bin == bins.current && !sd.spread && round == 0
+			profile := ""
+			if o.profile != "" && !sd.spread && round == 0 && takesFlag(sd.bin, "debug-addr") {
+				profile = filepath.Join(o.profile, "hot-poll.pprof")
+				if sd.bin != bins.current {
+					profile = filepath.Join(o.profile, "hot-poll-baseline.pprof")
+				}
+			}
 			m, err := measureVotes(ctx, o, sd.bin, sd.args, 1, sd.stored, sd.meter, profile, sd.spread)
 			if err != nil {
 				return measured{}, fmt.Errorf("%s: %w", sd.name, err)
@@ -137,7 +148,7 @@ func benchSQLite(ctx context.Context, t *table, o options, bins binaries, dir st
 	path := dir + "/bench.db"
 	stored := func(polls []string) ([]loadgen.Ballot, error) { return sqliteBallots(path, polls) }
 	args := append([]string{"--database-url", "sqlite:" + path}, noClientLimits...)
-	m, err := measureVotes(ctx, o, bins.current, args, 1, stored, nil, false, false)
+	m, err := measureVotes(ctx, o, bins.current, args, 1, stored, nil, "", false)
 	if err != nil {
 		return err
 	}
@@ -186,9 +197,9 @@ func (m measured) row(store, scenario string) row {
 // measureVotes starts a fresh server (so that its peak RSS is the run's
 // own), votes on n new polls, and checks every acknowledged vote against
 // the store.
-func measureVotes(ctx context.Context, o options, bin string, args []string, n int, stored storedFunc, db *dbMeter, profile, spread bool) (measured, error) {
+func measureVotes(ctx context.Context, o options, bin string, args []string, n int, stored storedFunc, db *dbMeter, profile string, spread bool) (measured, error) {
 	var debugAddr string
-	if profile {
+	if profile != "" {
 		port, _ := pgtest.FreePort()
 		debugAddr = fmt.Sprintf("127.0.0.1:%d", port)
 		args = append(append([]string(nil), args...), "--debug-addr", debugAddr)
@@ -207,7 +218,7 @@ func measureVotes(ctx context.Context, o options, bin string, args []string, n i
 	profiled := make(chan error, 1)
 	if debugAddr != "" {
 		go func() {
-			profiled <- saveProfile(debugAddr, o.duration/2, filepath.Join(o.profile, "postgres.cpu.pprof"))
+			profiled <- saveProfile(debugAddr, o.duration/2, profile)
 		}()
 	}
 	cpu0, log0 := s.cpuSeconds(), s.logBytes.Load()
@@ -253,7 +264,7 @@ func measureVotes(ctx context.Context, o options, bin string, args []string, n i
 
 // scenarios runs the other scenarios on one store, each on a fresh server.
 func scenarios(ctx context.Context, t *table, o options, store, bin string, args []string, stored storedFunc, db *dbMeter) error {
-	m, err := measureVotes(ctx, o, bin, args, 1000, stored, db, false, false)
+	m, err := measureVotes(ctx, o, bin, args, 1000, stored, db, "", false)
 	if err != nil {
 		return fmt.Errorf("%s votes, 1,000 polls: %w", store, err)
 	}
