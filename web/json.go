@@ -89,7 +89,7 @@ func decodeJSON(body []byte, dst any) error {
 		}
 		return checkStrict(body, fieldNames(dst))
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		return pollstack.Invalid("", "malformed_json", "The body is not valid JSON.")
+		return errMalformed
 	case errors.As(err, &typ):
 		if typ.Field == "" {
 			return pollstack.Invalid("", "wrong_type", "The body must be a JSON object.")
@@ -113,49 +113,105 @@ func unknownField(field string) error {
 // invalid UTF-8 or escaped lone surrogates (both become U+FFFD) or control
 // characters other than line breaks and tabs. Errors name the top-level
 // field the fault is in. fields are the request's field names.
+//
+// It scans the bytes once without allocating (a vote passes through it, and
+// json.Decoder.Token cost a vote more than the decoding itself); since the
+// body is valid JSON up to its end, only strings need reading closely.
 func checkStrict(body []byte, fields map[string]bool) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	seen := map[string]bool{}
+	var seen [16]string // the top-level keys so far; a request has fewer fields
+	nseen := 0
 	depth, field := 0, ""
-	expectKey := false
-	for {
-		start := dec.InputOffset()
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return nil
+	expectKey := false // the next string at depth 1 is a key
+	ended := false     // the top-level value is complete
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if ended && !isSpace(c) {
+			return errMalformed // data after the object
 		}
-		if err != nil {
-			return pollstack.Invalid("", "malformed_json", "The body is not valid JSON.")
-		}
-		raw := body[start:dec.InputOffset()]
-		isKey := expectKey && depth == 1
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
+		switch c {
+		case '{':
 			depth++
-		case json.Delim('}'), json.Delim(']'):
+			expectKey = depth == 1
+		case '[':
+			depth++
+		case '}', ']':
 			depth--
-		}
-		expectKey = false
-		if str, ok := tok.(string); ok {
-			if isKey {
-				field = str
+			if depth < 0 {
+				return errMalformed // a bracket that closes nothing
 			}
-			if e := checkString(raw, str, field); e != nil {
+			ended = depth == 0
+		case ',':
+			expectKey = depth == 1
+		case '"':
+			end := stringEnd(body, i)
+			if end < 0 {
+				return errMalformed
+			}
+			raw := body[i : end+1]
+			i = end
+			ended = depth == 0
+			isKey := expectKey && depth == 1
+			expectKey = false
+			text, err := stringText(raw)
+			if err != nil {
+				return errMalformed
+			}
+			if isKey {
+				field = text
+			}
+			if e := checkString(raw, text, field); e != nil {
 				return e
 			}
-			if isKey {
-				switch {
-				case seen[str]:
-					return pollstack.Invalid(str, "duplicate_field", "%s is given twice; give each field once.", str)
-				case !fields[str]:
-					return unknownField(str)
-				}
-				seen[str] = true
+			if !isKey {
+				continue
 			}
+			if !fields[text] {
+				return unknownField(text)
+			}
+			for _, k := range seen[:nseen] {
+				if k == text {
+					return pollstack.Invalid(text, "duplicate_field", "%s is given twice; give each field once.", text)
+				}
+			}
+			if nseen == len(seen) {
+				return errMalformed // more fields than any request has: one must repeat
+			}
+			seen[nseen] = text
+			nseen++
 		}
-		// After an opening brace or a value at the top level, a key comes next.
-		expectKey = depth == 1 && (tok == json.Delim('{') || !isKey)
 	}
+	return nil
+}
+
+var errMalformed = pollstack.Invalid("", "malformed_json", "The body is not valid JSON.")
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// stringEnd is the index of the quote that closes the JSON string opening
+// at body[start], or -1.
+func stringEnd(body []byte, start int) int {
+	for i := start + 1; i < len(body); i++ {
+		switch body[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
+}
+
+// stringText is the text of a JSON string given with its quotes: the bytes
+// between them when nothing is escaped and they are valid UTF-8, as nearly
+// every string is; otherwise what encoding/json makes of it.
+func stringText(raw []byte) (string, error) {
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner), nil
+	}
+	var text string
+	err := json.Unmarshal(raw, &text)
+	return text, err
 }
 
 // checkString checks one JSON string: its raw bytes for valid UTF-8 and
@@ -213,24 +269,32 @@ func loneSurrogate(raw []byte) bool {
 	return high
 }
 
-// fieldNames are the JSON names of the fields of the struct dst points to.
+// fieldNames are the JSON names of the fields of the struct dst points to,
+// worked out once per type.
 func fieldNames(dst any) map[string]bool {
-	names := map[string]bool{}
 	t := reflect.TypeOf(dst)
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
+	if names, ok := fieldNamesByType.Load(t); ok {
+		return names.(map[string]bool)
 	}
-	if t.Kind() != reflect.Struct {
-		return names
+	names := map[string]bool{}
+	st := t
+	for st.Kind() == reflect.Pointer {
+		st = st.Elem()
 	}
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			names[name] = true
+	if st.Kind() == reflect.Struct {
+		for i := range st.NumField() {
+			name, _, _ := strings.Cut(st.Field(i).Tag.Get("json"), ",")
+			if name != "" && name != "-" {
+				names[name] = true
+			}
 		}
 	}
+	fieldNamesByType.Store(t, names)
 	return names
 }
+
+// fieldNamesByType holds fieldNames' answers: request types are few.
+var fieldNamesByType sync.Map
 
 // checkMediaType refuses a body that is not of media type want, or not in
 // UTF-8 (the only charset JSON and our forms are read in).

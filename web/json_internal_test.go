@@ -1,0 +1,98 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"testing"
+
+	"github.com/pollstack/pollstack"
+)
+
+// FuzzCheckStrict plays checkStrict's one-pass scan against the reference
+// it replaced, a walk over json.Decoder's tokens: on every body that
+// encoding/json accepts for a create request, both must refuse the same
+// field with the same error, or both accept. The seeds run in every go test.
+func FuzzCheckStrict(f *testing.F) {
+	for _, seed := range []string{
+		`{"question": "Q", "options": ["A", "B"]}`,
+		`{"question": "Q", "Options": ["A", "B"]}`,
+		`{"question": "Q", "options": ["A"], "question": "R"}`,
+		`{"question": "Q\u0000", "options": []}`,
+		`{"question": "Q\u0085", "options": ["\ud800x"]}`,
+		`{"question": "\ud83d\ude00", "options": ["\udc00"]}`,
+		`{"question": "Q\r\n\t", "options": ["a\"b\\", "\u007f"]}`,
+		`{"ques\u0074ion": "Q", "question": "R"}`,
+		"{\"question\": \"Caf\xe9\"}",
+		"{\"question\": \"a\xc2\x85b\"}",
+		`{"question": "Q"}}`,
+		`{"question": "Q"}]`,
+		`{"question": "Q"}  `,
+		`{"options": [[{"question": 1, "question": 2}]], "multiple": true}`,
+		`null`, `{}`, ` {"x": 1} `,
+	} {
+		f.Add([]byte(seed))
+	}
+	fields := fieldNames(&createPollRequest{})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var v map[string]any // like a request, the body is an object
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if dec.Decode(&v) != nil || dec.More() {
+			return // checkStrict only sees objects that encoding/json accepted
+		}
+		got, want := checkStrict(body, fields), checkStrictByTokens(body, fields)
+		if (got == nil) != (want == nil) {
+			t.Fatalf("%q: checkStrict says %v, the token walk %v", body, got, want)
+		}
+		if got != nil && *pollstack.ErrorOf(got) != *pollstack.ErrorOf(want) {
+			t.Fatalf("%q: checkStrict says %+v, the token walk %+v", body, pollstack.ErrorOf(got), pollstack.ErrorOf(want))
+		}
+	})
+}
+
+// checkStrictByTokens is checkStrict as it was first written, over
+// json.Decoder.Token: slow, but plainly right.
+func checkStrictByTokens(body []byte, fields map[string]bool) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	seen := map[string]bool{}
+	depth, field := 0, ""
+	expectKey := false
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return pollstack.Invalid("", "malformed_json", "The body is not valid JSON.")
+		}
+		raw := body[start:dec.InputOffset()]
+		isKey := expectKey && depth == 1
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		expectKey = false
+		if str, ok := tok.(string); ok {
+			if isKey {
+				field = str
+			}
+			if e := checkString(raw, str, field); e != nil {
+				return e
+			}
+			if isKey {
+				switch {
+				case seen[str]:
+					return pollstack.Invalid(str, "duplicate_field", "%s is given twice; give each field once.", str)
+				case !fields[str]:
+					return unknownField(str)
+				}
+				seen[str] = true
+			}
+		}
+		// After an opening brace or a value at the top level, a key comes next.
+		expectKey = depth == 1 && (tok == json.Delim('{') || !isKey)
+	}
+}
