@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"hash"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -50,10 +51,24 @@ func clientPrefix(addr netip.Addr) netip.Prefix {
 // addressKey is what an "ip" poll keeps of a voter's address: a keyed hash,
 // different in every poll, so that the stored key neither reveals the
 // address nor links one voter's ballots across polls.
+//
+// Every vote computes it, so the keyed HMAC comes from a pool (Reset
+// restores the key's state without hashing it again) and the message and
+// the sum are built in buffers of their own.
 func (s *Server) addressKey(pollID string, addr netip.Addr) string {
-	mac := hmac.New(sha256.New, s.cfg.ServerKey)
-	mac.Write([]byte("pollstack ip ballot\x00" + pollID + "\x00" + clientPrefix(addr).String()))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	var msg [128]byte
+	b := append(msg[:0], "pollstack ip ballot\x00"...)
+	b = append(b, pollID...)
+	b = clientPrefix(addr).AppendTo(append(b, 0))
+	mac, _ := s.addressMAC.Get().(hash.Hash)
+	if mac == nil {
+		mac = hmac.New(sha256.New, s.cfg.ServerKey)
+	}
+	defer s.addressMAC.Put(mac)
+	mac.Reset()
+	mac.Write(b)
+	var sum [sha256.Size]byte
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(sum[:0]))
 }
 
 // voter is the request's voter for a poll, in every form that a duplicate

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http/httptest"
 	"testing"
 )
@@ -59,6 +62,13 @@ func TestAddressKey(t *testing.T) {
 	}
 	if b := key("p2", "[2001:db8:1:2:aaaa::1]:1"); a == b {
 		t.Error("one address has the same key in two polls")
+	}
+	// Keys already stored must still match: the key is this HMAC, however
+	// it is computed.
+	mac := hmac.New(sha256.New, s.cfg.ServerKey)
+	mac.Write([]byte("pollstack ip ballot\x00p1\x002001:db8:1:2::/64"))
+	if want := base64.RawURLEncoding.EncodeToString(mac.Sum(nil)); a != want {
+		t.Errorf("address key %q, want HMAC-SHA256 %q", a, want)
 	}
 	if v4, other := key("p1", "198.51.100.1:1"), key("p1", "198.51.100.2:1"); v4 == other || len(v4) != 43 {
 		t.Errorf("IPv4 keys %q and %q: want distinct 43-character hashes", v4, other)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,6 +67,7 @@ type Server struct {
 	creates    *rateLimiter // nil: no limit
 	votes      *rateLimiter
 	streamCaps *streamLimiter
+	addressMAC sync.Pool // HMAC-SHA256 keyed with cfg.ServerKey, see addressKey
 	assets     *assets
 	pages      map[string]*template.Template
 	draining   atomic.Bool
