@@ -15,8 +15,9 @@ import (
 )
 
 // The change feed. Every change to a poll's counts or state sends NOTIFY on
-// changesChannel with the poll IDs once it has committed (a vote batch, in a
-// transaction of its own right after; closing and deleting, in theirs):
+// changesChannel with the poll IDs once it has committed (vote batches, in
+// a transaction of their own soon after, at most one per announceGap, see
+// announcer; closing and deleting, in theirs):
 // PostgreSQL delivers notifications at commit, in commit order, to every
 // session listening on the database, whichever process made the change. Each process holds one
 // LISTEN connection of its own (outside the pool, whose connections come

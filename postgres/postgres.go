@@ -11,8 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,8 +43,9 @@ type Store struct {
 	cacheMu sync.Mutex
 	cache   map[string]*pollstack.Poll // polls that votes went to; see cachedPolls
 
-	listener listener // the change feed: one LISTEN connection, started by the first Watch
-	log      *slog.Logger
+	listener  listener   // the change feed: one LISTEN connection, started by the first Watch
+	announcer *announcer // sends the change feed's notifications of vote batches
+	log       *slog.Logger
 }
 
 var _ pollstack.Store = (*Store)(nil)
@@ -128,6 +127,7 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	}
 	// Votes of one poll always share a writer: a hot poll never waits on
 	// its own row lock across transactions, while other polls commit beside it.
+	s.announcer = newAnnouncer(s.notify)
 	s.votes = groupcommit.New(groupcommit.Options{MaxBatch: opts.BatchSize, Writers: opts.Writers, Observe: opts.ObserveBatch}, byPoll, s.storeBallots)
 	return s, nil
 }
@@ -196,6 +196,7 @@ func (s *Store) checkSchema(ctx context.Context) error {
 // the pool.
 func (s *Store) Close() error {
 	s.votes.Close()
+	s.announcer.close()
 	s.listener.close()
 	s.pool.Close()
 	return nil
@@ -392,28 +393,6 @@ func (s *Store) Vote(ctx context.Context, b pollstack.Ballot) error {
 
 func byPoll(b pollstack.Ballot) string { return b.PollID }
 
-// notify tells the change feed which polls a committed batch changed, in a
-// transaction of its own right after the batch's. NOTIFY serialises the
-// commits of every transaction that sends one, across the whole database,
-// until its commit is durable: inside the batch, that would make every vote
-// writer of every task commit one after the other. A transaction that only
-// notifies writes nothing and commits at once. Should this fail (the
-// connection broke after the commit), the votes stand: viewers catch up at
-// the poll's next change or refresh.
-func (s *Store) notify(ctx context.Context, c *pgxpool.Conn, changed map[string]bool) {
-	if len(changed) == 0 {
-		return
-	}
-	var payloads []string
-	ids := slices.Sorted(maps.Keys(changed))
-	for chunk := range slices.Chunk(ids, notifyChunk) {
-		payloads = append(payloads, strings.Join(chunk, ","))
-	}
-	if _, err := c.Exec(ctx, `SELECT pg_notify('`+changesChannel+`', p) FROM unnest($1::text[]) AS p`, payloads); err != nil {
-		s.log.Warn("change feed: a committed batch was not announced; its polls show it at their next change or refresh", "error", err.Error())
-	}
-}
-
 // storeBallots writes one batch. The rules that need the poll (options,
 // single or multiple choice, the voter key of its duplicate check, whether
 // it allows changes) are checked first, against a cached copy of the poll
@@ -442,15 +421,12 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	}
 	var done batchDone
 	err = s.with(ctx, func(c *pgxpool.Conn) error {
-		if err := writeRounds(ctx, c, &done, ballots, keys, rounds, outcomes, now); err != nil {
-			return err
-		}
-		s.notify(ctx, c, done.touched) // committed
-		return nil
+		return writeRounds(ctx, c, &done, ballots, keys, rounds, outcomes, now)
 	})
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: vote batch: %w", err))
 	}
+	s.announcer.announce(done.touched) // committed
 	for i, b := range ballots {
 		p, key := polls[b.PollID], [2]string{b.PollID, keys[i]}
 		switch {

@@ -66,6 +66,9 @@ const (
 	connectionsPerTask = 5
 	// writersPerTask: the PostgreSQL store's vote writers (postgres.Options.Writers).
 	writersPerTask = 4
+	// announcesPerSecond: a task's notification transactions a second at
+	// most (postgres' announceGap, 50 ms).
+	announcesPerSecond = 20
 	// RDS sets max_connections to LEAST(DBInstanceClassMemory/9531392,
 	// 5000); the class's usable memory is about 90 % of its nominal size
 	// (db.t3.small's 2 GiB give 198).
@@ -220,10 +223,10 @@ func (in inputs) needs(l load) []string {
 	if hot > limit {
 		hotCell += ": over, needs counters split over several rows"
 	}
-	// Notifications: one per batch (per 200 polls in it). A task's vote
-	// writers each commit a batch at a time, so a task sends at most
-	// writers / commit time of them a second, and fewer when votes are few.
-	notifications := tasks * math.Min(l.votes/tasks, writersPerTask/in.multiAZCommit.Seconds())
+	// Notifications: a task announces its committed vote batches at most
+	// announcesPerSecond times a second, one notification per 200 polls
+	// changed meanwhile (postgres' announcer), and fewer when votes are few.
+	notifications := tasks * math.Min(l.votes/tasks, announcesPerSecond*math.Ceil(l.polls/200))
 	// Refreshes: every task with viewers of a poll reads it once per
 	// notification, at most refreshPerSecond times a second.
 	refreshes := tasks * l.polls * math.Min(in.refreshPerSecond, perPoll)
