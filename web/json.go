@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"reflect"
@@ -58,7 +57,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := checkMediaType(r, "application/json"); err != nil {
 		return err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body := jsonBuffers.Get().(*bytes.Buffer) // decoding copies what it keeps
+	defer putJSONBuffer(body)
+	_, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return errTooLarge
@@ -66,38 +67,33 @@ func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err != nil {
 		return pollstack.Invalid("", "body_unreadable", "The request body could not be read.")
 	}
-	return decodeJSON(body, dst)
+	return decodeJSON(body.Bytes(), dst)
 }
 
 // decodeJSON turns the many ways JSON can be wrong into errors that name
 // the field, where there is one. Beyond what encoding/json checks, the body
-// must be strict (see checkStrict): exact field names, each once, and
+// must be strict (see checkStrict): exact, known field names, each once, and
 // strings of valid UTF-8 without NUL or other control characters.
 func decodeJSON(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return pollstack.Invalid("", "body_empty", "The request body is empty; send a JSON object.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
+	err := json.Unmarshal(body, dst)
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case err == nil:
-		if dec.More() {
+		return checkStrict(body, fieldNames(dst))
+	case errors.As(err, &syntax):
+		if syntax.Offset > 0 && json.Valid(body[:syntax.Offset-1]) {
 			return pollstack.Invalid("", "malformed_json", "The body has data after the JSON object.")
 		}
-		return checkStrict(body, fieldNames(dst))
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
 		return errMalformed
 	case errors.As(err, &typ):
 		if typ.Field == "" {
 			return pollstack.Invalid("", "wrong_type", "The body must be a JSON object.")
 		}
 		return pollstack.Invalid(typ.Field, "wrong_type", "%s must be %s.", typ.Field, describe(typ.Type.Kind().String()))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return unknownField(field)
 	default:
 		return pollstack.Invalid("", "malformed_json", "The body is not valid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
 	}
