@@ -32,7 +32,8 @@ type options struct {
 	baseline string // a git revision whose server runs beside this tree's
 	rounds   int
 	peer     bool
-	hot      bool // only the hot poll against the baseline and pgbench's ceilings
+	hot      bool    // only the hot poll against the baseline and pgbench's ceilings
+	sameRate float64 // votes a second offered to both servers in the same-rate comparison
 
 	live        bool // only the live-results scenarios
 	idle        time.Duration
@@ -57,6 +58,7 @@ func main() {
 	flag.BoolVar(&o.hot, "hot", false, "only the hot poll on PostgreSQL (this tree, the -baseline) and pgbench's ceilings: the quick measure of CPU per vote")
 	flag.StringVar(&o.baseline, "baseline", "", "git revision whose server runs the hot poll and the idle viewers beside this tree's, in the same run (make bench BASELINE=REV)")
 	flag.IntVar(&o.rounds, "rounds", 2, "alternating hot-poll rounds of each server; the best of each counts")
+	flag.Float64Var(&o.sameRate, "same-rate", 0, "votes a second offered to this tree's and the -baseline's server alike, to compare their CPU per vote at the same work (default: 70 % of the slower one's full speed)")
 	flag.BoolVar(&o.peer, "peer", true, "also measure the peer (a Django vote view under gunicorn, Debian's python3-django and gunicorn) on the same database")
 	flag.BoolVar(&o.live, "live", false, "only the live-results scenarios on PostgreSQL with two server processes")
 	flag.DurationVar(&o.idle, "idle", 30*time.Second, "how long to count the database's transactions while nobody votes")

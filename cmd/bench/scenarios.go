@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -95,60 +96,103 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 // predate those flags). Rounds alternate between them so that whatever else
 // the machine does weighs on all alike. It returns this tree's best round
 // with the limits off.
+// side is one server of the hot-poll comparison and its best run.
+type side struct {
+	name, bin string
+	target
+	best measured
+}
+
 func hotPoll(ctx context.Context, t *table, o options, bins binaries, here, base target, batched float64) (measured, error) {
-	type side struct {
-		name, bin string
-		target
-		best measured
-	}
 	on := here
 	on.args, on.spread = append(append([]string(nil), here.args...), clientLimitsOn...), true
 	limitsOn := &side{name: "votes, one hot poll, limits on", bin: bins.current, target: on}
-	sides := []*side{limitsOn, {name: "votes, one hot poll", bin: bins.current, target: here}}
+	current := &side{name: "votes, one hot poll", bin: bins.current, target: here}
+	sides := []*side{limitsOn, current}
+	var baseline *side
 	if bins.baseline != "" {
-		sides = append([]*side{{name: "votes, one hot poll, baseline " + o.baseline, bin: bins.baseline, target: base}}, sides...)
+		baseline = &side{name: "votes, one hot poll, baseline " + o.baseline, bin: bins.baseline, target: base}
+		sides = append([]*side{baseline}, sides...)
 	}
-	for round := range o.rounds {
-		for _, sd := range sides {
-			profile := ""
-			if o.profile != "" && !sd.spread && round == 0 && takesFlag(sd.bin, "debug-addr") {
-				profile = filepath.Join(o.profile, "hot-poll.pprof")
-				if sd.bin != bins.current {
-					profile = filepath.Join(o.profile, "hot-poll-baseline.pprof")
-				}
-			}
-			m, err := measureVotes(ctx, o, sd.bin, sd.args, 1, sd.stored, sd.meter, profile, sd.spread)
-			if err != nil {
-				return measured{}, fmt.Errorf("%s: %w", sd.name, err)
-			}
-			if sd.best.res == nil || m.cpuPer1000() < sd.best.cpuPer1000() {
-				sd.best = m
-			}
-		}
+	if err := alternate(ctx, o, bins, sides); err != nil {
+		return measured{}, err
 	}
 	for _, sd := range sides {
 		r := sd.best.row("postgres", sd.name)
 		r.check += fmt.Sprintf("; %s pgbench %d/tx", ratio(sd.best.res.Rate(), batched), pgbenchBatch)
 		t.add(r)
 	}
-	cur := sides[len(sides)-1].best
+	cur := current.best
 	t.note("hot poll with the limits per client address on (--trust-proxy, each vote from an address of its own, the default 20 votes a second each): server CPU per 1,000 votes %.3f s against %.3f s with them off (%+.0f %%); %.0f against %.0f votes/s",
 		limitsOn.best.cpuPer1000(), cur.cpuPer1000(), (limitsOn.best.cpuPer1000()/cur.cpuPer1000()-1)*100, limitsOn.best.res.Rate(), cur.res.Rate())
-	if bins.baseline != "" {
-		base := sides[0].best
+	if baseline != nil {
+		b := baseline.best
 		t.note("hot poll, this tree against %s (best of %d alternating rounds each): server CPU per 1,000 votes %.3f s against %.3f s (%+.0f %%); %.0f against %.0f votes/s; log %.0f against %.0f bytes per 1,000 votes",
-			o.baseline, o.rounds, cur.cpuPer1000(), base.cpuPer1000(), (cur.cpuPer1000()/base.cpuPer1000()-1)*100,
-			cur.res.Rate(), base.res.Rate(), cur.logPer1000(), base.logPer1000())
+			o.baseline, o.rounds, cur.cpuPer1000(), b.cpuPer1000(), (cur.cpuPer1000()/b.cpuPer1000()-1)*100,
+			cur.res.Rate(), b.res.Rate(), cur.logPer1000(), b.logPer1000())
+		if err := atSameRate(ctx, t, o, bins, baseline, current); err != nil {
+			return measured{}, err
+		}
 	}
 	t.note("hot poll: %.2f of the batched pgbench ceiling (%.0f votes/s)", cur.res.Rate()/batched, batched)
 	return cur, nil
+}
+
+// alternate runs every side o.rounds times, one after the other, and keeps
+// each side's run with the least CPU per vote: a noisy neighbour only ever
+// adds CPU time.
+func alternate(ctx context.Context, o options, bins binaries, sides []*side) error {
+	for round := range o.rounds {
+		for _, sd := range sides {
+			profile := ""
+			if o.profile != "" && !sd.spread && sd.rate == 0 && round == 0 && takesFlag(sd.bin, "debug-addr") {
+				profile = filepath.Join(o.profile, "hot-poll.pprof")
+				if sd.bin != bins.current {
+					profile = filepath.Join(o.profile, "hot-poll-baseline.pprof")
+				}
+			}
+			m, err := measureVotes(ctx, o, sd.bin, sd.target, 1, profile)
+			if err != nil {
+				return fmt.Errorf("%s: %w", sd.name, err)
+			}
+			if sd.best.res == nil || m.cpuPer1000() < sd.best.cpuPer1000() {
+				sd.best = m
+			}
+		}
+	}
+	return nil
+}
+
+// atSameRate runs the baseline and this tree again at one offered rate that
+// both reach (-same-rate; by default 70 % of the slower one's full speed).
+// At full speed CPU per vote also depends on the rate each server reaches:
+// a busier server shares its wake-ups and system calls among more votes,
+// and the database's speed, which varies a lot on a shared machine, sets
+// the rate. At the same rate both do the same work.
+func atSameRate(ctx context.Context, t *table, o options, bins binaries, baseline, current *side) error {
+	rate := o.sameRate
+	if rate <= 0 {
+		rate = math.Round(0.7*min(baseline.best.res.Rate(), current.best.res.Rate())/500) * 500
+	}
+	base, cur := *baseline, *current
+	base.name = fmt.Sprintf("votes, one hot poll at %.0f votes/s, baseline %s", rate, o.baseline)
+	cur.name = fmt.Sprintf("votes, one hot poll at %.0f votes/s", rate)
+	base.rate, cur.rate, base.best, cur.best = rate, rate, measured{}, measured{}
+	if err := alternate(ctx, o, bins, []*side{&base, &cur}); err != nil {
+		return err
+	}
+	t.add(base.best.row("postgres", base.name))
+	t.add(cur.best.row("postgres", cur.name))
+	t.note("hot poll at the same offered rate (%.0f votes/s), this tree against %s (best of %d alternating rounds each): server CPU per 1,000 votes %.3f s against %.3f s (%+.0f %%)",
+		rate, o.baseline, o.rounds, cur.best.cpuPer1000(), base.best.cpuPer1000(), (cur.best.cpuPer1000()/base.best.cpuPer1000()-1)*100)
+	return nil
 }
 
 func benchSQLite(ctx context.Context, t *table, o options, bins binaries, dir string) error {
 	path := dir + "/bench.db"
 	stored := func(polls []string) ([]loadgen.Ballot, error) { return sqliteBallots(path, polls) }
 	args := append([]string{"--database-url", "sqlite:" + path}, noClientLimits...)
-	m, err := measureVotes(ctx, o, bins.current, args, 1, stored, nil, "", false)
+	m, err := measureVotes(ctx, o, bins.current, target{args: args, stored: stored}, 1, "")
 	if err != nil {
 		return err
 	}
@@ -163,7 +207,8 @@ type target struct {
 	args   []string
 	stored storedFunc
 	meter  *dbMeter
-	spread bool // each vote from an address of its own (loadgen.Config.SpreadAddresses)
+	spread bool    // each vote from an address of its own (loadgen.Config.SpreadAddresses)
+	rate   float64 // votes a second offered; 0: as fast as the server answers
 }
 
 // measured is one vote run on a fresh server.
@@ -197,7 +242,8 @@ func (m measured) row(store, scenario string) row {
 // measureVotes starts a fresh server (so that its peak RSS is the run's
 // own), votes on n new polls, and checks every acknowledged vote against
 // the store.
-func measureVotes(ctx context.Context, o options, bin string, args []string, n int, stored storedFunc, db *dbMeter, profile string, spread bool) (measured, error) {
+func measureVotes(ctx context.Context, o options, bin string, tg target, n int, profile string) (measured, error) {
+	args, stored, db := tg.args, tg.stored, tg.meter
 	var debugAddr string
 	if profile != "" {
 		port, _ := pgtest.FreePort()
@@ -229,7 +275,7 @@ func measureVotes(ctx context.Context, o options, bin string, args []string, n i
 		go func() { txs <- db.transactions.rateDuring(ctx, o.duration) }()
 		dbCPU0, _ = db.cpu()
 	}
-	res := loadgen.Run(ctx, loadgen.Config{BaseURL: s.url, Polls: polls, Workers: o.workers, Duration: o.duration, SpreadAddresses: spread})
+	res := loadgen.Run(ctx, loadgen.Config{BaseURL: s.url, Polls: polls, Workers: o.workers, Duration: o.duration, SpreadAddresses: tg.spread, Rate: tg.rate})
 	m := measured{res: res, cpu: s.cpuSeconds() - cpu0, logBytes: s.logBytes.Load() - log0, rss: s.peakRSS()}
 	if db != nil && len(res.Acked) > 0 {
 		dbCPU, _ := db.cpu()
@@ -264,7 +310,7 @@ func measureVotes(ctx context.Context, o options, bin string, args []string, n i
 
 // scenarios runs the other scenarios on one store, each on a fresh server.
 func scenarios(ctx context.Context, t *table, o options, store, bin string, args []string, stored storedFunc, db *dbMeter) error {
-	m, err := measureVotes(ctx, o, bin, args, 1000, stored, db, "", false)
+	m, err := measureVotes(ctx, o, bin, target{args: args, stored: stored, meter: db}, 1000, "")
 	if err != nil {
 		return fmt.Errorf("%s votes, 1,000 polls: %w", store, err)
 	}
