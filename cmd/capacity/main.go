@@ -67,8 +67,8 @@ const (
 	// writersPerTask: the PostgreSQL store's vote writers (postgres.Options.Writers).
 	writersPerTask = 4
 	// announcesPerSecond: a task's notification transactions a second at
-	// most (postgres' announceGap, 50 ms).
-	announcesPerSecond = 20
+	// most (postgres' announceGap, 20 ms).
+	announcesPerSecond = 50
 	// RDS sets max_connections to LEAST(DBInstanceClassMemory/9531392,
 	// 5000); the class's usable memory is about 90 % of its nominal size
 	// (db.t3.small's 2 GiB give 198).
