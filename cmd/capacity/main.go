@@ -64,8 +64,6 @@ const (
 	// connectionsPerTask: the pgx pool's default of max(4, CPUs) on tasks
 	// of up to 4 vCPUs, and the change feed's LISTEN connection.
 	connectionsPerTask = 5
-	// writersPerTask: the PostgreSQL store's vote writers (postgres.Options.Writers).
-	writersPerTask = 4
 	// announcesPerSecond: a task's notification transactions a second at
 	// most (postgres' announceGap, 20 ms).
 	announcesPerSecond = 50
