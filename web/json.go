@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -114,8 +115,7 @@ func unknownField(field string) error {
 // json.Decoder.Token cost a vote more than the decoding itself); since the
 // body is valid JSON up to its end, only strings need reading closely.
 func checkStrict(body []byte, fields map[string]bool) error {
-	var seen [16]string // the top-level keys so far; a request has fewer fields
-	nseen := 0
+	seen := make([]string, 0, 16) // the top-level keys so far, on the stack for any request we have
 	depth, field := 0, ""
 	expectKey := false // the next string at depth 1 is a key
 	ended := false     // the top-level value is complete
@@ -164,16 +164,10 @@ func checkStrict(body []byte, fields map[string]bool) error {
 			if !fields[text] {
 				return unknownField(text)
 			}
-			for _, k := range seen[:nseen] {
-				if k == text {
-					return pollstack.Invalid(text, "duplicate_field", "%s is given twice; give each field once.", text)
-				}
+			if slices.Contains(seen, text) {
+				return pollstack.Invalid(text, "duplicate_field", "%s is given twice; give each field once.", text)
 			}
-			if nseen == len(seen) {
-				return errMalformed // more fields than any request has: one must repeat
-			}
-			seen[nseen] = text
-			nseen++
+			seen = append(seen, text)
 		}
 	}
 	return nil
