@@ -84,9 +84,15 @@ func (p *proxy) check(interval time.Duration) {
 	}
 }
 
+// ServeHTTP sends the request to the next healthy backend, round robin,
+// trying each once: with the counter read once per request, concurrent
+// requests cannot make one try the same backend twice and miss a healthy
+// one (a 503 that a load balancer with a healthy target never gives).
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	for range p.backends {
-		b := p.backends[p.next.Add(1)%uint64(len(p.backends))]
+	n := uint64(len(p.backends))
+	start := p.next.Add(1)
+	for i := range n {
+		b := p.backends[(start+i)%n]
 		if b.healthy.Load() {
 			b.rp.ServeHTTP(w, r)
 			return
