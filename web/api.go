@@ -163,8 +163,8 @@ func (s *Server) apiChangeVote(w http.ResponseWriter, r *http.Request) { s.apiBa
 
 // apiBallot stores a vote (201) or a change of one (200).
 func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) {
-	var req voteRequest
-	if err := readJSON(w, r, &req); err != nil {
+	req, err := readVote(w, r)
+	if err != nil {
 		if !change {
 			s.countVote(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"reflect"
 	"testing"
 
 	"github.com/pollstack/pollstack"
@@ -94,5 +95,57 @@ func checkStrictByTokens(body []byte, fields map[string]bool) error {
 		}
 		// After an opening brace or a value at the top level, a key comes next.
 		expectKey = depth == 1 && (tok == json.Delim('{') || !isKey)
+	}
+}
+
+// FuzzParseVote plays the vote's own parser against the general decoder:
+// whatever parseVote accepts, decodeJSON must accept with the same value.
+// What it declines goes to decodeJSON anyway, so only acceptance is judged.
+func FuzzParseVote(f *testing.F) {
+	for _, seed := range []string{
+		`{"option_ids":[1]}`,
+		` { "option_ids" : [ 1 , 20 ] , "code" : "ABCD-1234" } `,
+		`{"code":"x","option_ids":[]}`,
+		`{"option_ids":[-0]}`, `{"option_ids":[007]}`, `{"option_ids":[1.0]}`,
+		`{"option_ids":[1e2]}`, `{"option_ids":[9999999999999999999]}`,
+		`{"option_ids":[1],"option_ids":[2]}`,
+		`{"Option_ids":[1]}`,
+		`{"option_ids":[1]}x`,
+		`{"option_ids":[1],}`,
+		`{"code":"\u0041","option_ids":[1]}`, "{\"code\":\"a\tb\",\"option_ids\":[1]}",
+		"{\"code\":\"a\x7f\",\"option_ids\":[1]}", "{\"code\":\"a\xff\",\"option_ids\":[1]}",
+		`{"code":"a","option_ids":[1],"code":"b"}`,
+		"{\"code\":\"caf\xc3\xa9\",\"option_ids\":[1]}",
+		`{"option_ids":null}`, `{}`, `[]`, ``,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, ok := parseVote(body)
+		if !ok {
+			return
+		}
+		var want voteRequest
+		if err := decodeJSON(body, &want); err != nil {
+			t.Fatalf("%q: parseVote accepts %+v, decodeJSON refuses: %v", body, got, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: parseVote reads %#v, decodeJSON %#v", body, got, want)
+		}
+	})
+}
+
+// TestParseVoteTakesTheUsualForms keeps the fast path in use: a vote as
+// clients send it must not fall through to the general decoder.
+func TestParseVoteTakesTheUsualForms(t *testing.T) {
+	for body, want := range map[string]voteRequest{
+		`{"option_ids":[1]}`:                              {OptionIDs: []int{1}},
+		`{"option_ids": [2, 3], "code": "K7QM-2XPD"}`:     {OptionIDs: []int{2, 3}, Code: "K7QM-2XPD"},
+		"{\n  \"code\": \"\",\n  \"option_ids\": []\n}\n": {OptionIDs: []int{}},
+	} {
+		got, ok := parseVote([]byte(body))
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("parseVote(%q) = %#v, %v; want %#v, true", body, got, ok, want)
+		}
 	}
 }
