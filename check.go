@@ -68,7 +68,10 @@ func CheckAddCodes(check DuplicateCheck, have, n int) error {
 // what it knows: the store never sees a client address or a code in clear.
 type Voter struct {
 	Browser string // the voter cookie
-	Address string // a keyed hash of the client's address, for this poll (see web)
+	// Address makes a keyed hash of the client's address, for this poll (see
+	// web). It is made only when an "ip" poll asks: the hash would cost
+	// every other vote more than the rest of the voter's identity.
+	Address func() string
 	Code    string // CodeKey of the voter code presented; empty if none or malformed
 }
 
@@ -79,7 +82,10 @@ type Voter struct {
 func (p *Poll) VoterKey(v Voter) string {
 	switch p.DuplicateCheck {
 	case CheckAddress:
-		return v.Address
+		if v.Address == nil {
+			return ""
+		}
+		return v.Address()
 	case CheckCode:
 		return v.Code
 	case CheckNone:

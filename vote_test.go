@@ -106,8 +106,8 @@ func TestAdmit(t *testing.T) {
 func TestAdmitDuplicateChecks(t *testing.T) {
 	options := []pollstack.Option{{ID: 1}, {ID: 2}}
 	code := pollstack.NewCodeBatch(1).Codes()[0]
-	alice := pollstack.Voter{Browser: "alice", Address: "addr-1", Code: pollstack.CodeKey(code)}
-	bob := pollstack.Voter{Browser: "bob", Address: "addr-1"} // same address, no code
+	alice := pollstack.Voter{Browser: "alice", Address: addressKey("addr-1"), Code: pollstack.CodeKey(code)}
+	bob := pollstack.Voter{Browser: "bob", Address: addressKey("addr-1")} // same address, no code
 	for _, tt := range []struct {
 		check      pollstack.DuplicateCheck
 		wantKey    string
@@ -245,5 +245,28 @@ func TestAdmitChangesAndRounds(t *testing.T) {
 	rounds := pollstack.Rounds(ballots, keys, outcomes)
 	if got, want := fmt.Sprint(rounds), "[[0 2] [1 8] [3]]"; got != want {
 		t.Errorf("rounds = %s, want %s: each voter once per round, in batch order", got, want)
+	}
+}
+
+// addressKey is a voter's Address whose key is already known.
+func addressKey(key string) func() string { return func() string { return key } }
+
+// TestVoterKeyHashesTheAddressOnlyForIPPolls: the address's keyed hash is
+// the dearest part of a voter's identity, so only an "ip" poll makes it.
+func TestVoterKeyHashesTheAddressOnlyForIPPolls(t *testing.T) {
+	for _, check := range pollstack.DuplicateChecks {
+		made := 0
+		v := pollstack.Voter{Browser: "b", Code: "c", Address: func() string { made++; return "a" }}
+		key := (&pollstack.Poll{DuplicateCheck: check}).VoterKey(v)
+		want := map[pollstack.DuplicateCheck]int{pollstack.CheckAddress: 1}[check]
+		if made != want {
+			t.Errorf("%s poll: the address was hashed %d times, want %d", check, made, want)
+		}
+		if check == pollstack.CheckAddress && key != "a" {
+			t.Errorf("ip poll: key %q, want the address's", key)
+		}
+	}
+	if key := (&pollstack.Poll{DuplicateCheck: pollstack.CheckAddress}).VoterKey(pollstack.Voter{Browser: "b"}); key != "" {
+		t.Errorf("ip poll without an address: key %q, want none", key)
 	}
 }

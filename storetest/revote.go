@@ -78,9 +78,9 @@ func testChangeVoteChecks(t *testing.T, s pollstack.Store, clock *Clock) {
 	}
 	// ip: another browser at the same address is the same voter.
 	ip := MustCreate(t, s, clock.Now(), draft(pollstack.CheckAddress, 0))
-	wantOutcome(t, "ip vote", voteAs(s, ip.ID, pollstack.Voter{Browser: "b1", Address: "addr-1"}, 1), nil)
-	wantOutcome(t, "ip change from another browser at the address", change(s, ip.ID, pollstack.Voter{Browser: "b2", Address: "addr-1"}, 2), nil)
-	wantOutcome(t, "ip change from another address", change(s, ip.ID, pollstack.Voter{Browser: "b1", Address: "addr-2"}, 1), pollstack.ErrNotVoted)
+	wantOutcome(t, "ip vote", voteAs(s, ip.ID, pollstack.Voter{Browser: "b1", Address: addressKey("addr-1")}, 1), nil)
+	wantOutcome(t, "ip change from another browser at the address", change(s, ip.ID, pollstack.Voter{Browser: "b2", Address: addressKey("addr-1")}, 2), nil)
+	wantOutcome(t, "ip change from another address", change(s, ip.ID, pollstack.Voter{Browser: "b1", Address: addressKey("addr-2")}, 1), pollstack.ErrNotVoted)
 	wantBallot(t, s, ip.ID, "addr-1", 2)
 	wantCounts(t, s, ip.ID, 1, map[int]int{1: 0, 2: 1})
 

@@ -127,7 +127,7 @@ func wantCounts(t *testing.T, s pollstack.Store, id string, total int, counts ma
 
 // vote casts a ballot from a browser (the voter cookie) at its own address.
 func vote(s pollstack.Store, pollID, browser string, options ...int) error {
-	return voteAs(s, pollID, pollstack.Voter{Browser: browser, Address: "address of " + browser}, options...)
+	return voteAs(s, pollID, pollstack.Voter{Browser: browser, Address: addressKey("address of " + browser)}, options...)
 }
 
 func voteAs(s pollstack.Store, pollID string, v pollstack.Voter, options ...int) error {
@@ -503,9 +503,9 @@ func wantOutcome(t *testing.T, what string, err, want error) {
 // vote twice from any address, another browser at the same address can.
 func testCheckBrowser(t *testing.T, s pollstack.Store, clock *Clock) {
 	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckBrowser})
-	wantOutcome(t, "first", voteAs(s, p.ID, pollstack.Voter{Browser: "b1", Address: "a1"}, 1), nil)
-	wantOutcome(t, "same browser, other address", voteAs(s, p.ID, pollstack.Voter{Browser: "b1", Address: "a2"}, 2), pollstack.ErrAlreadyVoted)
-	wantOutcome(t, "other browser, same address", voteAs(s, p.ID, pollstack.Voter{Browser: "b2", Address: "a1"}, 2), nil)
+	wantOutcome(t, "first", voteAs(s, p.ID, pollstack.Voter{Browser: "b1", Address: addressKey("a1")}, 1), nil)
+	wantOutcome(t, "same browser, other address", voteAs(s, p.ID, pollstack.Voter{Browser: "b1", Address: addressKey("a2")}, 2), pollstack.ErrAlreadyVoted)
+	wantOutcome(t, "other browser, same address", voteAs(s, p.ID, pollstack.Voter{Browser: "b2", Address: addressKey("a1")}, 2), nil)
 	wantCounts(t, s, p.ID, 2, map[int]int{1: 1, 2: 1})
 	if voted, err := s.HasVoted(context.Background(), p.ID, p.VoterKey(pollstack.Voter{Browser: "b2"})); err != nil || !voted {
 		t.Errorf("HasVoted(b2) = %v, %v; want true", voted, err)
@@ -520,10 +520,10 @@ func testCheckAddress(t *testing.T, s pollstack.Store, clock *Clock) {
 	if err != nil || got.DuplicateCheck != pollstack.CheckAddress {
 		t.Fatalf("Poll: check %q, %v; want ip", got.DuplicateCheck, err)
 	}
-	wantOutcome(t, "first", voteAs(s, p.ID, pollstack.Voter{Browser: "b1", Address: "a1"}, 1), nil)
-	wantOutcome(t, "other browser, same address", voteAs(s, p.ID, pollstack.Voter{Browser: "b2", Address: "a1"}, 2), pollstack.ErrAlreadyVoted)
-	wantOutcome(t, "no browser, same address", voteAs(s, p.ID, pollstack.Voter{Address: "a1"}, 2), pollstack.ErrAlreadyVoted)
-	wantOutcome(t, "same browser, other address", voteAs(s, p.ID, pollstack.Voter{Browser: "b1", Address: "a2"}, 2), nil)
+	wantOutcome(t, "first", voteAs(s, p.ID, pollstack.Voter{Browser: "b1", Address: addressKey("a1")}, 1), nil)
+	wantOutcome(t, "other browser, same address", voteAs(s, p.ID, pollstack.Voter{Browser: "b2", Address: addressKey("a1")}, 2), pollstack.ErrAlreadyVoted)
+	wantOutcome(t, "no browser, same address", voteAs(s, p.ID, pollstack.Voter{Address: addressKey("a1")}, 2), pollstack.ErrAlreadyVoted)
+	wantOutcome(t, "same browser, other address", voteAs(s, p.ID, pollstack.Voter{Browser: "b1", Address: addressKey("a2")}, 2), nil)
 	wantCounts(t, s, p.ID, 2, map[int]int{1: 1, 2: 1})
 	for key, want := range map[string]bool{"a1": true, "a2": true, "b1": false, "a3": false} {
 		if voted, err := s.HasVoted(context.Background(), p.ID, key); err != nil || voted != want {
@@ -537,7 +537,7 @@ func testCheckAddressConcurrent(t *testing.T, s pollstack.Store, clock *Clock) {
 	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckAddress})
 	const tries = 30
 	out := concurrently(t, tries, func(i int) error {
-		return voteAs(s, p.ID, pollstack.Voter{Browser: fmt.Sprint("browser-", i), Address: "one address"}, i%2+1)
+		return voteAs(s, p.ID, pollstack.Voter{Browser: fmt.Sprint("browser-", i), Address: addressKey("one address")}, i%2+1)
 	})
 	if out.n["ok"] != 1 || out.n["already_voted"] != tries-1 {
 		t.Errorf("outcomes %v, want 1 ok and %d already_voted", out, tries-1)
@@ -554,9 +554,9 @@ func testCheckCode(t *testing.T, s pollstack.Store, clock *Clock) {
 		t.Fatalf("%d codes, want 3", len(codes))
 	}
 	code := func(c string) pollstack.Voter {
-		return pollstack.Voter{Browser: "b", Address: "a", Code: pollstack.CodeKey(c)}
+		return pollstack.Voter{Browser: "b", Address: addressKey("a"), Code: pollstack.CodeKey(c)}
 	}
-	wantOutcome(t, "no code", voteAs(s, p.ID, pollstack.Voter{Browser: "b", Address: "a"}, 1), pollstack.ErrInvalidCode)
+	wantOutcome(t, "no code", voteAs(s, p.ID, pollstack.Voter{Browser: "b", Address: addressKey("a")}, 1), pollstack.ErrInvalidCode)
 	wantOutcome(t, "made-up code", voteAs(s, p.ID, code(pollstack.NewCodeBatch(1).Codes()[0]), 1), pollstack.ErrInvalidCode)
 	wantOutcome(t, "another poll's code", voteAs(s, p.ID, code(otherSecrets.Codes.Codes()[0]), 1), pollstack.ErrInvalidCode)
 	wantOutcome(t, "first code", voteAs(s, p.ID, code(codes[0]), 1), nil)
@@ -578,7 +578,7 @@ func testCheckCodeConcurrent(t *testing.T, s pollstack.Store, clock *Clock) {
 	key := pollstack.CodeKey(secrets.Codes.Codes()[0])
 	const tries = 20
 	out := concurrently(t, tries, func(i int) error {
-		return voteAs(s, p.ID, pollstack.Voter{Browser: fmt.Sprint("browser-", i), Address: fmt.Sprint("address-", i), Code: key}, i%2+1)
+		return voteAs(s, p.ID, pollstack.Voter{Browser: fmt.Sprint("browser-", i), Address: addressKey(fmt.Sprint("address-", i)), Code: key}, i%2+1)
 	})
 	if out.n["ok"] != 1 || out.n["code_used"] != tries-1 {
 		t.Errorf("outcomes %v, want 1 ok and %d code_used", out, tries-1)
@@ -610,7 +610,7 @@ func testAddVoterCodes(t *testing.T, s pollstack.Store, clock *Clock) {
 func testCheckNone(t *testing.T, s pollstack.Store, clock *Clock) {
 	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckNone})
 	const tries = 25
-	kiosk := pollstack.Voter{Browser: "kiosk", Address: "kiosk"}
+	kiosk := pollstack.Voter{Browser: "kiosk", Address: addressKey("kiosk")}
 	out := concurrently(t, tries, func(i int) error { return voteAs(s, p.ID, kiosk, i%2+1) })
 	if out.n["ok"] != tries {
 		t.Errorf("outcomes %v, want %d ok", out, tries)
@@ -636,7 +636,7 @@ func testChecksMixed(t *testing.T, s pollstack.Store, clock *Clock) {
 	results := make(chan error, 4*voters*2)
 	for i := range voters {
 		for try := range 2 { // every voter twice, each time from a new browser
-			v := pollstack.Voter{Browser: fmt.Sprint("b", i, "-", try), Address: fmt.Sprint("a", i), Code: pollstack.CodeKey(codes[i])}
+			v := pollstack.Voter{Browser: fmt.Sprint("b", i, "-", try), Address: addressKey(fmt.Sprint("a", i)), Code: pollstack.CodeKey(codes[i])}
 			for _, id := range []string{browser.ID, address.ID, none.ID, code.ID} {
 				wg.Add(1)
 				go func() { defer wg.Done(); results <- voteAs(s, id, v, 1) }()
@@ -655,3 +655,6 @@ func testChecksMixed(t *testing.T, s pollstack.Store, clock *Clock) {
 	wantCounts(t, s, none.ID, 2*voters, nil)    // every submission
 	wantCounts(t, s, code.ID, voters, nil)      // one per code
 }
+
+// addressKey is a voter's Address whose key is already known.
+func addressKey(key string) func() string { return func() string { return key } }

@@ -74,7 +74,8 @@ func (s *Server) addressKey(pollID string, addr netip.Addr) string {
 // voter is the request's voter for a poll, in every form that a duplicate
 // check may need; code is the voter code the request carries, if any.
 func (s *Server) voter(r *http.Request, pollID, code string) pollstack.Voter {
-	v := pollstack.Voter{Browser: voterID(r.Context()), Address: s.addressKey(pollID, s.clientAddr(r))}
+	addr := s.clientAddr(r)
+	v := pollstack.Voter{Browser: voterID(r.Context()), Address: func() string { return s.addressKey(pollID, addr) }}
 	if code != "" {
 		v.Code = pollstack.CodeKey(code)
 	}
