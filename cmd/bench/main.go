@@ -54,7 +54,7 @@ func main() {
 	flag.IntVar(&o.subs, "subscribers", 1000, "live-results subscribers")
 	flag.StringVar(&o.stores, "stores", "postgres,sqlite", "stores to measure")
 	flag.StringVar(&o.out, "out", "out/bench.md", "also write the table here")
-	flag.StringVar(&o.profile, "cpuprofile", "", "write the servers' CPU profiles of the first hot-poll round to this directory")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write the servers' CPU profiles of the first hot-poll round, at full speed and at the same rate, to this directory")
 	flag.BoolVar(&o.hot, "hot", false, "only the hot poll on PostgreSQL (this tree, the -baseline) and pgbench's ceilings: the quick measure of CPU per vote")
 	flag.StringVar(&o.baseline, "baseline", "", "git revision whose server runs the hot poll and the idle viewers beside this tree's, in the same run (make bench BASELINE=REV)")
 	flag.IntVar(&o.rounds, "rounds", 2, "alternating hot-poll rounds of each server; the best of each counts")

@@ -145,11 +145,8 @@ func alternate(ctx context.Context, o options, bins binaries, sides []*side) err
 	for round := range o.rounds {
 		for _, sd := range sides {
 			profile := ""
-			if o.profile != "" && !sd.spread && sd.rate == 0 && round == 0 && takesFlag(sd.bin, "debug-addr") {
-				profile = filepath.Join(o.profile, "hot-poll.pprof")
-				if sd.bin != bins.current {
-					profile = filepath.Join(o.profile, "hot-poll-baseline.pprof")
-				}
+			if o.profile != "" && !sd.spread && round == 0 && takesFlag(sd.bin, "debug-addr") {
+				profile = profileName(o.profile, sd.bin != bins.current, sd.rate != 0)
 			}
 			m, err := measureVotes(ctx, o, sd.bin, sd.target, 1, profile)
 			if err != nil {
@@ -161,6 +158,19 @@ func alternate(ctx context.Context, o options, bins binaries, sides []*side) err
 		}
 	}
 	return nil
+}
+
+// profileName is where the first round's CPU profile of a hot-poll side
+// goes: hot-poll[-same-rate][-baseline].pprof.
+func profileName(dir string, baseline, sameRate bool) string {
+	name := "hot-poll"
+	if sameRate {
+		name += "-same-rate"
+	}
+	if baseline {
+		name += "-baseline"
+	}
+	return filepath.Join(dir, name+".pprof")
 }
 
 // atSameRate runs the baseline and this tree again at one offered rate that
