@@ -132,8 +132,11 @@ func renderEnv(env string) (*stack, error) {
 	}
 	root := filepath.Join(dir, "infra", "envs")
 	name := "pollstack-" + env
+	if err := nameMocks(filepath.Join(dir, "infra", "modules", "stack", "tests", "mocks", "aws.tfmock.hcl"), name); err != nil {
+		return nil, err
+	}
 	var test bytes.Buffer
-	if err := mocks.Execute(&test, map[string]string{"Name": name, "Account": account, "Region": region, "VPC": vpcID, "Key": keyARN}); err != nil {
+	if err := mocks.Execute(&test, map[string]string{"Name": name, "Account": account}); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(root, "tests", "render.tftest.hcl"), test.Bytes(), 0o644); err != nil {
@@ -147,6 +150,37 @@ func renderEnv(env string) (*stack, error) {
 		return nil, fmt.Errorf("terraform test with %s.tfvars: %v\n%s", env, err, tail(out))
 	}
 	return parseState(env, name, out)
+}
+
+// TestSharedMocksMatch: the constants the IAM tests build ARNs from are the
+// values the shared mock file gives, so that a policy that names the VPC or
+// the key names the one the tests expect.
+func TestSharedMocksMatch(t *testing.T) {
+	b, err := os.ReadFile(repo.Path("infra", "modules", "stack", "tests", "mocks", "aws.tfmock.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`account_id = "` + account + `"`,
+		`name = "` + region + `"`,
+		`id = "` + vpcID + `"`,
+		`arn    = "` + keyARN + `"`,
+	} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("the shared mock file lacks %s", want)
+		}
+	}
+}
+
+// nameMocks gives the shared mock file's values the environment's name in
+// place of the stack tests' pollstack-test. Its account, region, VPC and key
+// are this package's constants, which TestSharedMocksMatch holds.
+func nameMocks(file, name string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, bytes.ReplaceAll(b, []byte("pollstack-test"), []byte(name)), 0o644)
 }
 
 func parseState(env, name string, out []byte) (*stack, error) {
@@ -210,109 +244,13 @@ func tail(b []byte) string {
 	return strings.Join(lines, "\n")
 }
 
-// mocks is the test file of the render: every computed attribute the
-// documents use takes the value AWS would give it for this stack's names,
-// so that the ARNs in the policies are those of the real resources.
+// mocks is the test file of the render. The computed attributes come from
+// the stack's shared mock file (infra/modules/stack/tests/mocks), named for
+// the environment by renderEnv, so that the ARNs in the policies are those
+// of the real resources; the overrides give each role its own ARN.
 var mocks = template.Must(template.New("render").Parse(`
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "{{.Account}}" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "{{.Region}}" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_availability_zones" {
-    defaults = { names = ["us-east-1a", "us-east-1b", "us-east-1c"] }
-  }
-  mock_resource "aws_vpc" {
-    defaults = { id = "{{.VPC}}", arn = "arn:aws:ec2:{{.Region}}:{{.Account}}:vpc/{{.VPC}}" }
-  }
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "{{.Key}}", key_id = "11111111-2222-3333-4444-555555555555" }
-  }
-  mock_resource "aws_iam_policy" {
-    defaults = { arn = "arn:aws:iam::{{.Account}}:policy/{{.Name}}-github-deploy-policy" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::{{.Account}}:role/{{.Name}}-role" }
-  }
-  mock_resource "aws_iam_openid_connect_provider" {
-    defaults = { arn = "arn:aws:iam::{{.Account}}:oidc-provider/token.actions.githubusercontent.com" }
-  }
-  mock_resource "aws_ecr_repository" {
-    defaults = {
-      arn            = "arn:aws:ecr:{{.Region}}:{{.Account}}:repository/{{.Name}}"
-      repository_url = "{{.Account}}.dkr.ecr.{{.Region}}.amazonaws.com/{{.Name}}"
-    }
-  }
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = { arn = "arn:aws:logs:{{.Region}}:{{.Account}}:log-group:/ecs/{{.Name}}/app" }
-  }
-  mock_resource "aws_db_instance" {
-    defaults = {
-      arn         = "arn:aws:rds:{{.Region}}:{{.Account}}:db:{{.Name}}"
-      address     = "{{.Name}}.abcdefghijkl.{{.Region}}.rds.amazonaws.com"
-      port        = 5432
-      resource_id = "db-ABCDEFGHIJKLMNOPQRSTUVWXY1"
-      master_user_secret = [{
-        kms_key_id    = "{{.Key}}"
-        secret_arn    = "arn:aws:secretsmanager:{{.Region}}:{{.Account}}:secret:rds!db-0a1b2c3d-AbCdEf"
-        secret_status = "active"
-      }]
-    }
-  }
-  mock_resource "aws_secretsmanager_secret" {
-    defaults = { arn = "arn:aws:secretsmanager:{{.Region}}:{{.Account}}:secret:{{.Name}}-server-key-AbCdEf" }
-  }
-  mock_resource "aws_lb" {
-    defaults = {
-      arn        = "arn:aws:elasticloadbalancing:{{.Region}}:{{.Account}}:loadbalancer/app/{{.Name}}/0123456789abcdef"
-      arn_suffix = "app/{{.Name}}/0123456789abcdef"
-      dns_name   = "{{.Name}}-123.{{.Region}}.elb.amazonaws.com"
-      zone_id    = "Z35SXDOTRQ7X7K"
-    }
-  }
-  mock_resource "aws_lb_target_group" {
-    defaults = {
-      arn        = "arn:aws:elasticloadbalancing:{{.Region}}:{{.Account}}:targetgroup/{{.Name}}-app/0123456789abcdef"
-      arn_suffix = "targetgroup/{{.Name}}-app/0123456789abcdef"
-    }
-  }
-  mock_resource "aws_lb_listener" {
-    defaults = { arn = "arn:aws:elasticloadbalancing:{{.Region}}:{{.Account}}:listener/app/{{.Name}}/0123456789abcdef/fedcba9876543210" }
-  }
-  mock_resource "aws_s3_bucket" {
-    defaults = { arn = "arn:aws:s3:::{{.Name}}-alb-logs-{{.Account}}" }
-  }
-  mock_resource "aws_wafv2_web_acl" {
-    defaults = { arn = "arn:aws:wafv2:{{.Region}}:{{.Account}}:regional/webacl/{{.Name}}/11111111-2222-3333-4444-555555555555" }
-  }
-  mock_resource "aws_ecs_task_definition" {
-    defaults = { arn = "arn:aws:ecs:{{.Region}}:{{.Account}}:task-definition/{{.Name}}-app:1" }
-  }
-  mock_resource "aws_ecs_cluster" {
-    defaults = { arn = "arn:aws:ecs:{{.Region}}:{{.Account}}:cluster/{{.Name}}" }
-  }
-  mock_resource "aws_acm_certificate" {
-    defaults = {
-      arn = "arn:aws:acm:{{.Region}}:{{.Account}}:certificate/11111111-2222-3333-4444-555555555555"
-      domain_validation_options = [{
-        domain_name           = "polls.example.com"
-        resource_record_name  = "_abc.polls.example.com."
-        resource_record_type  = "CNAME"
-        resource_record_value = "_def.acm-validations.aws."
-      }]
-    }
-  }
-  mock_resource "aws_sns_topic" {
-    defaults = { arn = "arn:aws:sns:{{.Region}}:{{.Account}}:{{.Name}}-alarms" }
-  }
-  mock_resource "aws_acm_certificate_validation" {
-    defaults = { certificate_arn = "arn:aws:acm:{{.Region}}:{{.Account}}:certificate/11111111-2222-3333-4444-555555555555" }
-  }
+  source = "../modules/stack/tests/mocks"
 }
 
 override_resource {

@@ -1,6 +1,8 @@
 # The computed values AWS would give the stack's resources, for the
 # mocked runs of the stack's tests and of the environments' (infra/envs/tests):
 # valid ARNs and names, so that the policies built from them are real ones.
+# The IAM render of e2e/platform uses this file too, with pollstack-test
+# replaced by each environment's name: declare a mock here, once.
 mock_data "aws_caller_identity" {
   defaults = { account_id = "123456789012" }
 }
@@ -17,13 +19,16 @@ mock_resource "aws_sns_topic" {
   defaults = { arn = "arn:aws:sns:us-east-1:123456789012:pollstack-test-alarms" }
 }
 mock_resource "aws_kms_key" {
-  defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" }
+  defaults = {
+    arn    = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    key_id = "11111111-2222-3333-4444-555555555555"
+  }
 }
 mock_resource "aws_iam_role" {
-  defaults = { arn = "arn:aws:iam::123456789012:role/pollstack-test-mock" }
+  defaults = { arn = "arn:aws:iam::123456789012:role/pollstack-test-role" }
 }
 mock_resource "aws_iam_policy" {
-  defaults = { arn = "arn:aws:iam::123456789012:policy/pollstack-test-workload-boundary" }
+  defaults = { arn = "arn:aws:iam::123456789012:policy/pollstack-test-github-deploy-policy" }
 }
 mock_resource "aws_iam_openid_connect_provider" {
   defaults = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
@@ -39,8 +44,10 @@ mock_resource "aws_ecr_repository" {
 }
 mock_resource "aws_db_instance" {
   defaults = {
-    address = "pollstack-test.abcdefghijkl.us-east-1.rds.amazonaws.com"
-    port    = 5432
+    arn         = "arn:aws:rds:us-east-1:123456789012:db:pollstack-test"
+    address     = "pollstack-test.abcdefghijkl.us-east-1.rds.amazonaws.com"
+    port        = 5432
+    resource_id = "db-ABCDEFGHIJKLMNOPQRSTUVWXY1"
     master_user_secret = [{
       kms_key_id    = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
       secret_arn    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
@@ -49,7 +56,7 @@ mock_resource "aws_db_instance" {
   }
 }
 mock_resource "aws_vpc" {
-  defaults = { id = "vpc-0123456789abcdef0" }
+  defaults = { id = "vpc-0123456789abcdef0", arn = "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0123456789abcdef0" }
 }
 mock_resource "aws_secretsmanager_secret" {
   defaults = { arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pollstack-test-server-key-AbCdEf" }
@@ -67,6 +74,9 @@ mock_resource "aws_lb_target_group" {
     arn        = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/pollstack-test-app/0123456789abcdef"
     arn_suffix = "targetgroup/pollstack-test-app/0123456789abcdef"
   }
+}
+mock_resource "aws_lb_listener" {
+  defaults = { arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/pollstack-test/0123456789abcdef/fedcba9876543210" }
 }
 mock_resource "aws_s3_bucket" {
   defaults = { arn = "arn:aws:s3:::pollstack-test-alb-logs-123456789012" }
