@@ -35,12 +35,14 @@ func parseVote(body []byte) (v voteRequest, ok bool) {
 		if !ok || !p.eat(':') {
 			return v, false
 		}
+		var code []byte
 		switch {
-		case key == "option_ids" && !seenIDs:
+		case string(key) == "option_ids" && !seenIDs:
 			v.OptionIDs, ok = p.ints()
 			seenIDs = true
-		case key == "code" && !seenCode:
-			v.Code, ok = p.plainString()
+		case string(key) == "code" && !seenCode:
+			code, ok = p.plainString()
+			v.Code = string(code)
 			seenCode = true
 		default:
 			return v, false
@@ -81,22 +83,23 @@ func (p *voteParser) eat(c byte) bool {
 	return false
 }
 
-// plainString reads a string of printable ASCII with nothing escaped.
-func (p *voteParser) plainString() (string, bool) {
+// plainString reads a string of printable ASCII with nothing escaped, and
+// returns its bytes within the body.
+func (p *voteParser) plainString() ([]byte, bool) {
 	if !p.eat('"') {
-		return "", false
+		return nil, false
 	}
 	start := p.i
 	for ; p.i < len(p.b); p.i++ {
 		switch c := p.b[p.i]; {
 		case c == '"':
 			p.i++
-			return string(p.b[start : p.i-1]), true
+			return p.b[start : p.i-1], true
 		case c < 0x20 || c > 0x7e || c == '\\':
-			return "", false
+			return nil, false
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // ints reads an array of integers written plainly: digits, perhaps after a
