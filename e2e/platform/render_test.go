@@ -132,7 +132,7 @@ func renderEnv(env string) (*stack, error) {
 	}
 	root := filepath.Join(dir, "infra", "envs")
 	name := "pollstack-" + env
-	if err := nameMocks(filepath.Join(dir, "infra", "modules", "stack", "tests", "mocks", "aws.tfmock.hcl"), name); err != nil {
+	if err := nameMocks(filepath.Join(dir, "infra", mockFile), name); err != nil {
 		return nil, err
 	}
 	var test bytes.Buffer
@@ -156,7 +156,7 @@ func renderEnv(env string) (*stack, error) {
 // values the shared mock file gives, so that a policy that names the VPC or
 // the key names the one the tests expect.
 func TestSharedMocksMatch(t *testing.T) {
-	b, err := os.ReadFile(repo.Path("infra", "modules", "stack", "tests", "mocks", "aws.tfmock.hcl"))
+	b, err := os.ReadFile(repo.Path("infra", mockFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,15 +172,24 @@ func TestSharedMocksMatch(t *testing.T) {
 	}
 }
 
-// nameMocks gives the shared mock file's values the environment's name in
-// place of the stack tests' pollstack-test. Its account, region, VPC and key
-// are this package's constants, which TestSharedMocksMatch holds.
-func nameMocks(file, name string) error {
-	b, err := os.ReadFile(file)
+// mockFile is the stack's shared mock file, under infra.
+var mockFile = filepath.Join("modules", "stack", "tests", "mocks", "aws.tfmock.hcl")
+
+// nameMocks writes this tree's shared mock file to dst with the
+// environment's name in place of the stack tests' pollstack-test. It is
+// always this tree's, even when POLLSTACK_PLATFORM_INFRA renders another
+// tree, so that an older tree's policies meet the mocks the tests expect.
+// Its account, region, VPC and key are this package's constants, which
+// TestSharedMocksMatch holds.
+func nameMocks(dst, name string) error {
+	b, err := os.ReadFile(repo.Path("infra", mockFile))
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(file, bytes.ReplaceAll(b, []byte("pollstack-test"), []byte(name)), 0o644)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(dst, bytes.ReplaceAll(b, []byte("pollstack-test"), []byte(name)), 0o644)
 }
 
 func parseState(env, name string, out []byte) (*stack, error) {
