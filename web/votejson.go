@@ -1,6 +1,9 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
+)
 
 // readVote reads a vote's body. Nearly every vote is {"option_ids":[...]},
 // perhaps with a "code": parseVote reads those in one pass, without
@@ -103,7 +106,7 @@ func (p *voteParser) plainString() ([]byte, bool) {
 }
 
 // ints reads an array of integers written plainly: digits, perhaps after a
-// minus, no leading zero, short enough that no int overflows. A fraction or
+// minus, no leading zero, at most maxDigits of them so that no int overflows. A fraction or
 // an exponent is refused by what must follow a number: a comma or ].
 func (p *voteParser) ints() ([]int, bool) {
 	if !p.eat('[') {
@@ -128,6 +131,10 @@ func (p *voteParser) ints() ([]int, bool) {
 	}
 }
 
+// maxDigits is the most digits that always fit an int: 18 for 64 bits, 8
+// for 32. Longer numbers go to the general decoder, which judges them.
+const maxDigits = strconv.IntSize*3/10 - 1
+
 func (p *voteParser) integer() (int, bool) {
 	p.space()
 	negative := p.i < len(p.b) && p.b[p.i] == '-'
@@ -139,7 +146,7 @@ func (p *voteParser) integer() (int, bool) {
 		n = n*10 + int(p.b[p.i]-'0')
 	}
 	digits := p.i - start
-	if digits == 0 || digits > 18 || digits > 1 && p.b[start] == '0' {
+	if digits == 0 || digits > maxDigits || digits > 1 && p.b[start] == '0' {
 		return 0, false
 	}
 	if negative {
