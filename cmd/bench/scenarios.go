@@ -89,13 +89,6 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 	return scenarios(ctx, t, o, "postgres", bins.current, args, stored, meter)
 }
 
-// hotPoll measures the one-hot-poll vote run on this tree's server (with
-// the limits per client address off), on the same server with the limits on
-// (each vote from a new address, so that each costs the limiter a new
-// client) and, when asked, on the baseline's (with args alone: it may
-// predate those flags). Rounds alternate between them so that whatever else
-// the machine does weighs on all alike. It returns this tree's best round
-// with the limits off.
 // side is one server of the hot-poll comparison and its best run.
 type side struct {
 	name, bin string
@@ -103,6 +96,13 @@ type side struct {
 	best measured
 }
 
+// hotPoll measures the one-hot-poll vote run on this tree's server (with
+// the limits per client address off), on the same server with the limits on
+// (each vote from a new address, so that each costs the limiter a new
+// client) and, when asked, on the baseline's (with args alone: it may
+// predate those flags). Rounds alternate between them so that whatever else
+// the machine does weighs on all alike. It returns this tree's best round
+// with the limits off.
 func hotPoll(ctx context.Context, t *table, o options, bins binaries, here, base target, batched float64) (measured, error) {
 	on := here
 	on.args, on.spread = append(append([]string(nil), here.args...), clientLimitsOn...), true
