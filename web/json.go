@@ -74,16 +74,15 @@ func readBody(w http.ResponseWriter, r *http.Request) (*bytes.Buffer, error) {
 	_, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooLarge *http.MaxBytesError
 	switch {
+	case err == nil:
+		return body, nil
 	case errors.As(err, &tooLarge):
 		err = errTooLarge
-	case err != nil:
+	default:
 		err = pollstack.Invalid("", "body_unreadable", "The request body could not be read.")
 	}
-	if err != nil {
-		putJSONBuffer(body)
-		return nil, err
-	}
-	return body, nil
+	putJSONBuffer(body)
+	return nil, err
 }
 
 // decodeJSON turns the many ways JSON can be wrong into errors that name
