@@ -29,7 +29,7 @@ func TestIssueKeepsTheRate(t *testing.T) {
 	go issue(ctx, Config{Rate: rate}, tickets)
 	<-tickets
 	time.Sleep(200 * time.Millisecond) // the workers stall: 1,000 numbers fall due
-	<-tickets                           // the one that was waiting
+	<-tickets                          // the one that was waiting
 	burst, until := 0, time.Now().Add(20*time.Millisecond)
 	for time.Now().Before(until) {
 		<-tickets
