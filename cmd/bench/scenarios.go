@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -89,11 +91,13 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 	return scenarios(ctx, t, o, "postgres", bins.current, args, stored, meter)
 }
 
-// side is one server of the hot-poll comparison and its best run.
+// side is one server of the hot-poll comparison: its best run, and the CPU
+// per 1,000 votes of every round, in order.
 type side struct {
 	name, bin string
 	target
-	best measured
+	best   measured
+	rounds []float64
 }
 
 // hotPoll measures the one-hot-poll vote run on this tree's server (with
@@ -127,8 +131,8 @@ func hotPoll(ctx context.Context, t *table, o options, bins binaries, here, base
 		limitsOn.best.cpuPer1000(), cur.cpuPer1000(), (limitsOn.best.cpuPer1000()/cur.cpuPer1000()-1)*100, limitsOn.best.res.Rate(), cur.res.Rate())
 	if baseline != nil {
 		b := baseline.best
-		t.note("hot poll, this tree against %s (best of %d alternating rounds each): server CPU per 1,000 votes %.3f s against %.3f s (%+.0f %%); %.0f against %.0f votes/s; log %.0f against %.0f bytes per 1,000 votes",
-			o.baseline, o.rounds, cur.cpuPer1000(), b.cpuPer1000(), (cur.cpuPer1000()/b.cpuPer1000()-1)*100,
+		t.note("hot poll, this tree against %s (best of %d alternating rounds each): server CPU per 1,000 votes %.3f s against %.3f s (%+.0f %%; %s); %.0f against %.0f votes/s; log %.0f against %.0f bytes per 1,000 votes",
+			o.baseline, o.rounds, cur.cpuPer1000(), b.cpuPer1000(), (cur.cpuPer1000()/b.cpuPer1000()-1)*100, roundByRound(current, baseline),
 			cur.res.Rate(), b.res.Rate(), cur.logPer1000(), b.logPer1000())
 		if err := atSameRate(ctx, t, o, bins, baseline, current); err != nil {
 			return measured{}, err
@@ -152,6 +156,7 @@ func alternate(ctx context.Context, o options, bins binaries, sides []*side) err
 			if err != nil {
 				return fmt.Errorf("%s: %w", sd.name, err)
 			}
+			sd.rounds = append(sd.rounds, m.cpuPer1000())
 			if sd.best.res == nil || m.cpuPer1000() < sd.best.cpuPer1000() {
 				sd.best = m
 			}
@@ -187,15 +192,44 @@ func atSameRate(ctx context.Context, t *table, o options, bins binaries, baselin
 	base, cur := *baseline, *current
 	base.name = fmt.Sprintf("votes, one hot poll at %.0f votes/s, baseline %s", rate, o.baseline)
 	cur.name = fmt.Sprintf("votes, one hot poll at %.0f votes/s", rate)
-	base.rate, cur.rate, base.best, cur.best = rate, rate, measured{}, measured{}
+	base.rate, cur.rate, base.best, cur.best, base.rounds, cur.rounds = rate, rate, measured{}, measured{}, nil, nil
 	if err := alternate(ctx, o, bins, []*side{&base, &cur}); err != nil {
 		return err
 	}
 	t.add(base.best.row("postgres", base.name))
 	t.add(cur.best.row("postgres", cur.name))
-	t.note("hot poll at the same offered rate (%.0f votes/s), this tree against %s (best of %d alternating rounds each): server CPU per 1,000 votes %.3f s against %.3f s (%+.0f %%)",
-		rate, o.baseline, o.rounds, cur.best.cpuPer1000(), base.best.cpuPer1000(), (cur.best.cpuPer1000()/base.best.cpuPer1000()-1)*100)
+	t.note("hot poll at the same offered rate (%.0f votes/s), this tree against %s (best of %d alternating rounds each): server CPU per 1,000 votes %.3f s against %.3f s (%+.0f %%; %s)",
+		rate, o.baseline, o.rounds, cur.best.cpuPer1000(), base.best.cpuPer1000(), (cur.best.cpuPer1000()/base.best.cpuPer1000()-1)*100, roundByRound(&cur, &base))
 	return nil
+}
+
+// roundByRound compares the two sides' CPU per vote within each round, runs
+// that were minutes apart at most, and gives the median of those changes
+// beside them. The best of each side may come from different rounds; on a
+// machine whose neighbours come and go the paired median says more about
+// the typical change, and the spread says how far one run can be trusted.
+func roundByRound(cur, base *side) string {
+	changes := make([]float64, min(len(cur.rounds), len(base.rounds)))
+	parts := make([]string, len(changes))
+	for i := range changes {
+		changes[i] = (cur.rounds[i]/base.rounds[i] - 1) * 100
+		parts[i] = fmt.Sprintf("%+.0f", changes[i])
+	}
+	return fmt.Sprintf("round by round %s %%, median %+.0f %%", strings.Join(parts, ", "), median(changes))
+}
+
+// median is the middle value of xs (the mean of the two middle ones when
+// there are evenly many); xs is sorted in place.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(xs)
+	mid := len(xs) / 2
+	if len(xs)%2 == 0 {
+		return (xs[mid-1] + xs[mid]) / 2
+	}
+	return xs[mid]
 }
 
 func benchSQLite(ctx context.Context, t *table, o options, bins binaries, dir string) error {
