@@ -40,7 +40,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	timeout := fs.Duration("timeout", 60*time.Second, "give up after this long")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: doctor --cluster NAME --service NAME [--region REGION] [--endpoint-url URL] [--json]")
+		fmt.Fprintln(stderr, "usage: doctor --cluster NAME --service NAME [--region REGION] [--endpoint-url URL] [--alarm-prefix PREFIX] [--json] [--timeout DURATION]")
 		fmt.Fprintln(stderr, "Checks a live deployment for the known failure classes (see docs/runbook.md).")
 		fs.PrintDefaults()
 	}
