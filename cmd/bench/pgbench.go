@@ -134,9 +134,10 @@ func pgbenchDatabase(ctx context.Context, pg *pgtest.Server) (string, error) {
 	return db, nil
 }
 
+// ratio is a/b to one decimal, a whole number without it: "6.7×", "5×".
 func ratio(a, b float64) string {
 	if b == 0 {
 		return "n/a"
 	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f×", a/b), ".0×")
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", a/b), ".0") + "×"
 }

@@ -33,3 +33,18 @@ func TestRoundByRoundPairsTheRounds(t *testing.T) {
 		t.Errorf("roundByRound = %q, want %q", got, want)
 	}
 }
+
+func TestRatio(t *testing.T) {
+	for _, c := range []struct {
+		a, b float64
+		want string
+	}{
+		{6.7, 1, "6.7×"},
+		{12758, 2574, "5×"},
+		{1, 0, "n/a"},
+	} {
+		if got := ratio(c.a, c.b); got != c.want {
+			t.Errorf("ratio(%v, %v) = %q, want %q", c.a, c.b, got, c.want)
+		}
+	}
+}
