@@ -61,7 +61,7 @@ scan: tools ## security gates: gitleaks, Checkov, Trivy config, actionlint + she
 
 .PHONY: lint
 lint: tools ## gofmt, go vet and staticcheck, with and without the heavy suites' build tag
-	$(stage) lint bash -c 'unformatted=$$(gofmt -l $$(git ls-files "*.go")) && { [ -z "$$unformatted" ] || { echo "gofmt -w these files: $$unformatted"; exit 1; }; } && go vet ./... && go vet -tags $(INTEGRATION) ./... && staticcheck -tags $(INTEGRATION) ./...'
+	$(stage) lint bash -c 'scripts/gofmt-check.sh && go vet ./... && go vet -tags $(INTEGRATION) ./... && staticcheck -tags $(INTEGRATION) ./...'
 
 .PHONY: image
 image: tools ## build the linux/amd64 container image as an OCI archive in dist/ (no Docker needed)
