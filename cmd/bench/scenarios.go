@@ -208,6 +208,8 @@ func atSameRate(ctx context.Context, t *table, o options, bins binaries, baselin
 // beside them. The best of each side may come from different rounds; on a
 // machine whose neighbours come and go the paired median says more about
 // the typical change, and the spread says how far one run can be trusted.
+// The baseline runs first in every round: pairing cancels the drift between
+// rounds, not an effect of that order.
 func roundByRound(cur, base *side) string {
 	changes := make([]float64, min(len(cur.rounds), len(base.rounds)))
 	parts := make([]string, len(changes))

@@ -47,7 +47,7 @@ func main() {
 	flag.Float64Var(&in.viewerMemory, "viewer-kb", 29, "KB of server memory per open viewer (make bench: memory row)")
 	flag.Float64Var(&in.idleMemory, "idle-mb", 28, "MB of an idle server (make bench: peak RSS of the idle viewers' servers, halved)")
 	flag.Float64Var(&in.eventBytes, "event-bytes", 200, "bytes of one results event of a two-option poll on the wire, chunk framing and TLS included")
-	flag.DurationVar(&in.batchFixed, "batch-fixed", 10*time.Millisecond, "time a batch of one vote holds its poll's row on this machine (go test -tags integration -bench BatchStatement ./postgres)")
+	flag.DurationVar(&in.batchFixed, "batch-fixed", 10*time.Millisecond, "time a batch of one vote holds its poll's row on this machine (go test -tags integration -run '^$' -bench BatchStatement ./postgres)")
 	flag.DurationVar(&in.batchPerVote, "batch-per-vote", 65*time.Microsecond, "and each vote more: PostgreSQL's CPU time per vote, for the lock is held while it works (make bench: hot poll)")
 	flag.DurationVar(&in.rdsCommit, "rds-commit", 2*time.Millisecond, "what a batch of one vote holds its row on RDS gp3, single-AZ: statement and durable commit (not measurable here)")
 	flag.DurationVar(&in.multiAZCommit, "multi-az-commit", 4*time.Millisecond, "the same on RDS Multi-AZ, whose commits wait for the standby (not measurable here)")
