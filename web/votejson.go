@@ -106,8 +106,9 @@ func (p *voteParser) plainString() ([]byte, bool) {
 }
 
 // ints reads an array of integers written plainly: digits, perhaps after a
-// minus, no leading zero, at most maxDigits of them so that no int overflows. A fraction or
-// an exponent is refused by what must follow a number: a comma or ].
+// minus, no leading zero, at most maxDigits of them so that no int
+// overflows. A fraction or an exponent is refused by what must follow a
+// number: a comma or ].
 func (p *voteParser) ints() ([]int, bool) {
 	if !p.eat('[') {
 		return nil, false

@@ -128,12 +128,11 @@ func hotPoll(ctx context.Context, t *table, o options, bins binaries, here, base
 	}
 	cur := current.best
 	t.note("hot poll with the limits per client address on (--trust-proxy, each vote from an address of its own, the default 20 votes a second each): server CPU per 1,000 votes %.3f s against %.3f s with them off (%+.0f %%); %.0f against %.0f votes/s",
-		limitsOn.best.cpuPer1000(), cur.cpuPer1000(), (limitsOn.best.cpuPer1000()/cur.cpuPer1000()-1)*100, limitsOn.best.res.Rate(), cur.res.Rate())
+		limitsOn.best.cpuPer1000(), cur.cpuPer1000(), change(limitsOn.best.cpuPer1000(), cur.cpuPer1000()), limitsOn.best.res.Rate(), cur.res.Rate())
 	if baseline != nil {
 		b := baseline.best
-		t.note("hot poll, this tree against %s (best of %d alternating rounds each): server CPU per 1,000 votes %.3f s against %.3f s (%+.0f %%; %s); %.0f against %.0f votes/s; log %.0f against %.0f bytes per 1,000 votes",
-			o.baseline, o.rounds, cur.cpuPer1000(), b.cpuPer1000(), (cur.cpuPer1000()/b.cpuPer1000()-1)*100, roundByRound(current, baseline),
-			cur.res.Rate(), b.res.Rate(), cur.logPer1000(), b.logPer1000())
+		t.note("hot poll, this tree against %s (best of %d alternating rounds each): %s; %.0f against %.0f votes/s; log %.0f against %.0f bytes per 1,000 votes",
+			o.baseline, o.rounds, cpuAgainst(current, baseline), cur.res.Rate(), b.res.Rate(), cur.logPer1000(), b.logPer1000())
 		if err := atSameRate(ctx, t, o, bins, baseline, current); err != nil {
 			return measured{}, err
 		}
@@ -189,19 +188,32 @@ func atSameRate(ctx context.Context, t *table, o options, bins binaries, baselin
 	if rate <= 0 {
 		rate = math.Round(0.7*min(baseline.best.res.Rate(), current.best.res.Rate())/500) * 500
 	}
-	base, cur := *baseline, *current
-	base.name = fmt.Sprintf("votes, one hot poll at %.0f votes/s, baseline %s", rate, o.baseline)
-	cur.name = fmt.Sprintf("votes, one hot poll at %.0f votes/s", rate)
-	base.rate, cur.rate, base.best, cur.best, base.rounds, cur.rounds = rate, rate, measured{}, measured{}, nil, nil
-	if err := alternate(ctx, o, bins, []*side{&base, &cur}); err != nil {
+	atRate := func(sd *side, name string) *side {
+		tg := sd.target
+		tg.rate = rate
+		return &side{name: name, bin: sd.bin, target: tg}
+	}
+	base := atRate(baseline, fmt.Sprintf("votes, one hot poll at %.0f votes/s, baseline %s", rate, o.baseline))
+	cur := atRate(current, fmt.Sprintf("votes, one hot poll at %.0f votes/s", rate))
+	if err := alternate(ctx, o, bins, []*side{base, cur}); err != nil {
 		return err
 	}
 	t.add(base.best.row("postgres", base.name))
 	t.add(cur.best.row("postgres", cur.name))
-	t.note("hot poll at the same offered rate (%.0f votes/s), this tree against %s (best of %d alternating rounds each): server CPU per 1,000 votes %.3f s against %.3f s (%+.0f %%; %s)",
-		rate, o.baseline, o.rounds, cur.best.cpuPer1000(), base.best.cpuPer1000(), (cur.best.cpuPer1000()/base.best.cpuPer1000()-1)*100, roundByRound(&cur, &base))
+	t.note("hot poll at the same offered rate (%.0f votes/s), this tree against %s (best of %d alternating rounds each): %s",
+		rate, o.baseline, o.rounds, cpuAgainst(cur, base))
 	return nil
 }
+
+// cpuAgainst compares two sides' CPU per 1,000 votes, best against best and
+// round by round.
+func cpuAgainst(cur, base *side) string {
+	return fmt.Sprintf("server CPU per 1,000 votes %.3f s against %.3f s (%+.0f %%; %s)", cur.best.cpuPer1000(), base.best.cpuPer1000(),
+		change(cur.best.cpuPer1000(), base.best.cpuPer1000()), roundByRound(cur, base))
+}
+
+// change is how far now is from before, in per cent.
+func change(now, before float64) float64 { return (now/before - 1) * 100 }
 
 // roundByRound compares the two sides' CPU per vote within each round, runs
 // that were minutes apart at most, and gives the median of those changes
@@ -214,7 +226,7 @@ func roundByRound(cur, base *side) string {
 	changes := make([]float64, min(len(cur.rounds), len(base.rounds)))
 	parts := make([]string, len(changes))
 	for i := range changes {
-		changes[i] = (cur.rounds[i]/base.rounds[i] - 1) * 100
+		changes[i] = change(cur.rounds[i], base.rounds[i])
 		parts[i] = fmt.Sprintf("%+.0f", changes[i])
 	}
 	return fmt.Sprintf("round by round %s %%, median %+.0f %%", strings.Join(parts, ", "), median(changes))
