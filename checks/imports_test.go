@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pollstack/pollstack/internal/repo"
+	"github.com/pollstack/pollstack/internal/testing/repo"
 )
 
 // The shipped commands carry only production code: no test suite, test
@@ -22,13 +22,8 @@ func TestProductionImportsNoTestOrTool(t *testing.T) {
 		module + "/cmd/image",
 		module + "/cmd/verify-image",
 		module + "/cmd/bench",
-		module + "/internal/pgtest",
-		module + "/internal/motoserver",
-		module + "/internal/servertest",
-		module + "/internal/loadgen",
-		module + "/internal/figures",
-		module + "/internal/syncbuf",
-		module + "/internal/repo",
+		// Everything under internal/testing: test support and developer tools.
+		module + "/internal/testing/",
 		module + "/internal/imagesig",
 		// The pipeline's signature checks (cmd/verify-image).
 		"github.com/sigstore/",
@@ -48,7 +43,7 @@ func TestProductionImportsNoTestOrTool(t *testing.T) {
 				}
 			}
 		}
-		if cmd == "./cmd/pollstack" && slices.Contains(deps, module+"/doctor") {
+		if cmd == "./cmd/pollstack" && slices.Contains(deps, module+"/internal/doctor") {
 			t.Errorf("the server binary carries doctor: it has its own command, cmd/doctor")
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pollstack/pollstack/internal/repo"
+	"github.com/pollstack/pollstack/internal/testing/repo"
 )
 
 // These tests prove that `make scan` fails when it should: each plants one

@@ -13,7 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pollstack/pollstack/internal/platform"
-	"github.com/pollstack/pollstack/internal/repo"
+	"github.com/pollstack/pollstack/internal/testing/repo"
 )
 
 // A tree is what the rules read: the workflows and local actions under

@@ -19,7 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/pollstack/pollstack/internal/repo"
+	"github.com/pollstack/pollstack/internal/testing/repo"
 )
 
 // An advisory for the planted image scan, as Trivy's database holds it.

@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pollstack/pollstack"
-	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/internal/testing/pgtest"
 	"github.com/pollstack/pollstack/postgres"
 	"github.com/pollstack/pollstack/storetest"
 )

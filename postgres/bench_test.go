@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack"
-	"github.com/pollstack/pollstack/internal/loadgen"
+	"github.com/pollstack/pollstack/internal/testing/loadgen"
 	"github.com/pollstack/pollstack/postgres"
 	"github.com/pollstack/pollstack/storetest"
 )

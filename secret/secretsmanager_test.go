@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/pollstack/pollstack/internal/motoserver"
+	"github.com/pollstack/pollstack/internal/testing/motoserver"
 	"github.com/pollstack/pollstack/secret"
 )
 

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack"
-	"github.com/pollstack/pollstack/internal/loadgen"
 	"github.com/pollstack/pollstack/internal/metrics"
+	"github.com/pollstack/pollstack/internal/testing/loadgen"
 	"github.com/pollstack/pollstack/sqlite"
 	"github.com/pollstack/pollstack/web"
 )

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/syncbuf"
+	"github.com/pollstack/pollstack/internal/testing/syncbuf"
 	"github.com/pollstack/pollstack/web"
 )
 

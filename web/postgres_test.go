@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack"
-	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/internal/testing/pgtest"
 	"github.com/pollstack/pollstack/postgres"
 	"github.com/pollstack/pollstack/web"
 )

@@ -12,8 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pollstack/pollstack/internal/loadgen"
-	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/internal/testing/loadgen"
+	"github.com/pollstack/pollstack/internal/testing/pgtest"
 	"github.com/pollstack/pollstack/postgres"
 )
 

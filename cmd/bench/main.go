@@ -17,8 +17,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/pgtest"
-	"github.com/pollstack/pollstack/internal/repo"
+	"github.com/pollstack/pollstack/internal/testing/pgtest"
+	"github.com/pollstack/pollstack/internal/testing/repo"
 )
 
 type options struct {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/internal/testing/pgtest"
 	"github.com/pollstack/pollstack/postgres"
 )
 

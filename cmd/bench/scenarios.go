@@ -14,8 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/loadgen"
-	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/internal/testing/loadgen"
+	"github.com/pollstack/pollstack/internal/testing/pgtest"
 
 	_ "modernc.org/sqlite"
 )

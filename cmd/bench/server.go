@@ -12,9 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/pgtest"
-	"github.com/pollstack/pollstack/internal/proc"
-	"github.com/pollstack/pollstack/internal/repo"
+	"github.com/pollstack/pollstack/internal/testing/pgtest"
+	"github.com/pollstack/pollstack/internal/testing/proc"
+	"github.com/pollstack/pollstack/internal/testing/repo"
 )
 
 // buildServer builds the pollstack binary of the source tree src as it

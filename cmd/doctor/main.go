@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pollstack/pollstack/doctor"
+	"github.com/pollstack/pollstack/internal/doctor"
 )
 
 func main() {

@@ -24,7 +24,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/pollstack/pollstack/internal/syncbuf"
+	"github.com/pollstack/pollstack/internal/testing/syncbuf"
 )
 
 // serverPackage is the server the image is built from, relative to cmd/image.

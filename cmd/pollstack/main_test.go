@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/syncbuf"
+	"github.com/pollstack/pollstack/internal/testing/syncbuf"
 )
 
 func TestBadFlagsNameTheFlag(t *testing.T) {

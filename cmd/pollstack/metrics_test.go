@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/syncbuf"
+	"github.com/pollstack/pollstack/internal/testing/syncbuf"
 )
 
 // The metrics listener counts what the public one served: after a few

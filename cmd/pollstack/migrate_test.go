@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/pollstack/pollstack"
-	"github.com/pollstack/pollstack/internal/pgtest"
+	"github.com/pollstack/pollstack/internal/testing/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

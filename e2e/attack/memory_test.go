@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/figures"
-	"github.com/pollstack/pollstack/internal/loadgen"
-	"github.com/pollstack/pollstack/internal/servertest"
+	"github.com/pollstack/pollstack/internal/testing/figures"
+	"github.com/pollstack/pollstack/internal/testing/loadgen"
+	"github.com/pollstack/pollstack/internal/testing/servertest"
 )
 
 // Attack: GET /api/v1/polls/<8,000 random characters> (and the results page

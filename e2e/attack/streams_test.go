@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/pollstack/pollstack/internal/figures"
-	"github.com/pollstack/pollstack/internal/servertest"
+	"github.com/pollstack/pollstack/internal/testing/figures"
+	"github.com/pollstack/pollstack/internal/testing/servertest"
 )
 
 // Attack: live-results streams, as many as a client can open. On the code

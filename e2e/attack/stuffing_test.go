@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/figures"
-	"github.com/pollstack/pollstack/internal/servertest"
+	"github.com/pollstack/pollstack/internal/testing/figures"
+	"github.com/pollstack/pollstack/internal/testing/servertest"
 )
 
 // Attack: a cookie-less loop of 300 votes through the load balancer, each

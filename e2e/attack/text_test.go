@@ -6,8 +6,8 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/pollstack/pollstack/internal/figures"
-	"github.com/pollstack/pollstack/internal/servertest"
+	"github.com/pollstack/pollstack/internal/testing/figures"
+	"github.com/pollstack/pollstack/internal/testing/servertest"
 )
 
 // Attack: text a person could not type, on both stores. On the code before

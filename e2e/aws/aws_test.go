@@ -31,9 +31,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/pollstack/pollstack/doctor"
-	"github.com/pollstack/pollstack/internal/figures"
-	"github.com/pollstack/pollstack/internal/motoserver"
+	"github.com/pollstack/pollstack/internal/doctor"
+	"github.com/pollstack/pollstack/internal/testing/figures"
+	"github.com/pollstack/pollstack/internal/testing/motoserver"
 )
 
 // stackView is what the checks found, for doctor and the destroy check.
@@ -111,11 +111,11 @@ var motoLimits = [][2]string{
 	{"RDS PendingModifiedValues", "moto applies every ModifyDBInstance at once and never reports pending modifications; the pending-modification fault goes through a transport that records ModifyDBInstance calls without ApplyImmediately and adds them to DescribeDBInstances answers, as RDS does until the maintenance window (e2e/aws_moto_test.go, pendingShim)"},
 	{"RDS-managed secret contents", "moto writes the user name \"admin\" into the RDS-managed secret whatever the master user is; the test writes the master user there as RDS does before running doctor"},
 	{"IAM AddClientIDToOpenIDConnectProvider", "not implemented; the OIDC typo fault deletes and recreates the provider under the same ARN"},
-	{"IAM SimulatePrincipalPolicy", "not implemented; doctor evaluates the role's policy documents itself (doctor/policy.go)"},
+	{"IAM SimulatePrincipalPolicy", "not implemented; doctor evaluates the role's policy documents itself (internal/doctor/policy.go)"},
 	{"ECR GetDownloadUrlForLayer and blob storage", "not implemented; the tests push image indexes, whose platforms doctor reads from the manifest alone"},
 	{"ECS service capacityProviderStrategy", "moto's CreateService drops it; the Fargate Spot check reads it from the Terraform state and checks the cluster's default strategy through the API"},
 	{"ECS one-off migration task", "moto's RunTask fails on awsvpc tasks and never stops a task, so the emulated apply registers the migration task definition without running it (-var run_migrations=false); its definition is checked here, its run by infra/modules/compute's terraform test (planned) and its grants by postgres's tests on a real PostgreSQL"},
-	{"ECS task scheduling", "moto does not start a service's tasks and lists every task of the cluster for a service; the stopped-task test starts one with RunTask (a bridge-mode revision: moto's RunTask fails on awsvpc tasks) and stops it with ECS's reason; every reason doctor knows is a unit test (doctor/stopped_test.go)"},
+	{"ECS task scheduling", "moto does not start a service's tasks and lists every task of the cluster for a service; the stopped-task test starts one with RunTask (a bridge-mode revision: moto's RunTask fails on awsvpc tasks) and stops it with ECS's reason; every reason doctor knows is a unit test (internal/doctor/stopped_test.go)"},
 }
 
 // checkStack checks, with the SDK, what the lean environment created.

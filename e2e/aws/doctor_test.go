@@ -24,7 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/pollstack/pollstack/doctor"
+	"github.com/pollstack/pollstack/internal/doctor"
 )
 
 var (

@@ -21,7 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/pollstack/pollstack/doctor"
+	"github.com/pollstack/pollstack/internal/doctor"
 )
 
 // monitoringAlarms are the alarms of a stack without a WAF.

@@ -24,8 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
-	"github.com/pollstack/pollstack/doctor"
-	"github.com/pollstack/pollstack/internal/motoserver"
+	"github.com/pollstack/pollstack/internal/doctor"
+	"github.com/pollstack/pollstack/internal/testing/motoserver"
 )
 
 // sdkStack creates the pieces doctor reads directly in moto, the way the

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/motoserver"
-	"github.com/pollstack/pollstack/internal/repo"
+	"github.com/pollstack/pollstack/internal/testing/motoserver"
+	"github.com/pollstack/pollstack/internal/testing/repo"
 )
 
 // endpointServices are the provider's endpoint names pointed at the emulator.

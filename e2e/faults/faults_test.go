@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/figures"
-	"github.com/pollstack/pollstack/internal/loadgen"
-	"github.com/pollstack/pollstack/internal/servertest"
+	"github.com/pollstack/pollstack/internal/testing/figures"
+	"github.com/pollstack/pollstack/internal/testing/loadgen"
+	"github.com/pollstack/pollstack/internal/testing/servertest"
 
 	_ "modernc.org/sqlite"
 )

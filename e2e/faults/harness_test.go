@@ -9,10 +9,10 @@ import (
 	"context"
 	"testing"
 
-	"github.com/pollstack/pollstack/internal/figures"
-	"github.com/pollstack/pollstack/internal/loadgen"
-	"github.com/pollstack/pollstack/internal/pgtest"
-	"github.com/pollstack/pollstack/internal/servertest"
+	"github.com/pollstack/pollstack/internal/testing/figures"
+	"github.com/pollstack/pollstack/internal/testing/loadgen"
+	"github.com/pollstack/pollstack/internal/testing/pgtest"
+	"github.com/pollstack/pollstack/internal/testing/servertest"
 )
 
 // pg is one PostgreSQL for the package; each test has its own database.

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pollstack/pollstack/doctor"
+	"github.com/pollstack/pollstack/internal/doctor"
 )
 
 var envs = []string{"lean", "enterprise"}

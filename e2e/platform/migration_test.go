@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pollstack/pollstack/internal/repo"
+	"github.com/pollstack/pollstack/internal/testing/repo"
 )
 
 // fakeAWS is an `aws` command that answers the ECS calls of

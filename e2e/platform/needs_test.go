@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pollstack/pollstack/doctor"
+	"github.com/pollstack/pollstack/internal/doctor"
 )
 
 // needs maps a resource type to the calls that create, change and delete

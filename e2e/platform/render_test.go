@@ -19,7 +19,7 @@ import (
 	"testing"
 	"text/template"
 
-	"github.com/pollstack/pollstack/internal/repo"
+	"github.com/pollstack/pollstack/internal/testing/repo"
 )
 
 const (

@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/figures"
-	"github.com/pollstack/pollstack/internal/loadgen"
-	"github.com/pollstack/pollstack/internal/pgtest"
-	"github.com/pollstack/pollstack/internal/servertest"
+	"github.com/pollstack/pollstack/internal/testing/figures"
+	"github.com/pollstack/pollstack/internal/testing/loadgen"
+	"github.com/pollstack/pollstack/internal/testing/pgtest"
+	"github.com/pollstack/pollstack/internal/testing/servertest"
 )
 
 // pg is the package's own PostgreSQL, which the tests restart.

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/pollstack/pollstack/internal/platform"
-	"github.com/pollstack/pollstack/internal/repo"
+	"github.com/pollstack/pollstack/internal/testing/repo"
 )
 
 func TestLoad(t *testing.T) {

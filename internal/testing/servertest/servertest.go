@@ -16,11 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/loadgen"
-	"github.com/pollstack/pollstack/internal/pgtest"
-	"github.com/pollstack/pollstack/internal/proc"
-	"github.com/pollstack/pollstack/internal/repo"
-	"github.com/pollstack/pollstack/internal/syncbuf"
+	"github.com/pollstack/pollstack/internal/testing/loadgen"
+	"github.com/pollstack/pollstack/internal/testing/pgtest"
+	"github.com/pollstack/pollstack/internal/testing/proc"
+	"github.com/pollstack/pollstack/internal/testing/repo"
+	"github.com/pollstack/pollstack/internal/testing/syncbuf"
 )
 
 var built struct {

@@ -21,7 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pollstack/pollstack/internal/proc"
+	"github.com/pollstack/pollstack/internal/testing/proc"
 )
 
 // Server is a running PostgreSQL cluster owned by the test process.

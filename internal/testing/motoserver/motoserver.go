@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollstack/pollstack/internal/repo"
-	"github.com/pollstack/pollstack/internal/syncbuf"
+	"github.com/pollstack/pollstack/internal/testing/repo"
+	"github.com/pollstack/pollstack/internal/testing/syncbuf"
 )
 
 // Server is one moto process.
