@@ -113,15 +113,21 @@ func markdownFiles(t *testing.T, root string) map[string]string {
 	return docs
 }
 
-// goSources is every Go file of the repository, concatenated.
-func goSources(t *testing.T, root string) string {
+// goFileList lists the repository's Go files, tracked or new, one a line.
+func goFileList(t *testing.T, root string) string {
 	t.Helper()
 	out, err := exec.Command("git", "-C", root, "ls-files", "--cached", "--others", "--exclude-standard", "*.go").Output()
 	if err != nil {
 		t.Fatalf("git ls-files: %v", err)
 	}
+	return string(out)
+}
+
+// goSources is every Go file of the repository, concatenated.
+func goSources(t *testing.T, root string) string {
+	t.Helper()
 	var b strings.Builder
-	for _, name := range strings.Fields(string(out)) {
+	for _, name := range strings.Fields(goFileList(t, root)) {
 		if data, err := os.ReadFile(filepath.Join(root, name)); err == nil {
 			b.Write(data)
 			b.WriteByte('\n')
