@@ -116,7 +116,7 @@ func New(cfg Config) *Server {
 		mux.Handle(rt.method+" "+rt.pattern, h)
 	}
 	s.registerFallbacks(mux)
-	s.handler = s.observe(s.secure(s.crossOrigin(mux)))
+	s.handler = s.observe(s.secure(s.bodies(s.crossOrigin(mux))))
 	return s
 }
 
