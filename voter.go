@@ -42,9 +42,14 @@ func validDuplicateCheck(c DuplicateCheck) bool {
 	return false
 }
 
-// Voter codes: how many a request may mint, and a poll may have.
+// Voter codes: how many a request may mint, and a poll may have. Codes go to
+// a known electorate one by one (a slip handed out at the door, a line of a
+// mail merge): a general assembly, a union branch, a school's council vote,
+// hundreds to a few thousand people. One batch of 5,000 covers the largest of
+// those; a bigger electorate takes several batches, and the server's budget
+// of codes per address and hour (--voter-codes-per-hour) bounds how fast.
 const (
-	MaxVoterCodes     = 10_000  // in one creation or one minting request
+	MaxVoterCodes     = 5_000   // in one creation or one minting request
 	MaxPollVoterCodes = 100_000 // over the life of a poll
 )
 

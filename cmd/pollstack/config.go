@@ -23,6 +23,7 @@ type Config struct {
 	PublicURL       string // the site's origin, without a trailing slash
 	ServerKey       KeySource
 	CreateRateLimit int // new polls per minute per client address; 0: off
+	VoterCodeBudget int // new voter codes per hour per client address; 0: off
 	VoteRateLimit   int // votes per second per client address; 0: off
 	StreamLimit     int // live-results streams open on this server; 0: off
 	StreamsPerAddr  int // live-results streams open for one client address; 0: off
@@ -125,6 +126,8 @@ var settings = []setting{
 		parse: func(c *Config, v string) error { c.ServerKey.SecretARN = v; return checkARN(v) }},
 	{flag: "create-rate-limit", env: "POLLSTACK_CREATE_RATE_LIMIT", def: "10", usage: "new polls (and voter code batches) a minute per client address (an IPv6 /64), with a burst of as many; past it 429 with Retry-After. 0 turns it off",
 		parse: func(c *Config, v string) (err error) { c.CreateRateLimit, err = parseRate(v); return err }},
+	{flag: "voter-codes-per-hour", env: "POLLSTACK_VOTER_CODES_PER_HOUR", def: "10000", usage: "new voter codes an hour per client address, all of which may be spent at once: two of the largest batches (5,000, a big assembly's electorate), for a creator who redoes one; past it 429 with Retry-After. Each code is a stored row, so this bounds what one address adds to the database (about 240,000 codes a day). 0 turns it off",
+		parse: func(c *Config, v string) (err error) { c.VoterCodeBudget, err = parseRate(v); return err }},
 	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", usage: "votes a second per client address (an IPv6 /64), with a burst of as many; past it 429 with Retry-After. 0 turns it off",
 		parse: func(c *Config, v string) (err error) { c.VoteRateLimit, err = parseRate(v); return err }},
 	{flag: "stream-limit", env: "POLLSTACK_STREAM_LIMIT", def: "2000", usage: "live-results streams this server holds open in all; past it 503 with Retry-After, and results pages reload the counts now and then instead. 0 turns it off",

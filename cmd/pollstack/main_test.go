@@ -43,6 +43,7 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"serve", "--db-secret-arn", "my-secret"}, nil, "--db-secret-arn"},
 		{[]string{"serve", "--server-key-secret-arn", "my-key"}, nil, "--server-key-secret-arn"},
 		{[]string{"serve", "--vote-rate-limit", "-1"}, nil, "--vote-rate-limit"},
+		{[]string{"serve", "--voter-codes-per-hour", "lots"}, nil, "--voter-codes-per-hour"},
 		{[]string{"serve", "--public-url", "polls.example.com"}, nil, "--public-url"},
 		{[]string{"serve", "--public-url", "https://polls.example.com/app"}, nil, "--public-url"},
 		{[]string{"serve", "--public-url", "https://polls.example.com/?x=1"}, nil, "--public-url"},
