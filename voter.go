@@ -20,7 +20,7 @@ const (
 	// who clears cookies votes again: a courtesy check, bounded by the rate limits.
 	CheckBrowser DuplicateCheck = "browser"
 	// CheckAddress allows one ballot per client address (an IPv6 client per
-	// /64 network); people behind one NAT share one vote. The address is kept
+	// /56 network); people behind one NAT share one vote. The address is kept
 	// only as a keyed hash.
 	CheckAddress DuplicateCheck = "ip"
 	// CheckCode allows one ballot per single-use voter code that the creator

@@ -13,7 +13,7 @@ import (
 	"github.com/pollstack/pollstack"
 )
 
-// rateLimiter is a token bucket per client (an IPv4 address or an IPv6 /64)
+// rateLimiter is a token bucket per client (an IPv4 address or an IPv6 /56)
 // in a bounded table, kept as the generic cell rate algorithm: one time per
 // client, the moment its bucket would be full again. A client may send
 // burst requests at once, then one per interval.

@@ -45,8 +45,8 @@ func TestRateLimiterBucket(t *testing.T) {
 	}
 }
 
-// An IPv6 client is one client per /64: it cannot get fresh buckets by
-// changing addresses inside it.
+// An IPv6 client is one client per /56: it cannot get fresh buckets by
+// changing addresses or /64s inside it.
 func TestRateLimiterIPv6Prefix(t *testing.T) {
 	l := newRateLimiter("votes", 1, 1)
 	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -56,8 +56,11 @@ func TestRateLimiterIPv6Prefix(t *testing.T) {
 	if ok, _ := l.allow(prefix("2001:db8:1:2:ffff:ffff:ffff:ffff"), at); ok {
 		t.Error("another address of the same /64 got a fresh bucket")
 	}
-	if ok, _ := l.allow(prefix("2001:db8:1:3::1"), at); !ok {
-		t.Error("another /64 was refused")
+	if ok, _ := l.allow(prefix("2001:db8:1:3::1"), at); ok {
+		t.Error("another /64 of the same /56 got a fresh bucket")
+	}
+	if ok, _ := l.allow(prefix("2001:db8:1:100::1"), at); !ok {
+		t.Error("another /56 was refused")
 	}
 }
 

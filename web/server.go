@@ -32,8 +32,9 @@ type Config struct {
 	// only when it is loopback; elsewhere links stay relative.
 	PublicURL string
 	// CreatesPerMinute and VotesPerSecond limit each client address (an
-	// IPv6 /64): new polls (and voter code batches) a minute, with a burst of
-	// as many; votes a second, with a burst of as many. 0 turns a limit off.
+	// IPv6 /56): new polls (and voter code batches) a minute, with a burst of
+	// as many, and as many voter code CSV downloads in a bucket of their own;
+	// votes a second, with a burst of as many. 0 turns a limit off.
 	CreatesPerMinute int
 	VotesPerSecond   int
 	// VoterCodesPerHour is each client address's budget of new voter codes
@@ -70,6 +71,7 @@ type Server struct {
 	creates    *rateLimiter // nil: no limit
 	votes      *rateLimiter
 	codes      *rateLimiter // voter codes, charged by the code (see chargeVoterCodes)
+	downloads  *rateLimiter // voter code CSVs, each derived again from its seed
 	streamCaps *streamLimiter
 	addressMAC sync.Pool // HMAC-SHA256 keyed with cfg.ServerKey, see addressKey
 	assets     *assets
@@ -103,6 +105,7 @@ func New(cfg Config) *Server {
 		creates:    newRateLimiter("new polls", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
 		votes:      newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
 		codes:      newRateLimiter("voter codes", float64(cfg.VoterCodesPerHour)/3600, cfg.VoterCodesPerHour),
+		downloads:  newRateLimiter("voter code downloads", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
 		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient)}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
 	s.streams = newHubs(s)

@@ -99,6 +99,21 @@ func TestPublicURL(t *testing.T) {
 	}
 }
 
+// `serve -h` says what --trust-proxy trusts: both headers it reads.
+func TestTrustProxyHelpNamesBothHeaders(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "-h"}, func(string) string { return "" }, io.Discard, &stderr); code != 0 {
+		t.Fatalf("serve -h: exit %d", code)
+	}
+	_, help, _ := strings.Cut(stderr.String(), "-trust-proxy")
+	help, _, _ = strings.Cut(help, "\n  -")
+	for _, header := range []string{"X-Forwarded-Proto", "X-Forwarded-For"} {
+		if !strings.Contains(help, header) {
+			t.Errorf("serve -h for --trust-proxy does not name %s:%s", header, help)
+		}
+	}
+}
+
 func TestVersion(t *testing.T) {
 	var stdout bytes.Buffer
 	if code := run(context.Background(), []string{"version"}, nil, &stdout, io.Discard); code != 0 || !strings.HasPrefix(stdout.String(), "pollstack ") {

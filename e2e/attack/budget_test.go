@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/pollstack/pollstack/internal/testing/figures"
@@ -64,6 +65,47 @@ func TestVoterCodesAreChargedToABudget(t *testing.T) {
 				t.Errorf("%d codes stored, want %d", stored, 2*batch)
 			}
 			wantRetryAfter(t, retryAfter, 1700, 1800)
+		})
+	}
+}
+
+// Attack (issue 25, finding 5): the creator of a code poll asks for its
+// codes CSV over and over, each time 5,000 codes derived again from a seed
+// of its choosing (milliseconds of CPU and 440 KB each). On the code before
+// the fix every request was served; now the downloads meet the creation
+// rate (10 a minute, a burst of 10) in a bucket of their own, with
+// Retry-After.
+func TestCodesCSVIsRateLimited(t *testing.T) {
+	for name, store := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := servertest.Start(t, store...)
+			a := send(t, "POST", s.URL()+"/api/v1/polls", "application/json", `{"question": "Board election", "options": ["Ann", "Bo"], "duplicate_check": "code", "voter_codes": 2}`)
+			var poll struct {
+				ID         string
+				AdminToken string `json:"admin_token"`
+			}
+			if err := json.Unmarshal(a.body, &poll); err != nil || a.status != http.StatusCreated {
+				t.Fatalf("create: %s", a)
+			}
+			form := url.Values{"token": {poll.AdminToken}, "count": {"5000"}, "seed": {"c2VlZHNlZWRzZWVkc2VlZA"}}.Encode()
+			var statuses tally
+			var retryAfter []string
+			var served int64
+			for range 30 {
+				a := send(t, "POST", s.URL()+"/p/"+poll.ID+"/codes.csv", "application/x-www-form-urlencoded", form)
+				statuses.add(a)
+				switch a.status {
+				case http.StatusOK:
+					served += int64(len(a.body))
+				case http.StatusTooManyRequests:
+					retryAfter = append(retryAfter, a.header.Get("Retry-After"))
+				}
+			}
+			figures.Print(t, "30 codes CSVs of 5,000 codes from one address: %v (Retry-After %s s ...); %d KB served", statuses.n, first(retryAfter), served>>10)
+			if n := statuses.get("200"); n < 10 || n > 11 || statuses.get("429") != 30-n {
+				t.Errorf("outcomes %v, want the burst of 10 (11 if a token came back meanwhile) and the rest 429", statuses.n)
+			}
+			wantRetryAfter(t, retryAfter, 1, 6)
 		})
 	}
 }
