@@ -27,6 +27,8 @@ type Config struct {
 	VoteRateLimit   int // votes per second per client address; 0: off
 	StreamLimit     int // live-results streams open on this server; 0: off
 	StreamsPerAddr  int // live-results streams open for one client address; 0: off
+	ConnLimit       int // open connections on this server; 0: off
+	ConnsPerAddr    int // open connections from one client address, without a trusted proxy; 0: off
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
@@ -134,6 +136,10 @@ var settings = []setting{
 		parse: func(c *Config, v string) (err error) { c.StreamLimit, err = parseRate(v); return err }},
 	{flag: "stream-limit-per-address", env: "POLLSTACK_STREAM_LIMIT_PER_ADDRESS", def: "50", usage: "live-results streams one client address (an IPv6 /56) may hold open; past it 429 with Retry-After. 0 turns it off",
 		parse: func(c *Config, v string) (err error) { c.StreamsPerAddr, err = parseRate(v); return err }},
+	{flag: "conn-limit", env: "POLLSTACK_CONN_LIMIT", def: "4096", usage: "open connections this server holds; past it a new one is answered 503 with Retry-After and closed. An idle connection costs about 20 KB; the default leaves room for --stream-limit's streams and as many others. 0 turns it off",
+		parse: func(c *Config, v string) (err error) { c.ConnLimit, err = parseRate(v); return err }},
+	{flag: "conn-limit-per-address", env: "POLLSTACK_CONN_LIMIT_PER_ADDRESS", def: "256", usage: "open connections from one client address (an IPv6 /56); past it a new one is answered 429 with Retry-After and closed. A browser opens up to 6 and a stream each, so this leaves room for a class behind one NAT. Off with --trust-proxy: every connection then comes from the load balancer, which holds the clients' own. 0 turns it off",
+		parse: func(c *Config, v string) (err error) { c.ConnsPerAddr, err = parseRate(v); return err }},
 	{flag: "drain-period", env: "POLLSTACK_DRAIN_PERIOD", def: "30s", usage: "after SIGTERM, how long to keep serving with readiness failed (match the target group's deregistration delay)",
 		parse: func(c *Config, v string) (err error) { c.DrainPeriod, err = parseDuration(v); return err }},
 	{flag: "shutdown-timeout", env: "POLLSTACK_SHUTDOWN_TIMEOUT", def: "20s", usage: "after draining, how long in-flight requests get to finish",

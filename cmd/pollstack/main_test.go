@@ -44,6 +44,8 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"serve", "--server-key-secret-arn", "my-key"}, nil, "--server-key-secret-arn"},
 		{[]string{"serve", "--vote-rate-limit", "-1"}, nil, "--vote-rate-limit"},
 		{[]string{"serve", "--voter-codes-per-hour", "lots"}, nil, "--voter-codes-per-hour"},
+		{[]string{"serve", "--conn-limit", "-5"}, nil, "--conn-limit"},
+		{[]string{"serve"}, map[string]string{"POLLSTACK_CONN_LIMIT_PER_ADDRESS": "many"}, "--conn-limit-per-address"},
 		{[]string{"serve", "--public-url", "polls.example.com"}, nil, "--public-url"},
 		{[]string{"serve", "--public-url", "https://polls.example.com/app"}, nil, "--public-url"},
 		{[]string{"serve", "--public-url", "https://polls.example.com/?x=1"}, nil, "--public-url"},
