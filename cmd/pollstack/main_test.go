@@ -107,7 +107,7 @@ func TestTrustProxyHelpNamesBothHeaders(t *testing.T) {
 	if code := run(context.Background(), []string{"serve", "-h"}, func(string) string { return "" }, io.Discard, &stderr); code != 0 {
 		t.Fatalf("serve -h: exit %d", code)
 	}
-	_, help, _ := strings.Cut(stderr.String(), "-trust-proxy")
+	_, help, _ := strings.Cut(stderr.String(), "\n  -trust-proxy")
 	help, _, _ = strings.Cut(help, "\n  -")
 	for _, header := range []string{"X-Forwarded-Proto", "X-Forwarded-For"} {
 		if !strings.Contains(help, header) {
