@@ -122,7 +122,9 @@ func keepAlive(t *testing.T, addr, from string) (net.Conn, answer) {
 func normalClient(from string) *http.Client {
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
 	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		DialContext:       func(ctx context.Context, network, addr string) (net.Conn, error) { return d.DialContext(ctx, network, addr) },
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return d.DialContext(ctx, network, addr)
+		},
 		DisableKeepAlives: true,
 	}}
 }
