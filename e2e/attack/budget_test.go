@@ -79,20 +79,13 @@ func TestCodesCSVIsRateLimited(t *testing.T) {
 	for name, store := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			s := servertest.Start(t, store...)
-			a := send(t, "POST", s.URL()+"/api/v1/polls", "application/json", `{"question": "Board election", "options": ["Ann", "Bo"], "duplicate_check": "code", "voter_codes": 2}`)
-			var poll struct {
-				ID         string
-				AdminToken string `json:"admin_token"`
-			}
-			if err := json.Unmarshal(a.body, &poll); err != nil || a.status != http.StatusCreated {
-				t.Fatalf("create: %s", a)
-			}
-			form := url.Values{"token": {poll.AdminToken}, "count": {"5000"}, "seed": {"c2VlZHNlZWRzZWVkc2VlZA"}}.Encode()
+			poll := createPoll(t, s.URL(), `{"question": "Board election", "options": ["Ann", "Bo"], "duplicate_check": "code", "voter_codes": 2}`)
+			form := url.Values{"token": {poll["admin_token"].(string)}, "count": {"5000"}, "seed": {"c2VlZHNlZWRzZWVkc2VlZA"}}.Encode()
 			var statuses tally
 			var retryAfter []string
 			var served int64
 			for range 30 {
-				a := send(t, "POST", s.URL()+"/p/"+poll.ID+"/codes.csv", "application/x-www-form-urlencoded", form)
+				a := send(t, "POST", s.URL()+"/p/"+poll["id"].(string)+"/codes.csv", "application/x-www-form-urlencoded", form)
 				statuses.add(a)
 				switch a.status {
 				case http.StatusOK:
