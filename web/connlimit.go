@@ -137,6 +137,16 @@ func (c *limitedConn) Close() error {
 	return c.Conn.Close()
 }
 
+// CloseWrite lets the HTTP server half-close after an error answer, as it
+// does on a bare TCP connection, so that the client reads the answer
+// rather than a reset.
+func (c *limitedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 // The refusals, written before any request is read: the JSON error body of
 // every other refusal, for clients that read it.
 var (
