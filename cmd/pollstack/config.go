@@ -23,9 +23,12 @@ type Config struct {
 	PublicURL       string // the site's origin, without a trailing slash
 	ServerKey       KeySource
 	CreateRateLimit int // new polls per minute per client address; 0: off
+	VoterCodeBudget int // new voter codes per hour per client address; 0: off
 	VoteRateLimit   int // votes per second per client address; 0: off
 	StreamLimit     int // live-results streams open on this server; 0: off
 	StreamsPerAddr  int // live-results streams open for one client address; 0: off
+	ConnLimit       int // open connections on this server; 0: off
+	ConnsPerAddr    int // open connections from one client address, without a trusted proxy; 0: off
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
@@ -131,7 +134,7 @@ var settings = []setting{
 			c.Store.NoMigrations = !migrate
 			return err
 		}},
-	{flag: "trust-proxy", env: "POLLSTACK_TRUST_PROXY", def: "false", kind: boolean, usage: "trust the load balancer in front: `X-Forwarded-Proto` (Secure cookies, HSTS) and the right-most `X-Forwarded-For` entry as the client's address (never the entries to its left, which the client writes)",
+	{flag: "trust-proxy", env: "POLLSTACK_TRUST_PROXY", def: "false", kind: boolean, usage: "trust the load balancer in front: `X-Forwarded-Proto` (Secure cookies, HSTS), and the right-most `X-Forwarded-For` entry, the one it appends, as the client's address (rate limits, `ip` polls); never the entries to its left, which the client writes",
 		parse: func(c *Config, v string) (err error) { c.TrustProxy, err = parseBool(v); return err }},
 	{flag: "public-url", env: "POLLSTACK_PUBLIC_URL", usage: "the site's origin (`https://polls.example.com`; the platform sets it from the domain): share and admin links are built on it. Without it, the request's host is used only when it is loopback (`localhost`); elsewhere links stay relative, so a forged `Host` header never decides where a link points",
 		parse: func(c *Config, v string) (err error) { c.PublicURL, err = parseOrigin(v); return err }},
@@ -139,14 +142,20 @@ var settings = []setting{
 		parse: func(c *Config, v string) error { c.ServerKey.File = v; return nil }},
 	{flag: "server-key-secret-arn", env: "POLLSTACK_SERVER_KEY_SECRET_ARN", usage: "AWS Secrets Manager secret whose string value is the server key, read with the task role (the platform creates it)",
 		parse: func(c *Config, v string) error { c.ServerKey.SecretARN = v; return checkARN(v) }},
-	{flag: "create-rate-limit", env: "POLLSTACK_CREATE_RATE_LIMIT", def: "10", kind: number, usage: "new polls (and voter code batches) a minute per client address (an IPv6 /64), with a burst of as many; past it `429 rate_limited` with `Retry-After`. `0` turns it off",
+	{flag: "create-rate-limit", env: "POLLSTACK_CREATE_RATE_LIMIT", def: "10", kind: number, usage: "new polls (and voter code batches) a minute per client address (an IPv6 /56), with a burst of as many, and as many voter code CSV downloads in a bucket of their own; past it `429 rate_limited` with `Retry-After`. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.CreateRateLimit, err = parseRate(v); return err }},
-	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", kind: number, usage: "votes a second per client address, with a burst of as many; past it `429` with `Retry-After`. `0` turns it off",
+	{flag: "voter-codes-per-hour", env: "POLLSTACK_VOTER_CODES_PER_HOUR", def: "10000", kind: number, usage: "new voter codes an hour per client address, all of which may be spent at once: two of the largest batches (5,000, a big assembly's electorate), for a creator who redoes one; past it `429` with `Retry-After`. Each code is a stored row, so this bounds what one address adds to the database (about 240,000 codes a day). `0` turns it off",
+		parse: func(c *Config, v string) (err error) { c.VoterCodeBudget, err = parseRate(v); return err }},
+	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", kind: number, usage: "votes a second per client address (an IPv6 /56), with a burst of as many; past it `429` with `Retry-After`. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.VoteRateLimit, err = parseRate(v); return err }},
 	{flag: "stream-limit", env: "POLLSTACK_STREAM_LIMIT", def: "2000", kind: number, usage: "live-results streams this server holds open in all (each costs up to about 75 KB, so 2,000 fit a 512 MiB task with room to spare); past it `503` with `Retry-After`, and results pages reload the counts now and then instead. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.StreamLimit, err = parseRate(v); return err }},
-	{flag: "stream-limit-per-address", env: "POLLSTACK_STREAM_LIMIT_PER_ADDRESS", def: "50", kind: number, usage: "live-results streams one client address (an IPv6 /64) may hold open; past it `429` with `Retry-After`. `0` turns it off",
+	{flag: "stream-limit-per-address", env: "POLLSTACK_STREAM_LIMIT_PER_ADDRESS", def: "50", kind: number, usage: "live-results streams one client address (an IPv6 /56) may hold open; past it `429` with `Retry-After`. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.StreamsPerAddr, err = parseRate(v); return err }},
+	{flag: "conn-limit", env: "POLLSTACK_CONN_LIMIT", def: "4096", kind: number, usage: "open connections this server holds; past it a new one is answered `503` with `Retry-After` and closed. An idle connection costs about 20 KB; the default leaves room for `--stream-limit`'s streams and as many others. `0` turns it off",
+		parse: func(c *Config, v string) (err error) { c.ConnLimit, err = parseRate(v); return err }},
+	{flag: "conn-limit-per-address", env: "POLLSTACK_CONN_LIMIT_PER_ADDRESS", def: "256", kind: number, usage: "open connections from one client address (an IPv6 /56); past it a new one is answered `429` with `Retry-After` and closed. A browser opens up to 6 and a stream each, so this leaves room for a class behind one NAT. Off with `--trust-proxy`: every connection then comes from the load balancer, which holds the clients' own. `0` turns it off",
+		parse: func(c *Config, v string) (err error) { c.ConnsPerAddr, err = parseRate(v); return err }},
 	{flag: "drain-period", env: "POLLSTACK_DRAIN_PERIOD", def: "30s", kind: duration, usage: "after SIGTERM, keep serving with `/readyz` failing for this long (the target group's deregistration delay)",
 		parse: func(c *Config, v string) (err error) { c.DrainPeriod, err = parseDuration(v); return err }},
 	{flag: "shutdown-timeout", env: "POLLSTACK_SHUTDOWN_TIMEOUT", def: "20s", kind: duration, usage: "then give in-flight requests this long to finish",
