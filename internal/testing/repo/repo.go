@@ -14,6 +14,7 @@ import (
 // Root is the repository's top directory.
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
+	// This file is internal/testing/repo/repo.go.
 	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
