@@ -276,6 +276,20 @@ resource "aws_iam_role_policy" "task" {
         Action   = ["secretsmanager:GetSecretValue"]
         Resource = [aws_secretsmanager_secret.server_key.arn]
       },
+      {
+        # The key encrypts the server key: Secrets Manager decrypts it for
+        # the app, for this secret only (its ARN is the encryption context).
+        Sid      = "DecryptServerKey"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt"]
+        Resource = [aws_kms_key.this.arn]
+        Condition = {
+          StringEquals = {
+            "kms:ViaService"                  = "secretsmanager.${local.region}.amazonaws.com"
+            "kms:EncryptionContext:SecretARN" = aws_secretsmanager_secret.server_key.arn
+          }
+        }
+      },
     ]
   })
 }
