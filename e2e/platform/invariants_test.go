@@ -116,28 +116,23 @@ func (s *stack) readings(t *testing.T) []reading {
 		if err := json.Unmarshal([]byte(td.str("container_definitions")), &containers); err != nil {
 			t.Fatalf("%s: container definitions: %v", td.Address, err)
 		}
+		add := func(where, value, roleARN, kind string) {
+			switch arn := doctor.SecretARN(value); {
+			case arn == "":
+				t.Errorf("%s: %q is not a Secrets Manager ARN", where, value)
+			case roleARN == "":
+				t.Errorf("%s: the task definition has no %s to read it", where, kind)
+			default:
+				out = append(out, reading{arn, roleARN, where + " (" + kind + ")"})
+			}
+		}
 		for _, c := range containers {
 			for _, sec := range c.Secrets {
-				where := td.Address + " container " + c.Name + " secret " + sec.Name
-				if arn := doctor.SecretARN(sec.ValueFrom); arn == "" {
-					t.Errorf("%s: %q is not a Secrets Manager ARN", where, sec.ValueFrom)
-				} else if exec := td.str("execution_role_arn"); exec == "" {
-					t.Errorf("%s: no execution role resolves it", where)
-				} else {
-					out = append(out, reading{arn, exec, where + " (execution role)"})
-				}
+				add(td.Address+" container "+c.Name+" secret "+sec.Name, sec.ValueFrom, td.str("execution_role_arn"), "execution role")
 			}
 			for _, e := range c.Environment {
-				if !strings.HasSuffix(e.Name, doctor.SecretSuffix) {
-					continue
-				}
-				where := td.Address + " container " + c.Name + " setting " + e.Name
-				if arn := doctor.SecretARN(e.Value); arn == "" {
-					t.Errorf("%s: %q is not a Secrets Manager ARN", where, e.Value)
-				} else if task := td.str("task_role_arn"); task == "" {
-					t.Errorf("%s: no task role reads it", where)
-				} else {
-					out = append(out, reading{arn, task, where + " (task role)"})
+				if strings.HasSuffix(e.Name, doctor.SecretSuffix) {
+					add(td.Address+" container "+c.Name+" setting "+e.Name, e.Value, td.str("task_role_arn"), "task role")
 				}
 			}
 		}
