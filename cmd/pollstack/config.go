@@ -120,7 +120,7 @@ var settings = []setting{
 	{flag: "addr", env: "POLLSTACK_ADDR", def: ":8080", usage: "address to listen on",
 		parse: func(c *Config, v string) error { c.Addr = v; return hostPort(v) }},
 	{flag: "database-url", env: "DATABASE_URL", def: "sqlite:pollstack.db", secret: true,
-		usage: "`sqlite:PATH` for the embedded store, or `postgres://[USER@]HOST:PORT/DB?sslmode=require` for PostgreSQL: the one way to choose it. The password comes from the URL, `DATABASE_PASSWORD` (never a flag) or one of the secrets below",
+		usage: "`sqlite:PATH` for the embedded store, or `postgres://[USER@]HOST:PORT/DB?sslmode=verify-full` for PostgreSQL: the one way to choose it. The password comes from the URL, `DATABASE_PASSWORD` (never a flag) or one of the secrets below. `verify-full` and `verify-ca` trust the Amazon RDS roots built in, unless `sslrootcert=FILE` or `sslrootcert=system` names others",
 		parse: func(c *Config, v string) error { return c.Store.parseURL(v) }},
 	{flag: "db-secret-arn", env: "POLLSTACK_DB_SECRET_ARN", usage: "AWS Secrets Manager secret with the credentials (RDS-managed or Terraform JSON), read with the task role and read again when the database rejects them",
 		parse: func(c *Config, v string) error { c.Store.Credentials.SecretARN = v; return checkARN(v) }},
