@@ -18,6 +18,9 @@ type Ballot struct {
 // choice poll; for a multiple choice one, distinct existing options, as many
 // as the poll's choice limits allow.
 func (p *Poll) CheckBallot(optionIDs []int) error {
+	if p.Ranked {
+		return p.checkRanking(optionIDs)
+	}
 	switch n := len(optionIDs); {
 	case n == 0:
 		return Invalid("option_ids", "option_required", "Choose an option.")
@@ -28,13 +31,31 @@ func (p *Poll) CheckBallot(optionIDs []int) error {
 	case p.Multiple && p.MaxChoices > 0 && n > p.MaxChoices:
 		return Invalid("option_ids", "choices_too_many", "Choose at most %d %s.", p.MaxChoices, plural(p.MaxChoices, "option", "options"))
 	}
+	return p.checkDistinct(optionIDs, "chosen")
+}
+
+// checkRanking verifies a ranked ballot: distinct existing options, most
+// preferred first, 1 to MaxChoices (max_rankings) of them.
+func (p *Poll) checkRanking(optionIDs []int) error {
+	switch n := len(optionIDs); {
+	case n == 0:
+		return Invalid("option_ids", "ranking_required", "Rank at least one option.")
+	case n > p.MaxChoices:
+		return Invalid("option_ids", "rankings_too_many", "Rank at most %d %s.", p.MaxChoices, plural(p.MaxChoices, "option", "options"))
+	}
+	return p.checkDistinct(optionIDs, "ranked")
+}
+
+// checkDistinct verifies that a ballot's options exist and differ; done
+// says what the voter did to an option ("chosen", "ranked").
+func (p *Poll) checkDistinct(optionIDs []int, done string) error {
 	seen := make(map[int]bool, len(optionIDs))
 	for _, id := range optionIDs {
 		if id < 1 || id > len(p.Options) {
 			return Invalid("option_ids", "option_unknown", "Option %d is not part of this poll.", id)
 		}
 		if seen[id] {
-			return Invalid("option_ids", "option_repeated", "Option %d is chosen more than once.", id)
+			return Invalid("option_ids", "option_repeated", "Option %d is %s more than once.", id, done)
 		}
 		seen[id] = true
 	}
@@ -45,6 +66,10 @@ func (p *Poll) CheckBallot(optionIDs []int) error {
 func (p *Poll) ChoiceRule() string {
 	lo, hi, n := p.MinChoices, p.MaxChoices, len(p.Options)
 	switch {
+	case p.Ranked && hi >= n:
+		return "Rank the options in order of preference (1 is your first choice); rank as many as you like"
+	case p.Ranked:
+		return fmt.Sprintf("Rank up to %d %s in order of preference (1 is your first choice)", hi, plural(hi, "option", "options"))
 	case !p.Multiple:
 		return "Choose one option"
 	case lo == hi:
