@@ -436,6 +436,10 @@ type Store interface {
 	// BallotOf returns the options of the poll's ballot under the voter key
 	// (Poll.VoterKey), or ErrNotVoted.
 	BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error)
+	// Ballots calls each with every ballot of the poll, in the order they
+	// were cast, reading them as it goes (constant memory), or returns
+	// ErrPollNotFound. An error from each stops it and is returned.
+	Ballots(ctx context.Context, pollID string, each func(CastBallot) error) error
 	// HasVoted reports whether the poll has a ballot under the voter key
 	// (Poll.VoterKey).
 	HasVoted(ctx context.Context, pollID, voterKey string) (bool, error)

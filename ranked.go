@@ -266,6 +266,15 @@ func rankingKey(ids []int) string {
 	return string(b)
 }
 
+// RankedBallots is how many ballots the rankings hold.
+func RankedBallots(rankings []Ranking) int {
+	n := 0
+	for _, r := range rankings {
+		n += r.Ballots
+	}
+	return n
+}
+
 // CountRanked counts a ranked poll's rankings with the poll's seed.
 func (p *Poll) CountRanked(rankings []Ranking) RankedResult {
 	ids := make([]int, len(p.Options))

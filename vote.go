@@ -14,6 +14,15 @@ type Ballot struct {
 	Change    bool
 }
 
+// CastBallot is a stored ballot as the ballot file shows it: its options
+// (most preferred first in a ranked poll), when it was cast and when it was
+// last changed; never who cast it.
+type CastBallot struct {
+	OptionIDs []int
+	Cast      time.Time
+	Changed   *time.Time
+}
+
 // CheckBallot verifies a ballot against its poll: one option for a single
 // choice poll; for a multiple choice one, distinct existing options, as many
 // as the poll's choice limits allow.
@@ -196,6 +205,27 @@ func Tally(ballots []Ballot, stored []bool, replaced [][]int) map[string]Results
 		tally[b.PollID] = r
 	}
 	return tally
+}
+
+// RankingMoves adds up what a batch did to the counts per ranking that
+// stores keep for ranked polls (see Results.Rankings): per poll, each
+// ranking whose count moved and by how much (less than zero when changed
+// ballots left it), in a canonical order. Arguments are as for Tally.
+func RankingMoves(ballots []Ballot, stored []bool, replaced [][]int, polls map[string]*Poll) map[string][]Ranking {
+	moves := make(map[string][]Ranking)
+	for i, b := range ballots {
+		if !stored[i] || !polls[b.PollID].Ranked {
+			continue
+		}
+		if b.Change {
+			moves[b.PollID] = append(moves[b.PollID], Ranking{OptionIDs: replaced[i], Ballots: -1})
+		}
+		moves[b.PollID] = append(moves[b.PollID], Ranking{OptionIDs: b.OptionIDs, Ballots: 1})
+	}
+	for id, m := range moves {
+		moves[id] = MergeRankings(m)
+	}
+	return moves
 }
 
 // PollIDs returns the distinct polls of a batch, in order of first appearance.
