@@ -1,6 +1,7 @@
 package pollstack
 
 import (
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -166,4 +167,13 @@ func Recount(pollID string, file io.Reader) (labels []string, result RankedResul
 		ids[i] = i + 1
 	}
 	return labels, CountInstantRunoff(ids, rankings, RankedSeed(pollID, rankings)), nil
+}
+
+// rankingKey is a ranking as a map key.
+func rankingKey(ids []int) string {
+	b := make([]byte, 0, 2*len(ids))
+	for _, id := range ids {
+		b = binary.BigEndian.AppendUint16(b, uint16(id))
+	}
+	return string(b)
 }

@@ -71,18 +71,10 @@ type RankedResult struct {
 // CountInstantRunoff counts rankings of the given options by instant
 // runoff (the rules above); seed feeds the lot (RankedSeed).
 func CountInstantRunoff(optionIDs []int, rankings []Ranking, seed []byte) RankedResult {
-	// continuing and the votes of a round are slices indexed by option ID:
-	// a count over a million distinct rankings spends its time here.
-	continuing := make([]bool, slices.Max(append([]int{0}, optionIDs...))+1)
-	left := 0
-	for _, id := range optionIDs {
-		if id > 0 && !continuing[id] {
-			continuing[id], left = true, left+1
-		}
-	}
+	t := newTransfers(optionIDs, rankings)
 	var result RankedResult
-	for left > 0 {
-		round := countRound(continuing, rankings)
+	for t.left > 0 {
+		round := t.round()
 		result.Rounds = append(result.Rounds, round)
 		last := &result.Rounds[len(result.Rounds)-1]
 		if round.Continuing == 0 {
@@ -97,43 +89,79 @@ func CountInstantRunoff(optionIDs []int, rankings []Ranking, seed []byte) Ranked
 			return result
 		}
 		last.Eliminated, last.TieBreak = eliminate(round, result.Rounds[:len(result.Rounds)-1], seed, len(result.Rounds))
-		for _, id := range last.Eliminated {
-			continuing[id], left = false, left-1
-		}
+		t.eliminate(last.Eliminated)
 	}
 	return result
 }
 
-// countRound gives each ranking's ballots to its highest continuing option.
-func countRound(continuing []bool, rankings []Ranking) RankedRound {
-	votes := make([]int, len(continuing))
-	var round RankedRound
-	for _, r := range rankings {
-		if top := firstContinuing(r.OptionIDs, continuing); top != 0 {
-			votes[top] += r.Ballots
-			round.Continuing += r.Ballots
-		} else {
-			round.Exhausted += r.Ballots
+// transfers keeps where each ranking's ballots stand: with the option they
+// count for (its pile) or exhausted. Eliminating an option moves only its
+// pile's rankings, each from where it stood, since eliminated options never
+// come back: a whole count reads each ranking once, however many rounds it
+// takes. Slices are indexed by option ID.
+type transfers struct {
+	rankings   []Ranking
+	continuing []bool
+	left       int     // options continuing
+	at         []int   // per ranking: the index in its OptionIDs that it counts for
+	piles      [][]int // per option: the rankings that count for it
+	votes      []int
+	exhausted  int
+}
+
+func newTransfers(optionIDs []int, rankings []Ranking) *transfers {
+	n := slices.Max(append([]int{0}, optionIDs...)) + 1
+	t := &transfers{rankings: rankings, continuing: make([]bool, n), at: make([]int, len(rankings)), piles: make([][]int, n), votes: make([]int, n)}
+	for _, id := range optionIDs {
+		if id > 0 && !t.continuing[id] {
+			t.continuing[id], t.left = true, t.left+1
 		}
 	}
-	round.Votes = make(map[int]int)
-	for id, ok := range continuing {
+	for i := range rankings {
+		t.place(i)
+	}
+	return t
+}
+
+// place puts ranking i with its highest continuing option, from where it
+// stands, or among the exhausted. An option the poll does not have never
+// continues.
+func (t *transfers) place(i int) {
+	r := t.rankings[i]
+	for ; t.at[i] < len(r.OptionIDs); t.at[i]++ {
+		if id := r.OptionIDs[t.at[i]]; id > 0 && id < len(t.continuing) && t.continuing[id] {
+			t.piles[id] = append(t.piles[id], i)
+			t.votes[id] += r.Ballots
+			return
+		}
+	}
+	t.exhausted += r.Ballots
+}
+
+// eliminate takes the options out of the count and moves their ballots on.
+func (t *transfers) eliminate(ids []int) {
+	for _, id := range ids {
+		t.continuing[id], t.left = false, t.left-1
+	}
+	for _, id := range ids {
+		pile := t.piles[id]
+		t.piles[id], t.votes[id] = nil, 0
+		for _, i := range pile {
+			t.place(i)
+		}
+	}
+}
+
+// round is the state of the count as a round reports it.
+func (t *transfers) round() RankedRound {
+	round := RankedRound{Votes: make(map[int]int, t.left), Exhausted: t.exhausted}
+	for id, ok := range t.continuing {
 		if ok {
-			round.Votes[id] = votes[id]
+			round.Votes[id] = t.votes[id]
+			round.Continuing += t.votes[id]
 		}
 	}
 	return round
-}
-
-// firstContinuing returns the ranking's highest continuing option, or 0.
-// An option the poll does not have never continues.
-func firstContinuing(ranking []int, continuing []bool) int {
-	for _, id := range ranking {
-		if id > 0 && id < len(continuing) && continuing[id] {
-			return id
-		}
-	}
-	return 0
 }
 
 // majority returns the option with more than half of the continuing
@@ -222,48 +250,38 @@ func drawLot(tied []int, seed []byte, roundNumber int) int {
 
 // RankedSeed derives the lot's seed from the poll and its ballots: the
 // SHA-256 of the poll ID and of every distinct ranking with its count, in a
-// canonical order, so that the same ballots give the same seed however they
-// were read.
+// canonical order (MergeRankings), so that the same ballots give the same
+// seed however they were read.
 func RankedSeed(pollID string, rankings []Ranking) []byte {
 	h := sha256.New()
 	h.Write([]byte(pollID))
+	var buf []byte
 	for _, r := range MergeRankings(rankings) {
-		binary.Write(h, binary.BigEndian, uint32(len(r.OptionIDs)))
+		buf = binary.BigEndian.AppendUint32(buf[:0], uint32(len(r.OptionIDs)))
 		for _, id := range r.OptionIDs {
-			binary.Write(h, binary.BigEndian, uint32(id))
+			buf = binary.BigEndian.AppendUint32(buf, uint32(id))
 		}
-		binary.Write(h, binary.BigEndian, uint64(r.Ballots))
+		h.Write(binary.BigEndian.AppendUint64(buf, uint64(r.Ballots)))
 	}
 	return h.Sum(nil)
 }
 
 // MergeRankings adds up the ballots of equal rankings (a ballot file lists
 // ballots one by one; stores keep counts per ranking): the result has each
-// ranking once, in a canonical order.
+// ranking once, with a count other than zero, in order of the rankings
+// (slices.Compare).
 func MergeRankings(rankings []Ranking) []Ranking {
-	counts := make(map[string]int, len(rankings))
-	ids := make(map[string][]int, len(rankings))
-	for _, r := range rankings {
-		key := rankingKey(r.OptionIDs)
-		counts[key] += r.Ballots
-		ids[key] = r.OptionIDs
-	}
-	out := make([]Ranking, 0, len(counts))
-	for key, n := range counts {
-		if n != 0 {
-			out = append(out, Ranking{OptionIDs: ids[key], Ballots: n})
+	sorted := slices.Clone(rankings)
+	slices.SortFunc(sorted, func(a, b Ranking) int { return slices.Compare(a.OptionIDs, b.OptionIDs) })
+	out := sorted[:0]
+	for _, r := range sorted {
+		if len(out) > 0 && slices.Equal(out[len(out)-1].OptionIDs, r.OptionIDs) {
+			out[len(out)-1].Ballots += r.Ballots
+			continue
 		}
+		out = append(out, r)
 	}
-	slices.SortFunc(out, func(a, b Ranking) int { return slices.Compare(a.OptionIDs, b.OptionIDs) })
-	return out
-}
-
-func rankingKey(ids []int) string {
-	b := make([]byte, 0, 2*len(ids))
-	for _, id := range ids {
-		b = binary.BigEndian.AppendUint16(b, uint16(id))
-	}
-	return string(b)
+	return slices.DeleteFunc(out, func(r Ranking) bool { return r.Ballots == 0 })
 }
 
 // RankedBallots is how many ballots the rankings hold.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pollstack/pollstack"
 )
@@ -388,4 +389,44 @@ func uniqueFirst(perm []int) []int {
 		}
 	}
 	return out
+}
+
+func TestBallotFile(t *testing.T) {
+	ranked := &pollstack.Poll{Ranked: true, Multiple: true, MaxChoices: 3, Options: []pollstack.Option{{ID: 1, Label: "=A"}, {ID: 2, Label: "B"}, {ID: 3, Label: "C, or not"}}}
+	var buf strings.Builder
+	f, err := pollstack.NewBallotFile(&buf, ranked, func(s string) string { return "'" + s })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cast := now
+	changed := now.Add(time.Minute)
+	f.Write(pollstack.CastBallot{OptionIDs: []int{3, 1}, Cast: cast, Changed: &changed})
+	f.Write(pollstack.CastBallot{OptionIDs: []int{2}, Cast: cast})
+	if err := f.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(buf.String(), "\r\n")
+	if lines[0] != "\uFEFFballot_id,cast_at,changed_at,'=A,'B,\"'C, or not\"" {
+		t.Errorf("header %q", lines[0])
+	}
+	if !strings.HasSuffix(lines[1], ",2026-06-01T12:00:00Z,2026-06-01T12:01:00Z,2,,1") || !strings.HasSuffix(lines[2], ",2026-06-01T12:00:00Z,,,1,") {
+		t.Errorf("rows %q", lines[1:])
+	}
+	if id1, id2 := strings.Split(lines[1], ",")[0], strings.Split(lines[2], ",")[0]; len(id1) != 12 || id1 == id2 {
+		t.Errorf("ballot IDs %q, %q: want random, 12 characters", id1, id2)
+	}
+	labels, rankings, err := pollstack.ReadRankedBallotFile(strings.NewReader(buf.String()))
+	want := []pollstack.Ranking{{OptionIDs: []int{2}, Ballots: 1}, {OptionIDs: []int{3, 1}, Ballots: 1}}
+	if err != nil || len(labels) != 3 || !reflect.DeepEqual(rankings, want) {
+		t.Errorf("read back %v, %v, %v; want %v", labels, rankings, err, want)
+	}
+
+	single := &pollstack.Poll{Options: []pollstack.Option{{ID: 1, Label: "A"}, {ID: 2, Label: "B"}}}
+	buf.Reset()
+	f, _ = pollstack.NewBallotFile(&buf, single, func(s string) string { return s })
+	f.Write(pollstack.CastBallot{OptionIDs: []int{2}, Cast: cast})
+	f.Flush()
+	if row := strings.Split(buf.String(), "\r\n")[1]; !strings.HasSuffix(row, ",,0,1") {
+		t.Errorf("single choice row %q, want 0 and 1 per option", row)
+	}
 }
