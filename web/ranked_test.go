@@ -238,3 +238,20 @@ func TestRankedPagesWithoutJavaScript(t *testing.T) {
 	mine := c.get("/p/" + id)
 	mustContain(t, mine, "<ol><li>Pie</li><li>Soup</li></ol>")
 }
+
+// A ranked ballot changed through the page keeps its new order.
+func TestRankedPageChangeOfVote(t *testing.T) {
+	_, c := pageServer(t)
+	form := pollForm("Lunch?", "Soup", "Salad", "Pie")
+	form.Set("choice", "ranked")
+	form.Set("max_rankings", "2")
+	form.Set("allow_changes", "yes")
+	id, _ := c.createForm(form)
+	c.follow(c.form("/p/"+id+"/vote", url.Values{"rank-1": {"1"}, "rank-2": {"2"}}))
+	res := c.form("/p/"+id+"/change", url.Values{"rank-1": {"1"}, "rank-2": {"2"}, "rank-3": {"3"}})
+	if res.Status != http.StatusBadRequest || !strings.Contains(string(res.Body), "Rank at most 2 options.") {
+		t.Errorf("three ranks of at most two (the page offers two): %d, want 400 saying so\n%s", res.Status, res.Body)
+	}
+	_, page := c.follow(c.form("/p/"+id+"/change", url.Values{"rank-3": {"1"}, "rank-1": {"2"}}))
+	mustContain(t, page, "Your vote is changed.", "<ol><li>Pie</li><li>Soup</li></ol>", `<select id="rank-2" name="rank-2">`)
+}
