@@ -188,11 +188,7 @@ func (s *Server) ballotsCSVPage(w http.ResponseWriter, r *http.Request) {
 // whatever the number of ballots.
 func (s *Server) writeBallotFile(w http.ResponseWriter, r *http.Request, token string) {
 	id := r.PathValue("id")
-	if err := s.authorize(r, id, token); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	v, err := s.views.get(r.Context(), id)
+	v, err := s.creatorResults(r, id, token)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
