@@ -234,7 +234,7 @@ func TestRankedPagesWithoutJavaScript(t *testing.T) {
 		}
 	}
 	_, results := c.follow(vote("2", "", "1"))
-	mustContain(t, results, "<caption>Votes in each round of the count</caption>", "<th scope=\"col\">Round 1</th>", "Pie wins in round 1")
+	mustContain(t, results, "<caption>Votes in each round of the count, as of loading this page</caption>", "<th scope=\"col\">Round 1</th>", "Pie wins in round 1")
 	mine := c.get("/p/" + id)
 	mustContain(t, mine, "<ol><li>Pie</li><li>Soup</li></ol>")
 }
