@@ -36,13 +36,29 @@ const (
 // Visibilities lists the valid values, in the order forms offer them.
 var Visibilities = []Visibility{ResultsAlways, ResultsAfterVote, ResultsAfterClose}
 
+// PollKind is the shape of a poll's ballot.
+type PollKind string
+
+const (
+	PollSingle   PollKind = "single"   // one option
+	PollMultiple PollKind = "multiple" // several options
+	PollRanked   PollKind = "ranked"   // options in order of preference, counted by instant runoff
+)
+
+// PollKinds lists the valid values, in the order forms offer them.
+var PollKinds = []PollKind{PollSingle, PollMultiple, PollRanked}
+
 // Poll is a question with options that people vote on.
 type Poll struct {
 	ID          string
 	Question    string
 	Description string // plain text under the question; line breaks are "\n"
 	Options     []Option
-	Multiple    bool // several options may be chosen in one ballot
+	Multiple    bool // several options may be chosen in one ballot (true of a ranked poll too)
+	// Ranked: a ballot ranks options, most preferred first, and the poll is
+	// counted by instant runoff (ranked.go); MaxChoices is then the most
+	// options one ballot may rank (max_rankings), MinChoices 1.
+	Ranked bool
 	// MinChoices and MaxChoices bound the options of one ballot: both 1 for
 	// a single choice poll, 1..len(Options) for a multiple choice one.
 	MinChoices   int
@@ -64,6 +80,18 @@ type Poll struct {
 type Option struct {
 	ID    int
 	Label string
+}
+
+// Kind returns the shape of the poll's ballot.
+func (p *Poll) Kind() PollKind {
+	switch {
+	case p.Ranked:
+		return PollRanked
+	case p.Multiple:
+		return PollMultiple
+	default:
+		return PollSingle
+	}
 }
 
 // Closed reports whether the poll takes no more votes at time now.
@@ -90,6 +118,12 @@ type PollDraft struct {
 	Description string
 	Options     []string
 	Multiple    bool
+	// Kind is the ballot's shape; empty means single, or multiple when
+	// Multiple is set.
+	Kind PollKind
+	// MaxRankings is the most options a ranked ballot may rank; 0 means
+	// every option.
+	MaxRankings int
 	// MinChoices and MaxChoices limit a multiple choice ballot; 0 means no
 	// limit of its own (at least 1, at most every option).
 	MinChoices   int
@@ -131,7 +165,15 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	if err != nil {
 		return nil, Secrets{}, err
 	}
-	minChoices, maxChoices, err := n.choiceLimits(len(options))
+	kind, err := n.kind()
+	if err != nil {
+		return nil, Secrets{}, err
+	}
+	limits := n.choiceLimits
+	if kind == PollRanked {
+		limits = n.rankLimits
+	}
+	minChoices, maxChoices, err := limits(len(options))
 	if err != nil {
 		return nil, Secrets{}, err
 	}
@@ -163,7 +205,8 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		Question:       question,
 		Description:    description,
 		Options:        options,
-		Multiple:       n.Multiple,
+		Multiple:       kind != PollSingle,
+		Ranked:         kind == PollRanked,
 		MinChoices:     minChoices,
 		MaxChoices:     maxChoices,
 		AllowChanges:   n.AllowChanges,
@@ -222,6 +265,46 @@ func validateDescription(raw string) (string, error) {
 		return "", Invalid("description", "description_too_long", "The description can be at most %d characters.", MaxDescriptionLen)
 	}
 	return text, nil
+}
+
+// kind checks the kind against the other settings that choose one.
+func (d PollDraft) kind() (PollKind, error) {
+	kind := d.Kind
+	if kind == "" {
+		kind = PollSingle
+		if d.Multiple {
+			kind = PollMultiple
+		}
+	}
+	switch {
+	case kind != PollSingle && kind != PollMultiple && kind != PollRanked:
+		return "", Invalid("kind", "kind_invalid", "The kind must be one of single, multiple or ranked.")
+	case d.Multiple && kind != PollMultiple:
+		return "", Invalid("multiple", "multiple_kind", "multiple is for kind \"multiple\"; a %s poll leaves it out.", kind)
+	case d.MaxRankings != 0 && kind != PollRanked:
+		return "", Invalid("max_rankings", "max_rankings_unranked", "max_rankings applies only to ranked polls.")
+	}
+	return kind, nil
+}
+
+// rankLimits returns the fewest and most options of one ranked ballot, for
+// a poll with n options: from 1 to MaxRankings (0: every option).
+func (d PollDraft) rankLimits(n int) (lo, hi int, err error) {
+	if d.MinChoices != 0 || d.MaxChoices != 0 {
+		field := "min_choices"
+		if d.MinChoices == 0 {
+			field = "max_choices"
+		}
+		return 0, 0, Invalid(field, "choices_ranked", "A ranked poll limits its ballots with max_rankings.")
+	}
+	hi = d.MaxRankings
+	if hi == 0 {
+		hi = n
+	}
+	if hi < 1 || hi > n {
+		return 0, 0, Invalid("max_rankings", "max_rankings_range", "The most rankings must be between 1 and the number of options (%d).", n)
+	}
+	return 1, hi, nil
 }
 
 // choiceLimits returns the fewest and most options of one ballot, for a
@@ -328,6 +411,10 @@ type Results struct {
 	Total    int
 	Counts   map[int]int
 	ClosedAt *time.Time
+	// Rankings are a ranked poll's ballots, as counts per distinct ranking
+	// (kept beside its ballots in the same transaction); CountRanked counts
+	// them. Counts of a ranked poll are how many ballots rank each option.
+	Rankings []Ranking
 }
 
 // Store keeps polls and ballots. Every implementation passes storetest.
@@ -349,6 +436,10 @@ type Store interface {
 	// BallotOf returns the options of the poll's ballot under the voter key
 	// (Poll.VoterKey), or ErrNotVoted.
 	BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error)
+	// Ballots calls each with every ballot of the poll, in the order they
+	// were cast, reading them as it goes (constant memory), or returns
+	// ErrPollNotFound. An error from each stops it and is returned.
+	Ballots(ctx context.Context, pollID string, each func(CastBallot) error) error
 	// HasVoted reports whether the poll has a ballot under the voter key
 	// (Poll.VoterKey).
 	HasVoted(ctx context.Context, pollID, voterKey string) (bool, error)

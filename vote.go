@@ -14,10 +14,22 @@ type Ballot struct {
 	Change    bool
 }
 
+// CastBallot is a stored ballot as the ballot file shows it: its options
+// (most preferred first in a ranked poll), when it was cast and when it was
+// last changed; never who cast it.
+type CastBallot struct {
+	OptionIDs []int
+	Cast      time.Time
+	Changed   *time.Time
+}
+
 // CheckBallot verifies a ballot against its poll: one option for a single
 // choice poll; for a multiple choice one, distinct existing options, as many
 // as the poll's choice limits allow.
 func (p *Poll) CheckBallot(optionIDs []int) error {
+	if p.Ranked {
+		return p.checkRanking(optionIDs)
+	}
 	switch n := len(optionIDs); {
 	case n == 0:
 		return Invalid("option_ids", "option_required", "Choose an option.")
@@ -28,13 +40,31 @@ func (p *Poll) CheckBallot(optionIDs []int) error {
 	case p.Multiple && p.MaxChoices > 0 && n > p.MaxChoices:
 		return Invalid("option_ids", "choices_too_many", "Choose at most %d %s.", p.MaxChoices, plural(p.MaxChoices, "option", "options"))
 	}
+	return p.checkDistinct(optionIDs, "chosen")
+}
+
+// checkRanking verifies a ranked ballot: distinct existing options, most
+// preferred first, 1 to MaxChoices (max_rankings) of them.
+func (p *Poll) checkRanking(optionIDs []int) error {
+	switch n := len(optionIDs); {
+	case n == 0:
+		return Invalid("option_ids", "ranking_required", "Rank at least one option.")
+	case n > p.MaxChoices:
+		return Invalid("option_ids", "rankings_too_many", "Rank at most %d %s.", p.MaxChoices, plural(p.MaxChoices, "option", "options"))
+	}
+	return p.checkDistinct(optionIDs, "ranked")
+}
+
+// checkDistinct verifies that a ballot's options exist and differ; done
+// says what the voter did to an option ("chosen", "ranked").
+func (p *Poll) checkDistinct(optionIDs []int, done string) error {
 	seen := make(map[int]bool, len(optionIDs))
 	for _, id := range optionIDs {
 		if id < 1 || id > len(p.Options) {
 			return Invalid("option_ids", "option_unknown", "Option %d is not part of this poll.", id)
 		}
 		if seen[id] {
-			return Invalid("option_ids", "option_repeated", "Option %d is chosen more than once.", id)
+			return Invalid("option_ids", "option_repeated", "Option %d is %s more than once.", id, done)
 		}
 		seen[id] = true
 	}
@@ -45,6 +75,10 @@ func (p *Poll) CheckBallot(optionIDs []int) error {
 func (p *Poll) ChoiceRule() string {
 	lo, hi, n := p.MinChoices, p.MaxChoices, len(p.Options)
 	switch {
+	case p.Ranked && hi >= n:
+		return "Rank the options in order of preference (1 is your first choice); rank as many as you like"
+	case p.Ranked:
+		return fmt.Sprintf("Rank up to %d %s in order of preference (1 is your first choice)", hi, plural(hi, "option", "options"))
 	case !p.Multiple:
 		return "Choose one option"
 	case lo == hi:
@@ -171,6 +205,27 @@ func Tally(ballots []Ballot, stored []bool, replaced [][]int) map[string]Results
 		tally[b.PollID] = r
 	}
 	return tally
+}
+
+// RankingMoves adds up what a batch did to the counts per ranking that
+// stores keep for ranked polls (see Results.Rankings): per poll, each
+// ranking whose count moved and by how much (less than zero when changed
+// ballots left it), in a canonical order. Arguments are as for Tally.
+func RankingMoves(ballots []Ballot, stored []bool, replaced [][]int, polls map[string]*Poll) map[string][]Ranking {
+	moves := make(map[string][]Ranking)
+	for i, b := range ballots {
+		if !stored[i] || !polls[b.PollID].Ranked {
+			continue
+		}
+		if b.Change {
+			moves[b.PollID] = append(moves[b.PollID], Ranking{OptionIDs: replaced[i], Ballots: -1})
+		}
+		moves[b.PollID] = append(moves[b.PollID], Ranking{OptionIDs: b.OptionIDs, Ballots: 1})
+	}
+	for id, m := range moves {
+		moves[id] = MergeRankings(m)
+	}
+	return moves
 }
 
 // PollIDs returns the distinct polls of a batch, in order of first appearance.

@@ -264,8 +264,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 	}
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
 		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, description, multiple, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-				p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck)); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check) VALUES ($1, $2, $3, $4, $13, $5, $6, $7, $8, $9, $10, $11, $12)`,
+				p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck), p.Ranked); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label) SELECT $1, * FROM unnest($2::smallint[], $3::text[])`, p.ID, ids, labels); err != nil {
@@ -341,14 +341,14 @@ type querier interface {
 // loadPolls reads polls and their options.
 func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
-	rows, err := q.Query(ctx, `SELECT id, question, description, multiple, min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
+	rows, err := q.Query(ctx, `SELECT id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: load polls: %w", err))
 	}
 	for rows.Next() {
 		var p pollstack.Poll
 		var results, check string
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("postgres: load polls: %w", err)
 		}
@@ -543,10 +543,13 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 // this transaction commits. (Within this statement alone, the snapshot
 // predates the wait on the poll lock: a change committed meanwhile by another
 // server would be counted away twice; TestChangesAcrossServers catches it.)
-// The counters move by the new options minus the old.
+// The counters move by the new options minus the old; so do a ranked poll's
+// counts per ranking (rankings), a rising count by an upsert and a falling
+// one by an update, so that the schema's "never below zero" holds on every
+// row written, each moved once per batch.
 const storeBatchSQL = `
 WITH open AS (
-    SELECT id, duplicate_check FROM polls
+    SELECT id, duplicate_check, ranked FROM polls
     WHERE id = ANY($1) AND closed_at IS NULL AND (closes_at IS NULL OR closes_at > $4)
     ORDER BY id FOR NO KEY UPDATE
 ), batch AS (
@@ -568,7 +571,7 @@ WITH open AS (
     FROM ballots bl JOIN batch b ON b.poll_id = bl.poll_id AND b.voter_id = bl.voter_id
     WHERE b.kind = 'change'
 ), changed AS (
-    UPDATE ballots bl SET option_ids = r.new_ids
+    UPDATE ballots bl SET option_ids = r.new_ids, changed_at = $4
     FROM replaced r
     WHERE bl.poll_id = r.poll_id AND bl.voter_id = r.voter_id
     RETURNING bl.poll_id, bl.voter_id, r.option_ids AS old_ids, r.new_ids
@@ -586,6 +589,21 @@ WITH open AS (
         ) AS moves GROUP BY poll_id, option_id HAVING sum(n) <> 0
     ) AS d
     WHERE options.poll_id = d.poll_id AND options.id = d.option_id
+), ranking_moves AS (
+    SELECT m.poll_id, m.ranking, sum(m.n) AS n FROM (
+        SELECT poll_id, option_ids AS ranking, 1 AS n FROM inserted
+        UNION ALL SELECT poll_id, new_ids, 1 FROM changed
+        UNION ALL SELECT poll_id, old_ids, -1 FROM changed
+    ) AS m JOIN open o ON o.id = m.poll_id AND o.ranked
+    GROUP BY m.poll_id, m.ranking HAVING sum(m.n) <> 0
+), rankings_up AS (
+    INSERT INTO rankings (poll_id, ranking, ballots)
+    SELECT poll_id, ranking, n FROM ranking_moves WHERE n > 0
+    ON CONFLICT (poll_id, ranking) DO UPDATE SET ballots = rankings.ballots + excluded.ballots
+), rankings_down AS (
+    UPDATE rankings SET ballots = rankings.ballots + d.n
+    FROM ranking_moves d
+    WHERE d.n < 0 AND rankings.poll_id = d.poll_id AND rankings.ranking = d.ranking
 )
 SELECT 'open', id, '' FROM open
 UNION ALL
@@ -671,11 +689,7 @@ func (s *Store) BallotOf(ctx context.Context, pollID, voterKey string) ([]int, e
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: ballot: %w", err))
 	}
-	ids := make([]int, len(options))
-	for i, id := range options {
-		ids[i] = int(id)
-	}
-	return ids, nil
+	return fromInt16s(options), nil
 }
 
 // HasVoted reports whether the poll has a ballot under the voter key.
@@ -696,18 +710,24 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 	r := pollstack.Results{Counts: make(map[int]int)}
 	found := false
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, o.id, o.votes FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
+		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, p.ranked, o.id, o.votes FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
 		if err != nil {
 			return err
 		}
 		var total, votes int64
 		var id int16
-		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &id, &votes}, func() error {
+		var ranked bool
+		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &ranked, &id, &votes}, func() error {
 			found = true
 			r.Total, r.Counts[int(id)] = int(total), int(votes)
 			return nil
 		})
 		r.ClosedAt = inUTC(r.ClosedAt)
+		if err != nil || !ranked {
+			return err
+		}
+		r.Rankings, err = rankings(ctx, c, pollID)
+		r.Total = pollstack.RankedBallots(r.Rankings) // as of the same read as the rankings
 		return err
 	})
 	if err != nil {
@@ -717,6 +737,54 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 		return r, pollstack.ErrPollNotFound
 	}
 	return r, nil
+}
+
+// rankings reads the counts per ranking of a ranked poll.
+func rankings(ctx context.Context, q querier, pollID string) ([]pollstack.Ranking, error) {
+	rows, err := q.Query(ctx, `SELECT ranking, ballots FROM rankings WHERE poll_id = $1 AND ballots > 0`, pollID)
+	if err != nil {
+		return nil, err
+	}
+	var ranking []int16
+	var n int64
+	var out []pollstack.Ranking
+	_, err = pgx.ForEachRow(rows, []any{&ranking, &n}, func() error {
+		out = append(out, pollstack.Ranking{OptionIDs: fromInt16s(ranking), Ballots: int(n)})
+		return nil
+	})
+	return out, err
+}
+
+func fromInt16s(ids []int16) []int {
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		out[i] = int(id)
+	}
+	return out
+}
+
+// Ballots streams the poll's ballots in the order they were cast, row by
+// row from one query.
+func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.CastBallot) error) error {
+	if _, err := s.Poll(ctx, pollID); err != nil {
+		return err
+	}
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		rows, err := c.Query(ctx, `SELECT option_ids, created_at, changed_at FROM ballots WHERE poll_id = $1 ORDER BY created_at`, pollID)
+		if err != nil {
+			return err
+		}
+		var options []int16
+		var b pollstack.CastBallot
+		_, err = pgx.ForEachRow(rows, []any{&options, &b.Cast, &b.Changed}, func() error {
+			return each(pollstack.CastBallot{OptionIDs: fromInt16s(options), Cast: b.Cast.UTC(), Changed: inUTC(b.Changed)})
+		})
+		return err
+	})
+	if err != nil && pollstack.ErrorOf(err) == nil {
+		return markUnavailable(fmt.Errorf("postgres: ballots: %w", err))
+	}
+	return err
 }
 
 // ClosePoll closes a poll by hand; the first close time is kept. The change

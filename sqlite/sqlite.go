@@ -159,8 +159,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck))
+	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck))
 	if err != nil {
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
@@ -244,7 +244,7 @@ type queryer interface {
 func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
 	in, args := inList(ids)
-	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check FROM polls WHERE id IN (`+in+`)`, args...)
+	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check FROM polls WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: load polls: %w", err)
 	}
@@ -254,7 +254,7 @@ func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*polls
 		var results, check string
 		var closesAt, closedAt sql.NullInt64
 		var created int64
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check); err != nil {
 			return nil, fmt.Errorf("sqlite: load polls: %w", err)
 		}
 		p.Visibility, p.DuplicateCheck = pollstack.Visibility(results), pollstack.DuplicateCheck(check)
@@ -324,7 +324,7 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 			code = keys[i]
 		}
 		if b.Change {
-			if replaced[i], err = changeBallot(ctx, tx, b, keys[i]); err != nil {
+			if replaced[i], err = changeBallot(ctx, tx, b, keys[i], now); err != nil {
 				if errors.Is(err, pollstack.ErrNotVoted) {
 					outcomes[i] = err
 					continue
@@ -356,6 +356,9 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 			}
 		}
 	}
+	if err := countRankings(ctx, tx, pollstack.RankingMoves(ballots, stored, replaced, polls)); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: commit vote batch: %w", err)
 	}
@@ -383,7 +386,7 @@ func (s *Store) Watch(changed func(pollIDs []string)) (stop func()) {
 // changeBallot replaces the options of the ballot under key and returns
 // the options it had, or ErrNotVoted. The store's one writer runs the batch,
 // so nothing changes the row between the two statements.
-func changeBallot(ctx context.Context, tx *sql.Tx, b pollstack.Ballot, key string) ([]int, error) {
+func changeBallot(ctx context.Context, tx *sql.Tx, b pollstack.Ballot, key string, now time.Time) ([]int, error) {
 	var old string
 	err := tx.QueryRowContext(ctx, `SELECT option_ids FROM ballots WHERE poll_id = ? AND voter_id = ?`, b.PollID, key).Scan(&old)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -392,7 +395,7 @@ func changeBallot(ctx context.Context, tx *sql.Tx, b pollstack.Ballot, key strin
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: change ballot: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE ballots SET option_ids = ? WHERE poll_id = ? AND voter_id = ?`, jsonInts(b.OptionIDs), b.PollID, key); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE ballots SET option_ids = ?, changed_at = ? WHERE poll_id = ? AND voter_id = ?`, jsonInts(b.OptionIDs), now.UnixMicro(), b.PollID, key); err != nil {
 		return nil, fmt.Errorf("sqlite: change ballot: %w", err)
 	}
 	return parseInts(old)
@@ -425,7 +428,8 @@ func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, er
 func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, error) {
 	r := pollstack.Results{Counts: make(map[int]int)}
 	var closedAt sql.NullInt64
-	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt)
+	var ranked bool
+	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, ranked FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &ranked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, pollstack.ErrPollNotFound
 	}
@@ -445,7 +449,84 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 		}
 		r.Counts[id] = votes
 	}
-	return r, rows.Err()
+	if err := rows.Err(); err != nil || !ranked {
+		return r, err
+	}
+	r.Rankings, err = s.rankings(ctx, pollID)
+	r.Total = pollstack.RankedBallots(r.Rankings) // as of the same read as the rankings
+	return r, err
+}
+
+// rankings reads the counts per ranking of a ranked poll.
+func (s *Store) rankings(ctx context.Context, pollID string) ([]pollstack.Ranking, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT ranking, ballots FROM rankings WHERE poll_id = ? AND ballots > 0`, pollID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: rankings: %w", err)
+	}
+	defer rows.Close()
+	var out []pollstack.Ranking
+	for rows.Next() {
+		var ranking string
+		var r pollstack.Ranking
+		if err := rows.Scan(&ranking, &r.Ballots); err != nil {
+			return nil, fmt.Errorf("sqlite: rankings: %w", err)
+		}
+		if r.OptionIDs, err = parseInts(ranking); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// countRankings moves the counts per ranking of ranked polls in the vote
+// batch's transaction. A count moves once per batch whatever its ballots;
+// one that falls is a plain update, so that the schema's "never below zero"
+// is checked on the result, never on a negative insert.
+func countRankings(ctx context.Context, tx *sql.Tx, moves map[string][]pollstack.Ranking) error {
+	for pollID, rankings := range moves {
+		for _, r := range rankings {
+			query := `INSERT INTO rankings (poll_id, ranking, ballots) VALUES (?1, ?2, ?3) ON CONFLICT (poll_id, ranking) DO UPDATE SET ballots = ballots + excluded.ballots`
+			if r.Ballots < 0 {
+				query = `UPDATE rankings SET ballots = ballots + ?3 WHERE poll_id = ?1 AND ranking = ?2`
+			}
+			if _, err := tx.ExecContext(ctx, query, pollID, jsonInts(r.OptionIDs), r.Ballots); err != nil {
+				return fmt.Errorf("sqlite: count rankings: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// Ballots streams the poll's ballots in the order they were cast.
+func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.CastBallot) error) error {
+	if _, err := s.Poll(ctx, pollID); err != nil {
+		return err
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT option_ids, created_at, changed_at FROM ballots WHERE poll_id = ? ORDER BY created_at`, pollID)
+	if err != nil {
+		return fmt.Errorf("sqlite: ballots: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var options string
+		var cast int64
+		var changed sql.NullInt64
+		if err := rows.Scan(&options, &cast, &changed); err != nil {
+			return fmt.Errorf("sqlite: ballots: %w", err)
+		}
+		ids, err := parseInts(options)
+		if err != nil {
+			return err
+		}
+		if err := each(pollstack.CastBallot{OptionIDs: ids, Cast: time.UnixMicro(cast).UTC(), Changed: fromMicros(changed)}); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: ballots: %w", err)
+	}
+	return nil
 }
 
 // ClosePoll closes a poll by hand; the first close time is kept.

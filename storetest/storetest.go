@@ -68,6 +68,8 @@ func Run(t *testing.T, open Opener) {
 		{"AddVoterCodes", testAddVoterCodes},
 		{"CheckNone", testCheckNone},
 		{"ChecksMixedInBatches", testChecksMixed},
+		{"RankedBallots", testRankedBallots},
+		{"RankedConcurrent", testRankedConcurrent},
 		{"Ping", func(t *testing.T, s pollstack.Store, _ *Clock) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatalf("Ping: %v", err)

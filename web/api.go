@@ -15,7 +15,9 @@ type createPollRequest struct {
 	Description    string   `json:"description"`
 	Options        []string `json:"options"`
 	Multiple       bool     `json:"multiple"`
-	MinChoices     int      `json:"min_choices"` // 0: no limit of its own
+	Kind           string   `json:"kind"`         // single, multiple or ranked; empty: single, or multiple with "multiple"
+	MaxRankings    int      `json:"max_rankings"` // ranked: the most options a ballot ranks; 0: every option
+	MinChoices     int      `json:"min_choices"`  // 0: no limit of its own
 	MaxChoices     int      `json:"max_choices"`
 	AllowChanges   bool     `json:"allow_changes"`
 	ClosesAt       *string  `json:"closes_at"` // RFC 3339
@@ -27,6 +29,7 @@ type createPollRequest struct {
 // newPoll turns the request into the domain's PollDraft.
 func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 	n := pollstack.PollDraft{Question: req.Question, Description: req.Description, Options: req.Options, Multiple: req.Multiple,
+		Kind: pollstack.PollKind(req.Kind), MaxRankings: req.MaxRankings,
 		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, AllowChanges: req.AllowChanges, Visibility: pollstack.Visibility(req.Results),
 		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes}
 	if req.ClosesAt != nil {
@@ -65,6 +68,8 @@ type pollJSON struct {
 	Description    string       `json:"description"`
 	Options        []optionJSON `json:"options"`
 	Multiple       bool         `json:"multiple"`
+	Kind           string       `json:"kind"`
+	MaxRankings    int          `json:"max_rankings,omitempty"` // ranked polls only
 	MinChoices     int          `json:"min_choices"`
 	MaxChoices     int          `json:"max_choices"`
 	AllowChanges   bool         `json:"allow_changes"`
@@ -78,11 +83,14 @@ type pollJSON struct {
 }
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
-	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple,
+	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple, Kind: string(p.Kind()),
 		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
 		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), CreatedAt: p.Created}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
+	}
+	if p.Ranked {
+		out.MaxRankings = p.MaxChoices
 	}
 	return out
 }
@@ -97,6 +105,7 @@ type resultsJSON struct {
 	Total   int                `json:"total"`
 	Options []resultOptionJSON `json:"options"`
 	Closed  bool               `json:"closed"`
+	rankedResultsJSON
 }
 
 func (s *Server) apiCreatePoll(w http.ResponseWriter, r *http.Request) {
@@ -332,6 +341,9 @@ func (s *Server) resultsJSON(v view) resultsJSON {
 	out := resultsJSON{Total: v.Results.Total, Closed: v.Poll.Closed(s.now()), Options: []resultOptionJSON{}}
 	for _, o := range v.Poll.Options {
 		out.Options = append(out.Options, resultOptionJSON{ID: o.ID, Label: o.Label, Votes: v.Results.Counts[o.ID]})
+	}
+	if v.Count != nil {
+		out.addRounds(v.Poll, *v.Count)
 	}
 	return out
 }

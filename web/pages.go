@@ -132,6 +132,8 @@ type createForm struct {
 	Description  string
 	Options      []string
 	Multiple     bool
+	Ranked       bool
+	MaxRankings  string // as typed; blank: every option
 	MinChoices   string // as typed; blank: no limit of its own
 	MaxChoices   string
 	AllowChanges bool
@@ -201,7 +203,7 @@ func (f createForm) FormError() string {
 		return ""
 	}
 	switch f.Error.Field {
-	case "question", "description", "options", "min_choices", "max_choices", "allow_changes", "closes_at", "results", "duplicate_check", "voter_codes":
+	case "question", "description", "options", "min_choices", "max_choices", "max_rankings", "allow_changes", "closes_at", "results", "duplicate_check", "voter_codes":
 		return ""
 	}
 	return f.Error.Message
@@ -233,6 +235,8 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		Description:  r.PostFormValue("description"),
 		Options:      r.PostForm["option"],
 		Multiple:     r.PostFormValue("choice") == "multiple",
+		Ranked:       r.PostFormValue("choice") == "ranked",
+		MaxRankings:  strings.TrimSpace(r.PostFormValue("max_rankings")),
 		MinChoices:   strings.TrimSpace(r.PostFormValue("min_choices")),
 		MaxChoices:   strings.TrimSpace(r.PostFormValue("max_choices")),
 		ClosesAt:     strings.TrimSpace(r.PostFormValue("closes_at")),
@@ -252,6 +256,9 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 	}
 	req := createPollRequest{Question: f.Question, Description: f.Description, Multiple: f.Multiple, Results: f.Results, AllowChanges: f.AllowChanges,
 		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices), DuplicateCheck: f.Check}
+	if f.Ranked { // the choice limits are for "several options"; a ranked poll has its own
+		req.Kind, req.MaxRankings, req.MinChoices, req.MaxChoices = string(pollstack.PollRanked), choiceLimit(f.MaxRankings), 0, 0
+	}
 	if f.Check == string(pollstack.CheckCode) { // the count is typed only for codes; other checks ignore the box
 		req.VoterCodes = choiceLimit(f.VoterCodes)
 	}
@@ -405,6 +412,7 @@ type pollView struct {
 	Changed   bool               // the voter just changed it
 	Code      string             // the voter code the page came with, for a code poll
 	Chosen    map[int]bool       // the boxes to tick: as sent, or the voter's ballot
+	Ranks     map[int]string     // a ranked ballot's ranks by option: as sent, or the voter's ballot
 	Error     *pollstack.Error
 	Access    resultsAccess
 	Share     share
@@ -427,6 +435,12 @@ func (v pollView) CodeError() string {
 }
 
 func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, chosen []int, formErr *pollstack.Error) {
+	s.showPollWith(w, r, status, chosen, formErr, nil)
+}
+
+// showPollWith is showPoll, with edit (when set) changing the page's data
+// before it is drawn.
+func (s *Server) showPollWith(w http.ResponseWriter, r *http.Request, status int, chosen []int, formErr *pollstack.Error, edit func(*pollView)) {
 	id := r.PathValue("id")
 	v, err := s.views.get(r.Context(), id)
 	if err != nil {
@@ -456,6 +470,12 @@ func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, ch
 	}
 	for _, c := range chosen {
 		data.Chosen[c] = true
+	}
+	if v.Poll.Ranked {
+		data.Mine, data.Ranks = inRankOrder(v.Poll, mine), typedRanks(chosen)
+	}
+	if edit != nil {
+		edit(&data)
 	}
 	if data.Share, err = s.share(r, v.Poll); err != nil {
 		s.writeError(w, r, err)
@@ -496,6 +516,17 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 	for _, raw := range r.PostForm["option"] {
 		n, _ := strconv.Atoi(raw) // not a number: option 0, which the domain rejects with its own words
 		chosen = append(chosen, n)
+	}
+	if v, err := s.views.get(r.Context(), id); err == nil && v.Poll.Ranked {
+		typed, ranking, err := rankingOf(v.Poll, r)
+		if err != nil {
+			if !change {
+				s.countVote(err)
+			}
+			s.showPollWith(w, r, http.StatusBadRequest, nil, pollstack.ErrorOf(err), func(d *pollView) { d.Ranks = typed })
+			return
+		}
+		chosen = ranking
 	}
 	if err := s.vote(r, id, chosen, r.PostFormValue("code"), change); err != nil {
 		if e, status := publicError(err); e.Field == "code" { // missing, unknown or used: say so next to the field
@@ -540,11 +571,12 @@ type resultsView struct {
 	Total  int
 	Closed bool
 	Rows   []resultRow
+	Rounds *roundsTable // a ranked poll's count
 }
 
 func (s *Server) resultsView(v view) resultsView {
 	res := s.resultsJSON(v)
-	out := resultsView{Total: res.Total, Closed: res.Closed}
+	out := resultsView{Total: res.Total, Closed: res.Closed, Rounds: newRoundsTable(v.Poll, res)}
 	for _, o := range res.Options {
 		out.Rows = append(out.Rows, resultRow{o, percent(o.Votes, res.Total)})
 	}

@@ -143,6 +143,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/polls/{id}/voter-codes", s.apiAddVoterCodes, false},
 		{"GET", "/api/v1/polls/{id}/results", s.apiResults, true},
 		{"GET", "/api/v1/polls/{id}/results.csv", s.apiResultsCSV, true},
+		{"GET", "/api/v1/polls/{id}/ballots.csv", s.apiBallotsCSV, false},
 		{"GET", "/{$}", s.home, false},
 		{"POST", "/{$}", s.createPollPage, false},
 		{"GET", "/static/{file}", s.serveStatic, false},
@@ -160,6 +161,7 @@ func (s *Server) routes() []route {
 		{"POST", "/p/{id}/close", s.closePage, false},
 		{"POST", "/p/{id}/delete", s.deletePage, false},
 		{"POST", "/p/{id}/results.csv", s.resultsCSVPage, false},
+		{"POST", "/p/{id}/ballots.csv", s.ballotsCSVPage, false},
 		{"GET", "/p/{id}/present", s.presentPage, true},
 	}
 }
@@ -264,7 +266,7 @@ func (s *Server) loadView(ctx context.Context, id string, held *view) (view, err
 			closed.ClosedAt = r.ClosedAt
 			p = &closed
 		}
-		return view{Poll: p, Results: r}, nil
+		return newView(p, r), nil
 	}
 	p, err := s.store.Poll(ctx, id)
 	if err != nil {
@@ -274,7 +276,7 @@ func (s *Server) loadView(ctx context.Context, id string, held *view) (view, err
 	if err != nil {
 		return view{}, err
 	}
-	return view{Poll: p, Results: r}, nil
+	return newView(p, r), nil
 }
 
 func sameTime(a, b *time.Time) bool {

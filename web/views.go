@@ -12,6 +12,7 @@ import (
 type view struct {
 	Poll    *pollstack.Poll
 	Results pollstack.Results
+	Count   *pollstack.RankedResult // a ranked poll's instant-runoff count (newView)
 	// seq orders the loads: loads of one poll never overlap, so a view with
 	// a larger seq saw every change that one with a smaller seq saw.
 	seq uint64

@@ -122,6 +122,7 @@ func scenariosFor(ctx context.Context, t *table, o options, bins binaries, pg *p
 	case o.hot:
 		return benchPostgres(ctx, t, o, bins, pg)
 	}
+	rankedResults(t)
 	if strings.Contains(o.stores, "postgres") {
 		if err := benchPostgres(ctx, t, o, bins, pg); err != nil {
 			return err

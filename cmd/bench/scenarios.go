@@ -77,6 +77,9 @@ func benchPostgres(ctx context.Context, t *table, o options, bins binaries, pg *
 	if err != nil {
 		return err
 	}
+	if err := rankedHotPoll(ctx, t, o, bins, "postgres", here, current); err != nil {
+		return err
+	}
 	if err := recordingCost(t, current); err != nil {
 		return err
 	}
@@ -255,6 +258,9 @@ func benchSQLite(ctx context.Context, t *table, o options, bins binaries, dir st
 		return err
 	}
 	t.add(m.row("sqlite", "votes, one hot poll"))
+	if err := rankedHotPoll(ctx, t, o, bins, "sqlite", target{args: args, stored: stored}, m); err != nil {
+		return err
+	}
 	return scenarios(ctx, t, o, "sqlite", bins.current, args, stored, nil)
 }
 
@@ -266,6 +272,7 @@ type target struct {
 	stored storedFunc
 	meter  *dbMeter
 	spread bool    // each vote from an address of its own (loadgen.Config.SpreadAddresses)
+	ranked bool    // the polls are ranked (loadgen.CreateRankedPoll, loadgen.Config.Ranked)
 	rate   float64 // votes a second offered; 0: as fast as the server answers
 }
 
@@ -313,8 +320,12 @@ func measureVotes(ctx context.Context, o options, bin string, tg target, n int, 
 		return measured{}, err
 	}
 	polls := make([]string, n)
+	create := loadgen.CreatePoll
+	if tg.ranked {
+		create = loadgen.CreateRankedPoll
+	}
 	for i := range polls {
-		if polls[i], err = loadgen.CreatePoll(s.url); err != nil {
+		if polls[i], err = create(s.url); err != nil {
 			s.stop()
 			return measured{}, err
 		}
@@ -333,7 +344,7 @@ func measureVotes(ctx context.Context, o options, bin string, tg target, n int, 
 		go func() { txs <- db.transactions.rateDuring(ctx, o.duration) }()
 		dbCPU0, _ = db.cpu()
 	}
-	res := loadgen.Run(ctx, loadgen.Config{BaseURL: s.url, Polls: polls, Workers: o.workers, Duration: o.duration, SpreadAddresses: tg.spread, Rate: tg.rate})
+	res := loadgen.Run(ctx, loadgen.Config{BaseURL: s.url, Polls: polls, Workers: o.workers, Duration: o.duration, SpreadAddresses: tg.spread, Rate: tg.rate, Ranked: tg.ranked})
 	m := measured{res: res, cpu: s.cpuSeconds() - cpu0, logBytes: s.logBytes.Load() - log0, rss: s.peakRSS()}
 	if db != nil && len(res.Acked) > 0 {
 		dbCPU, _ := db.cpu()

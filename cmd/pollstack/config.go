@@ -489,6 +489,7 @@ func usage(w io.Writer) {
 commands:
   serve     run the web server (the default)
   migrate   apply the database migrations and exit
+  recount   count a ranked poll's ballot file round by round: pollstack recount FILE
   version   print the version
 
 Run "pollstack serve -h" for the server's flags; each has an environment variable.

@@ -34,6 +34,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args, getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args, getenv, stdout, stderr)
+	case "recount":
+		return runRecount(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "pollstack", version())
 		return 0

@@ -29,6 +29,9 @@ type Config struct {
 	// X-Forwarded-For (for a server that trusts a proxy): every vote is a
 	// new client to the per-address limits, the worst case for their table.
 	SpreadAddresses bool
+	// Ranked votes rank the options of polls made by CreateRankedPoll: each
+	// vote one of their rankings (rankingBody), by its number.
+	Ranked bool
 }
 
 // Ballot is one acknowledged vote.
@@ -113,7 +116,11 @@ func Run(ctx context.Context, cfg Config) *Result {
 				if cfg.SpreadAddresses {
 					header = []string{"X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255)}
 				}
-				status := vote(conn, poll, voter, header...)
+				body := `{"option_ids":[1]}`
+				if cfg.Ranked {
+					body = rankingBody(n)
+				}
+				status := voteBallot(conn, poll, voter, body, header...)
 				took := time.Since(t0)
 				mu.Lock()
 				res.Sent++
@@ -177,7 +184,12 @@ func issue(ctx context.Context, cfg Config, tickets chan<- int) {
 // vote sends one ballot for option 1 and returns "201", "409 already_voted",
 // "503", ... or "transport error".
 func vote(c *Conn, poll, voter string, header ...string) string {
-	status, body, err := c.Do("POST", "/api/v1/polls/"+poll+"/votes", "pollstack_voter="+voter, "application/json", `{"option_ids":[1]}`, header...)
+	return voteBallot(c, poll, voter, `{"option_ids":[1]}`, header...)
+}
+
+// voteBallot is vote with the ballot's JSON body.
+func voteBallot(c *Conn, poll, voter, ballot string, header ...string) string {
+	status, body, err := c.Do("POST", "/api/v1/polls/"+poll+"/votes", "pollstack_voter="+voter, "application/json", ballot, header...)
 	if err != nil {
 		return "transport error"
 	}

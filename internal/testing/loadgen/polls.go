@@ -12,7 +12,32 @@ import (
 
 // CreatePoll creates a two-option poll through the API at base and returns its id.
 func CreatePoll(base string) (string, error) {
-	res, err := http.Post(base+"/api/v1/polls", "application/json", strings.NewReader(`{"question": "Load test", "options": ["A", "B"]}`))
+	return createPoll(base, `{"question": "Load test", "options": ["A", "B"]}`)
+}
+
+// RankedOptions is how many options a poll of CreateRankedPoll has.
+const RankedOptions = 5
+
+// CreateRankedPoll creates a ranked poll of RankedOptions options.
+func CreateRankedPoll(base string) (string, error) {
+	return createPoll(base, `{"question": "Load test", "options": ["A", "B", "C", "D", "E"], "kind": "ranked"}`)
+}
+
+// rankingBody is the ballot of vote number n on a ranked poll: the first
+// 1..RankedOptions options of the n-th permutation, so that a run gives
+// every ranking (325 of them) and results count over all of them.
+func rankingBody(n int) string {
+	options := []string{"1", "2", "3", "4", "5"}
+	for i := len(options) - 1; i > 0; i-- { // the n-th permutation, in factorial base
+		j := n % (i + 1)
+		n /= i + 1
+		options[i], options[j] = options[j], options[i]
+	}
+	return `{"option_ids":[` + strings.Join(options[:1+n%RankedOptions], ",") + `]}`
+}
+
+func createPoll(base, body string) (string, error) {
+	res, err := http.Post(base+"/api/v1/polls", "application/json", strings.NewReader(body))
 	if err != nil {
 		return "", err
 	}

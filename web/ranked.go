@@ -1,0 +1,226 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/pollstack/pollstack"
+)
+
+// Ranked polls: the instant-runoff count in the results (JSON and pages),
+// the ranking ballot form, and the ballot file.
+
+// newView is a poll's view as readers see it. A ranked poll is counted here,
+// once per load of the view that every reader shares (the view cache bounds
+// loads per poll per second), and only the count is kept: the rankings can
+// be many.
+func newView(p *pollstack.Poll, r pollstack.Results) view {
+	v := view{Poll: p, Results: r}
+	if p.Ranked {
+		count := p.CountRanked(r.Rankings)
+		v.Count = &count
+		v.Results.Rankings = nil
+	}
+	return v
+}
+
+// rankedResultsJSON is what results add for a ranked poll.
+type rankedResultsJSON struct {
+	Rounds []roundJSON `json:"rounds,omitempty"`
+	Winner int         `json:"winner,omitempty"` // the winning option's ID
+	Tied   []int       `json:"tied,omitempty"`   // the options tied in the final round
+}
+
+// roundJSON is one round of the count.
+type roundJSON struct {
+	Round      int              `json:"round"`
+	Votes      []roundVotesJSON `json:"votes"` // the continuing options, in option order
+	Continuing int              `json:"continuing"`
+	Exhausted  int              `json:"exhausted"`
+	Eliminated []int            `json:"eliminated"`
+	TieBreak   string           `json:"tie_break,omitempty"` // previous_rounds or lot
+}
+
+type roundVotesJSON struct {
+	ID    int `json:"id"`
+	Votes int `json:"votes"`
+}
+
+// addRounds adds the count to a ranked poll's results: its rounds, the
+// winner or the tie, and as each option's votes its first choices (round 1).
+func (out *resultsJSON) addRounds(p *pollstack.Poll, count pollstack.RankedResult) {
+	out.Winner, out.Tied = count.Winner, count.Tied
+	for i, r := range count.Rounds {
+		round := roundJSON{Round: i + 1, Continuing: r.Continuing, Exhausted: r.Exhausted, Eliminated: r.Eliminated, TieBreak: r.TieBreak, Votes: []roundVotesJSON{}}
+		if round.Eliminated == nil {
+			round.Eliminated = []int{}
+		}
+		for _, o := range p.Options {
+			if n, ok := r.Votes[o.ID]; ok {
+				round.Votes = append(round.Votes, roundVotesJSON{ID: o.ID, Votes: n})
+			}
+		}
+		out.Rounds = append(out.Rounds, round)
+	}
+	for i, o := range out.Options {
+		out.Options[i].Votes = count.Rounds[0].Votes[o.ID]
+	}
+}
+
+// roundsTable is the count as the results page draws it: a row per option,
+// a column per round.
+type roundsTable struct {
+	Rounds     []int       // 1..n
+	Rows       []roundsRow // one per option
+	Continuing []int
+	Exhausted  []int
+	Eliminated []string // per round: who went, and how a tie was broken
+	Outcome    string
+}
+
+type roundsRow struct {
+	Label string
+	Cells []string // votes per round; empty once eliminated
+}
+
+func newRoundsTable(p *pollstack.Poll, res resultsJSON) *roundsTable {
+	if res.Rounds == nil {
+		return nil
+	}
+	t := &roundsTable{}
+	label := make(map[int]string, len(p.Options))
+	for _, o := range p.Options {
+		label[o.ID] = o.Label
+	}
+	for _, o := range p.Options {
+		row := roundsRow{Label: o.Label}
+		for _, r := range res.Rounds {
+			cell := ""
+			for _, v := range r.Votes {
+				if v.ID == o.ID {
+					cell = strconv.Itoa(v.Votes)
+				}
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	for _, r := range res.Rounds {
+		t.Rounds = append(t.Rounds, r.Round)
+		t.Continuing, t.Exhausted = append(t.Continuing, r.Continuing), append(t.Exhausted, r.Exhausted)
+		var names []string
+		for _, id := range r.Eliminated {
+			names = append(names, label[id])
+		}
+		gone := strings.Join(names, ", ")
+		switch r.TieBreak {
+		case pollstack.TieByPreviousRounds:
+			gone += " (tie broken by the earlier rounds)"
+		case pollstack.TieByLot:
+			gone += " (tie broken by lot)"
+		}
+		t.Eliminated = append(t.Eliminated, gone)
+	}
+	final := res.Rounds[len(res.Rounds)-1]
+	switch {
+	case res.Winner != 0:
+		t.Outcome = fmt.Sprintf("%s wins in round %d, with more than half of the %d continuing ballots.", label[res.Winner], final.Round, final.Continuing)
+	case len(res.Tied) > 0:
+		t.Outcome = fmt.Sprintf("Tie: %s and %s have as many votes in the final round. The poll names no winner.", label[res.Tied[0]], label[res.Tied[1]])
+	default:
+		t.Outcome = "No ballots yet."
+	}
+	return t
+}
+
+// rankingOf reads a ranked ballot form: a rank select per option, named
+// rank-<option ID>. It returns the ranks as typed (to show them again) and
+// the ranking, or the rule they break.
+func rankingOf(p *pollstack.Poll, r *http.Request) (map[int]string, []int, error) {
+	typed := make(map[int]string, len(p.Options))
+	ranks := make([]string, len(p.Options))
+	for i, o := range p.Options {
+		ranks[i] = r.PostFormValue("rank-" + strconv.Itoa(o.ID))
+		typed[o.ID] = ranks[i]
+	}
+	ranking, err := pollstack.RankingFromRanks(ranks)
+	return typed, ranking, err
+}
+
+// RankChoices are the ranks a ballot's selects offer: 1..max_rankings.
+func (v pollView) RankChoices() []int {
+	out := make([]int, v.Poll.MaxChoices)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
+}
+
+// typedRanks are the ranks to show in the selects: as typed, or the
+// voter's ballot.
+func typedRanks(chosen []int) map[int]string {
+	out := make(map[int]string, len(chosen))
+	for i, id := range chosen {
+		out[id] = strconv.Itoa(i + 1)
+	}
+	return out
+}
+
+// The ballot file, for the creator: the API's GET with the admin token as
+// a Bearer token, and the admin page's form post (the token in the body).
+
+func (s *Server) apiBallotsCSV(w http.ResponseWriter, r *http.Request) {
+	s.writeBallotFile(w, r, bearerToken(r))
+}
+
+func (s *Server) ballotsCSVPage(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeBallotFile(w, r, r.PostFormValue("token"))
+}
+
+// writeBallotFile streams the poll's ballot file (pollstack.BallotFile) to
+// its creator, row by row as the store reads them: constant memory,
+// whatever the number of ballots.
+func (s *Server) writeBallotFile(w http.ResponseWriter, r *http.Request, token string) {
+	id := r.PathValue("id")
+	v, err := s.creatorResults(r, id, token)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8; header=present")
+	h.Set("Content-Disposition", `attachment; filename="`+ballotFileName(id)+`"`)
+	h.Set("Cache-Control", "no-store")
+	file, err := pollstack.NewBallotFile(w, v.Poll, spreadsheetSafe)
+	if err == nil {
+		err = s.store.Ballots(r.Context(), id, file.Write)
+	}
+	if err == nil {
+		err = file.Flush()
+	}
+	if err != nil {
+		// The status is sent; a cut-off file is what the client sees.
+		s.log.Warn("ballot file cut off", "request_id", requestID(r.Context()), "poll_id", id, "error", err.Error())
+	}
+}
+
+// ballotFileName names the file after the poll, which `pollstack recount`
+// reads back for the lot's seed.
+func ballotFileName(pollID string) string { return "poll-" + pollID + "-ballots.csv" }
+
+// inRankOrder is the options of a ranked ballot, first choice first.
+func inRankOrder(p *pollstack.Poll, ranking []int) []pollstack.Option {
+	var out []pollstack.Option
+	for _, id := range ranking {
+		if id >= 1 && id <= len(p.Options) {
+			out = append(out, p.Options[id-1])
+		}
+	}
+	return out
+}
