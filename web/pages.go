@@ -41,6 +41,12 @@ type page struct {
 // and live, so they are not stored by caches; they send no Referer, so a
 // poll or admin address never leaks to another site.
 func (s *Server) render(w http.ResponseWriter, status int, name, title string, data any) {
+	s.renderFramed(w, status, name, title, data, pageCSP)
+}
+
+// renderFramed is render with a policy of the page's own: the embed page's
+// frame-ancestors.
+func (s *Server) renderFramed(w http.ResponseWriter, status int, name, title string, data any, policy string) {
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", page{Name: name, Title: title, Data: data}); err != nil {
 		s.log.Error("render page", "page", name, "error", err.Error())
@@ -49,7 +55,7 @@ func (s *Server) render(w http.ResponseWriter, status int, name, title string, d
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Content-Security-Policy", policy)
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
@@ -140,6 +146,7 @@ type createForm struct {
 	Results      string
 	Check        string // the duplicate check
 	VoterCodes   string // how many codes, as typed
+	EmbedOrigins string // the sites that may frame the poll, as typed: spaces, commas or lines between
 	Error        *pollstack.Error
 	Deleted      bool // a poll was just deleted
 	MaxOptions   int
@@ -150,6 +157,7 @@ type createForm struct {
 // after the domain refused it, so that the page itself stays valid.
 func (f *createForm) echoValidUTF8() {
 	f.Question = strings.ToValidUTF8(f.Question, "\uFFFD")
+	f.EmbedOrigins = strings.ToValidUTF8(f.EmbedOrigins, "\uFFFD")
 	for i, o := range f.Options {
 		f.Options[i] = strings.ToValidUTF8(o, "\uFFFD")
 	}
@@ -201,7 +209,7 @@ func (f createForm) FormError() string {
 		return ""
 	}
 	switch f.Error.Field {
-	case "question", "description", "options", "min_choices", "max_choices", "allow_changes", "closes_at", "results", "duplicate_check", "voter_codes":
+	case "question", "description", "options", "min_choices", "max_choices", "allow_changes", "closes_at", "results", "duplicate_check", "voter_codes", "embed_origins":
 		return ""
 	}
 	return f.Error.Message
@@ -241,6 +249,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		AllowChanges: r.PostFormValue("allow_changes") == "yes",
 		Check:        r.PostFormValue("duplicate_check"),
 		VoterCodes:   strings.TrimSpace(r.PostFormValue("voter_codes")),
+		EmbedOrigins: r.PostFormValue("embed_origins"),
 		MaxOptions:   pollstack.MaxOptions,
 	}
 	if r.PostForm.Has("add_option") {
@@ -251,7 +260,8 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := createPollRequest{Question: f.Question, Description: f.Description, Multiple: f.Multiple, Results: f.Results, AllowChanges: f.AllowChanges,
-		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices), DuplicateCheck: f.Check}
+		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices), DuplicateCheck: f.Check,
+		EmbedOrigins: typedOrigins(f.EmbedOrigins)}
 	if f.Check == string(pollstack.CheckCode) { // the count is typed only for codes; other checks ignore the box
 		req.VoterCodes = choiceLimit(f.VoterCodes)
 	}
@@ -461,7 +471,7 @@ func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, ch
 		s.writeError(w, r, err)
 		return
 	}
-	s.render(w, status, "poll", v.Poll.Question, data)
+	s.renderPoll(w, r, status, data)
 }
 
 // votePage takes a ballot through the API's vote, then shows the results
@@ -492,11 +502,7 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		return
 	}
 	id := r.PathValue("id")
-	chosen := []int{}
-	for _, raw := range r.PostForm["option"] {
-		n, _ := strconv.Atoi(raw) // not a number: option 0, which the domain rejects with its own words
-		chosen = append(chosen, n)
-	}
+	chosen := postedOptions(r)
 	if err := s.vote(r, id, chosen, r.PostFormValue("code"), change); err != nil {
 		if e, status := publicError(err); e.Field == "code" { // missing, unknown or used: say so next to the field
 			s.showPoll(w, r, status, chosen, e)
@@ -506,6 +512,16 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		return
 	}
 	http.Redirect(w, r, next(id), http.StatusSeeOther)
+}
+
+// postedOptions are the options a ballot form ticked.
+func postedOptions(r *http.Request) []int {
+	chosen := []int{}
+	for _, raw := range r.PostForm["option"] {
+		n, _ := strconv.Atoi(raw) // not a number: option 0, which the domain rejects with its own words
+		chosen = append(chosen, n)
+	}
+	return chosen
 }
 
 // resultRow is one option's line on the results page: the API's line and
