@@ -21,7 +21,7 @@ type createPollRequest struct {
 	ClosesAt       *string  `json:"closes_at"` // RFC 3339
 	Results        string   `json:"results"`
 	DuplicateCheck string   `json:"duplicate_check"`
-	VoterCodes     int      `json:"voter_codes"` // how many, for a "code" poll
+	VoterCodes     int      `json:"voter_codes"`   // how many, for a "code" poll
 	EmbedOrigins   []string `json:"embed_origins"` // https origins that may frame the poll, or ["*"]
 }
 
