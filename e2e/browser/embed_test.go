@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -78,9 +79,14 @@ func TestEmbedInAnotherSite(t *testing.T) {
 	embedURL := app.URL + "/p/" + id + "/embed"
 	frames["embed"], frames["admin"], frames["create"] = embedURL, app.URL+"/p/"+id+"/admin", app.URL+"/"
 
+	axe, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatalf("axe-core is missing (%v): run make tools", err)
+	}
 	browser := startChromium(t, chromium,
 		chromedp.Flag("ignore-certificate-errors", true),
 		chromedp.Flag("test-third-party-cookie-phaseout", true))
+	e := &browserEnv{t: t, base: app.URL, srv: app, browser: browser, axe: string(axe)}
 	tab, cancel := chromedp.NewContext(browser)
 	t.Cleanup(cancel)
 	frame := func(t *testing.T, page, name string) context.Context {
@@ -91,6 +97,10 @@ func TestEmbedInAnotherSite(t *testing.T) {
 	t.Run("vote in the frame", func(t *testing.T) {
 		embed := frame(t, blog.URL, "embed")
 		waitFor(t, embed, `document.querySelector("h1") && document.querySelector("h1").textContent === "Which talk next?"`)
+		for _, scheme := range []string{"light", "dark"} {
+			e.scheme(t, embed, scheme)
+			e.runAxe(t, embed, "embed ("+scheme+")")
+		}
 		run(t, embed, chromedp.Click(chromedp.ID("option-1")))
 		// The form's post navigates the frame, which may then be another
 		// target: submit from the page, then attach to the frame again.
@@ -109,6 +119,16 @@ func TestEmbedInAnotherSite(t *testing.T) {
 		if total := apiTotal(t, client, app.URL, id); total != 1 {
 			t.Errorf("total %d after one vote in the frame, want 1", total)
 		}
+	})
+	t.Run("live results in the frame", func(t *testing.T) {
+		embed := frame(t, blog.URL, "embed")
+		waitFor(t, embed, `!document.querySelector("[data-live]").hidden`) // the stream is open
+		res, err := client.Post(app.URL+"/api/v1/polls/"+id+"/votes", "application/json", strings.NewReader(`{"option_ids": [2]}`))
+		if err != nil || res.StatusCode != http.StatusCreated {
+			t.Fatalf("API vote: %v %v", res, err)
+		}
+		res.Body.Close()
+		waitFor(t, embed, `document.querySelector("[data-total]").textContent === "2"`)
 	})
 	t.Run("create and admin pages refuse the frame", func(t *testing.T) {
 		for _, name := range []string{"create", "admin"} {
