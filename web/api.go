@@ -74,7 +74,7 @@ type pollJSON struct {
 	Results        string       `json:"results"`
 	DuplicateCheck string       `json:"duplicate_check"`
 	CreatedAt      time.Time    `json:"created_at"`
-	EmbedOrigins   []string     `json:"embed_origins"`
+	EmbedOrigins   []string     `json:"embed_origins,omitempty"` // absent: no site may frame the poll
 	AdminToken     string       `json:"admin_token,omitempty"`
 	VoterCodes     []string     `json:"voter_codes,omitempty"` // shown once, like the admin token
 }
