@@ -170,25 +170,32 @@ func (s *Server) oembed(w http.ResponseWriter, r *http.Request) {
 			Message: "Only format=json is offered."}})
 		return
 	}
-	maxWidth, err := oembedBound(q, "maxwidth", embedWidth)
+	out, err := s.oembedAnswer(r, q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	w.Header().Set("Access-Control-Allow-Origin", "*") // public: what the poll page shows anyone
+	writeJSON(w, http.StatusOK, out)
+}
+
+// oembedAnswer describes the poll that the query's url links to.
+func (s *Server) oembedAnswer(r *http.Request, q url.Values) (oembedJSON, error) {
 	id, err := s.oembedPollID(r, q.Get("url"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return oembedJSON{}, err
 	}
 	v, err := s.views.get(r.Context(), id)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return oembedJSON{}, err
+	}
+	maxWidth, err := oembedBound(q, "maxwidth", embedWidth)
+	if err != nil {
+		return oembedJSON{}, err
 	}
 	maxHeight, err := oembedBound(q, "maxheight", embedHeight(v.Poll))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return oembedJSON{}, err
 	}
 	out := oembedJSON{Type: "link", Version: "1.0", Title: v.Poll.Question, ProviderName: "pollstack"}
 	if home := s.absURL(r, "/"); strings.Contains(home, "://") {
@@ -197,8 +204,7 @@ func (s *Server) oembed(w http.ResponseWriter, r *http.Request) {
 	if frame := s.embedSnippet(r, v.Poll, maxWidth, maxHeight); frame != "" {
 		out.Type, out.HTML, out.Width, out.Height = "rich", frame, maxWidth, maxHeight
 	}
-	w.Header().Set("Access-Control-Allow-Origin", "*") // public: what the poll page shows anyone
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // oembedBound reads maxwidth or maxheight: a positive whole number that
