@@ -118,7 +118,14 @@ func TestEmbedOriginsInput(t *testing.T) {
 	if b, _ := json.Marshal(c.get("/api/v1/polls/" + id).json(t)["embed_origins"]); string(b) != `["https://blog.example.com","https://news.example.com"]` {
 		t.Errorf("form's origins stored as %s", b)
 	}
-	mustContain(t, created, "Embed code", html.EscapeString(`<iframe src="`+c.base+"/p/"+id+`/embed"`))
+	snippet := html.EscapeString(`<iframe src="` + c.base + "/p/" + id + `/embed"`)
+	mustContain(t, created, "Embed code", snippet)
+	token := adminLink.FindStringSubmatch(string(created.Body))[2]
+	mustContain(t, c.admin(id, token), "Embed code", snippet)
+	mustContain(t, c.get("/p/"+id), "Embed code", snippet)
+	if _, plain := c.createForm(pollForm("Plain?", "A", "B")); strings.Contains(string(plain.Body), "Embed code") {
+		t.Error("a poll that allows no site offers an embed code")
+	}
 }
 
 // TestEmbedVote votes in the frame: the cookie the embed page set is sent

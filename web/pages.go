@@ -583,6 +583,7 @@ type adminView struct {
 	Token string
 	resultsView
 	Access resultsAccess // what the public results page shows this browser
+	Embed  string        // the <iframe> for other sites; empty: the poll allows none
 }
 
 // MaxVoterCodes is the domain's limit on codes added at a time, for the form.
@@ -636,7 +637,8 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, name, title
 		s.writeError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, name, title+v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access})
+	s.render(w, http.StatusOK, name, title+v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access,
+		Embed: s.embedSnippet(r, v.Poll, embedWidth, embedHeight(v.Poll))})
 }
 
 // closePage and deletePage are the admin page's forms, through the API's
