@@ -70,6 +70,9 @@ type Poll struct {
 	Created      time.Time
 	// DuplicateCheck is how the poll tells voters apart; never changes.
 	DuplicateCheck DuplicateCheck
+	// EmbedOrigins are the sites that may frame the poll's embed page:
+	// https origins, or AnyOrigin alone; none: no site may.
+	EmbedOrigins []string
 
 	// AdminTokenHash is the SHA-256 of the admin token; the token itself is
 	// shown once, to the creator, and never stored.
@@ -135,6 +138,9 @@ type PollDraft struct {
 	DuplicateCheck DuplicateCheck
 	// VoterCodes is how many voter codes a "code" poll starts with.
 	VoterCodes int
+	// EmbedOrigins are the sites that may frame the poll (see
+	// validateEmbedOrigins); none: the poll is never framed.
+	EmbedOrigins []string
 }
 
 // Secrets are what a new poll's creator is shown once; the store keeps only
@@ -194,6 +200,10 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	if n.AllowChanges && check == CheckNone {
 		return nil, Secrets{}, Invalid("allow_changes", "allow_changes_kiosk", "Changing a vote needs a check that knows who voted (browser, address or code); a poll that counts every submission cannot offer it.")
 	}
+	embedOrigins, err := validateEmbedOrigins(n.EmbedOrigins)
+	if err != nil {
+		return nil, Secrets{}, err
+	}
 	secrets := Secrets{AdminToken: RandomToken(16)}
 	if check == CheckCode {
 		if secrets.Codes, err = MintCodes(n.VoterCodes); err != nil {
@@ -215,6 +225,7 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		Created:        now.UTC().Truncate(time.Microsecond),
 		AdminTokenHash: HashToken(secrets.AdminToken),
 		DuplicateCheck: check,
+		EmbedOrigins:   embedOrigins,
 	}
 	return poll, secrets, nil
 }

@@ -159,8 +159,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck))
+	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck), strings.Join(p.EmbedOrigins, " "))
 	if err != nil {
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
@@ -244,20 +244,21 @@ type queryer interface {
 func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
 	in, args := inList(ids)
-	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check FROM polls WHERE id IN (`+in+`)`, args...)
+	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins FROM polls WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: load polls: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var p pollstack.Poll
-		var results, check string
+		var results, check, embedOrigins string
 		var closesAt, closedAt sql.NullInt64
 		var created int64
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check, &embedOrigins); err != nil {
 			return nil, fmt.Errorf("sqlite: load polls: %w", err)
 		}
 		p.Visibility, p.DuplicateCheck = pollstack.Visibility(results), pollstack.DuplicateCheck(check)
+		p.EmbedOrigins = strings.Fields(embedOrigins)
 		p.ClosesAt, p.ClosedAt, p.Created = fromMicros(closesAt), fromMicros(closedAt), time.UnixMicro(created).UTC()
 		polls[p.ID] = &p
 	}

@@ -70,6 +70,7 @@ func Run(t *testing.T, open Opener) {
 		{"ChecksMixedInBatches", testChecksMixed},
 		{"RankedBallots", testRankedBallots},
 		{"RankedConcurrent", testRankedConcurrent},
+		{"EmbedOrigins", testEmbedOrigins},
 		{"Ping", func(t *testing.T, s pollstack.Store, _ *Clock) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatalf("Ping: %v", err)
@@ -442,6 +443,9 @@ func WantMigratedLimits(t *testing.T, s pollstack.Store, multipleID, singleID st
 		p, err := s.Poll(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if p.Embeddable() {
+			t.Errorf("%s after migration 004: embeddable in %q, want in no site", id, p.EmbedOrigins)
 		}
 		if p.MinChoices != want[0] || p.MaxChoices != want[1] || p.Description != "" || p.AllowChanges {
 			t.Errorf("%s after migration: choices %d..%d, description %q, allow changes %v; want %d..%d, empty, false",

@@ -23,7 +23,8 @@ type createPollRequest struct {
 	ClosesAt       *string  `json:"closes_at"` // RFC 3339
 	Results        string   `json:"results"`
 	DuplicateCheck string   `json:"duplicate_check"`
-	VoterCodes     int      `json:"voter_codes"` // how many, for a "code" poll
+	VoterCodes     int      `json:"voter_codes"`   // how many, for a "code" poll
+	EmbedOrigins   []string `json:"embed_origins"` // https origins that may frame the poll, or ["*"]
 }
 
 // newPoll turns the request into the domain's PollDraft.
@@ -31,7 +32,7 @@ func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 	n := pollstack.PollDraft{Question: req.Question, Description: req.Description, Options: req.Options, Multiple: req.Multiple,
 		Kind: pollstack.PollKind(req.Kind), MaxRankings: req.MaxRankings,
 		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, AllowChanges: req.AllowChanges, Visibility: pollstack.Visibility(req.Results),
-		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes}
+		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes, EmbedOrigins: req.EmbedOrigins}
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
 		if err != nil {
@@ -78,6 +79,7 @@ type pollJSON struct {
 	Results        string       `json:"results"`
 	DuplicateCheck string       `json:"duplicate_check"`
 	CreatedAt      time.Time    `json:"created_at"`
+	EmbedOrigins   []string     `json:"embed_origins,omitempty"` // absent: no site may frame the poll
 	AdminToken     string       `json:"admin_token,omitempty"`
 	VoterCodes     []string     `json:"voter_codes,omitempty"` // shown once, like the admin token
 }
@@ -85,7 +87,8 @@ type pollJSON struct {
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple, Kind: string(p.Kind()),
 		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
-		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), CreatedAt: p.Created}
+		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), CreatedAt: p.Created,
+		EmbedOrigins: p.EmbedOrigins}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
 	}

@@ -93,7 +93,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // isAPI reports whether the request is for a program (JSON) rather than a page.
 func isAPI(r *http.Request) bool {
 	p := r.URL.Path
-	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz"
+	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" || p == oembedPath
 }
 
 // logError logs what the caller must not see and returns what it may.

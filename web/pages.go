@@ -41,6 +41,12 @@ type page struct {
 // and live, so they are not stored by caches; they send no Referer, so a
 // poll or admin address never leaks to another site.
 func (s *Server) render(w http.ResponseWriter, status int, name, title string, data any) {
+	s.renderFramed(w, status, name, title, data, pageCSP)
+}
+
+// renderFramed is render with a policy of the page's own: the embed page's
+// frame-ancestors.
+func (s *Server) renderFramed(w http.ResponseWriter, status int, name, title string, data any, policy string) {
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", page{Name: name, Title: title, Data: data}); err != nil {
 		s.log.Error("render page", "page", name, "error", err.Error())
@@ -49,7 +55,7 @@ func (s *Server) render(w http.ResponseWriter, status int, name, title string, d
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Content-Security-Policy", policy)
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
@@ -142,6 +148,7 @@ type createForm struct {
 	Results      string
 	Check        string // the duplicate check
 	VoterCodes   string // how many codes, as typed
+	EmbedOrigins string // the sites that may frame the poll, as typed: spaces, commas or lines between
 	Error        *pollstack.Error
 	Deleted      bool // a poll was just deleted
 	MaxOptions   int
@@ -152,6 +159,7 @@ type createForm struct {
 // after the domain refused it, so that the page itself stays valid.
 func (f *createForm) echoValidUTF8() {
 	f.Question = strings.ToValidUTF8(f.Question, "\uFFFD")
+	f.EmbedOrigins = strings.ToValidUTF8(f.EmbedOrigins, "\uFFFD")
 	for i, o := range f.Options {
 		f.Options[i] = strings.ToValidUTF8(o, "\uFFFD")
 	}
@@ -203,7 +211,7 @@ func (f createForm) FormError() string {
 		return ""
 	}
 	switch f.Error.Field {
-	case "question", "description", "options", "min_choices", "max_choices", "max_rankings", "allow_changes", "closes_at", "results", "duplicate_check", "voter_codes":
+	case "question", "description", "options", "min_choices", "max_choices", "max_rankings", "allow_changes", "closes_at", "results", "duplicate_check", "voter_codes", "embed_origins":
 		return ""
 	}
 	return f.Error.Message
@@ -245,6 +253,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		AllowChanges: r.PostFormValue("allow_changes") == "yes",
 		Check:        r.PostFormValue("duplicate_check"),
 		VoterCodes:   strings.TrimSpace(r.PostFormValue("voter_codes")),
+		EmbedOrigins: r.PostFormValue("embed_origins"),
 		MaxOptions:   pollstack.MaxOptions,
 	}
 	if r.PostForm.Has("add_option") {
@@ -255,7 +264,8 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := createPollRequest{Question: f.Question, Description: f.Description, Multiple: f.Multiple, Results: f.Results, AllowChanges: f.AllowChanges,
-		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices), DuplicateCheck: f.Check}
+		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices), DuplicateCheck: f.Check,
+		EmbedOrigins: typedOrigins(f.EmbedOrigins)}
 	if f.Ranked { // the choice limits are for "several options"; a ranked poll has its own
 		req.Kind, req.MaxRankings, req.MinChoices, req.MaxChoices = string(pollstack.PollRanked), choiceLimit(f.MaxRankings), 0, 0
 	}
@@ -481,7 +491,7 @@ func (s *Server) showPollWith(w http.ResponseWriter, r *http.Request, status int
 		s.writeError(w, r, err)
 		return
 	}
-	s.render(w, status, "poll", v.Poll.Question, data)
+	s.renderPoll(w, r, status, data)
 }
 
 // votePage takes a ballot through the API's vote, then shows the results
@@ -512,21 +522,13 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		return
 	}
 	id := r.PathValue("id")
-	chosen := []int{}
-	for _, raw := range r.PostForm["option"] {
-		n, _ := strconv.Atoi(raw) // not a number: option 0, which the domain rejects with its own words
-		chosen = append(chosen, n)
-	}
-	if v, err := s.views.get(r.Context(), id); err == nil && v.Poll.Ranked {
-		typed, ranking, err := rankingOf(v.Poll, r)
-		if err != nil {
-			if !change {
-				s.countVote(err)
-			}
-			s.showPollWith(w, r, http.StatusBadRequest, nil, pollstack.ErrorOf(err), func(d *pollView) { d.Ranks = typed })
-			return
+	chosen, typed, err := s.postedBallot(r, id)
+	if err != nil {
+		if !change {
+			s.countVote(err)
 		}
-		chosen = ranking
+		s.showPollWith(w, r, http.StatusBadRequest, nil, pollstack.ErrorOf(err), func(d *pollView) { d.Ranks = typed })
+		return
 	}
 	if err := s.vote(r, id, chosen, r.PostFormValue("code"), change); err != nil {
 		if e, status := publicError(err); e.Field == "code" { // missing, unknown or used: say so next to the field
@@ -537,6 +539,23 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		return
 	}
 	http.Redirect(w, r, next(id), http.StatusSeeOther)
+}
+
+// postedBallot is the ballot a form posted: the options it ticked or, for
+// a ranked poll, the ranking its rank selects give, with the ranks as typed
+// to show again beside a broken rule. The poll page and the embedded frame
+// read their forms with it.
+func (s *Server) postedBallot(r *http.Request, id string) (chosen []int, typed map[int]string, err error) {
+	if v, err := s.views.get(r.Context(), id); err == nil && v.Poll.Ranked {
+		typed, chosen, err := rankingOf(v.Poll, r)
+		return chosen, typed, err
+	}
+	chosen = []int{}
+	for _, raw := range r.PostForm["option"] {
+		n, _ := strconv.Atoi(raw) // not a number: option 0, which the domain rejects with its own words
+		chosen = append(chosen, n)
+	}
+	return chosen, nil, nil
 }
 
 // resultRow is one option's line on the results page: the API's line and
@@ -599,6 +618,7 @@ type adminView struct {
 	Token string
 	resultsView
 	Access resultsAccess // what the public results page shows this browser
+	Embed  string        // the <iframe> for other sites; empty: the poll allows none
 }
 
 // MaxVoterCodes is the domain's limit on codes added at a time, for the form.
@@ -652,7 +672,8 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, name, title
 		s.writeError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, name, title+v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access})
+	s.render(w, http.StatusOK, name, title+v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access,
+		Embed: s.embedSnippet(r, v.Poll, embedWidth, embedHeight(v.Poll))})
 }
 
 // closePage and deletePage are the admin page's forms, through the API's

@@ -112,6 +112,7 @@ func New(cfg Config) *Server {
 	s.streams.unwatch = cfg.Store.Watch(s.streams.changed)
 	s.assets = loadAssets()
 	s.pages = parseTemplates(s.assets)
+	s.pages["embed"] = embedTemplate(s.pages["poll"])
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		var h http.Handler = rt.handler
@@ -163,6 +164,9 @@ func (s *Server) routes() []route {
 		{"POST", "/p/{id}/results.csv", s.resultsCSVPage, false},
 		{"POST", "/p/{id}/ballots.csv", s.ballotsCSVPage, false},
 		{"GET", "/p/{id}/present", s.presentPage, true},
+		{"GET", embedPattern, s.embedPage, true},
+		{"POST", embedPattern, s.embedVote, true},
+		{"GET", oembedPath, s.oembed, false},
 	}
 }
 

@@ -17,6 +17,8 @@ type share struct {
 	URL    string
 	Host   string
 	QR     template.HTML
+	Embed  string // the <iframe> for other sites; empty: the poll allows none
+	OEmbed string // the poll's oEmbed description, for <link rel="alternate">
 }
 
 // share is empty of Host and QR when the link is relative (no --public-url
@@ -31,7 +33,8 @@ func (s *Server) share(r *http.Request, p *pollstack.Poll) (share, error) {
 	if err != nil {
 		return share{}, err
 	}
-	return share{PollID: p.ID, URL: url, Host: strings.TrimSuffix(rest, "/p/"+p.ID), QR: qr}, nil
+	return share{PollID: p.ID, URL: url, Host: strings.TrimSuffix(rest, "/p/"+p.ID), QR: qr,
+		Embed: s.embedSnippet(r, p, embedWidth, embedHeight(p)), OEmbed: s.oembedURL(r, url)}, nil
 }
 
 // resultsAccess says whether a page may link to a poll's results and, when

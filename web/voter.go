@@ -40,14 +40,26 @@ func (s *Server) identify(next http.Handler) http.Handler {
 			id = v
 		} else {
 			id = pollstack.RandomToken(16)
-			http.SetCookie(w, &http.Cookie{
-				Name: voterCookie, Value: id, Path: "/", MaxAge: 365 * 24 * 3600,
-				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r),
-			})
+			http.SetCookie(w, s.newVoterCookie(r, id))
 		}
 		exchangeOf(r.Context()).voter = id
 		next.ServeHTTP(w, r)
 	})
+}
+
+// newVoterCookie is the voter cookie for a new voter: SameSite=Lax, except
+// on the embed page over HTTPS, where it must reach us from inside another
+// site's frame: SameSite=None and Partitioned, so that the browser keeps it
+// apart for each site the poll is embedded in (see framedCookie).
+func (s *Server) newVoterCookie(r *http.Request, id string) *http.Cookie {
+	c := &http.Cookie{
+		Name: voterCookie, Value: id, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r),
+	}
+	if c.Secure && isEmbedRoute(r) {
+		c.SameSite, c.Partitioned = http.SameSiteNoneMode, true
+	}
+	return c
 }
 
 // voterCookieValue finds the voter cookie in the request's Cookie headers

@@ -80,7 +80,13 @@ func startBrowserEnv(t *testing.T, configure ...func(*web.Config)) *browserEnv {
 	}
 	srv := httptest.NewServer(web.New(cfg))
 	t.Cleanup(srv.Close)
+	return &browserEnv{t: t, base: srv.URL, srv: srv, browser: startChromium(t, chromium), axe: string(axe), logs: logs}
+}
 
+// startChromium starts the browser, with flags added to the usual ones,
+// for the length of the test.
+func startChromium(t *testing.T, chromium string, flags ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -95,6 +101,7 @@ func startBrowserEnv(t *testing.T, configure ...func(*web.Config)) *browserEnv {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("hide-scrollbars", true),
 	)
+	opts = append(opts, flags...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(cancelAlloc)
 	browser, cancelBrowser := chromedp.NewContext(alloc)
@@ -102,7 +109,7 @@ func startBrowserEnv(t *testing.T, configure ...func(*web.Config)) *browserEnv {
 	if err := chromedp.Do(browser); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
-	return &browserEnv{t: t, base: srv.URL, srv: srv, browser: browser, axe: string(axe), logs: logs}
+	return browser
 }
 
 // tab opens a tab; separate gives it a browser context of its own (its own
