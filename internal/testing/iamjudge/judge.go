@@ -203,20 +203,24 @@ func documents(l []any) []any {
 	return out
 }
 
-// document returns a policy as a value that marshals to its JSON: a
-// string is the document's text; a doctor.PolicyDocument, which the
-// evaluator parsed, loses a Version left empty.
+// document returns a policy's JSON text, which the judge parses once per
+// text: a string is the text itself; a doctor.PolicyDocument, which the
+// evaluator parsed, gets the Version its literals may leave out.
 func document(p any) any {
 	switch d := p.(type) {
 	case string:
-		return json.RawMessage(d)
+		return d
 	case doctor.PolicyDocument:
 		if d.Version == "" {
 			d.Version = "2012-10-17"
 		}
-		return d
+		p = d
 	}
-	return p
+	b, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Sprintf("unmarshalable policy %T: %v", p, err) // the judge reports it as not JSON
+	}
+	return string(b)
 }
 
 // Decision maps the judge's verdict onto doctor's decisions.
@@ -249,6 +253,37 @@ var KnownGaps = []Gap{
 	{"kms:EncryptionContext:", "the variable part of the key follows a colon; the simulator matches variable keys only in the form prefix/${Var}"},
 	{"token.actions.githubusercontent.com:sub", "AWS's data lists GitHub's other token claims for sts:AssumeRoleWithWebIdentity but not sub, and the simulator's context filter does not consult its own list of OpenID Connect claims"},
 	{"token.actions.githubusercontent.com:aud", "as for sub: the audience claim is not in AWS's data for the action"},
+	{"secretsmanager:ResourceTag/", "AWS's data spells the key's variable part tag-key, not ${TagKey}: the simulator admits the key, finds no type for it and fails (judge.mjs drops it)"},
+}
+
+// Unanswered is an action that the simulator cannot evaluate on some of
+// the resources AWS takes for it: its data lacks their resource type.
+type Unanswered struct {
+	// Action, and a resource of the kind the simulator refuses.
+	Action, Resource string
+	Why              string
+}
+
+// KnownUnanswered are the simulator's known gaps in resource types. A call
+// of such an action that it refuses has no second opinion;
+// TestKnownGapsStillOpen fails once a release accepts the resource.
+var KnownUnanswered = []Unanswered{
+	{"elasticloadbalancing:AddTags", "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/0123456789abcdef/fedcba9876543210",
+		"ELB and ELB v2 share the action's name, and AWS's data as the simulator has it keeps the Classic Load Balancer's definition: loadbalancer/NAME is its only resource type, so a v2 listener, load balancer or target group is refused"},
+}
+
+// IsUnanswered reports whether err is the simulator refusing a resource of
+// an action in KnownUnanswered.
+func IsUnanswered(action string, err error) bool {
+	if err == nil || !strings.Contains(err.Error(), "no.resource.types") {
+		return false
+	}
+	for _, u := range KnownUnanswered {
+		if strings.EqualFold(u.Action, action) {
+			return true
+		}
+	}
+	return false
 }
 
 // GapOf returns the known gap that covers a dropped key, if any.

