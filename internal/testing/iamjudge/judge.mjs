@@ -87,7 +87,7 @@ async function runSimulate(req) {
   };
   const [res, unreadable] = await runDropping(sim);
   if (res.resultType === 'error') {
-    return { error: JSON.stringify(res.errors) };
+    return { error: explain(res.errors, req) };
   }
   const results = res.resultType === 'single' ? [res.result] : res.results;
   if (results.length === 0 && Object.keys(sim.request.contextVariables).length > 0) {
@@ -103,6 +103,20 @@ async function runSimulate(req) {
     out.unfiltered = simulate.runUnsafeSimulation(withContext(sim, await typed(sim.request.contextVariables)), {});
   }
   return out;
+}
+
+// explain turns the simulator's refusal into what the test should change.
+function explain(errors, req) {
+  switch (errors.message) {
+    case 'no.resource.types':
+      return `no.resource.types: in AWS's data no resource type of ${req.action} matches ${req.resource}, so IAM never authorizes the call on it: ask for the resource AWS authorizes (or, where AWS's reference says otherwise, list the action in iamjudge.KnownUnanswered)`;
+    case 'must.use.wildcard':
+      return `must.use.wildcard: ${req.action} takes no resource in AWS's data: IAM authorizes it on *, so ask for *`;
+    case 'invalid.action':
+    case 'invalid.service':
+      return `${errors.message}: AWS has no action ${req.action}`;
+  }
+  return JSON.stringify(errors);
 }
 
 function withContext(sim, contextVariables) {

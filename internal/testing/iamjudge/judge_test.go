@@ -224,3 +224,19 @@ func BenchmarkSimulate(b *testing.B) {
 		}
 	}
 }
+
+// A call on a resource that AWS never authorizes the action on, or with a
+// resource where the action takes none, is refused with what to change.
+func TestRefusesCallsAWSNeverMakes(t *testing.T) {
+	j := iamjudge.Shared(t)
+	for _, tt := range []struct{ action, resource, want string }{
+		{"wafv2:DisassociateWebACL", "arn:aws:wafv2:us-east-1:" + account + ":regional/webacl/acl/1", "no resource type of wafv2:DisassociateWebACL matches"},
+		{"elasticloadbalancing:SetWebAcl", "arn:aws:elasticloadbalancing:us-east-1:" + account + ":loadbalancer/app/lb/1", "IAM authorizes it on *"},
+		{"s3:GetObjekt", "*", "AWS has no action s3:GetObjekt"},
+	} {
+		_, err := j.Simulate(iamjudge.Request{Principal: role, Account: account, Action: tt.action, Resource: tt.resource})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s on %s: %v, want an error with %q", tt.action, tt.resource, err, tt.want)
+		}
+	}
+}
