@@ -8,14 +8,15 @@
 // stdout, in order:
 //
 //   {"op":"simulate", "identity":[doc], "boundary":[doc]|null,
-//    "resourcePolicy":doc|null,   (each doc a policy's JSON text) "principal":ARN, "action":"svc:Name",
+//    "resourcePolicy":doc|null, "principal":ARN, "action":"svc:Name",
 //    "resource":ARN, "account":ID, "context":{"key":["value"]}}
 //     -> {"decision":"Allowed"|"ImplicitlyDenied"|"ExplicitlyDenied",
 //         "ignored":["key"],   (context keys the simulator dropped as not
 //         "unfiltered":...}    applying, and its verdict with them kept)
 //   {"op":"validate", "kind":"identity"|"resource"|"trust", "policy":doc}
-//     (doc a policy's JSON text)
 //     -> {"findings":["statement 2 (Sid): ..."]}
+//
+// where each doc is a policy's JSON text.
 //
 // A request the judge cannot answer gets {"error":"..."}.
 //
