@@ -56,6 +56,18 @@ func trusts(t *testing.T, trust doctor.PolicyDocument, principalType, principal 
 	return got
 }
 
+// judgedWithResource has the judge weigh a role's call that a resource
+// policy decides too (a secret's, a key's) with that policy: doctor's
+// whole verdict got, identity and resource combined, must be its.
+func judgedWithResource(t *testing.T, ro *role, policy doctor.PolicyDocument, req doctor.Request, got doctor.Decision) {
+	t.Helper()
+	r := iamjudge.Request{Identity: anys(ro.policies), ResourcePolicy: policy, Principal: ro.arn, Action: req.Action, Resource: req.Resource, Account: accountOf(req.Resource), Context: req.Context}
+	if ro.boundary != nil {
+		r.Boundary = anys(ro.boundary)
+	}
+	judged(t, fmt.Sprintf("%s by %s with the resource's policy", asCall(req), ro.name), got, r)
+}
+
 // judged fails the test when the judge's opinion differs from doctor's.
 func judged(t *testing.T, call string, got doctor.Decision, r iamjudge.Request) {
 	t.Helper()
