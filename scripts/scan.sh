@@ -21,6 +21,9 @@
 #   govulncheck       known vulnerabilities that the module's code reaches
 #                     (GOVULNDB, default the pinned snapshot in .tools/vulndb)
 #   workflow-rules    the Go test in checks/ that enforces the workflow rules
+#   iam-policies      every IAM document that both environments render (real
+#                     Terraform on mocked AWS) against AWS's action, resource-type
+#                     and condition-key data (e2e/platform TestRenderedPoliciesValidate)
 #   trivy-image       (not in the default set) the image archive's known
 #                     vulnerabilities, fixable HIGH or CRITICAL (.trivyignore.yaml)
 #
@@ -29,7 +32,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 export PATH="$PWD/.tools/bin:$PATH"
 
-ALL_GATES=(gitleaks-history gitleaks-tree checkov trivy-config actionlint zizmor govulncheck workflow-rules)
+ALL_GATES=(gitleaks-history gitleaks-tree checkov trivy-config actionlint zizmor govulncheck workflow-rules iam-policies)
 
 need() {
   local tool
@@ -179,6 +182,12 @@ gate_trivy_image() {
 gate_workflow_rules() {
   need go || return 1
   go test -count=1 -run '^TestWorkflowRules' ./checks
+}
+
+gate_iam_policies() {
+  need go terraform node || return 1
+  # Only the validation: the test binary renders both environments first.
+  go test -count=1 -tags integration -run '^TestRenderedPoliciesValidate$' ./e2e/platform
 }
 
 gates=("$@")

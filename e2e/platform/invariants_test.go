@@ -194,23 +194,31 @@ func asCall(r doctor.Request) call { return call{r.Action, r.Resource, r.Context
 
 // reads decides whether a role may read a secret's value (its identity
 // policies within its boundary, and the secret's policy).
-func (sec secret) reads(ro *role) doctor.Decision {
+func (sec secret) reads(t *testing.T, ro *role) doctor.Decision {
+	t.Helper()
 	req := doctor.ReadSecretRequest(sec.arn, ro.arn, sec.tags)
 	resource := doctor.ImplicitDeny
 	if sec.policy != nil {
 		resource = doctor.ResourcePolicy(*sec.policy, sec.arn, ro.arn, req)
 	}
-	return doctor.SameAccount(decide(ro.policies, ro.boundary, asCall(req)), resource)
+	got := doctor.SameAccount(decide(t, ro.policies, ro.boundary, asCall(req)), resource)
+	if sec.policy != nil {
+		judgedWithResource(t, ro, *sec.policy, req, got)
+	}
+	return got
 }
 
 // decrypts decides whether Secrets Manager may decrypt the secret for the
 // role (its identity policies within its boundary, and the key policy).
-func (sec secret) decrypts(ro *role) doctor.Decision {
+func (sec secret) decrypts(t *testing.T, ro *role) doctor.Decision {
+	t.Helper()
 	if sec.keyARN == "" {
 		return doctor.Allowed // the AWS managed key serves every principal of the account through Secrets Manager
 	}
 	req := doctor.DecryptSecretRequest(sec.arn, sec.keyARN, ro.arn)
-	return doctor.WithKeyPolicy(decide(ro.policies, ro.boundary, asCall(req)), doctor.ResourcePolicy(*sec.keyPolicy, sec.keyARN, ro.arn, req))
+	got := doctor.WithKeyPolicy(decide(t, ro.policies, ro.boundary, asCall(req)), doctor.ResourcePolicy(*sec.keyPolicy, sec.keyARN, ro.arn, req))
+	judgedWithResource(t, ro, *sec.keyPolicy, req, got)
+	return got
 }
 
 func TestInvariantSecretsReadByTheirRolesOnly(t *testing.T) {
@@ -234,10 +242,10 @@ func TestInvariantSecretsReadByTheirRolesOnly(t *testing.T) {
 					readers[sec.arn] = map[string]bool{}
 				}
 				readers[sec.arn][ro.arn] = true
-				if got := sec.reads(ro); got != doctor.Allowed {
+				if got := sec.reads(t, ro); got != doctor.Allowed {
 					t.Errorf("%s: role %s may not read secret %s (%v): %s", rd.where, ro.name, sec.arn, got, asCall(doctor.ReadSecretRequest(sec.arn, ro.arn, sec.tags)))
 				}
-				if got := sec.decrypts(ro); got != doctor.Allowed {
+				if got := sec.decrypts(t, ro); got != doctor.Allowed {
 					t.Errorf("%s: role %s may not decrypt secret %s through Secrets Manager with key %s (%v): the task cannot start or read it; %s",
 						rd.where, ro.name, sec.arn, sec.keyARN, got, asCall(doctor.DecryptSecretRequest(sec.arn, sec.keyARN, ro.arn)))
 				}
@@ -246,7 +254,7 @@ func TestInvariantSecretsReadByTheirRolesOnly(t *testing.T) {
 			for secretARN, allowed := range readers {
 				sec := s.secret(t, secretARN)
 				for _, ro := range roles {
-					if !allowed[ro.arn] && sec.reads(ro) == doctor.Allowed {
+					if !allowed[ro.arn] && sec.reads(t, ro) == doctor.Allowed {
 						t.Errorf("role %s may read secret %s, which only %v read", ro.name, secretARN, slices.Sorted(maps.Keys(allowed)))
 					}
 				}
@@ -447,7 +455,9 @@ var creates = map[string]func(t *testing.T, s *stack, r resource) []call{
 	"aws_s3_bucket_lifecycle_configuration":              bucketPart("s3:PutLifecycleConfiguration"),
 	"aws_wafv2_web_acl":                                  created("wafv2:CreateWebACL"),
 	"aws_wafv2_web_acl_association": func(t *testing.T, s *stack, r resource) []call {
-		return []call{plain("wafv2:AssociateWebACL", r.str("web_acl_arn")), plain("elasticloadbalancing:SetWebAcl", r.str("resource_arn"))}
+		// Authorized on the web ACL and the load balancer; SetWebAcl takes
+		// no resource (AWS's action data).
+		return []call{plain("wafv2:AssociateWebACL", r.str("web_acl_arn")), plain("wafv2:AssociateWebACL", r.str("resource_arn")), plain("elasticloadbalancing:SetWebAcl", "*")}
 	},
 	"aws_wafv2_web_acl_logging_configuration": func(t *testing.T, s *stack, r resource) []call {
 		return []call{plain("wafv2:PutLoggingConfiguration", r.str("resource_arn"))}
@@ -550,7 +560,7 @@ func TestInvariantDeployRoleCreatesWithTheProvidersTags(t *testing.T) {
 				for _, c := range f(t, s, r) {
 					calls++
 					c = requesting(c, tags)
-					if got := decide(d.deploy, nil, c); got != doctor.Allowed {
+					if got := decide(t, d.deploy, nil, c); got != doctor.Allowed {
 						t.Errorf("%s: the deploy role may not create it with the tags the provider sends %v (%v): %s", r.Address, tags, got, c)
 					}
 				}

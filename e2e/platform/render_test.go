@@ -115,7 +115,9 @@ func TestMain(m *testing.M) {
 		}()
 	}
 	wg.Wait()
-	os.Exit(m.Run())
+	code := m.Run()
+	printJudgeShare()
+	os.Exit(code)
 }
 
 func renderEnv(env string) (*stack, error) {

@@ -522,6 +522,22 @@ locals {
         Resource = ["${local.arn}:wafv2:${local.region}:${local.account}:regional/webacl/${var.name}/*", "${local.arn}:wafv2:${local.region}:${local.account}:regional/managedruleset/*/*"]
       },
       {
+        # AWS authorizes the association on the load balancer too, and its
+        # removal on the load balancer alone.
+        Sid      = "WafOnTheLoadBalancerOfThisStack"
+        Effect   = "Allow"
+        Action   = ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL"]
+        Resource = ["${local.arn}:elasticloadbalancing:${local.region}:${local.account}:loadbalancer/app/${var.name}/*"]
+      },
+      {
+        # ELB's half of the association takes no resource; what it attaches
+        # is bounded by wafv2:AssociateWebACL, on this stack's load balancer only.
+        Sid      = "SetWebAclTakesNoResource"
+        Effect   = "Allow"
+        Action   = ["elasticloadbalancing:SetWebAcl"]
+        Resource = "*"
+      },
+      {
         Sid       = "RegisterScalableTargetsTagged"
         Effect    = "Allow"
         Action    = ["application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"]

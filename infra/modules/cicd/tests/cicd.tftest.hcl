@@ -178,7 +178,7 @@ run "deploy_role_is_scoped" {
     condition = alltrue(flatten([
       for p in aws_iam_policy.deploy : [
         for s in jsondecode(p.policy).Statement :
-        flatten([try(s.Resource, [])]) != ["*"] || s.Effect == "Deny" || can(s.Condition) || alltrue([for a in flatten([s.Action]) : can(regex("^[a-z0-9-]+:(Describe|List|Get)", a)) || contains(["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:PutResourcePolicy"], a)])
+        flatten([try(s.Resource, [])]) != ["*"] || s.Effect == "Deny" || can(s.Condition) || alltrue([for a in flatten([s.Action]) : can(regex("^[a-z0-9-]+:(Describe|List|Get)", a)) || contains(["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:PutResourcePolicy", "elasticloadbalancing:SetWebAcl"], a)])
       ]
     ]))
     error_message = "an allow on Resource * must be read-only, conditioned, or a call without resource-level permissions"
