@@ -277,6 +277,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.keepForPage(w, r, createdPath(p.ID), shownOnce{Token: secrets.AdminToken, Codes: secrets.Codes})
+	s.rememberPoll(w, r, p.ID, secrets.AdminToken)
 	http.Redirect(w, r, createdPath(p.ID), http.StatusSeeOther)
 }
 
@@ -334,7 +335,8 @@ func (s *Server) createdPage(w http.ResponseWriter, r *http.Request) {
 		Poll     *pollstack.Poll
 		Share    share
 		Access   resultsAccess
-		AdminURL string     // empty once shown
+		AdminURL string     // empty once shown, unless this browser keeps it
+		Kept     bool       // the admin link comes from this browser's creator cookie
 		Codes    *codesView // a code poll's first codes; nil once shown
 	}{Poll: v.Poll}
 	if data.Share, err = s.share(r, v.Poll); err == nil {
@@ -346,6 +348,9 @@ func (s *Server) createdPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if secrets, ok := s.takeForPage(w, r, createdPath(v.Poll.ID), v.Poll); ok {
 		data.AdminURL, data.Codes = s.adminURL(r, v.Poll.ID, secrets.Token), newCodesView(v.Poll, secrets)
+	}
+	if token := s.ownerToken(r, v.Poll.ID); data.AdminURL == "" && pollstack.TokenMatches(token, v.Poll.AdminTokenHash) {
+		data.AdminURL, data.Kept = s.adminURL(r, v.Poll.ID, token), true
 	}
 	s.render(w, http.StatusOK, "created", "Your poll is ready", data)
 }
@@ -573,6 +578,10 @@ func (adminView) MaxVoterCodes() int { return pollstack.MaxVoterCodes }
 // fragment, which app.js puts into this form and posts; without JavaScript
 // the creator pastes it. A token in the query is never read.
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
+	if token := s.ownerToken(r, r.PathValue("id")); token != "" && s.authorize(r, r.PathValue("id"), token) == nil {
+		s.renderAdmin(w, r, "admin", "Manage: ", token)
+		return
+	}
 	s.showAdminLogin(w, r, http.StatusOK, nil)
 }
 
@@ -589,6 +598,9 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
 		_, status := publicError(err)
 		s.showAdminLogin(w, r, status, e)
 		return
+	}
+	if err == nil {
+		s.rememberPoll(w, r, r.PathValue("id"), token)
 	}
 	s.renderAdmin(w, r, "admin", "Manage: ", token)
 }
@@ -635,7 +647,7 @@ func (s *Server) deletePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		s.renderAdmin(w, r, "delete", "Delete: ", r.PostFormValue("token"))
+		s.renderAdmin(w, r, "delete", "Delete: ", s.adminToken(r))
 		return
 	}
 	s.adminAction(w, r, s.deletePoll, func(string) string { return "/?deleted" })
@@ -647,7 +659,7 @@ func (s *Server) adminAction(w http.ResponseWriter, r *http.Request, act func(*h
 		return
 	}
 	id := r.PathValue("id")
-	if err := act(r, id, r.PostFormValue("token")); err != nil {
+	if err := act(r, id, s.adminToken(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"crypto/cipher"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -68,6 +69,7 @@ type Server struct {
 	votes      *rateLimiter
 	streamCaps *streamLimiter
 	addressMAC sync.Pool // HMAC-SHA256 keyed with cfg.ServerKey, see addressKey
+	creator    cipher.AEAD // seals the creator cookie, see owner.go
 	assets     *assets
 	pages      map[string]*template.Template
 	draining   atomic.Bool
@@ -98,7 +100,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now,
 		creates:    newRateLimiter("new polls", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
 		votes:      newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
-		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient)}
+		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient), creator: creatorSeal(cfg.ServerKey)}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
 	s.streams = newHubs(s)
 	s.streams.unwatch = cfg.Store.Watch(s.streams.changed)
@@ -153,6 +155,7 @@ func (s *Server) routes() []route {
 		{"POST", "/p/{id}/delete", s.deletePage, false},
 		{"POST", "/p/{id}/results.csv", s.resultsCSVPage, false},
 		{"GET", "/p/{id}/present", s.presentPage, true},
+		{"GET", "/my-polls", s.myPollsPage, false},
 	}
 }
 

@@ -36,6 +36,9 @@
     login.querySelector("input[name=token]").value = decodeURIComponent(location.hash.slice(1));
     history.replaceState(null, "", location.pathname);
     login.submit();
+  } else if (location.hash.length > 1 && document.body.classList.contains("page-admin")) {
+    // This browser's creator cookie opened the page: the token is not needed.
+    history.replaceState(null, "", location.pathname);
   }
 
   // The closing time is typed in the browser's zone: send the server that
