@@ -68,7 +68,7 @@ type Server struct {
 	creates    *rateLimiter // nil: no limit
 	votes      *rateLimiter
 	streamCaps *streamLimiter
-	addressMAC sync.Pool // HMAC-SHA256 keyed with cfg.ServerKey, see addressKey
+	addressMAC sync.Pool   // HMAC-SHA256 keyed with cfg.ServerKey, see addressKey
 	creator    cipher.AEAD // seals the creator cookie, see owner.go
 	assets     *assets
 	pages      map[string]*template.Template
