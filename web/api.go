@@ -118,16 +118,19 @@ func (s *Server) apiCreatePoll(w http.ResponseWriter, r *http.Request) {
 
 // createPoll validates and stores a poll, within the client's rate limit;
 // the pages use it too.
+//
+// The limit is taken once the poll is valid: a form sent back for a typo
+// costs no creation.
 func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.Poll, pollstack.Secrets, error) {
-	if err := s.limit(r, s.creates); err != nil {
-		return nil, pollstack.Secrets{}, err
-	}
 	n, err := req.newPoll()
 	if err != nil {
 		return nil, pollstack.Secrets{}, err
 	}
 	p, secrets, err := n.Validate(s.now())
 	if err != nil {
+		return nil, pollstack.Secrets{}, err
+	}
+	if err := s.limit(r, s.creates); err != nil {
 		return nil, pollstack.Secrets{}, err
 	}
 	if err := s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys()); err != nil {
@@ -187,7 +190,7 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 // within the client's rate limit; the pages use it too. Changes are not
 // votes for the vote metrics.
 func (s *Server) vote(r *http.Request, pollID string, optionIDs []int, code string, change bool) error {
-	if err := s.limit(r, s.votes); err != nil {
+	if err := s.limitVote(r); err != nil {
 		return err
 	}
 	err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, Voter: s.voter(r, pollID, code), OptionIDs: optionIDs, Change: change})

@@ -50,7 +50,11 @@ func newRateLimiter(name string, perSecond float64, burst int) *rateLimiter {
 // allow takes a token from the client's bucket at time now, or says how
 // long until one is there.
 func (l *rateLimiter) allow(client netip.Prefix, now time.Time) (ok bool, retry time.Duration) {
-	key := client.Addr().As16()
+	return l.allowKey(client.Addr().As16(), now)
+}
+
+// allowKey is allow for any 16-byte key: an address, or a voter (roomlimit.go).
+func (l *rateLimiter) allowKey(key [16]byte, now time.Time) (ok bool, retry time.Duration) {
 	tolerance := int64(l.burst-1) * int64(l.interval)
 	l.mu.Lock()
 	defer l.mu.Unlock()

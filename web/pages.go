@@ -143,7 +143,8 @@ type createForm struct {
 	Error        *pollstack.Error
 	Deleted      bool // a poll was just deleted
 	MaxOptions   int
-	Added        bool // "Add option" was pressed: focus the new row
+	Added        bool   // "Add option" was pressed: focus the new row
+	RetryAfter   string // refused by the rate limit: app.js sends the form again after so many seconds
 }
 
 // echoValidUTF8 replaces invalid UTF-8 in what is shown back in the form,
@@ -266,13 +267,14 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p, secrets, err := s.createPoll(r, req)
 	if err != nil {
-		s.formError(w, r, err, func(e *pollstack.Error) {
+		s.formError(w, r, err, func(e *pollstack.Error, status int) {
 			f.Error = e
 			f.echoValidUTF8()
 			for len(f.Options) < pollstack.MinOptions {
 				f.Options = append(f.Options, "")
 			}
-			s.render(w, http.StatusBadRequest, "home", "Create a poll", f)
+			f.RetryAfter = w.Header().Get("Retry-After")
+			s.render(w, status, "home", "Create a poll", f)
 		})
 		return
 	}
@@ -294,14 +296,20 @@ func choiceLimit(typed string) int {
 	return n
 }
 
-// formError shows a broken rule in the form (rerender), any other error as
-// its own page.
-func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, rerender func(*pollstack.Error)) {
-	if e, status := publicError(err); status == http.StatusBadRequest && e.Kind == pollstack.KindInvalid {
-		rerender(e)
-		return
+// formError shows a broken rule in the form (rerender), and so a refusal by
+// a rate limit, which keeps what was chosen or typed (with Retry-After, which
+// app.js waits for before it sends the form again); any other error as its
+// own page.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, rerender func(e *pollstack.Error, status int)) {
+	e, status := publicError(err)
+	switch {
+	case status == http.StatusBadRequest && e.Kind == pollstack.KindInvalid:
+		rerender(e, status)
+	case e.Kind == kindRateLimited && setRetryAfter(w, err):
+		rerender(e, status)
+	default:
+		s.writeError(w, r, err)
 	}
-	s.writeError(w, r, err)
 }
 
 // closingTime turns a datetime-local value and the browser's offset (minutes
@@ -413,6 +421,9 @@ type pollView struct {
 	Error     *pollstack.Error
 	Access    resultsAccess
 	Share     share
+	// RetryAfter: the ballot was refused by the rate limit; app.js sends it
+	// again after so many seconds.
+	RetryAfter string
 }
 
 // BallotError is the error about the ballot itself, shown above the options.
@@ -463,6 +474,7 @@ func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, ch
 		s.writeError(w, r, err)
 		return
 	}
+	data.RetryAfter = w.Header().Get("Retry-After")
 	s.render(w, status, "poll", v.Poll.Question, data)
 }
 
@@ -504,7 +516,7 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 			s.showPoll(w, r, status, chosen, e)
 			return
 		}
-		s.formError(w, r, err, func(e *pollstack.Error) { s.showPoll(w, r, http.StatusBadRequest, chosen, e) })
+		s.formError(w, r, err, func(e *pollstack.Error, status int) { s.showPoll(w, r, status, chosen, e) })
 		return
 	}
 	http.Redirect(w, r, next(id), http.StatusSeeOther)

@@ -37,6 +37,12 @@ type Config struct {
 	// as many; votes a second, with a burst of as many. 0 turns a limit off.
 	CreatesPerMinute int
 	VotesPerSecond   int
+	// RoomVotes is how many votes one address may send at once from
+	// browsers that each carry their own voter cookie (a room on one
+	// Wi-Fi), refilled over ten seconds; each browser stays within
+	// VotesPerSecond. 0: every vote meets the address's VotesPerSecond.
+	// See roomlimit.go.
+	RoomVotes int
 	// Streams and StreamsPerClient bound the live-results streams this
 	// server holds open, in all and for one client address; past them a
 	// viewer gets 503 or 429 with Retry-After and the results page reloads
@@ -67,6 +73,8 @@ type Server struct {
 	streams    *hubs
 	creates    *rateLimiter // nil: no limit
 	votes      *rateLimiter
+	voters     *rateLimiter // per voter cookie, see roomlimit.go
+	room       *rateLimiter // per address, for votes with a voter cookie
 	streamCaps *streamLimiter
 	addressMAC sync.Pool   // HMAC-SHA256 keyed with cfg.ServerKey, see addressKey
 	creator    cipher.AEAD // seals the creator cookie, see owner.go
@@ -100,6 +108,8 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now,
 		creates:    newRateLimiter("new polls", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
 		votes:      newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
+		voters:     newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
+		room:       newRoomLimiter(cfg.RoomVotes),
 		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient), creator: creatorSeal(cfg.ServerKey)}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
 	s.streams = newHubs(s)

@@ -23,7 +23,8 @@ type Config struct {
 	PublicURL       string // the site's origin, without a trailing slash
 	ServerKey       KeySource
 	CreateRateLimit int // new polls per minute per client address; 0: off
-	VoteRateLimit   int // votes per second per client address; 0: off
+	VoteRateLimit   int // votes per second per browser, or per client address without a voter cookie; 0: off
+	RoomVotes       int // votes at once from one address's browsers together; 0: no room allowance
 	StreamLimit     int // live-results streams open on this server; 0: off
 	StreamsPerAddr  int // live-results streams open for one client address; 0: off
 	DrainPeriod     time.Duration
@@ -125,8 +126,10 @@ var settings = []setting{
 		parse: func(c *Config, v string) error { c.ServerKey.SecretARN = v; return checkARN(v) }},
 	{flag: "create-rate-limit", env: "POLLSTACK_CREATE_RATE_LIMIT", def: "10", usage: "new polls (and voter code batches) a minute per client address (an IPv6 /64), with a burst of as many; past it 429 with Retry-After. 0 turns it off",
 		parse: func(c *Config, v string) (err error) { c.CreateRateLimit, err = parseRate(v); return err }},
-	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", usage: "votes a second per client address (an IPv6 /64), with a burst of as many; past it 429 with Retry-After. 0 turns it off",
+	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", usage: "votes a second per browser (voter cookie), and per client address (an IPv6 /64) for votes without one, with a burst of as many; past it 429 with Retry-After. 0 turns vote limits off",
 		parse: func(c *Config, v string) (err error) { c.VoteRateLimit, err = parseRate(v); return err }},
+	{flag: "room-votes", env: "POLLSTACK_ROOM_VOTES", def: "500", usage: "votes one client address may send at once from browsers that each carry their own voter cookie (a room on one Wi-Fi), refilled over 10 seconds; each browser stays within --vote-rate-limit, and votes without a cookie meet it per address. 0: every vote meets --vote-rate-limit per address",
+		parse: func(c *Config, v string) (err error) { c.RoomVotes, err = parseRate(v); return err }},
 	{flag: "stream-limit", env: "POLLSTACK_STREAM_LIMIT", def: "2000", usage: "live-results streams this server holds open in all; past it 503 with Retry-After, and results pages reload the counts now and then instead. 0 turns it off",
 		parse: func(c *Config, v string) (err error) { c.StreamLimit, err = parseRate(v); return err }},
 	{flag: "stream-limit-per-address", env: "POLLSTACK_STREAM_LIMIT_PER_ADDRESS", def: "50", usage: "live-results streams one client address (an IPv6 /64) may hold open; past it 429 with Retry-After. 0 turns it off",

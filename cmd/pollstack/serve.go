@@ -52,7 +52,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.web = web.New(web.Config{
 		Store: m.metrics.Store(store), Logger: m.Log, TrustProxy: m.Config.TrustProxy, PublicURL: m.Config.PublicURL, ServerKey: key,
-		CreatesPerMinute: m.Config.CreateRateLimit, VotesPerSecond: m.Config.VoteRateLimit,
+		CreatesPerMinute: m.Config.CreateRateLimit, VotesPerSecond: m.Config.VoteRateLimit, RoomVotes: m.Config.RoomVotes,
 		Streams: m.Config.StreamLimit, StreamsPerClient: m.Config.StreamsPerAddr,
 		Metrics: m.metrics, SlowRequest: m.Config.LogSlow, LogSample: m.Config.LogSample,
 	})

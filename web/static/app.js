@@ -41,6 +41,29 @@
     history.replaceState(null, "", location.pathname);
   }
 
+  // A form refused by a rate limit comes back filled in, with the wait the
+  // server asked for: count it down, then send the form again by itself.
+  var retry = document.querySelector("form[data-retry-after]");
+  if (retry) {
+    var left = Math.max(1, parseInt(retry.getAttribute("data-retry-after"), 10) || 1);
+    var status = document.createElement("p");
+    status.className = "hint";
+    status.setAttribute("role", "status");
+    status.setAttribute("data-retry-status", "");
+    retry.appendChild(status);
+    var tick = function () {
+      if (left <= 0) {
+        status.textContent = "Sending again…";
+        retry.submit();
+        return;
+      }
+      status.textContent = "Sending again in " + left + (left === 1 ? " second…" : " seconds…");
+      left--;
+      setTimeout(tick, 1000);
+    };
+    tick();
+  }
+
   // The closing time is typed in the browser's zone: send the server that
   // zone's offset at the chosen time (not today's, which differs across a
   // change to or from summer time), and say which zone it is.
