@@ -91,4 +91,3 @@ func voterCookie(t *testing.T, a answer) string {
 	t.Fatalf("no voter cookie in %v", a.header.Values("Set-Cookie"))
 	return ""
 }
-
