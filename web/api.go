@@ -32,7 +32,7 @@ func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
 		if err != nil {
-			return n, pollstack.Invalid("closes_at", "closes_at_invalid", "The closing time must be an RFC 3339 time, such as 2030-01-02T15:04:05Z.")
+			return n, pollstack.Invalid("closes_at", "closes_at_invalid", "The closing time must be a date and time with its offset from UTC, such as 2030-01-02T15:04:05Z.")
 		}
 		n.ClosesAt = &t
 	}
@@ -70,6 +70,7 @@ type pollJSON struct {
 	AllowChanges   bool         `json:"allow_changes"`
 	ClosesAt       *time.Time   `json:"closes_at"`
 	Closed         bool         `json:"closed"`
+	ClosedAt       *time.Time   `json:"closed_at"`
 	Results        string       `json:"results"`
 	DuplicateCheck string       `json:"duplicate_check"`
 	CreatedAt      time.Time    `json:"created_at"`
@@ -80,7 +81,7 @@ type pollJSON struct {
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple,
 		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
-		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), CreatedAt: p.Created}
+		Closed: p.Closed(s.now()), ClosedAt: closedOn(p, s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), CreatedAt: p.Created}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
 	}

@@ -424,6 +424,9 @@ type pollView struct {
 	// RetryAfter: the ballot was refused by the rate limit; app.js sends it
 	// again after so many seconds.
 	RetryAfter string
+	Confirm    string     // the vote just made, confirmed once (standing.go)
+	CodeUsed   bool       // a code vote was just made: its code cannot vote again
+	ClosedOn   *time.Time // when it closed; nil while open
 }
 
 // BallotError is the error about the ballot itself, shown above the options.
@@ -475,6 +478,10 @@ func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, ch
 		return
 	}
 	data.RetryAfter = w.Header().Get("Retry-After")
+	data.ClosedOn = closedOn(v.Poll, s.now())
+	if done := s.confirmation(w, r, v.Poll.ID); done != "" && formErr == nil {
+		data.Confirm, data.CodeUsed = confirmations[done], done == "code"
+	}
 	s.render(w, status, "poll", v.Poll.Question, data)
 }
 
@@ -511,7 +518,11 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		n, _ := strconv.Atoi(raw) // not a number: option 0, which the domain rejects with its own words
 		chosen = append(chosen, n)
 	}
-	if err := s.vote(r, id, chosen, r.PostFormValue("code"), change); err != nil {
+	err := s.vote(r, id, chosen, r.PostFormValue("code"), change)
+	if v, got := s.views.get(r.Context(), id); err == nil && got == nil && !change {
+		s.confirm(w, r, id, doneKind(v.Poll))
+	}
+	if err != nil {
 		if e, status := publicError(err); e.Field == "code" { // missing, unknown or used: say so next to the field
 			s.showPoll(w, r, status, chosen, e)
 			return
@@ -527,6 +538,7 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 type resultRow struct {
 	resultOptionJSON
 	Percent int
+	Yours   bool // one of the voter's own choices (standing.go)
 }
 
 // resultsPage shows the counts, from the API's visibleResults and resultsJSON.
@@ -539,28 +551,37 @@ func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
 	data := struct {
 		Poll *pollstack.Poll
 		resultsView
-		Share share
+		Share   share
+		Confirm string // the vote just made, confirmed once
 	}{Poll: v.Poll, resultsView: s.resultsView(v)}
 	if data.Share, err = s.share(r, v.Poll); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	mine, err := s.yourChoices(r, v.Poll)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	markYours(data.Rows, mine)
+	data.Confirm = confirmations[s.confirmation(w, r, v.Poll.ID)]
 	s.render(w, http.StatusOK, "results", "Results: "+v.Poll.Question, data)
 }
 
 // resultsView is the counts as the pages draw them: the API's results with
 // each option's percentage.
 type resultsView struct {
-	Total  int
-	Closed bool
-	Rows   []resultRow
+	Total    int
+	Closed   bool
+	ClosedOn *time.Time // when it closed; nil while open
+	Rows     []resultRow
 }
 
 func (s *Server) resultsView(v view) resultsView {
 	res := s.resultsJSON(v)
-	out := resultsView{Total: res.Total, Closed: res.Closed}
+	out := resultsView{Total: res.Total, Closed: res.Closed, ClosedOn: closedOn(v.Poll, s.now())}
 	for _, o := range res.Options {
-		out.Rows = append(out.Rows, resultRow{o, percent(o.Votes, res.Total)})
+		out.Rows = append(out.Rows, resultRow{resultOptionJSON: o, Percent: percent(o.Votes, res.Total)})
 	}
 	return out
 }

@@ -135,7 +135,7 @@ func TestPageNoJavaScriptFlow(t *testing.T) {
 
 	poll := c.get("/p/" + id)
 	mustContain(t, poll, "<fieldset", "<legend>Choose one option</legend>", `type="radio" id="option-1" name="option" value="1"`,
-		`<label for="option-1">Tea</label>`, `<label for="option-2">Coffee</label>`)
+		`<label for="option-1" dir="auto">Tea</label>`, `<label for="option-2" dir="auto">Coffee</label>`)
 
 	// Two voters.
 	loc, results := c.follow(c.form("/p/"+id+"/vote", url.Values{"option": {"2"}}))

@@ -134,8 +134,9 @@
       var notice = el.querySelector('[data-state="' + state + '"]');
       if (notice) notice.hidden = false;
       if (live) live.hidden = true;
-      // A vote form on the page can no longer be sent.
+      // A vote form on the page can no longer be sent, and looks it.
       document.querySelectorAll("form.vote input, form.vote button").forEach(function (c) { c.disabled = true; });
+      document.body.classList.add("is-closed");
     }
     function connect() {
       var source = new EventSource(el.getAttribute("data-events"));
