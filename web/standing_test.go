@@ -147,4 +147,3 @@ func next(body, text string, i int) int {
 	}
 	return i + len(text) + j
 }
-
