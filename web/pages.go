@@ -141,7 +141,8 @@ type createForm struct {
 	Check        string // the duplicate check
 	VoterCodes   string // how many codes, as typed
 	Error        *pollstack.Error
-	Deleted      bool // a poll was just deleted
+	Errors       []*pollstack.Error // every broken rule, when the domain refused the poll (formerrors.go)
+	Deleted      bool               // a poll was just deleted
 	MaxOptions   int
 	Added        bool   // "Add option" was pressed: focus the new row
 	RetryAfter   string // refused by the rate limit: app.js sends the form again after so many seconds
@@ -190,8 +191,10 @@ func (f createForm) CheckOrDefault() string {
 
 // FieldError is the message for one field, when the error is about it.
 func (f createForm) FieldError(field string) string {
-	if f.Error != nil && f.Error.Field == field {
-		return f.Error.Message
+	for _, e := range append(f.Errors, f.Error) {
+		if e != nil && e.Field == field {
+			return e.Message
+		}
 	}
 	return ""
 }
@@ -261,14 +264,31 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 			req.Options = append(req.Options, o)
 		}
 	}
+	var typed *pollstack.Error // a closing time that is no date and time
 	if f.ClosesAt != "" {
-		closes := closingTime(f.ClosesAt, f.TZ)
-		req.ClosesAt = &closes
+		if closes, ok := closingTime(f.ClosesAt, f.TZ); ok {
+			req.ClosesAt = &closes
+		} else {
+			typed = pollstack.Invalid("closes_at", "closes_at_invalid", "Write the closing time as a date and a time, such as 2030-01-02 15:04.")
+		}
 	}
-	p, secrets, err := s.createPoll(r, req)
+	var p *pollstack.Poll
+	var secrets pollstack.Secrets
+	var err error
+	if typed != nil {
+		err = typed
+	} else {
+		p, secrets, err = s.createPoll(r, req)
+	}
 	if err != nil {
 		s.formError(w, r, err, func(e *pollstack.Error, status int) {
 			f.Error = e
+			if e.Kind == pollstack.KindInvalid {
+				f.Errors = allFormErrors(req, s.now())
+				if typed != nil { // the form's last field
+					f.Errors = append(f.Errors, typed)
+				}
+			}
 			f.echoValidUTF8()
 			for len(f.Options) < pollstack.MinOptions {
 				f.Options = append(f.Options, "")
@@ -312,21 +332,22 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, re
 	}
 }
 
-// closingTime turns a datetime-local value and the browser's offset (minutes
-// east of UTC; UTC without JavaScript) into the API's RFC 3339 form. A value
-// that is no datetime-local passes through, for the API's own message.
-func closingTime(local, tz string) string {
+// closingTime turns a datetime-local value (or, from a browser without a
+// date picker, the same typed with a space) and the browser's offset
+// (minutes east of UTC; UTC without JavaScript) into the API's RFC 3339
+// form; false when it is no date and time.
+func closingTime(local, tz string) (string, bool) {
 	offset, err := strconv.Atoi(tz)
 	if err != nil || offset < -14*60 || offset > 14*60 {
 		offset = 0
 	}
 	zone := time.FixedZone("", offset*60)
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"} {
 		if t, err := time.ParseInLocation(layout, local, zone); err == nil {
-			return t.Format(time.RFC3339)
+			return t.Format(time.RFC3339), true
 		}
 	}
-	return local
+	return "", false
 }
 
 func createdPath(id string) string { return "/p/" + id + "/created" }
