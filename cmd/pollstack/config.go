@@ -30,6 +30,7 @@ type Config struct {
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
+	LogFormat       string // auto, json or text
 	LogSlow         time.Duration
 	LogSample       float64
 	DebugAddr       string
@@ -145,6 +146,15 @@ var settings = []setting{
 				return c.LogLevel.UnmarshalText([]byte(v))
 			}
 			return errors.New("want debug, info, warn or error")
+		}},
+	{flag: "log-format", env: "POLLSTACK_LOG_FORMAT", def: "auto", usage: "json (one object a line, for CloudWatch), text (key=value lines for people) or auto: text when the output is a terminal, else json",
+		parse: func(c *Config, v string) error {
+			switch v {
+			case "auto", "json", "text":
+				c.LogFormat = v
+				return nil
+			}
+			return errors.New("want auto, json or text")
 		}},
 	{flag: "log-slow", env: "POLLSTACK_LOG_SLOW", def: "500ms", usage: "always log a request that takes this long; 0s: no request is logged for being slow",
 		parse: func(c *Config, v string) (err error) { c.LogSlow, err = parseDuration(v); return err }},
