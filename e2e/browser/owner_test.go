@@ -69,7 +69,7 @@ func TestBrowserCreatorKeepsThePoll(t *testing.T) {
 
 		// Close from Your polls, with the cookie alone.
 		e.do(t, creator, chromedp.Click(chromedp.CSS(`form[action="/p/`+id+`/close"] button`)),
-			chromedp.WaitVisible(chromedp.CSS("main h1")))
+			chromedp.WaitVisible(chromedp.CSS(".notice.closed")))
 		res, err := http.Get(e.base + "/api/v1/polls/" + id)
 		if err != nil {
 			t.Fatal(err)
