@@ -175,6 +175,9 @@ func TestCreatorCookieAttacks(t *testing.T) {
 			if res.Status != http.StatusUnauthorized || !owner.pollOpen(a.pollID) {
 				t.Errorf("close: %d, open %v; want 401 and the poll open", res.Status, owner.pollOpen(a.pollID))
 			}
+			if strings.Contains(string(res.Body), "Bearer") || !strings.Contains(string(res.Body), "needs its admin link") {
+				t.Errorf("the refusal is not in a person's words:\n%s", res.Body)
+			}
 			if mine := a.who.get("/my-polls"); strings.Contains(string(mine.Body), "Poll A?") && a.pollID == idA ||
 				strings.Contains(string(mine.Body), "Poll B?") {
 				t.Errorf("Your polls lists a poll that is not this browser's:\n%s", mine.Body)

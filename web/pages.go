@@ -81,7 +81,7 @@ var errorHeadings = map[int]string{
 // renderError answers an error as a page; writeError chooses it for every
 // path outside /api/.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, e *pollstack.Error, status int) {
-	data := errorPage{Heading: errorHeadings[status], Message: e.Message}
+	data := errorPage{Heading: errorHeadings[status], Message: forPage(e).Message}
 	if data.Heading == "" {
 		data.Heading = "Something went wrong"
 	}
@@ -650,7 +650,7 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
 	err := s.authorize(r, r.PathValue("id"), token)
 	if e := pollstack.ErrorOf(err); e == pollstack.ErrTokenMissing || e == pollstack.ErrTokenWrong {
 		_, status := publicError(err)
-		s.showAdminLogin(w, r, status, e)
+		s.showAdminLogin(w, r, status, forPage(e))
 		return
 	}
 	if err == nil {

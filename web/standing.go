@@ -87,3 +87,19 @@ func closedOn(p *pollstack.Poll, now time.Time) *time.Time {
 	}
 	return at
 }
+
+// pageWords are the pages' words for errors whose API message speaks of
+// HTTP: a person on a page has a link or a browser, not a header.
+var pageWords = map[string]string{
+	"admin_token_required": "Managing this poll needs its admin link, or the browser that created it: open the admin link you kept.",
+}
+
+// forPage is e as a page words it.
+func forPage(e *pollstack.Error) *pollstack.Error {
+	if words, ok := pageWords[e.Code]; ok {
+		worded := *e
+		worded.Message = words
+		return &worded
+	}
+	return e
+}
