@@ -18,14 +18,16 @@ func managed(res response, id string) bool {
 	return res.Status == http.StatusOK && strings.Contains(body, `action="/p/`+id+`/delete"`) && !strings.Contains(body, "data-admin-login")
 }
 
-// creatorCookie is the browser's creator cookie, or nil.
+// creatorCookie is the browser's creator cookie; the test fails without one.
 func (c *client) creatorCookie() *http.Cookie {
+	c.t.Helper()
 	u, _ := url.Parse(c.base)
 	for _, k := range c.http.Jar.Cookies(u) {
 		if k.Name == "pollstack_creator" {
 			return k
 		}
 	}
+	c.t.Fatal("the browser holds no creator cookie")
 	return nil
 }
 
@@ -55,10 +57,7 @@ func TestPageCreatorCookieKeepsThePoll(t *testing.T) {
 	if link == nil {
 		t.Fatal("no admin link on the created page")
 	}
-	set := c.creatorCookie()
-	if set == nil {
-		t.Fatal("creating a poll set no creator cookie")
-	}
+	c.creatorCookie()
 	res := c.form("/", pollForm("Dinner?", "Pasta", "Rice"))
 	raw := strings.Join(res.Header.Values("Set-Cookie"), "\n")
 	for _, attr := range []string{"pollstack_creator=", "Path=/", "HttpOnly", "SameSite=Lax", "Max-Age="} {
