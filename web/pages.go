@@ -540,8 +540,10 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		chosen = append(chosen, n)
 	}
 	err := s.vote(r, id, chosen, r.PostFormValue("code"), change)
-	if v, got := s.views.get(r.Context(), id); err == nil && got == nil && !change {
-		s.confirm(w, r, id, doneKind(v.Poll))
+	if err == nil && !change { // the next page reads the same view: it is loaded once
+		if v, err := s.views.get(r.Context(), id); err == nil {
+			s.confirm(w, r, id, doneKind(v.Poll))
+		}
 	}
 	if err != nil {
 		if e, status := publicError(err); e.Field == "code" { // missing, unknown or used: say so next to the field
