@@ -43,6 +43,12 @@ func TestBrowserCreatorKeepsThePoll(t *testing.T) {
 		if n := run(t, creator, chromedp.Evaluate[int](`document.querySelectorAll("[data-admin-login]").length`)); n != 0 {
 			t.Error("the bookmarked admin page asks for the token")
 		}
+		// The admin link itself, in this browser: the page opens, and with
+		// JavaScript the token leaves the address bar.
+		e.do(t, creator, chromedp.Navigate(adminURL), chromedp.WaitVisible(chromedp.CSS("[data-total]")))
+		if js {
+			waitFor(t, creator, `location.hash === ""`)
+		}
 		// Your polls lists it, with the admin link and the actions.
 		e.do(t, creator, chromedp.Navigate(e.base+"/"), chromedp.Click(chromedp.CSS(`header a[href="/my-polls"]`)),
 			chromedp.WaitVisible(chromedp.ID("admin-link-"+id)))

@@ -31,15 +31,22 @@
   // The admin link carries the token in its fragment, which the browser
   // never sends: post it from the admin page's form, and drop it from the
   // address bar and history.
-  var login = document.querySelector("[data-admin-login]");
-  if (login && location.hash.length > 1) {
-    login.querySelector("input[name=token]").value = decodeURIComponent(location.hash.slice(1));
-    history.replaceState(null, "", location.pathname);
-    login.submit();
-  } else if (location.hash.length > 1 && document.body.classList.contains("page-admin")) {
-    // This browser's creator cookie opened the page: the token is not needed.
-    history.replaceState(null, "", location.pathname);
+  // The link may also be opened on the admin page itself (only the
+  // fragment changes), hence hashchange.
+  function useAdminLink() {
+    if (location.hash.length <= 1) return;
+    var login = document.querySelector("[data-admin-login]");
+    if (login) {
+      login.querySelector("input[name=token]").value = decodeURIComponent(location.hash.slice(1));
+      history.replaceState(null, "", location.pathname);
+      login.submit();
+    } else if (document.body.classList.contains("page-admin")) {
+      // This browser's creator cookie opened the page: the token is not needed.
+      history.replaceState(null, "", location.pathname);
+    }
   }
+  useAdminLink();
+  window.addEventListener("hashchange", useAdminLink);
 
   // A form refused by a rate limit comes back filled in, with the wait the
   // server asked for: count it down, then send the form again by itself.
