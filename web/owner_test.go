@@ -228,3 +228,28 @@ func TestCreatorCookieBounded(t *testing.T) {
 		t.Error("the oldest poll still remembered does not open")
 	}
 }
+
+// Every server with the same key opens the cookie (tasks behind one load
+// balancer, or one server after a restart), with the same store.
+func TestCreatorCookieAcrossServers(t *testing.T) {
+	store := stores["sqlite"](t)
+	key := []byte("one key for every task of the site")
+	first := httptest.NewServer(web.New(web.Config{Store: store, ServerKey: key}))
+	t.Cleanup(first.Close)
+	c := pageClient(t, first.URL)
+	id, _ := c.createForm(pollForm("Lunch?", "Soup", "Salad"))
+	second := httptest.NewServer(web.New(web.Config{Store: store, ServerKey: key}))
+	t.Cleanup(second.Close)
+	if res := c.withCookie(c.creatorCookie().Value).at(second.URL).get("/p/" + id + "/admin"); !managed(res, id) {
+		t.Errorf("another server with the same key: %d, want the admin page", res.Status)
+	}
+}
+
+// at is the client sending to another server, with the same cookies.
+func (c *client) at(base string) *client {
+	u, _ := url.Parse(c.base)
+	other := pageClient(c.t, base)
+	v, _ := url.Parse(base)
+	other.http.Jar.SetCookies(v, c.http.Jar.Cookies(u))
+	return other
+}

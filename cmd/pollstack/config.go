@@ -121,7 +121,7 @@ var settings = []setting{
 		parse: func(c *Config, v string) (err error) { c.TrustProxy, err = parseBool(v); return err }},
 	{flag: "public-url", env: "POLLSTACK_PUBLIC_URL", usage: "the site's origin, such as https://polls.example.com: share and admin links are built on it. Empty: the request's host, but only when it is loopback (localhost); elsewhere links stay relative",
 		parse: func(c *Config, v string) (err error) { c.PublicURL, err = parseOrigin(v); return err }},
-	{flag: "server-key-file", env: "POLLSTACK_SERVER_KEY_FILE", usage: "file with the server key (at least 32 random bytes; one trailing line break is ignored) that keys the hashes of client addresses; every task must share it. Empty, with no secret either: a key made for this process, with a warning",
+	{flag: "server-key-file", env: "POLLSTACK_SERVER_KEY_FILE", usage: "file with the server key (at least 32 random bytes; one trailing line break is ignored) that keys the hashes of client addresses and seals the creator cookie; every task must share it. Empty, with no secret either: a key made for this process, with a warning",
 		parse: func(c *Config, v string) error { c.ServerKey.File = v; return nil }},
 	{flag: "server-key-secret-arn", env: "POLLSTACK_SERVER_KEY_SECRET_ARN", usage: "AWS Secrets Manager secret whose string value is the server key (at least 32 random bytes), read with the task's role",
 		parse: func(c *Config, v string) error { c.ServerKey.SecretARN = v; return checkARN(v) }},

@@ -42,7 +42,8 @@ sys.stdout.write(out.decode())
 `
 
 // make run, as a person uses it: logs as text lines on the terminal, no
-// CloudWatch metric lines, and Ctrl-C ends it without an error from make.
+// CloudWatch metric lines, a server key that outlives the process (so that
+// browsers keep their polls), and Ctrl-C ends it without an error from make.
 func TestMakeRunOnATerminal(t *testing.T) {
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Fatal("install python3: the test opens a terminal with its pty module")
@@ -58,7 +59,7 @@ func TestMakeRunOnATerminal(t *testing.T) {
 			t.Errorf("the terminal lacks %q:\n%s", want, shown)
 		}
 	}
-	for _, unwanted := range []string{`{"time"`, "CloudWatchMetrics", "make: ***"} {
+	for _, unwanted := range []string{`{"time"`, "CloudWatchMetrics", "make: ***", "no server key configured"} {
 		if strings.Contains(shown, unwanted) {
 			t.Errorf("the terminal shows %q:\n%s", unwanted, shown)
 		}
