@@ -58,8 +58,8 @@ func doneKind(p *pollstack.Poll) string {
 // (the browser check). An address or a code says who may vote, not who is
 // looking, so those polls mark nothing.
 func (s *Server) yourChoices(r *http.Request, p *pollstack.Poll) ([]int, error) {
-	if p.DuplicateCheck != pollstack.CheckBrowser {
-		return nil, nil
+	if p.DuplicateCheck != pollstack.CheckBrowser || !validVoterID(voterCookieValue(r)) {
+		return nil, nil // a request without a voter cookie has cast no ballot: no read
 	}
 	mine, err := s.myBallot(r, p, "")
 	if errors.Is(err, pollstack.ErrNotVoted) {
