@@ -5,6 +5,7 @@ package browser
 import (
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,6 +107,51 @@ func TestBrowserRefusedVoteKeepsItsChoice(t *testing.T) {
 		}
 		if checked := run(t, voter, chromedp.Evaluate[bool](`document.getElementById("option-3").checked`)); !checked {
 			t.Error("the refused ballot lost its choice")
+		}
+	})
+}
+
+// A new poll refused by the rate limit comes back with everything typed;
+// with JavaScript the page sends it again after Retry-After, and it is
+// made. The server's clock stands still until the test moves it, so the
+// refusal does not depend on the machine's speed.
+func TestBrowserRefusedPollKeepsWhatWasTyped(t *testing.T) {
+	start := time.Now()
+	var moved atomic.Int64
+	e := startBrowserEnv(t, func(c *web.Config) {
+		c.CreatesPerMinute = 60 // a burst of 60, then one a second
+		c.Now = func() time.Time { return start.Add(time.Duration(moved.Load())) }
+	})
+	eachMode(t, func(t *testing.T, js bool) {
+		for { // use up the address's burst
+			res, err := http.Post(e.base+"/api/v1/polls", "application/json", strings.NewReader(`{"question": "Q", "options": ["A", "B"]}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode == http.StatusTooManyRequests {
+				break
+			}
+		}
+		tab := e.voterTab(t, js)
+		e.do(t, tab, chromedp.Navigate(e.base+"/"), chromedp.WaitVisible(chromedp.ID("question")),
+			chromedp.SendKeys(chromedp.ID("question"), "Which day suits the team?"),
+			chromedp.SendKeys(chromedp.ID("option-0"), "Monday"),
+			chromedp.SendKeys(chromedp.ID("option-1"), "Friday"),
+			chromedp.Click(chromedp.CSS("button.primary")),
+			chromedp.WaitVisible(chromedp.ID("form-error")))
+		if msg := text(t, tab, "#form-error"); !strings.Contains(msg, "Too many new polls") {
+			t.Errorf("the refusal says %q", msg)
+		}
+		if q, o := run(t, tab, chromedp.Value(chromedp.ID("question"))), run(t, tab, chromedp.Value(chromedp.ID("option-1"))); q != "Which day suits the team?" || o != "Friday" {
+			t.Errorf("the refused form came back with %q and %q", q, o)
+		}
+		moved.Add(int64(2 * time.Second)) // a token is back
+		if js {
+			e.do(t, tab, chromedp.WaitVisible(chromedp.ID("share-link")))
+			if got := text(t, tab, "p.question"); got != "Which day suits the team?" {
+				t.Errorf("the poll sent again is %q", got)
+			}
 		}
 	})
 }
