@@ -26,8 +26,14 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 .PHONY: run
+# The binary runs itself rather than under `go run`, which ends with status
+# 1 after Ctrl-C however cleanly the server stopped. Locally nobody reads the
+# CloudWatch metric lines (--emf-interval 0s); logs are text on a terminal.
+# A server key kept in out/ lets browsers keep their polls across restarts.
 run: ## run the server on the embedded SQLite default (http://localhost:8080)
-	go run ./cmd/pollstack serve --drain-period 0s
+	go build -o out/pollstack ./cmd/pollstack
+	test -s out/server.key || (umask 077 && head -c 32 /dev/urandom | base64 > out/server.key)
+	out/pollstack serve --drain-period 0s --emf-interval 0s --server-key-file out/server.key
 
 .PHONY: test
 # The four parts run side by side: much of the emulated apply and of the

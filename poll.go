@@ -348,7 +348,7 @@ func (d PollDraft) choiceLimits(n int) (lo, hi int, err error) {
 
 func validateOptions(labels []string) ([]Option, error) {
 	var options []Option
-	seen := make(map[string]bool, len(labels))
+	seen := make(map[string]string, len(labels)) // the same text's key -> its first label
 	for _, raw := range labels {
 		label, visible, err := cleanText("options", raw, false)
 		if err != nil {
@@ -361,10 +361,13 @@ func validateOptions(labels []string) ([]Option, error) {
 			return nil, Invalid("options", "option_too_long", "Each option can be at most %d characters.", MaxOptionLen)
 		}
 		key := sameTextKey(label)
-		if seen[key] {
-			return nil, Invalid("options", "option_duplicate", "Each option must be different: %q appears twice.", label)
+		if first, ok := seen[key]; ok {
+			if first == label {
+				return nil, Invalid("options", "option_duplicate", "Each option must be different: “%s” appears twice.", label)
+			}
+			return nil, Invalid("options", "option_duplicate", "Each option must be different: “%s” and “%s” count as the same option.", first, label)
 		}
-		seen[key] = true
+		seen[key] = label
 		options = append(options, Option{ID: len(options) + 1, Label: label})
 	}
 	switch {

@@ -36,7 +36,7 @@ func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
 		if err != nil {
-			return n, pollstack.Invalid("closes_at", "closes_at_invalid", "The closing time must be an RFC 3339 time, such as 2030-01-02T15:04:05Z.")
+			return n, pollstack.Invalid("closes_at", "closes_at_invalid", "The closing time must be a date and time with its offset from UTC, such as 2030-01-02T15:04:05Z.")
 		}
 		n.ClosesAt = &t
 	}
@@ -76,6 +76,7 @@ type pollJSON struct {
 	AllowChanges   bool         `json:"allow_changes"`
 	ClosesAt       *time.Time   `json:"closes_at"`
 	Closed         bool         `json:"closed"`
+	ClosedAt       *time.Time   `json:"closed_at"`
 	Results        string       `json:"results"`
 	DuplicateCheck string       `json:"duplicate_check"`
 	CreatedAt      time.Time    `json:"created_at"`
@@ -87,7 +88,7 @@ type pollJSON struct {
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple, Kind: string(p.Kind()),
 		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
-		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), CreatedAt: p.Created,
+		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), ClosedAt: closedOn(p, s.now()), CreatedAt: p.Created,
 		EmbedOrigins: p.EmbedOrigins}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
@@ -130,10 +131,10 @@ func (s *Server) apiCreatePoll(w http.ResponseWriter, r *http.Request) {
 
 // createPoll validates and stores a poll, within the client's rate limit;
 // the pages use it too.
+//
+// The limit is taken once the poll is valid: a form sent back for a typo
+// costs no creation.
 func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.Poll, pollstack.Secrets, error) {
-	if err := s.limit(r, s.creates); err != nil {
-		return nil, pollstack.Secrets{}, err
-	}
 	n, err := req.newPoll()
 	if err != nil {
 		return nil, pollstack.Secrets{}, err
@@ -143,6 +144,9 @@ func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.
 		err = s.chargeVoterCodes(r, secrets.Codes.Count)
 	}
 	if err != nil {
+		return nil, pollstack.Secrets{}, err
+	}
+	if err := s.limit(r, s.creates); err != nil {
 		return nil, pollstack.Secrets{}, err
 	}
 	if err := s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys()); err != nil {
@@ -202,7 +206,7 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 // within the client's rate limit; the pages use it too. Changes are not
 // votes for the vote metrics.
 func (s *Server) vote(r *http.Request, pollID string, optionIDs []int, code string, change bool) error {
-	if err := s.limit(r, s.votes); err != nil {
+	if err := s.limitVote(r); err != nil {
 		return err
 	}
 	err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, Voter: s.voter(r, pollID, code), OptionIDs: optionIDs, Change: change})

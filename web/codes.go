@@ -88,7 +88,7 @@ func (s *Server) addCodesPage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	id, token := r.PathValue("id"), r.PostFormValue("token")
+	id, token := r.PathValue("id"), s.adminToken(r)
 	n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("voter_codes")))
 	if err != nil {
 		n = 0 // the domain refuses it in its own words

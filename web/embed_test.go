@@ -268,5 +268,5 @@ func TestEmbedRankedVote(t *testing.T) {
 		t.Errorf("two options ranked 1 in the frame: status %d, frame-ancestors %q; want 400 shown in the frame", bad.Status, frameAncestors(bad))
 	}
 	c.follow(c.form("/p/"+id+"/embed", url.Values{"rank-3": {"1"}, "rank-1": {"2"}}, "Sec-Fetch-Site", "same-origin"))
-	mustContain(t, c.get("/p/"+id), "<ol><li>Pie</li><li>Soup</li></ol>")
+	mustContain(t, c.get("/p/"+id), "<ol><li dir=\"auto\">Pie</li><li dir=\"auto\">Soup</li></ol>")
 }

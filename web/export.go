@@ -27,7 +27,7 @@ func (s *Server) resultsCSVPage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.creatorResults(r, r.PathValue("id"), r.PostFormValue("token"))
+	v, err := s.creatorResults(r, r.PathValue("id"), s.adminToken(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

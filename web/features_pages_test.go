@@ -19,9 +19,9 @@ func TestPageDescriptionAndChoiceLimits(t *testing.T) {
 	v.Set("min_choices", "2")
 	v.Set("max_choices", "3")
 	id, created := c.createForm(v)
-	mustContain(t, created, `<p class="description">Friday, 12:30.`+"\n"+`&lt;b&gt;Bring&lt;/b&gt; cash.`+"\n\n")
+	mustContain(t, created, `<p class="description" dir="auto">Friday, 12:30.`+"\n"+`&lt;b&gt;Bring&lt;/b&gt; cash.`+"\n\n")
 	poll := c.get("/p/" + id)
-	mustContain(t, poll, `<p class="description">Friday, 12:30.`, "<legend>Choose 2 to 3 options</legend>", `type="checkbox"`)
+	mustContain(t, poll, `<p class="description" dir="auto">Friday, 12:30.`, "<legend>Choose 2 to 3 options</legend>", `type="checkbox"`)
 	bad := c.form("/p/"+id+"/vote", url.Values{"option": {"1", "2", "3", "4"}})
 	if bad.Status != http.StatusBadRequest {
 		t.Errorf("four options: status %d, want 400", bad.Status)
@@ -80,7 +80,7 @@ func TestPagePresentAndShare(t *testing.T) {
 	if present.Status != http.StatusOK {
 		t.Fatalf("present: status %d", present.Status)
 	}
-	mustContain(t, present, `<body class="page-present">`, `<h1>Which talk next?</h1>`, `<svg class="qr"`,
+	mustContain(t, present, `<body class="page-present">`, `<h1 dir="auto">Which talk next?</h1>`, `<svg class="qr"`,
 		`Vote at <strong class="short-link"><span>`+host+`</span><wbr><span>/p/`+id+`</span></strong>`, `data-events="/p/`+id+`/events"`, `<span data-total>1</span>`)
 	if strings.Contains(string(present.Body), `http-equiv="refresh"`) {
 		t.Error("present mode with visible results reloads itself")

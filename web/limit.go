@@ -50,13 +50,17 @@ func newRateLimiter(name string, perSecond float64, burst int) *rateLimiter {
 // allow takes a token from the client's bucket at time now, or says how
 // long until one is there.
 func (l *rateLimiter) allow(client netip.Prefix, now time.Time) (ok bool, retry time.Duration) {
-	return l.allowN(client, now, 1)
+	return l.allowN(client.Addr().As16(), now, 1)
+}
+
+// allowKey is allow for any 16-byte key: an address, or a voter (roomlimit.go).
+func (l *rateLimiter) allowKey(key [16]byte, now time.Time) (ok bool, retry time.Duration) {
+	return l.allowN(key, now, 1)
 }
 
 // allowN takes n tokens at once (n at most the burst), or says how long
 // until there are n: a request that costs in proportion to what it stores.
-func (l *rateLimiter) allowN(client netip.Prefix, now time.Time, n int) (ok bool, retry time.Duration) {
-	key := client.Addr().As16()
+func (l *rateLimiter) allowN(key [16]byte, now time.Time, n int) (ok bool, retry time.Duration) {
 	tolerance := int64(l.burst-1) * int64(l.interval)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -115,7 +119,7 @@ func (s *Server) limitN(r *http.Request, l *rateLimiter, n int) error {
 	if l == nil {
 		return nil
 	}
-	ok, retry := l.allowN(clientPrefix(s.clientAddr(r)), s.now(), n)
+	ok, retry := l.allowN(clientPrefix(s.clientAddr(r)).Addr().As16(), s.now(), n)
 	if ok {
 		return nil
 	}

@@ -93,18 +93,18 @@ func TestRateLimiterCharges(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	a := prefix("198.51.100.1")
 	for _, n := range []int{5_000, 4_000, 1_000} {
-		if ok, retry := l.allowN(a, now, n); !ok {
+		if ok, retry := l.allowN(a.Addr().As16(), now, n); !ok {
 			t.Fatalf("%d codes of the first hour's budget refused (retry %v)", n, retry)
 		}
 	}
-	ok, retry := l.allowN(a, now, 5_000)
+	ok, retry := l.allowN(a.Addr().As16(), now, 5_000)
 	if want := 30 * time.Minute; ok || retry < want-time.Second || retry > want {
 		t.Fatalf("budget spent: ok %v, retry %v; want refused, %v", ok, retry, want)
 	}
-	if ok, _ := l.allowN(a, now.Add(29*time.Minute), 5_000); ok {
+	if ok, _ := l.allowN(a.Addr().As16(), now.Add(29*time.Minute), 5_000); ok {
 		t.Error("5,000 codes allowed before half an hour's budget came back")
 	}
-	if ok, _ := l.allowN(a, now.Add(30*time.Minute), 5_000); !ok {
+	if ok, _ := l.allowN(a.Addr().As16(), now.Add(30*time.Minute), 5_000); !ok {
 		t.Error("5,000 codes refused after half an hour")
 	}
 }

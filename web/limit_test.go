@@ -62,7 +62,8 @@ func TestAPIRateLimits(t *testing.T) {
 	}
 }
 
-// The pages meet the same limits, with a page that says so.
+// The pages meet the same limits, with the form again, filled in as sent,
+// saying so and when app.js will send it again.
 func TestPageRateLimits(t *testing.T) {
 	now := time.Now()
 	srv := httptest.NewServer(web.New(web.Config{Store: stores["sqlite"](t), CreatesPerMinute: 1, VotesPerSecond: 1,
@@ -74,11 +75,13 @@ func TestPageRateLimits(t *testing.T) {
 	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
 		t.Errorf("second poll: %d, Retry-After %q", res.Status, res.Header.Get("Retry-After"))
 	}
-	mustContain(t, res, "<h1>Slow down</h1>", "Too many new polls from your address")
+	mustContain(t, res, "<h1>Create a poll</h1>", "Too many new polls from your address", ">Again?</textarea>", `value="Coffee"`,
+		`data-retry-after="`+res.Header.Get("Retry-After")+`"`)
 	pageClient(t, srv.URL).form("/p/"+id+"/vote", map[string][]string{"option": {"1"}})
-	res = pageClient(t, srv.URL).form("/p/"+id+"/vote", map[string][]string{"option": {"1"}})
-	if res.Status != http.StatusTooManyRequests {
-		t.Errorf("second vote within a second: %d, want 429", res.Status)
+	res = pageClient(t, srv.URL).form("/p/"+id+"/vote", map[string][]string{"option": {"2"}})
+	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "1" {
+		t.Errorf("second vote within a second: %d, Retry-After %q; want 429 and 1", res.Status, res.Header.Get("Retry-After"))
 	}
-	mustContain(t, res, "Too many votes from your address", fmt.Sprintf(`href="/p/%s"`, id))
+	mustContain(t, res, "Too many votes from your address", fmt.Sprintf(`action="/p/%s/vote" class="vote" data-retry-after="1"`, id),
+		`id="option-2" name="option" value="2" checked`)
 }

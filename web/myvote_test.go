@@ -219,7 +219,7 @@ func TestPageYourVote(t *testing.T) {
 	}
 	c.follow(c.form("/p/"+id+"/vote", url.Values{"option": {"1", "3"}}))
 	poll := c.get("/p/" + id)
-	mustContain(t, poll, "Your vote is counted.", `<h2 id="mine-heading">Your vote</h2>`, "<li>Soup</li><li>Pasta</li>",
+	mustContain(t, poll, "Your vote is counted.", `<h2 id="mine-heading">Your vote</h2>`, `<li dir="auto">Soup</li><li dir="auto">Pasta</li>`,
 		`action="/p/`+id+`/change"`, "<legend>Change your vote: Choose one or more options</legend>",
 		`id="option-1" name="option" value="1" checked`, `id="option-3" name="option" value="3" checked`)
 	if strings.Contains(string(poll.Body), `id="option-2" name="option" value="2" checked`) {
@@ -235,7 +235,7 @@ func TestPageYourVote(t *testing.T) {
 	if loc != "/p/"+id+"?changed" {
 		t.Errorf("change redirected to %q", loc)
 	}
-	mustContain(t, changed, "Your vote is changed.", "<li>Salad</li>")
+	mustContain(t, changed, "Your vote is changed.", `<li dir="auto">Salad</li>`)
 	if total, votes := c.results(id); total != 1 || fmt.Sprint(votes) != "[0 1 0]" {
 		t.Errorf("results after the change = %d %v, want 1 [0 1 0]", total, votes)
 	}
@@ -244,7 +244,7 @@ func TestPageYourVote(t *testing.T) {
 	fixed, _ := c.createForm(pollForm("Tea?", "Tea", "Coffee"))
 	c.follow(c.form("/p/"+fixed+"/vote", url.Values{"option": {"2"}}))
 	page := c.get("/p/" + fixed)
-	mustContain(t, page, "<li>Coffee</li>")
+	mustContain(t, page, `<li dir="auto">Coffee</li>`)
 	if strings.Contains(string(page.Body), "/change") || strings.Contains(string(page.Body), "<fieldset") {
 		t.Error("a poll without changes offers a change form")
 	}

@@ -87,7 +87,7 @@ var errorHeadings = map[int]string{
 // renderError answers an error as a page; writeError chooses it for every
 // path outside /api/.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, e *pollstack.Error, status int) {
-	data := errorPage{Heading: errorHeadings[status], Message: e.Message}
+	data := errorPage{Heading: errorHeadings[status], Message: forPage(e).Message}
 	if data.Heading == "" {
 		data.Heading = "Something went wrong"
 	}
@@ -150,9 +150,11 @@ type createForm struct {
 	VoterCodes   string // how many codes, as typed
 	EmbedOrigins string // the sites that may frame the poll, as typed: spaces, commas or lines between
 	Error        *pollstack.Error
-	Deleted      bool // a poll was just deleted
+	Errors       []*pollstack.Error // every broken rule, when the domain refused the poll (formerrors.go)
+	Deleted      bool               // a poll was just deleted
 	MaxOptions   int
-	Added        bool // "Add option" was pressed: focus the new row
+	Added        bool   // "Add option" was pressed: focus the new row
+	RetryAfter   string // refused by the rate limit: app.js sends the form again after so many seconds
 }
 
 // echoValidUTF8 replaces invalid UTF-8 in what is shown back in the form,
@@ -199,8 +201,10 @@ func (f createForm) CheckOrDefault() string {
 
 // FieldError is the message for one field, when the error is about it.
 func (f createForm) FieldError(field string) string {
-	if f.Error != nil && f.Error.Field == field {
-		return f.Error.Message
+	for _, e := range append(f.Errors, f.Error) {
+		if e != nil && e.Field == field {
+			return e.Message
+		}
 	}
 	return ""
 }
@@ -277,23 +281,42 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 			req.Options = append(req.Options, o)
 		}
 	}
+	var typed *pollstack.Error // a closing time that is no date and time
 	if f.ClosesAt != "" {
-		closes := closingTime(f.ClosesAt, f.TZ)
-		req.ClosesAt = &closes
+		if closes, ok := closingTime(f.ClosesAt, f.TZ); ok {
+			req.ClosesAt = &closes
+		} else {
+			typed = pollstack.Invalid("closes_at", "closes_at_invalid", "Write the closing time as a date and a time, such as 2030-01-02 15:04.")
+		}
 	}
-	p, secrets, err := s.createPoll(r, req)
+	var p *pollstack.Poll
+	var secrets pollstack.Secrets
+	var err error
+	if typed != nil {
+		err = typed
+	} else {
+		p, secrets, err = s.createPoll(r, req)
+	}
 	if err != nil {
-		s.formError(w, r, err, func(e *pollstack.Error) {
+		s.formError(w, r, err, func(e *pollstack.Error, status int) {
 			f.Error = e
+			if e.Kind == pollstack.KindInvalid {
+				f.Errors = allFormErrors(req, s.now())
+				if typed != nil { // the form's last field
+					f.Errors = append(f.Errors, typed)
+				}
+			}
 			f.echoValidUTF8()
 			for len(f.Options) < pollstack.MinOptions {
 				f.Options = append(f.Options, "")
 			}
-			s.render(w, http.StatusBadRequest, "home", "Create a poll", f)
+			f.RetryAfter = w.Header().Get("Retry-After")
+			s.render(w, status, "home", "Create a poll", f)
 		})
 		return
 	}
 	s.keepForPage(w, r, createdPath(p.ID), shownOnce{Token: secrets.AdminToken, Codes: secrets.Codes})
+	s.rememberPoll(w, r, p.ID, secrets.AdminToken)
 	http.Redirect(w, r, createdPath(p.ID), http.StatusSeeOther)
 }
 
@@ -310,31 +333,38 @@ func choiceLimit(typed string) int {
 	return n
 }
 
-// formError shows a broken rule in the form (rerender), any other error as
-// its own page.
-func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, rerender func(*pollstack.Error)) {
-	if e, status := publicError(err); status == http.StatusBadRequest && e.Kind == pollstack.KindInvalid {
-		rerender(e)
-		return
+// formError shows a broken rule in the form (rerender), and so a refusal by
+// a rate limit, which keeps what was chosen or typed (with Retry-After, which
+// app.js waits for before it sends the form again); any other error as its
+// own page.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, rerender func(e *pollstack.Error, status int)) {
+	e, status := publicError(err)
+	switch {
+	case status == http.StatusBadRequest && e.Kind == pollstack.KindInvalid:
+		rerender(e, status)
+	case e.Kind == kindRateLimited && setRetryAfter(w, err):
+		rerender(e, status)
+	default:
+		s.writeError(w, r, err)
 	}
-	s.writeError(w, r, err)
 }
 
-// closingTime turns a datetime-local value and the browser's offset (minutes
-// east of UTC; UTC without JavaScript) into the API's RFC 3339 form. A value
-// that is no datetime-local passes through, for the API's own message.
-func closingTime(local, tz string) string {
+// closingTime turns a datetime-local value (or, from a browser without a
+// date picker, the same typed with a space) and the browser's offset
+// (minutes east of UTC; UTC without JavaScript) into the API's RFC 3339
+// form; false when it is no date and time.
+func closingTime(local, tz string) (string, bool) {
 	offset, err := strconv.Atoi(tz)
 	if err != nil || offset < -14*60 || offset > 14*60 {
 		offset = 0
 	}
 	zone := time.FixedZone("", offset*60)
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"} {
 		if t, err := time.ParseInLocation(layout, local, zone); err == nil {
-			return t.Format(time.RFC3339)
+			return t.Format(time.RFC3339), true
 		}
 	}
-	return local
+	return "", false
 }
 
 func createdPath(id string) string { return "/p/" + id + "/created" }
@@ -351,7 +381,8 @@ func (s *Server) createdPage(w http.ResponseWriter, r *http.Request) {
 		Poll     *pollstack.Poll
 		Share    share
 		Access   resultsAccess
-		AdminURL string     // empty once shown
+		AdminURL string     // empty once shown, unless this browser keeps it
+		Kept     bool       // the admin link comes from this browser's creator cookie
 		Codes    *codesView // a code poll's first codes; nil once shown
 	}{Poll: v.Poll}
 	if data.Share, err = s.share(r, v.Poll); err == nil {
@@ -363,6 +394,9 @@ func (s *Server) createdPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if secrets, ok := s.takeForPage(w, r, createdPath(v.Poll.ID), v.Poll); ok {
 		data.AdminURL, data.Codes = s.adminURL(r, v.Poll.ID, secrets.Token), newCodesView(v.Poll, secrets)
+	}
+	if token := s.ownerToken(r, v.Poll.ID); data.AdminURL == "" && pollstack.TokenMatches(token, v.Poll.AdminTokenHash) {
+		data.AdminURL, data.Kept = s.adminURL(r, v.Poll.ID, token), true
 	}
 	s.render(w, http.StatusOK, "created", "Your poll is ready", data)
 }
@@ -426,6 +460,12 @@ type pollView struct {
 	Error     *pollstack.Error
 	Access    resultsAccess
 	Share     share
+	// RetryAfter: the ballot was refused by the rate limit; app.js sends it
+	// again after so many seconds.
+	RetryAfter string
+	Confirm    string     // the vote just made, confirmed once (standing.go)
+	CodeUsed   bool       // a code vote was just made: its code cannot vote again
+	ClosedOn   *time.Time // when it closed; nil while open
 }
 
 // BallotError is the error about the ballot itself, shown above the options.
@@ -491,6 +531,11 @@ func (s *Server) showPollWith(w http.ResponseWriter, r *http.Request, status int
 		s.writeError(w, r, err)
 		return
 	}
+	data.RetryAfter = w.Header().Get("Retry-After")
+	data.ClosedOn = closedOn(v.Poll, s.now())
+	if done := s.confirmation(w, r, v.Poll.ID); done != "" && formErr == nil {
+		data.Confirm, data.CodeUsed = confirmations[done], done == "code"
+	}
 	s.renderPoll(w, r, status, data)
 }
 
@@ -530,12 +575,18 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		s.showPollWith(w, r, http.StatusBadRequest, nil, pollstack.ErrorOf(err), func(d *pollView) { d.Ranks = typed })
 		return
 	}
-	if err := s.vote(r, id, chosen, r.PostFormValue("code"), change); err != nil {
+	err = s.vote(r, id, chosen, r.PostFormValue("code"), change)
+	if err == nil && !change { // the next page reads the same view: it is loaded once
+		if v, err := s.views.get(r.Context(), id); err == nil {
+			s.confirm(w, r, id, doneKind(v.Poll))
+		}
+	}
+	if err != nil {
 		if e, status := publicError(err); e.Field == "code" { // missing, unknown or used: say so next to the field
 			s.showPoll(w, r, status, chosen, e)
 			return
 		}
-		s.formError(w, r, err, func(e *pollstack.Error) { s.showPoll(w, r, http.StatusBadRequest, chosen, e) })
+		s.formError(w, r, err, func(e *pollstack.Error, status int) { s.showPoll(w, r, status, chosen, e) })
 		return
 	}
 	http.Redirect(w, r, next(id), http.StatusSeeOther)
@@ -563,6 +614,7 @@ func (s *Server) postedBallot(r *http.Request, id string) (chosen []int, typed m
 type resultRow struct {
 	resultOptionJSON
 	Percent int
+	Yours   bool // one of the voter's own choices (standing.go)
 }
 
 // resultsPage shows the counts, from the API's visibleResults and resultsJSON.
@@ -575,29 +627,38 @@ func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
 	data := struct {
 		Poll *pollstack.Poll
 		resultsView
-		Share share
+		Share   share
+		Confirm string // the vote just made, confirmed once
 	}{Poll: v.Poll, resultsView: s.resultsView(v)}
 	if data.Share, err = s.share(r, v.Poll); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	mine, err := s.yourChoices(r, v.Poll)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	markYours(data.Rows, mine)
+	data.Confirm = confirmations[s.confirmation(w, r, v.Poll.ID)]
 	s.render(w, http.StatusOK, "results", "Results: "+v.Poll.Question, data)
 }
 
 // resultsView is the counts as the pages draw them: the API's results with
 // each option's percentage.
 type resultsView struct {
-	Total  int
-	Closed bool
-	Rows   []resultRow
-	Rounds *roundsTable // a ranked poll's count
+	Total    int
+	Closed   bool
+	ClosedOn *time.Time // when it closed; nil while open
+	Rows     []resultRow
+	Rounds   *roundsTable // a ranked poll's count
 }
 
 func (s *Server) resultsView(v view) resultsView {
 	res := s.resultsJSON(v)
-	out := resultsView{Total: res.Total, Closed: res.Closed, Rounds: newRoundsTable(v.Poll, res)}
+	out := resultsView{Total: res.Total, Closed: res.Closed, ClosedOn: closedOn(v.Poll, s.now()), Rounds: newRoundsTable(v.Poll, res)}
 	for _, o := range res.Options {
-		out.Rows = append(out.Rows, resultRow{o, percent(o.Votes, res.Total)})
+		out.Rows = append(out.Rows, resultRow{resultOptionJSON: o, Percent: percent(o.Votes, res.Total)})
 	}
 	return out
 }
@@ -628,6 +689,10 @@ func (adminView) MaxVoterCodes() int { return pollstack.MaxVoterCodes }
 // fragment, which app.js puts into this form and posts; without JavaScript
 // the creator pastes it. A token in the query is never read.
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
+	if token := s.ownerToken(r, r.PathValue("id")); token != "" && s.authorize(r, r.PathValue("id"), token) == nil {
+		s.renderAdmin(w, r, "admin", "Manage: ", token)
+		return
+	}
 	s.showAdminLogin(w, r, http.StatusOK, nil)
 }
 
@@ -642,8 +707,11 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
 	err := s.authorize(r, r.PathValue("id"), token)
 	if e := pollstack.ErrorOf(err); e == pollstack.ErrTokenMissing || e == pollstack.ErrTokenWrong {
 		_, status := publicError(err)
-		s.showAdminLogin(w, r, status, e)
+		s.showAdminLogin(w, r, status, forPage(e))
 		return
+	}
+	if err == nil {
+		s.rememberPoll(w, r, r.PathValue("id"), token)
 	}
 	s.renderAdmin(w, r, "admin", "Manage: ", token)
 }
@@ -691,7 +759,7 @@ func (s *Server) deletePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		s.renderAdmin(w, r, "delete", "Delete: ", r.PostFormValue("token"))
+		s.renderAdmin(w, r, "delete", "Delete: ", s.adminToken(r))
 		return
 	}
 	s.adminAction(w, r, s.deletePoll, func(string) string { return "/?deleted" })
@@ -703,7 +771,7 @@ func (s *Server) adminAction(w http.ResponseWriter, r *http.Request, act func(*h
 		return
 	}
 	id := r.PathValue("id")
-	if err := act(r, id, r.PostFormValue("token")); err != nil {
+	if err := act(r, id, s.adminToken(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -236,7 +236,7 @@ func TestRankedPagesWithoutJavaScript(t *testing.T) {
 	_, results := c.follow(vote("2", "", "1"))
 	mustContain(t, results, "<caption>Votes in each round of the count, as of loading this page</caption>", "<th scope=\"col\">Round 1</th>", "Pie wins in round 1")
 	mine := c.get("/p/" + id)
-	mustContain(t, mine, "<ol><li>Pie</li><li>Soup</li></ol>")
+	mustContain(t, mine, "<ol><li dir=\"auto\">Pie</li><li dir=\"auto\">Soup</li></ol>")
 }
 
 // A ranked ballot changed through the page keeps its new order.
@@ -253,5 +253,5 @@ func TestRankedPageChangeOfVote(t *testing.T) {
 		t.Errorf("three ranks of at most two (the page offers two): %d, want 400 saying so\n%s", res.Status, res.Body)
 	}
 	_, page := c.follow(c.form("/p/"+id+"/change", url.Values{"rank-3": {"1"}, "rank-1": {"2"}}))
-	mustContain(t, page, "Your vote is changed.", "<ol><li>Pie</li><li>Soup</li></ol>", `<select id="rank-2" name="rank-2">`)
+	mustContain(t, page, "Your vote is changed.", "<ol><li dir=\"auto\">Pie</li><li dir=\"auto\">Soup</li></ol>", `<select id="rank-2" name="rank-2">`)
 }

@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"crypto/cipher"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -40,6 +41,12 @@ type Config struct {
 	// VoterCodesPerHour is each client address's budget of new voter codes
 	// an hour, which may all be spent at once. 0 turns it off.
 	VoterCodesPerHour int
+	// RoomVotes is how many votes one address may send at once from
+	// browsers that each carry their own voter cookie (a room on one
+	// Wi-Fi), refilled over ten seconds; each browser stays within
+	// VotesPerSecond. 0: every vote meets the address's VotesPerSecond.
+	// See roomlimit.go.
+	RoomVotes int
 	// Streams and StreamsPerClient bound the live-results streams this
 	// server holds open, in all and for one client address; past them a
 	// viewer gets 503 or 429 with Retry-After and the results page reloads
@@ -72,8 +79,11 @@ type Server struct {
 	votes      *rateLimiter
 	codes      *rateLimiter // voter codes, charged by the code (see chargeVoterCodes)
 	downloads  *rateLimiter // voter code CSVs, each derived again from its seed
+	voters     *rateLimiter // per voter cookie, see roomlimit.go
+	room       *rateLimiter // per address, for votes with a voter cookie
 	streamCaps *streamLimiter
-	addressMAC sync.Pool // HMAC-SHA256 keyed with cfg.ServerKey, see addressKey
+	addressMAC sync.Pool   // HMAC-SHA256 keyed with cfg.ServerKey, see addressKey
+	creator    cipher.AEAD // seals the creator cookie, see owner.go
 	assets     *assets
 	pages      map[string]*template.Template
 	draining   atomic.Bool
@@ -106,7 +116,10 @@ func New(cfg Config) *Server {
 		votes:      newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
 		codes:      newRateLimiter("voter codes", float64(cfg.VoterCodesPerHour)/3600, cfg.VoterCodesPerHour),
 		downloads:  newRateLimiter("voter code downloads", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
-		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient)}
+		
+		voters:     newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
+		room:       newRoomLimiter(cfg.RoomVotes),
+		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient), creator: creatorSeal(cfg.ServerKey)}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
 	s.streams = newHubs(s)
 	s.streams.unwatch = cfg.Store.Watch(s.streams.changed)
@@ -167,6 +180,7 @@ func (s *Server) routes() []route {
 		{"GET", embedPattern, s.embedPage, true},
 		{"POST", embedPattern, s.embedVote, true},
 		{"GET", oembedPath, s.oembed, false},
+		{"GET", "/my-polls", s.myPollsPage, false},
 	}
 }
 

@@ -24,7 +24,8 @@ type Config struct {
 	ServerKey       KeySource
 	CreateRateLimit int // new polls per minute per client address; 0: off
 	VoterCodeBudget int // new voter codes per hour per client address; 0: off
-	VoteRateLimit   int // votes per second per client address; 0: off
+	VoteRateLimit   int // votes per second per browser, or per client address without a voter cookie; 0: off
+	RoomVotes       int // votes at once from one address's browsers together; 0: no room allowance
 	StreamLimit     int // live-results streams open on this server; 0: off
 	StreamsPerAddr  int // live-results streams open for one client address; 0: off
 	ConnLimit       int // open connections on this server; 0: off
@@ -32,6 +33,7 @@ type Config struct {
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
+	LogFormat       string // auto, json or text
 	LogSlow         time.Duration
 	LogSample       float64
 	DebugAddr       string
@@ -138,7 +140,7 @@ var settings = []setting{
 		parse: func(c *Config, v string) (err error) { c.TrustProxy, err = parseBool(v); return err }},
 	{flag: "public-url", env: "POLLSTACK_PUBLIC_URL", usage: "the site's origin (`https://polls.example.com`; the platform sets it from the domain): share and admin links are built on it. Without it, the request's host is used only when it is loopback (`localhost`); elsewhere links stay relative, so a forged `Host` header never decides where a link points",
 		parse: func(c *Config, v string) (err error) { c.PublicURL, err = parseOrigin(v); return err }},
-	{flag: "server-key-file", env: "POLLSTACK_SERVER_KEY_FILE", usage: "a file with the server key (at least 32 random bytes; one trailing line break is ignored) that keys the hashes of client addresses. Every task must share it. With neither this nor the secret below, each process makes its own key and warns: address hashes then change on restart",
+	{flag: "server-key-file", env: "POLLSTACK_SERVER_KEY_FILE", usage: "a file with the server key (at least 32 random bytes; one trailing line break is ignored) that keys the hashes of client addresses and seals the creator cookie. Every task must share it. With neither this nor the secret below, each process makes its own key and warns: address hashes change and creator cookies stop opening on restart",
 		parse: func(c *Config, v string) error { c.ServerKey.File = v; return nil }},
 	{flag: "server-key-secret-arn", env: "POLLSTACK_SERVER_KEY_SECRET_ARN", usage: "AWS Secrets Manager secret whose string value is the server key, read with the task role (the platform creates it)",
 		parse: func(c *Config, v string) error { c.ServerKey.SecretARN = v; return checkARN(v) }},
@@ -146,8 +148,10 @@ var settings = []setting{
 		parse: func(c *Config, v string) (err error) { c.CreateRateLimit, err = parseRate(v); return err }},
 	{flag: "voter-codes-per-hour", env: "POLLSTACK_VOTER_CODES_PER_HOUR", def: "10000", kind: number, usage: "new voter codes an hour per client address, all of which may be spent at once: two of the largest batches (5,000, a big assembly's electorate), for a creator who redoes one; past it `429` with `Retry-After`. Each code is a stored row, so this bounds what one address adds to the database (about 240,000 codes a day). `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.VoterCodeBudget, err = parseRate(v); return err }},
-	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", kind: number, usage: "votes a second per client address (an IPv6 /56), with a burst of as many; past it `429` with `Retry-After`. `0` turns it off",
+	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", kind: number, usage: "votes a second per browser (voter cookie), and per client address (an IPv6 /56) for votes without one, with a burst of as many; past it `429` with `Retry-After`. `0` turns vote limits off",
 		parse: func(c *Config, v string) (err error) { c.VoteRateLimit, err = parseRate(v); return err }},
+	{flag: "room-votes", env: "POLLSTACK_ROOM_VOTES", def: "500", kind: number, usage: "votes one client address may send at once from browsers that each carry their own voter cookie (a room on one Wi-Fi), refilled over 10 seconds; each browser stays within `--vote-rate-limit`, and votes without a cookie meet it per address. `0`: every vote meets `--vote-rate-limit` per address",
+		parse: func(c *Config, v string) (err error) { c.RoomVotes, err = parseRate(v); return err }},
 	{flag: "stream-limit", env: "POLLSTACK_STREAM_LIMIT", def: "2000", kind: number, usage: "live-results streams this server holds open in all (each costs up to about 75 KB, so 2,000 fit a 512 MiB task with room to spare); past it `503` with `Retry-After`, and results pages reload the counts now and then instead. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.StreamLimit, err = parseRate(v); return err }},
 	{flag: "stream-limit-per-address", env: "POLLSTACK_STREAM_LIMIT_PER_ADDRESS", def: "50", kind: number, usage: "live-results streams one client address (an IPv6 /56) may hold open; past it `429` with `Retry-After`. `0` turns it off",
@@ -167,6 +171,15 @@ var settings = []setting{
 				return c.LogLevel.UnmarshalText([]byte(v))
 			}
 			return errors.New("want debug, info, warn or error")
+		}},
+	{flag: "log-format", env: "POLLSTACK_LOG_FORMAT", def: "auto", usage: "`json` (one object a line, for CloudWatch), `text` (key=value lines for people) or `auto`: text when the output is a terminal, else json",
+		parse: func(c *Config, v string) error {
+			switch v {
+			case "auto", "json", "text":
+				c.LogFormat = v
+				return nil
+			}
+			return errors.New("want auto, json or text")
 		}},
 	{flag: "log-slow", env: "POLLSTACK_LOG_SLOW", def: "500ms", kind: duration, usage: "a request that takes this long is always logged; `0s`: none is logged for being slow",
 		parse: func(c *Config, v string) (err error) { c.LogSlow, err = parseDuration(v); return err }},

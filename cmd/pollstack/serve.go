@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"time"
 
 	"github.com/pollstack/pollstack"
@@ -52,7 +53,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.web = web.New(web.Config{
 		Store: m.metrics.Store(store), Logger: m.Log, TrustProxy: m.Config.TrustProxy, PublicURL: m.Config.PublicURL, ServerKey: key,
-		CreatesPerMinute: m.Config.CreateRateLimit, VotesPerSecond: m.Config.VoteRateLimit, VoterCodesPerHour: m.Config.VoterCodeBudget,
+		CreatesPerMinute: m.Config.CreateRateLimit, VotesPerSecond: m.Config.VoteRateLimit, VoterCodesPerHour: m.Config.VoterCodeBudget, RoomVotes: m.Config.RoomVotes,
 		Streams: m.Config.StreamLimit, StreamsPerClient: m.Config.StreamsPerAddr,
 		Metrics: m.metrics, SlowRequest: m.Config.LogSlow, LogSample: m.Config.LogSample,
 	})
@@ -198,7 +199,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "pollstack serve:", err)
 		return 2
 	}
-	m := &Main{Config: cfg, Log: newLogger(stdout, cfg.LogLevel), Out: stdout}
+	m := &Main{Config: cfg, Log: newLogger(stdout, cfg.LogLevel, cfg.LogFormat), Out: stdout}
 	if err := m.Open(ctx); err != nil {
 		m.Log.Error("start failed", "error", err.Error())
 		return 1
@@ -219,7 +220,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stderr, "pollstack migrate:", err)
 		return 2
 	}
-	log := newLogger(stdout, cfg.LogLevel)
+	log := newLogger(stdout, cfg.LogLevel, cfg.LogFormat)
 	if err := migrate(ctx, cfg.Store, log); err != nil {
 		log.Error("migrate failed", "error", err.Error())
 		return 1
@@ -256,6 +257,27 @@ func migrate(ctx context.Context, cfg StoreConfig, log *slog.Logger) error {
 	return nil
 }
 
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+// newLogger logs JSON for machines (CloudWatch), or text lines for a
+// person at a terminal: format auto chooses by what w is.
+func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "text" || format == "auto" && isTerminal(w) {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// isTerminal reports whether w is a terminal (a character device that is
+// not /dev/null).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	if err != nil || info.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(info, null)
 }

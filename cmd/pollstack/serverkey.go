@@ -25,7 +25,7 @@ func serverKey(ctx context.Context, src KeySource, log *slog.Logger) ([]byte, er
 		}
 		return sm.Key(ctx)
 	}
-	log.Warn("no server key configured: using a key made for this process; address hashes change on restart and differ between processes. Set --server-key-file or --server-key-secret-arn")
+	log.Warn("no server key configured: using a key made for this process; address hashes and creator cookies (Your polls) change on restart and differ between processes. Set --server-key-file or --server-key-secret-arn")
 	key := make([]byte, secret.MinKeyLen)
 	rand.Read(key)
 	return key, nil

@@ -31,11 +31,44 @@
   // The admin link carries the token in its fragment, which the browser
   // never sends: post it from the admin page's form, and drop it from the
   // address bar and history.
-  var login = document.querySelector("[data-admin-login]");
-  if (login && location.hash.length > 1) {
-    login.querySelector("input[name=token]").value = decodeURIComponent(location.hash.slice(1));
-    history.replaceState(null, "", location.pathname);
-    login.submit();
+  // The link may also be opened on the admin page itself (only the
+  // fragment changes), hence hashchange.
+  function useAdminLink() {
+    if (location.hash.length <= 1) return;
+    var login = document.querySelector("[data-admin-login]");
+    if (login) {
+      login.querySelector("input[name=token]").value = decodeURIComponent(location.hash.slice(1));
+      history.replaceState(null, "", location.pathname);
+      login.submit();
+    } else if (document.body.classList.contains("page-admin")) {
+      // This browser's creator cookie opened the page: the token is not needed.
+      history.replaceState(null, "", location.pathname);
+    }
+  }
+  useAdminLink();
+  window.addEventListener("hashchange", useAdminLink);
+
+  // A form refused by a rate limit comes back filled in, with the wait the
+  // server asked for: count it down, then send the form again by itself.
+  var retry = document.querySelector("form[data-retry-after]");
+  if (retry) {
+    var left = Math.max(1, parseInt(retry.getAttribute("data-retry-after"), 10) || 1);
+    var status = document.createElement("p");
+    status.className = "hint";
+    status.setAttribute("role", "status");
+    status.setAttribute("data-retry-status", "");
+    retry.appendChild(status);
+    var tick = function () {
+      if (left <= 0) {
+        status.textContent = "Sending again…";
+        retry.submit();
+        return;
+      }
+      status.textContent = "Sending again in " + left + (left === 1 ? " second…" : " seconds…");
+      left--;
+      setTimeout(tick, 1000);
+    };
+    tick();
   }
 
   // The closing time is typed in the browser's zone: send the server that
@@ -108,8 +141,9 @@
       var notice = el.querySelector('[data-state="' + state + '"]');
       if (notice) notice.hidden = false;
       if (live) live.hidden = true;
-      // A vote form on the page can no longer be sent.
+      // A vote form on the page can no longer be sent, and looks it.
       document.querySelectorAll("form.vote input, form.vote button").forEach(function (c) { c.disabled = true; });
+      document.body.classList.add("is-closed");
     }
     function connect() {
       var source = new EventSource(el.getAttribute("data-events"));

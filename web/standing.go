@@ -1,0 +1,105 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/pollstack/pollstack"
+)
+
+// Every page says where the voter stands: a confirmation after each vote,
+// the voter's own choice on the results, and when a poll closed.
+
+// flashCookie carries what the voter just did from a ballot's POST to the
+// page it redirects to (post/redirect/get): that page confirms it once. It
+// is scoped to the poll's pages and lives a minute.
+const flashCookie = "pollstack_done"
+
+// The confirmations a flash may carry; anything else is ignored.
+var confirmations = map[string]string{
+	"voted": "Thank you: your vote is counted.",
+	"code":  "Thank you: your vote is counted. The code is used now and cannot vote again.",
+}
+
+// confirm keeps what the voter did for the next page of the poll.
+func (s *Server) confirm(w http.ResponseWriter, r *http.Request, pollID, done string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: done, Path: "/p/" + pollID, MaxAge: 60,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r)})
+}
+
+// confirmation reads and clears the flash: the kind of vote just made
+// ("voted", "code") or "" when there is none.
+func (s *Server) confirmation(w http.ResponseWriter, r *http.Request, pollID string) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/p/" + pollID, MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r)})
+	if _, ok := confirmations[c.Value]; !ok {
+		return ""
+	}
+	return c.Value
+}
+
+// doneKind is what a first vote confirms: a code poll's vote, whose page
+// cannot know the code again, or any other.
+func doneKind(p *pollstack.Poll) string {
+	if p.DuplicateCheck == pollstack.CheckCode {
+		return "code"
+	}
+	return "voted"
+}
+
+// yourChoices are the options of the request's own ballot, to mark on the
+// results: only where the ballot belongs to this browser's voter cookie
+// (the browser check). An address or a code says who may vote, not who is
+// looking, so those polls mark nothing.
+func (s *Server) yourChoices(r *http.Request, p *pollstack.Poll) ([]int, error) {
+	if p.DuplicateCheck != pollstack.CheckBrowser || !validVoterID(voterCookieValue(r)) {
+		return nil, nil // a request without a voter cookie has cast no ballot: no read
+	}
+	mine, err := s.myBallot(r, p, "")
+	if errors.Is(err, pollstack.ErrNotVoted) {
+		return nil, nil
+	}
+	return mine, err
+}
+
+// markYours flags the rows of the voter's own choices.
+func markYours(rows []resultRow, mine []int) {
+	for i := range rows {
+		rows[i].Yours = slices.Contains(mine, rows[i].ID)
+	}
+}
+
+// closedOn is when a poll closed: by hand or at its closing time, whichever
+// came first; nil while it is open.
+func closedOn(p *pollstack.Poll, now time.Time) *time.Time {
+	var at *time.Time
+	if p.ClosesAt != nil && !now.Before(*p.ClosesAt) {
+		at = p.ClosesAt
+	}
+	if p.ClosedAt != nil && (at == nil || p.ClosedAt.Before(*at)) {
+		at = p.ClosedAt
+	}
+	return at
+}
+
+// pageWords are the pages' words for errors whose API message speaks of
+// HTTP: a person on a page has a link or a browser, not a header.
+var pageWords = map[string]string{
+	"admin_token_required": "Managing this poll needs its admin link, or the browser that created it: open the admin link you kept.",
+}
+
+// forPage is e as a page words it.
+func forPage(e *pollstack.Error) *pollstack.Error {
+	if words, ok := pageWords[e.Code]; ok {
+		worded := *e
+		worded.Message = words
+		return &worded
+	}
+	return e
+}
