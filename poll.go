@@ -149,8 +149,11 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	if err != nil {
 		return nil, Secrets{}, err
 	}
-	if n.AllowChanges && check == CheckNone {
-		return nil, Secrets{}, Invalid("allow_changes", "allow_changes_kiosk", "Changing a vote needs a check that knows who voted (browser, address or code); a poll that counts every submission cannot offer it.")
+	switch {
+	case n.AllowChanges && check == CheckNone:
+		return nil, Secrets{}, Invalid("allow_changes", "allow_changes_kiosk", "Changing a vote needs a check that knows who voted (browser or address); a poll that counts every submission cannot offer it.")
+	case n.AllowChanges && check == CheckCode:
+		return nil, Secrets{}, Invalid("allow_changes", "allow_changes_code", "A poll with voter codes takes no changes: whoever holds a code, and the creator holds them all, could change its ballot. Choose the browser or address check to let voters change their vote.")
 	}
 	secrets := Secrets{AdminToken: RandomToken(16)}
 	if check == CheckCode {

@@ -399,8 +399,9 @@ func (s *Server) pollPage(w http.ResponseWriter, r *http.Request) {
 type pollView struct {
 	Poll      *pollstack.Poll
 	Closed    bool
-	Voted     bool
-	Mine      []pollstack.Option // the options of the voter's ballot
+	Voted     bool               // a ballot is stored under the voter's key
+	Yours     bool               // and this browser cast it (else its choice is not shown)
+	Mine      []pollstack.Option // the options of the voter's ballot, when Yours
 	CanChange bool               // the voter may change it now
 	Changed   bool               // the voter just changed it
 	Code      string             // the voter code the page came with, for a code poll
@@ -433,16 +434,18 @@ func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, ch
 		s.writeError(w, r, err)
 		return
 	}
-	code := r.FormValue("code")
-	mine, err := s.myBallot(r, v.Poll, code)
-	if err != nil && !errors.Is(err, pollstack.ErrNotVoted) && !errors.Is(err, pollstack.ErrInvalidCode) {
+	// The code comes only in a posted form: a link carries it in its
+	// fragment, which app.js copies into the form (see codes.go).
+	code := r.PostForm.Get("code")
+	b, err := s.ballotOf(w, r, v.Poll, code)
+	if err != nil && !errors.Is(err, pollstack.ErrInvalidCode) {
 		s.writeError(w, r, err)
 		return
 	}
-	voted := err == nil
-	data := pollView{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Voted: voted, CanChange: voted && s.canChange(v.Poll), Code: code,
+	mine := b.Mine
+	data := pollView{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Voted: b.Voted, Yours: mine != nil, CanChange: mine != nil && s.canChange(v.Poll), Code: code,
 		Changed: r.URL.Query().Has("changed"),
-		Chosen:  map[int]bool{}, Error: formErr, Access: accessOf(v.Poll, v.Poll.ResultsVisible(s.now(), voted))}
+		Chosen:  map[int]bool{}, Error: formErr, Access: accessOf(v.Poll, v.Poll.ResultsVisible(s.now(), b.Voted))}
 	for _, o := range v.Poll.Options {
 		if slices.Contains(mine, o.ID) {
 			data.Mine = append(data.Mine, o)
@@ -494,7 +497,7 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		n, _ := strconv.Atoi(raw) // not a number: option 0, which the domain rejects with its own words
 		chosen = append(chosen, n)
 	}
-	if err := s.vote(r, id, chosen, r.PostFormValue("code"), change); err != nil {
+	if err := s.vote(w, r, id, chosen, r.PostFormValue("code"), change); err != nil {
 		if e, status := publicError(err); e.Field == "code" { // missing, unknown or used: say so next to the field
 			s.showPoll(w, r, status, chosen, e)
 			return

@@ -135,6 +135,21 @@ func (v *views) get(ctx context.Context, id string) (view, error) {
 	}
 }
 
+// poll returns the poll, from the view the cache holds even when stale (what
+// a poll is, apart from when it closed, never changes), else loaded.
+func (v *views) poll(ctx context.Context, id string) (*pollstack.Poll, error) {
+	v.mu.Lock()
+	e := v.entries[id]
+	if e != nil && e.has {
+		p := e.view.Poll
+		v.mu.Unlock()
+		return p, nil
+	}
+	v.mu.Unlock()
+	got, err := v.get(ctx, id)
+	return got.Poll, err
+}
+
 // makeRoom evicts entries when the cache is full: first those not loading,
 // then any (their readers still get their load's outcome). v.mu is held.
 func (v *views) makeRoom() {
