@@ -331,6 +331,27 @@ type Results struct {
 	Total    int
 	Counts   map[int]int
 	ClosedAt *time.Time
+	LastVote *time.Time // when the latest ballot was stored; nil: none yet
+}
+
+// DeletesAt is when the retention job deletes the poll with its ballots and
+// codes, given when it last got a ballot: retention after its end (when it
+// was closed, or is to close) or after its last activity (creation, the
+// latest ballot), whichever is later. Stores select expired polls by the same
+// rule (DeleteExpired).
+func (p *Poll) DeletesAt(lastVote *time.Time, retention time.Duration) time.Time {
+	last := p.Created
+	if lastVote != nil && lastVote.After(last) {
+		last = *lastVote
+	}
+	end := p.ClosedAt
+	if end == nil {
+		end = p.ClosesAt
+	}
+	if end != nil && end.After(last) {
+		last = *end
+	}
+	return last.Add(retention)
 }
 
 // Store keeps polls and ballots. Every implementation passes storetest.
@@ -361,6 +382,14 @@ type Store interface {
 	ClosePoll(ctx context.Context, id string, now time.Time) error
 	// DeletePoll removes a poll and its ballots.
 	DeletePoll(ctx context.Context, id string) error
+	// DeleteExpired takes one bounded step of the retention job in one
+	// transaction: it finds a poll whose DeletesAt is before cutoff, closes
+	// it (at its end, so that no vote starts a half-deleted poll again), and
+	// deletes at most maxRows of its ballots and voter codes, or, when none
+	// are left, the poll itself, which the change feed then tells of. It
+	// returns the polls it deleted, and whether any expired poll was found
+	// (false: nothing left to do). Nothing else is touched.
+	DeleteExpired(ctx context.Context, cutoff time.Time, maxRows int) (deleted []string, found bool, err error)
 	// Watch calls changed with the IDs of polls whose counts or state
 	// changed (ballots committed, closed, deleted), once the change has
 	// committed, whichever process sharing the store made it. A nil slice

@@ -572,7 +572,7 @@ WITH open AS (
     WHERE bl.poll_id = r.poll_id AND bl.voter_id = r.voter_id
     RETURNING bl.poll_id, bl.voter_id, r.option_ids AS old_ids, r.new_ids
 ), counted_polls AS (
-    UPDATE polls SET ballots = ballots + d.n
+    UPDATE polls SET ballots = ballots + d.n, last_vote_at = $4
     FROM (SELECT poll_id, count(*) AS n FROM inserted GROUP BY poll_id) AS d
     WHERE polls.id = d.poll_id
 ), counted_options AS (
@@ -695,18 +695,18 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 	r := pollstack.Results{Counts: make(map[int]int)}
 	found := false
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, o.id, o.votes FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
+		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, p.last_vote_at, o.id, o.votes FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
 		if err != nil {
 			return err
 		}
 		var total, votes int64
 		var id int16
-		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &id, &votes}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &r.LastVote, &id, &votes}, func() error {
 			found = true
 			r.Total, r.Counts[int(id)] = int(total), int(votes)
 			return nil
 		})
-		r.ClosedAt = inUTC(r.ClosedAt)
+		r.ClosedAt, r.LastVote = inUTC(r.ClosedAt), inUTC(r.LastVote)
 		return err
 	})
 	if err != nil {
@@ -731,6 +731,60 @@ func (s *Store) DeletePoll(ctx context.Context, id string) error {
 	s.forget(id)
 	return s.execOne(ctx, "delete poll", `WITH deleted AS (DELETE FROM polls WHERE id = $1 RETURNING id)
 SELECT pg_notify('`+changesChannel+`', id) FROM deleted`, id)
+}
+
+// expiredPoll locks one poll whose retention ended before the cutoff ($1),
+// by the rule of pollstack.Poll.DeletesAt; servers running the job at once
+// each take another.
+const expiredPoll = `SELECT id FROM polls
+WHERE greatest(created_at, last_vote_at) < $1
+  AND coalesce(closed_at, closes_at, '-infinity') < $1
+LIMIT 1 FOR UPDATE SKIP LOCKED`
+
+// DeleteExpired takes one bounded step of the retention job (see
+// pollstack.Store): one transaction that deletes at most maxRows ballots
+// and codes of one expired poll, or the poll itself once it has none.
+func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time, maxRows int) (deleted []string, found bool, err error) {
+	err = s.with(ctx, func(c *pgxpool.Conn) error {
+		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+			deleted, found = nil, false
+			var id string
+			switch err := tx.QueryRow(ctx, expiredPoll, cutoff).Scan(&id); {
+			case errors.Is(err, pgx.ErrNoRows):
+				return nil
+			case err != nil:
+				return err
+			}
+			found = true
+			s.forget(id)
+			if _, err := tx.Exec(ctx, `UPDATE polls SET closed_at = coalesce(closed_at, closes_at, greatest(created_at, last_vote_at)) WHERE id = $1`, id); err != nil {
+				return err
+			}
+			left := int64(maxRows)
+			for _, rows := range []string{
+				`DELETE FROM ballots WHERE poll_id = $1 AND voter_id IN (SELECT voter_id FROM ballots WHERE poll_id = $1 LIMIT $2)`,
+				`DELETE FROM voter_codes WHERE poll_id = $1 AND code IN (SELECT code FROM voter_codes WHERE poll_id = $1 LIMIT $2)`,
+			} {
+				tag, err := tx.Exec(ctx, rows, id, left)
+				if err != nil {
+					return err
+				}
+				if left -= tag.RowsAffected(); left <= 0 { // more rows, perhaps: the next step goes on
+					return nil
+				}
+			}
+			if _, err := tx.Exec(ctx, `WITH gone AS (DELETE FROM polls WHERE id = $1 RETURNING id)
+SELECT pg_notify('`+changesChannel+`', id) FROM gone`, id); err != nil {
+				return err
+			}
+			deleted = []string{id}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, found, markUnavailable(fmt.Errorf("postgres: delete expired polls: %w", err))
+	}
+	return deleted, found, nil
 }
 
 // execOne runs a statement that must touch (or select) exactly one poll.

@@ -347,7 +347,7 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	}
 	tallies := pollstack.Tally(ballots, stored, replaced)
 	for pollID, t := range tallies {
-		if _, err := tx.ExecContext(ctx, `UPDATE polls SET ballots = ballots + ? WHERE id = ?`, t.Total, pollID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE polls SET ballots = ballots + ?, last_vote_at = CASE WHEN ? > 0 THEN ? ELSE last_vote_at END WHERE id = ?`, t.Total, t.Total, now.UnixMicro(), pollID); err != nil {
 			return nil, fmt.Errorf("sqlite: count ballots: %w", err)
 		}
 		for opt, n := range t.Counts {
@@ -424,15 +424,15 @@ func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, er
 // Results reads the counters of a poll, and when it was closed by hand.
 func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, error) {
 	r := pollstack.Results{Counts: make(map[int]int)}
-	var closedAt sql.NullInt64
-	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt)
+	var closedAt, lastVote sql.NullInt64
+	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, last_vote_at FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &lastVote)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, pollstack.ErrPollNotFound
 	}
 	if err != nil {
 		return r, fmt.Errorf("sqlite: results: %w", err)
 	}
-	r.ClosedAt = fromMicros(closedAt)
+	r.ClosedAt, r.LastVote = fromMicros(closedAt), fromMicros(lastVote)
 	rows, err := s.read.QueryContext(ctx, `SELECT id, votes FROM options WHERE poll_id = ?`, pollID)
 	if err != nil {
 		return r, fmt.Errorf("sqlite: results: %w", err)
@@ -456,6 +456,64 @@ func (s *Store) ClosePoll(ctx context.Context, id string, now time.Time) error {
 // DeletePoll removes a poll with its options and ballots.
 func (s *Store) DeletePoll(ctx context.Context, id string) error {
 	return s.changePoll(ctx, id, "delete poll", `DELETE FROM polls WHERE id = ?`, id)
+}
+
+// expiredPoll selects one poll whose retention ended before the cutoff (the
+// first argument), by the rule of pollstack.Poll.DeletesAt, in one of two
+// forms: its end (closed, or to close) and its last activity.
+const expiredPoll = `SELECT id FROM polls
+WHERE max(created_at, coalesce(last_vote_at, 0)) < ?1
+  AND coalesce(closed_at, closes_at, 0) < ?1
+LIMIT 1`
+
+// DeleteExpired takes one bounded step of the retention job (see
+// pollstack.Store). It holds the one write connection for the step only,
+// so votes wait at most one step.
+func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time, maxRows int) (deleted []string, found bool, err error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlite: delete expired: %w", err)
+	}
+	defer tx.Rollback()
+	var id string
+	switch err := tx.QueryRowContext(ctx, expiredPoll, cutoff.UnixMicro()).Scan(&id); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("sqlite: delete expired: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE polls SET closed_at = coalesce(closed_at, closes_at, max(created_at, coalesce(last_vote_at, 0))) WHERE id = ?`, id); err != nil {
+		return nil, true, fmt.Errorf("sqlite: close expired poll %s: %w", id, err)
+	}
+	left := int64(maxRows)
+	for _, rows := range []string{
+		`DELETE FROM ballots WHERE poll_id = ?1 AND voter_id IN (SELECT voter_id FROM ballots WHERE poll_id = ?1 LIMIT ?2)`,
+		`DELETE FROM voter_codes WHERE poll_id = ?1 AND code IN (SELECT code FROM voter_codes WHERE poll_id = ?1 LIMIT ?2)`,
+	} {
+		res, err := tx.ExecContext(ctx, rows, id, left)
+		if err != nil {
+			return nil, true, fmt.Errorf("sqlite: delete expired poll %s: %w", id, err)
+		}
+		n, _ := res.RowsAffected()
+		if left -= n; left <= 0 { // more rows, perhaps: the next step goes on
+			return nil, true, commitExpired(tx, id)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM polls WHERE id = ?`, id); err != nil {
+		return nil, true, fmt.Errorf("sqlite: delete expired poll %s: %w", id, err)
+	}
+	if err := commitExpired(tx, id); err != nil {
+		return nil, true, err
+	}
+	s.changes.Publish([]string{id})
+	return []string{id}, true, nil
+}
+
+func commitExpired(tx *sql.Tx, pollID string) error {
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: delete expired poll %s: %w", pollID, err)
+	}
+	return nil
 }
 
 // changePoll runs a statement that must touch exactly one poll, then tells

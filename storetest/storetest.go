@@ -30,6 +30,9 @@ func NewClock() *Clock {
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+
 // Advance moves the clock forward.
 func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
@@ -58,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"ClosedByHand", testClosedByHand},
 		{"ClosedByTime", testClosedByTime},
 		{"Delete", testDelete},
+		{"Retention", testRetention},
 		{"ManyPollsOneBatch", testManyPolls},
 		{"Changes", testChanges},
 		{"CheckBrowser", testCheckBrowser},

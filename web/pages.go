@@ -409,6 +409,8 @@ type pollView struct {
 	Error     *pollstack.Error
 	Access    resultsAccess
 	Share     share
+	DeletesAt *time.Time // when the retention job deletes the poll; nil: never
+	Extends   bool       // a vote before DeletesAt moves it later (the poll has no end yet)
 }
 
 // BallotError is the error about the ballot itself, shown above the options.
@@ -446,6 +448,10 @@ func (s *Server) showPoll(w http.ResponseWriter, r *http.Request, status int, ch
 	data := pollView{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Voted: b.Voted, Yours: mine != nil, CanChange: mine != nil && s.canChange(v.Poll), Code: code,
 		Changed: r.URL.Query().Has("changed"),
 		Chosen:  map[int]bool{}, Error: formErr, Access: accessOf(v.Poll, v.Poll.ResultsVisible(s.now(), b.Voted))}
+	if s.cfg.Retention > 0 {
+		at := v.Poll.DeletesAt(v.Results.LastVote, s.cfg.Retention)
+		data.DeletesAt, data.Extends = &at, v.Poll.ClosedAt == nil && v.Poll.ClosesAt == nil
+	}
 	for _, o := range v.Poll.Options {
 		if slices.Contains(mine, o.ID) {
 			data.Mine = append(data.Mine, o)

@@ -51,6 +51,9 @@ type Config struct {
 	Metrics *metrics.Metrics
 	// SlowRequest: a request that takes this long is always logged; 0: none is.
 	SlowRequest time.Duration
+	// Retention is how long a poll is kept after its end or last vote
+	// (pollstack.Poll.DeletesAt), for the poll page to say; 0: forever.
+	Retention time.Duration
 	// LogSample is the fraction of ordinary requests (not failed, not slow)
 	// that are logged: 0 none, 1 all.
 	LogSample float64

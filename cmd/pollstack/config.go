@@ -22,10 +22,11 @@ type Config struct {
 	TrustProxy      bool
 	PublicURL       string // the site's origin, without a trailing slash
 	ServerKey       KeySource
-	CreateRateLimit int // new polls per minute per client address; 0: off
-	VoteRateLimit   int // votes per second per client address; 0: off
-	StreamLimit     int // live-results streams open on this server; 0: off
-	StreamsPerAddr  int // live-results streams open for one client address; 0: off
+	CreateRateLimit int           // new polls per minute per client address; 0: off
+	VoteRateLimit   int           // votes per second per client address; 0: off
+	StreamLimit     int           // live-results streams open on this server; 0: off
+	StreamsPerAddr  int           // live-results streams open for one client address; 0: off
+	Retention       time.Duration // how long a poll is kept after its end or last vote; 0: forever
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
@@ -131,6 +132,8 @@ var settings = []setting{
 		parse: func(c *Config, v string) (err error) { c.StreamLimit, err = parseRate(v); return err }},
 	{flag: "stream-limit-per-address", env: "POLLSTACK_STREAM_LIMIT_PER_ADDRESS", def: "50", usage: "live-results streams one client address (an IPv6 /64) may hold open; past it 429 with Retry-After. 0 turns it off",
 		parse: func(c *Config, v string) (err error) { c.StreamsPerAddr, err = parseRate(v); return err }},
+	{flag: "retention", env: "POLLSTACK_RETENTION", def: "2160h", usage: "delete a poll with its ballots and voter codes this long after it closed (or is to close) or, if it never closes, after its last vote; the poll page says when. The default, 2160h (90 days), leaves a quarter to read and export results, while abandoned polls and unused codes stop filling the database. 0s keeps every poll",
+		parse: func(c *Config, v string) (err error) { c.Retention, err = parseDuration(v); return err }},
 	{flag: "drain-period", env: "POLLSTACK_DRAIN_PERIOD", def: "30s", usage: "after SIGTERM, how long to keep serving with readiness failed (match the target group's deregistration delay)",
 		parse: func(c *Config, v string) (err error) { c.DrainPeriod, err = parseDuration(v); return err }},
 	{flag: "shutdown-timeout", env: "POLLSTACK_SHUTDOWN_TIMEOUT", def: "20s", usage: "after draining, how long in-flight requests get to finish",
