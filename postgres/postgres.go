@@ -46,7 +46,13 @@ type Store struct {
 	listener  listener   // the change feed: one LISTEN connection, started by the first Watch
 	announcer *announcer // sends the change feed's notifications of vote batches
 	log       *slog.Logger
+	// transactions counts the transactions the store runs (see with).
+	transactions atomic.Uint64
 }
+
+// Transactions is how many transactions the store has run, for the
+// metrics (pollstack_store_transactions_total) and the benchmark.
+func (s *Store) Transactions() uint64 { return s.transactions.Load() }
 
 var _ pollstack.Store = (*Store)(nil)
 
@@ -226,12 +232,15 @@ func (s *Store) conn(ctx context.Context) (*pgxpool.Conn, error) {
 	}
 }
 
-// with runs fn on a connection from the pool.
+// with runs fn on a connection from the pool: one transaction, or one
+// statement, which PostgreSQL runs as one (the transaction counter counts
+// it; a use that runs more statements adds them).
 func (s *Store) with(ctx context.Context, fn func(*pgxpool.Conn) error) error {
 	c, err := s.conn(ctx)
 	if err != nil {
 		return err
 	}
+	s.transactions.Add(1)
 	defer c.Release()
 	return fn(c)
 }
@@ -320,6 +329,7 @@ func insertCodes(ctx context.Context, tx pgx.Tx, pollID string, codes []string) 
 func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
 	var polls map[string]*pollstack.Poll
 	err := s.with(ctx, func(c *pgxpool.Conn) (err error) {
+		s.transactions.Add(1) // loadPolls runs two statements
 		polls, err = loadPolls(ctx, c, []string{id})
 		return err
 	})
@@ -632,6 +642,7 @@ func (s *Store) cachedPolls(ctx context.Context, ids []string) (map[string]*poll
 	}
 	var loaded map[string]*pollstack.Poll
 	err := s.with(ctx, func(c *pgxpool.Conn) (err error) {
+		s.transactions.Add(1) // loadPolls runs two statements
 		loaded, err = loadPolls(ctx, c, missing)
 		return err
 	})

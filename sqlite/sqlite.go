@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pollstack/pollstack"
@@ -38,7 +39,14 @@ type Store struct {
 	// changes tells this process's watchers about its own commits: the
 	// file has one process writing it, so there is no one else to hear from.
 	changes changefeed.Feed
+	// transactions counts the database's transactions: each one begun, and
+	// each statement run on its own (SQLite wraps it in one).
+	transactions atomic.Uint64
 }
+
+// Transactions is how many transactions the store has run, for the
+// metrics (pollstack_store_transactions_total) and the benchmark.
+func (s *Store) Transactions() uint64 { return s.transactions.Load() }
 
 var _ pollstack.Store = (*Store)(nil)
 
@@ -113,6 +121,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // apply runs one migration in its own transaction, unless it already ran.
 func (s *Store) apply(ctx context.Context, m migrate.Migration) error {
+	s.transactions.Add(1)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
@@ -154,6 +163,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // CreatePoll stores a validated poll with its options and voter codes.
 func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []string) error {
+	s.transactions.Add(1)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: create poll: %w", err)
@@ -180,6 +190,7 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 
 // AddVoterCodes stores more voter codes of a "code" poll, up to the poll's limit.
 func (s *Store) AddVoterCodes(ctx context.Context, pollID string, codes []string) error {
+	s.transactions.Add(1)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: add voter codes: %w", err)
@@ -225,6 +236,7 @@ func insertCodes(ctx context.Context, tx *sql.Tx, pollID string, codes []string)
 
 // Poll returns a poll with its options.
 func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
+	s.transactions.Add(2) // the poll, its options
 	polls, err := loadPolls(ctx, s.read, []string{id})
 	if err != nil {
 		return nil, err
@@ -292,6 +304,7 @@ func (s *Store) Vote(ctx context.Context, b pollstack.Ballot) error {
 
 // storeBallots writes one batch of ballots in one transaction.
 func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([]error, error) {
+	s.transactions.Add(1)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: begin vote batch: %w", err)
@@ -401,6 +414,7 @@ func changeBallot(ctx context.Context, tx *sql.Tx, b pollstack.Ballot, key strin
 // BallotOf returns the options of the poll's ballot under the voter key.
 func (s *Store) BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error) {
 	var options string
+	s.transactions.Add(1)
 	err := s.read.QueryRowContext(ctx, `SELECT option_ids FROM ballots WHERE poll_id = ? AND voter_id = ?`, pollID, voterKey).Scan(&options)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, pollstack.ErrNotVoted
@@ -414,6 +428,7 @@ func (s *Store) BallotOf(ctx context.Context, pollID, voterKey string) ([]int, e
 // HasVoted reports whether the poll has a ballot under the voter key.
 func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, error) {
 	var n int
+	s.transactions.Add(1)
 	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM ballots WHERE poll_id = ? AND voter_id = ?`, pollID, voterKey).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: has voted: %w", err)
@@ -425,6 +440,7 @@ func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, er
 func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, error) {
 	r := pollstack.Results{Counts: make(map[int]int)}
 	var closedAt, lastVote sql.NullInt64
+	s.transactions.Add(2) // the poll's counters, its options'
 	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, last_vote_at FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &lastVote)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, pollstack.ErrPollNotFound
@@ -470,6 +486,7 @@ LIMIT 1`
 // pollstack.Store). It holds the one write connection for the step only,
 // so votes wait at most one step.
 func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time, maxRows int) (deleted []string, found bool, err error) {
+	s.transactions.Add(1)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, false, fmt.Errorf("sqlite: delete expired: %w", err)
@@ -519,6 +536,7 @@ func commitExpired(tx *sql.Tx, pollID string) error {
 // changePoll runs a statement that must touch exactly one poll, then tells
 // the watchers.
 func (s *Store) changePoll(ctx context.Context, id, what, query string, args ...any) error {
+	s.transactions.Add(1)
 	res, err := s.write.ExecContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", what, err)

@@ -48,6 +48,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.store = store
+	m.metrics.Transactions(store)
 	if m.Config.TrustProxy && m.Config.PublicURL == "" {
 		m.Log.Warn("behind a proxy without --public-url: share and admin links are relative")
 	}
