@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/pollstack/pollstack"
 )
@@ -25,7 +28,9 @@ import (
 //
 // The same marker makes a voter's own reads free: a poll page or votes/mine
 // from a browser that holds its marker is answered from the cookie and the
-// view cache, without a database transaction. The marker is the simpler of
+// view cache, without a database transaction; so is a browser poll's page
+// for a browser seen for the first time (its new voter cookie keys no
+// ballot). The marker is the simpler of
 // the two designs the issue named: a per-voter cache would need a bound, an
 // eviction policy and invalidation across servers (a vote on one task, a
 // read on another), where the signed cookie is true on every server that
@@ -121,22 +126,44 @@ func (s *Server) ballotOf(w http.ResponseWriter, r *http.Request, p *pollstack.P
 	if mine, ok := s.markedBallot(r, p.ID, key); ok {
 		return ballotState{Voted: true, Mine: mine}, nil
 	}
-	if p.DuplicateCheck != pollstack.CheckBrowser {
-		voted, err := s.store.HasVoted(r.Context(), p.ID, key)
-		return ballotState{Voted: voted}, err
+	if p.DuplicateCheck == pollstack.CheckBrowser && exchangeOf(r.Context()).newVoter {
+		return ballotState{}, nil // a browser seen for the first time has voted nowhere
 	}
-	// A browser poll's key is the voter cookie: its ballot is this browser's.
-	mine, err := s.store.BallotOf(r.Context(), p.ID, key)
+	lookup := p.ID + "\x00" + key
+	gen, known := s.views.generation(p.ID) // before the store is asked: see ballotLookups
+	if voted, ok := s.lookups.get(lookup, gen, known, s.now()); ok {
+		return ballotState{Voted: voted}, nil
+	}
+	b, err := s.storedBallot(r.Context(), p, key)
 	switch {
 	case errors.Is(err, pollstack.ErrNotVoted):
+		if known {
+			s.lookups.add(lookup, false, gen, s.now())
+		}
 		return ballotState{}, nil
 	case err != nil:
 		return ballotState{}, err
+	case b.Mine == nil: // another browser's ballot, which stays
+		s.lookups.add(lookup, true, gen, s.now())
+	case w != nil:
+		s.markBallot(w, r, p.ID, key, b.Mine)
 	}
-	if w != nil {
-		s.markBallot(w, r, p.ID, key, mine)
+	return b, nil
+}
+
+// storedBallot asks the store for the ballot under key, ErrNotVoted if
+// there is none. A browser poll's key is the voter cookie, so its ballot
+// is this browser's and comes with its options.
+func (s *Server) storedBallot(ctx context.Context, p *pollstack.Poll, key string) (ballotState, error) {
+	if p.DuplicateCheck == pollstack.CheckBrowser {
+		mine, err := s.store.BallotOf(ctx, p.ID, key)
+		return ballotState{Voted: err == nil, Mine: mine}, err
 	}
-	return ballotState{Voted: true, Mine: mine}, nil
+	voted, err := s.store.HasVoted(ctx, p.ID, key)
+	if err == nil && !voted {
+		err = pollstack.ErrNotVoted
+	}
+	return ballotState{Voted: voted}, err
 }
 
 // ownBallot is the request's own ballot, for votes/mine and changes:
@@ -153,4 +180,80 @@ func (s *Server) ownBallot(w http.ResponseWriter, r *http.Request, p *pollstack.
 		return nil, p.NotYoursError()
 	}
 	return b.Mine, nil
+}
+
+// ballotLookups remembers, for a while, what the store said of a key of a
+// poll whose ballot the request's browser did not cast: no ballot, or
+// another browser's. A returning visitor who has not voted, or a neighbour
+// of an address that has, then reloads the page and asks votes/mine without
+// a transaction either.
+//
+// Another browser's ballot stays (a ballot is never removed but with its
+// poll), so that answer holds until it expires. "No ballot" holds while the
+// poll's view entry keeps the gen it had before the store was asked: a vote
+// on this server or on any other (the change feed) changes the gen, and so
+// does a feed that reconnects. Entries expire after lookupTTL, and there are
+// at most maxLookups of them (about 150 bytes each, 2.5 MB in all): past
+// that a quarter is dropped at random.
+type ballotLookups struct {
+	mu        sync.Mutex
+	entries   map[string]ballotLookup
+	lastSweep time.Time
+}
+
+type ballotLookup struct {
+	voted bool
+	gen   uint64
+	at    time.Time
+}
+
+const (
+	maxLookups = 16384
+	lookupTTL  = time.Minute
+)
+
+func newBallotLookups() *ballotLookups {
+	return &ballotLookups{entries: make(map[string]ballotLookup)}
+}
+
+// get returns what the store said of key lately, if it still holds at the
+// poll's gen (known: the view cache has one).
+func (l *ballotLookups) get(key string, gen uint64, known bool, now time.Time) (voted, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, found := l.entries[key]
+	if !found || now.Sub(e.at) >= lookupTTL || !e.voted && (!known || e.gen != gen) {
+		return false, false
+	}
+	return e.voted, true
+}
+
+// add records what the store said of key at the poll's gen.
+func (l *ballotLookups) add(key string, voted bool, gen uint64, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.lastSweep) >= lookupTTL {
+		l.lastSweep = now
+		for k, e := range l.entries {
+			if now.Sub(e.at) >= lookupTTL {
+				delete(l.entries, k)
+			}
+		}
+	}
+	if len(l.entries) >= maxLookups {
+		for k := range l.entries { // map order: a random choice
+			if len(l.entries) < maxLookups*3/4 {
+				break
+			}
+			delete(l.entries, k)
+		}
+	}
+	l.entries[key] = ballotLookup{voted: voted, gen: gen, at: now}
+}
+
+// size is the number of entries, for tests.
+func (l *ballotLookups) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.entries)
 }

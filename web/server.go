@@ -66,6 +66,7 @@ type Server struct {
 	log        *slog.Logger
 	now        func() time.Time
 	views      *views
+	lookups    *ballotLookups // what the store said lately of keys' ballots, see ballot.go
 	streams    *hubs
 	creates    *rateLimiter // nil: no limit
 	votes      *rateLimiter
@@ -101,7 +102,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now,
 		creates:    newRateLimiter("new polls", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
 		votes:      newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
-		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient)}
+		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient), lookups: newBallotLookups()}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
 	s.streams = newHubs(s)
 	s.streams.unwatch = cfg.Store.Watch(s.streams.changed)

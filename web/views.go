@@ -42,6 +42,7 @@ type views struct {
 	entries   map[string]*viewEntry
 	lastSweep time.Time
 	loads     uint64 // loads started, for view.seq
+	changes   uint64 // the clock of viewEntry.gen
 }
 
 // maxViews bounds the entries of the view cache: 2,048 views of the largest
@@ -56,6 +57,10 @@ type viewEntry struct {
 	stale   bool      // a local write happened since that load started
 	loading chan struct{}
 	used    time.Time
+	// gen changes whenever the poll may have changed (a write here, the
+	// change feed) and is new for every new entry: what was true of the
+	// poll's ballots at one gen may be false at another (see ballotMisses).
+	gen uint64
 }
 
 // newViews makes the cache; load reads a poll's view, and is given the view
@@ -73,7 +78,8 @@ func (v *views) get(ctx context.Context, id string) (view, error) {
 		e := v.entries[id]
 		if e == nil {
 			v.makeRoom()
-			e = &viewEntry{}
+			v.changes++
+			e = &viewEntry{gen: v.changes}
 			v.entries[id] = e
 		}
 		e.used = now
@@ -168,6 +174,16 @@ func (v *views) makeRoom() {
 	}
 }
 
+// generation is the poll's gen, or false when the cache holds no entry.
+func (v *views) generation(id string) (uint64, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if e := v.entries[id]; e != nil {
+		return e.gen, true
+	}
+	return 0, false
+}
+
 // size is the number of cached views, for tests.
 func (v *views) size() int {
 	v.mu.Lock()
@@ -181,7 +197,8 @@ func (v *views) invalidate(ids ...string) {
 	v.mu.Lock()
 	for _, id := range ids {
 		if e := v.entries[id]; e != nil {
-			e.stale = true
+			v.changes++
+			e.stale, e.gen = true, v.changes
 		}
 	}
 	v.mu.Unlock()
@@ -191,7 +208,8 @@ func (v *views) invalidate(ids ...string) {
 func (v *views) invalidateAll() {
 	v.mu.Lock()
 	for _, e := range v.entries {
-		e.stale = true
+		v.changes++
+		e.stale, e.gen = true, v.changes
 	}
 	v.mu.Unlock()
 }

@@ -35,17 +35,14 @@ func voterID(ctx context.Context) string { return exchangeOf(ctx).voter }
 // response to a client that lacks a valid one.
 func (s *Server) identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := ""
-		if v := voterCookieValue(r); validVoterID(v) {
-			id = v
-		} else {
-			id = pollstack.RandomToken(16)
+		x := exchangeOf(r.Context())
+		if x.voter = voterCookieValue(r); !validVoterID(x.voter) {
+			x.voter, x.newVoter = pollstack.RandomToken(16), true
 			http.SetCookie(w, &http.Cookie{
-				Name: voterCookie, Value: id, Path: "/", MaxAge: 365 * 24 * 3600,
+				Name: voterCookie, Value: x.voter, Path: "/", MaxAge: 365 * 24 * 3600,
 				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r),
 			})
 		}
-		exchangeOf(r.Context()).voter = id
 		next.ServeHTTP(w, r)
 	})
 }

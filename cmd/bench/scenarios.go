@@ -387,6 +387,9 @@ func scenarios(ctx context.Context, t *table, o options, store, bin string, args
 	reads, lat, errs := readResults(ctx, s.url, poll, o.readers, o.duration)
 	t.add(row{store: store, scenario: "results reads", rate: fmt.Sprintf("%.0f reads/s", reads), p50: ms(loadgen.Percentile(lat, 50)), p99: ms(loadgen.Percentile(lat, 99)),
 		max: ms(loadgen.Percentile(lat, 100)), errors: fmt.Sprint(errs), rss: fmt.Sprintf("%.1f MB", s.peakRSS())})
+	if err := benchPageViews(t, o, store, bin, args); err != nil {
+		return fmt.Errorf("%s page views: %w", store, err)
+	}
 	scenario := fmt.Sprintf("%d live-results viewers of one poll, update delay", o.subs)
 	vctx, cancel := context.WithCancel(ctx)
 	defer cancel()
