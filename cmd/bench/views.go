@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pollstack/pollstack/internal/testing/loadgen"
@@ -96,38 +95,15 @@ func viewerCookie(base, poll, kind string) (string, error) {
 
 // viewPages has each cookie view the poll page and votes/mine in turn for d.
 func viewPages(base, poll string, cookies []string, d time.Duration) (views int, lat []time.Duration, errors int) {
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	deadline := time.Now().Add(d)
-	for _, cookie := range cookies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			conn, _ := loadgen.Dial(base, 10*time.Second)
-			defer conn.Close()
-			var mine []time.Duration
-			bad := 0
-			for i := 0; time.Now().Before(deadline); i++ {
-				path, want := "/p/"+poll, http.StatusOK
-				if i%2 == 1 {
-					path = "/api/v1/polls/" + poll + "/votes/mine"
-					if !strings.Contains(cookie, "pollstack_ballot=") {
-						want = http.StatusNotFound // no ballot: no_ballot
-					}
-				}
-				t0 := time.Now()
-				status, _, err := conn.Do("GET", path, cookie, "", "")
-				if err != nil || status != want {
-					bad++
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			mu.Lock()
-			lat, errors = append(lat, mine...), errors+bad
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	lat, errors = readFor(base, cookies, d, func(i int, cookie string) (string, int) {
+		switch {
+		case i%2 == 0:
+			return "/p/" + poll, http.StatusOK
+		case strings.Contains(cookie, "pollstack_ballot="):
+			return "/api/v1/polls/" + poll + "/votes/mine", http.StatusOK
+		}
+		return "/api/v1/polls/" + poll + "/votes/mine", http.StatusNotFound // no ballot: no_ballot
+	})
 	return len(lat), lat, errors
 }
 
