@@ -744,51 +744,43 @@ func (s *Store) DeletePoll(ctx context.Context, id string) error {
 SELECT pg_notify('`+changesChannel+`', id) FROM deleted`, id)
 }
 
-// expiredPoll locks one poll whose retention ended before the cutoff ($1),
-// by the rule of pollstack.Poll.DeletesAt; servers running the job at once
-// each take another.
-const expiredPoll = `SELECT id FROM polls
+// expiredPolls locks polls whose retention ended before the cutoff ($1),
+// by the rule of pollstack.Poll.DeletesAt, at most $2 of them; servers
+// running the job at once each take others, and a poll a vote batch holds
+// waits for the next sweep.
+const expiredPolls = `SELECT id FROM polls
 WHERE greatest(created_at, last_vote_at) < $1
   AND coalesce(closed_at, closes_at, '-infinity') < $1
-LIMIT 1 FOR UPDATE SKIP LOCKED`
+LIMIT $2 FOR UPDATE SKIP LOCKED`
 
 // DeleteExpired takes one bounded step of the retention job (see
-// pollstack.Store): one transaction that deletes at most maxRows ballots
-// and codes of one expired poll, or the poll itself once it has none.
+// pollstack.Store) in one transaction: one scan finds the expired polls;
+// each poll's rows count toward maxRows, so one step takes many small polls
+// or part of a large one.
 func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time, maxRows int) (deleted []string, found bool, err error) {
 	err = s.with(ctx, func(c *pgxpool.Conn) error {
 		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-			deleted, found = nil, false
-			var id string
-			switch err := tx.QueryRow(ctx, expiredPoll, cutoff).Scan(&id); {
-			case errors.Is(err, pgx.ErrNoRows):
-				return nil
-			case err != nil:
+			deleted = nil
+			rows, _ := tx.Query(ctx, expiredPolls, cutoff, maxRows)
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
 				return err
 			}
-			found = true
-			s.forget(id)
-			if _, err := tx.Exec(ctx, `UPDATE polls SET closed_at = coalesce(closed_at, closes_at, greatest(created_at, last_vote_at)) WHERE id = $1`, id); err != nil {
-				return err
-			}
+			found = len(ids) > 0
 			left := int64(maxRows)
-			for _, rows := range []string{
-				`DELETE FROM ballots WHERE poll_id = $1 AND voter_id IN (SELECT voter_id FROM ballots WHERE poll_id = $1 LIMIT $2)`,
-				`DELETE FROM voter_codes WHERE poll_id = $1 AND code IN (SELECT code FROM voter_codes WHERE poll_id = $1 LIMIT $2)`,
-			} {
-				tag, err := tx.Exec(ctx, rows, id, left)
+			for _, id := range ids {
+				if left <= 0 {
+					break
+				}
+				s.forget(id)
+				gone, n, err := deleteExpired(ctx, tx, id, left)
 				if err != nil {
-					return err
+					return fmt.Errorf("poll %s: %w", id, err)
 				}
-				if left -= tag.RowsAffected(); left <= 0 { // more rows, perhaps: the next step goes on
-					return nil
+				if left -= n; gone {
+					deleted = append(deleted, id)
 				}
 			}
-			if _, err := tx.Exec(ctx, `WITH gone AS (DELETE FROM polls WHERE id = $1 RETURNING id)
-SELECT pg_notify('`+changesChannel+`', id) FROM gone`, id); err != nil {
-				return err
-			}
-			deleted = []string{id}
 			return nil
 		})
 	})
@@ -796,6 +788,33 @@ SELECT pg_notify('`+changesChannel+`', id) FROM gone`, id); err != nil {
 		return nil, found, markUnavailable(fmt.Errorf("postgres: delete expired polls: %w", err))
 	}
 	return deleted, found, nil
+}
+
+// deleteExpired closes an expired poll at its end (so that no vote revives
+// it half deleted), deletes at most left of its ballots and voter codes,
+// and the poll itself once it has none, which the change feed hears of at
+// commit; n counts the rows deleted, the poll's own included.
+func deleteExpired(ctx context.Context, tx pgx.Tx, id string, left int64) (gone bool, n int64, err error) {
+	if _, err := tx.Exec(ctx, `UPDATE polls SET closed_at = coalesce(closed_at, closes_at, greatest(created_at, last_vote_at)) WHERE id = $1`, id); err != nil {
+		return false, 0, err
+	}
+	for _, rows := range []string{
+		`DELETE FROM ballots WHERE poll_id = $1 AND voter_id IN (SELECT voter_id FROM ballots WHERE poll_id = $1 LIMIT $2)`,
+		`DELETE FROM voter_codes WHERE poll_id = $1 AND code IN (SELECT code FROM voter_codes WHERE poll_id = $1 LIMIT $2)`,
+	} {
+		tag, err := tx.Exec(ctx, rows, id, left-n)
+		if err != nil {
+			return false, n, err
+		}
+		if n += tag.RowsAffected(); n >= left { // more rows, perhaps: the next step goes on
+			return false, n, nil
+		}
+	}
+	if _, err := tx.Exec(ctx, `WITH gone AS (DELETE FROM polls WHERE id = $1 RETURNING id)
+SELECT pg_notify('`+changesChannel+`', id) FROM gone`, id); err != nil {
+		return false, n, err
+	}
+	return true, n + 1, nil
 }
 
 // execOne runs a statement that must touch (or select) exactly one poll.

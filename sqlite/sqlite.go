@@ -474,63 +474,86 @@ func (s *Store) DeletePoll(ctx context.Context, id string) error {
 	return s.changePoll(ctx, id, "delete poll", `DELETE FROM polls WHERE id = ?`, id)
 }
 
-// expiredPoll selects one poll whose retention ended before the cutoff (the
-// first argument), by the rule of pollstack.Poll.DeletesAt, in one of two
-// forms: its end (closed, or to close) and its last activity.
-const expiredPoll = `SELECT id FROM polls
+// expiredPolls selects polls whose retention ended before the cutoff (?1),
+// by the rule of pollstack.Poll.DeletesAt, at most ?2 of them.
+const expiredPolls = `SELECT id FROM polls
 WHERE max(created_at, coalesce(last_vote_at, 0)) < ?1
   AND coalesce(closed_at, closes_at, 0) < ?1
-LIMIT 1`
+LIMIT ?2`
 
 // DeleteExpired takes one bounded step of the retention job (see
-// pollstack.Store). It holds the one write connection for the step only,
-// so votes wait at most one step.
+// pollstack.Store): one transaction on the one write connection, so votes
+// wait at most one step. One scan finds the expired polls; each poll's rows
+// count toward maxRows, so one step takes many small polls or part of a
+// large one.
 func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time, maxRows int) (deleted []string, found bool, err error) {
 	s.transactions.Add(1)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, false, fmt.Errorf("sqlite: delete expired: %w", err)
+		return nil, false, fmt.Errorf("sqlite: delete expired polls: %w", err)
 	}
 	defer tx.Rollback()
-	var id string
-	switch err := tx.QueryRowContext(ctx, expiredPoll, cutoff.UnixMicro()).Scan(&id); {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, false, nil
-	case err != nil:
-		return nil, false, fmt.Errorf("sqlite: delete expired: %w", err)
+	rows, err := tx.QueryContext(ctx, expiredPolls, cutoff.UnixMicro(), maxRows)
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlite: delete expired polls: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE polls SET closed_at = coalesce(closed_at, closes_at, max(created_at, coalesce(last_vote_at, 0))) WHERE id = ?`, id); err != nil {
-		return nil, true, fmt.Errorf("sqlite: close expired poll %s: %w", id, err)
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, false, fmt.Errorf("sqlite: delete expired polls: %w", err)
+		}
+		ids = append(ids, id)
 	}
+	rows.Close()
 	left := int64(maxRows)
+	for _, id := range ids {
+		if left <= 0 {
+			break
+		}
+		gone, n, err := deleteExpired(ctx, tx, id, left)
+		if err != nil {
+			return nil, true, fmt.Errorf("sqlite: delete expired poll %s: %w", id, err)
+		}
+		if left -= n; gone {
+			deleted = append(deleted, id)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, true, fmt.Errorf("sqlite: delete expired polls: %w", err)
+	}
+	if len(deleted) > 0 { // nil would mean "any poll may have changed"
+		s.changes.Publish(deleted)
+	}
+	return deleted, len(ids) > 0, nil
+}
+
+// deleteExpired closes an expired poll at its end (so that no vote revives
+// it half deleted), deletes at most left of its ballots and voter codes,
+// and the poll itself once it has none; n counts the rows deleted, the
+// poll's own included.
+func deleteExpired(ctx context.Context, tx *sql.Tx, id string, left int64) (gone bool, n int64, err error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE polls SET closed_at = coalesce(closed_at, closes_at, max(created_at, coalesce(last_vote_at, 0))) WHERE id = ?`, id); err != nil {
+		return false, 0, err
+	}
 	for _, rows := range []string{
 		`DELETE FROM ballots WHERE poll_id = ?1 AND voter_id IN (SELECT voter_id FROM ballots WHERE poll_id = ?1 LIMIT ?2)`,
 		`DELETE FROM voter_codes WHERE poll_id = ?1 AND code IN (SELECT code FROM voter_codes WHERE poll_id = ?1 LIMIT ?2)`,
 	} {
-		res, err := tx.ExecContext(ctx, rows, id, left)
+		res, err := tx.ExecContext(ctx, rows, id, left-n)
 		if err != nil {
-			return nil, true, fmt.Errorf("sqlite: delete expired poll %s: %w", id, err)
+			return false, n, err
 		}
-		n, _ := res.RowsAffected()
-		if left -= n; left <= 0 { // more rows, perhaps: the next step goes on
-			return nil, true, commitExpired(tx, id)
+		k, _ := res.RowsAffected()
+		if n += k; n >= left { // more rows, perhaps: the next step goes on
+			return false, n, nil
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM polls WHERE id = ?`, id); err != nil {
-		return nil, true, fmt.Errorf("sqlite: delete expired poll %s: %w", id, err)
+		return false, n, err
 	}
-	if err := commitExpired(tx, id); err != nil {
-		return nil, true, err
-	}
-	s.changes.Publish([]string{id})
-	return []string{id}, true, nil
-}
-
-func commitExpired(tx *sql.Tx, pollID string) error {
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: delete expired poll %s: %w", pollID, err)
-	}
-	return nil
+	return true, n + 1, nil
 }
 
 // changePoll runs a statement that must touch exactly one poll, then tells

@@ -84,6 +84,15 @@ func testRetention(t *testing.T, s pollstack.Store, clock *Clock) {
 		t.Fatalf("first step: found %v, %v", found, err)
 	}
 	wantOutcome(t, "a vote on a poll the retention job began to delete", voteAs(s, big.ID, pollstack.Voter{Code: pollstack.CodeKey(codes[4])}, 2), pollstack.ErrPollClosed)
+	left := 0
+	for _, v := range bigVoters {
+		if has, _ := s.HasVoted(ctx, big.ID, v); has {
+			left++
+		}
+	}
+	if left != len(bigVoters)-1 {
+		t.Errorf("a step of one row left %d of %d ballots, want %d", left, len(bigVoters), len(bigVoters)-1)
+	}
 
 	gone := map[string]bool{}
 	for _, at := range []time.Time{clock.Now(), t0.Add(2*retention + time.Second), closes.Add(retention + time.Second)} {
