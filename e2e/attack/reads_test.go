@@ -90,7 +90,7 @@ func TestRepeatedReadsCostTheDatabaseNothing(t *testing.T) {
 			// Before the fix: at least 1,000 per 1,000. The view cache's reloads
 			// (one every 250 ms per poll at most) are all that remain.
 			if perThousand >= 100 {
-				t.Errorf("%.0f database transactions per 1,000 reads of a voter seen before, want under 100", perThousand)
+				t.Errorf("%.0f database transactions per 1,000 reads of browsers seen before, want under 100", perThousand)
 			}
 		})
 	}
