@@ -199,6 +199,8 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, pollID string, opt
 	return err
 }
 
+// castBallot stores the ballot (a change only from a browser that may make
+// it) and gives the browser its marker.
 func (s *Server) castBallot(w http.ResponseWriter, r *http.Request, pollID string, optionIDs []int, code string, change bool) error {
 	p, err := s.views.poll(r.Context(), pollID)
 	if err != nil {
