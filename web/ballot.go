@@ -54,9 +54,9 @@ func ballotPaths(pollID string) []string {
 
 // markerSum is the HMAC of a ballot for its marker.
 func (s *Server) markerSum(pollID, voter, key, options string) []byte {
-	msg := make([]byte, 0, 128)
-	msg = append(msg, "pollstack ballot marker\x00"...)
-	for _, part := range []string{pollID, voter, key} {
+	var buf [160]byte // every vote makes one: no allocation for the message
+	msg := append(buf[:0], "pollstack ballot marker\x00"...)
+	for _, part := range [...]string{pollID, voter, key} {
 		msg = append(append(msg, part...), 0)
 	}
 	msg = append(msg, options...)
@@ -67,12 +67,18 @@ func (s *Server) markerSum(pollID, voter, key, options string) []byte {
 // markBallot gives the request's browser the marker of the ballot it just
 // cast (or changed) under key.
 func (s *Server) markBallot(w http.ResponseWriter, r *http.Request, pollID, key string, options []int) {
-	list := make([]string, len(options))
+	var buf [96]byte // options, then the tag: the cookie's value, built in place
+	b := buf[:0]
 	for i, o := range options {
-		list[i] = strconv.Itoa(o)
+		if i > 0 {
+			b = append(b, '-')
+		}
+		b = strconv.AppendInt(b, int64(o), 10)
 	}
-	opts := strings.Join(list, "-")
-	value := opts + "." + base64.RawURLEncoding.EncodeToString(s.markerSum(pollID, voterID(r.Context()), key, opts))
+	opts := len(b)
+	b = append(b, '.')
+	b = base64.RawURLEncoding.AppendEncode(b, s.markerSum(pollID, voterID(r.Context()), key, string(b[:opts])))
+	value := string(b)
 	for _, path := range ballotPaths(pollID) {
 		http.SetCookie(w, &http.Cookie{Name: ballotCookie, Value: value, Path: path, MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r)})
