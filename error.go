@@ -51,6 +51,14 @@ var (
 	ErrUnavailable   = &Error{Kind: KindUnavailable, Code: "unavailable", Message: "The service is briefly unavailable. Please try again in a few seconds."}
 )
 
+// ErrAddressVoted and ErrCodeVoted answer someone who shares a ballot's key
+// (an address, a code) but not the browser that cast it: they learn that the
+// ballot exists, never what it chose, and cannot change it.
+var (
+	ErrAddressVoted = &Error{Kind: KindForbidden, Code: "ballot_not_yours", Message: "This address has voted. Only the browser that cast the ballot can see or change it."}
+	ErrCodeVoted    = &Error{Kind: KindForbidden, Code: "ballot_not_yours", Field: "code", Message: "This code has voted. Only the browser that cast the ballot can see it."}
+)
+
 // Invalid returns a KindInvalid error about one input field.
 func Invalid(field, code, format string, args ...any) *Error {
 	return &Error{Kind: KindInvalid, Code: code, Field: field, Message: fmt.Sprintf(format, args...)}

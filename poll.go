@@ -197,8 +197,11 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	if err != nil {
 		return nil, Secrets{}, err
 	}
-	if n.AllowChanges && check == CheckNone {
-		return nil, Secrets{}, Invalid("allow_changes", "allow_changes_kiosk", "Changing a vote needs a check that knows who voted (browser, address or code); a poll that counts every submission cannot offer it.")
+	switch {
+	case n.AllowChanges && check == CheckNone:
+		return nil, Secrets{}, Invalid("allow_changes", "allow_changes_kiosk", "Changing a vote needs a check that knows who voted (browser or address); a poll that counts every submission cannot offer it.")
+	case n.AllowChanges && check == CheckCode:
+		return nil, Secrets{}, Invalid("allow_changes", "allow_changes_code", "A poll with voter codes takes no changes: whoever holds a code, and the creator holds them all, could change its ballot. Choose the browser or address check to let voters change their vote.")
 	}
 	embedOrigins, err := validateEmbedOrigins(n.EmbedOrigins)
 	if err != nil {
@@ -429,6 +432,27 @@ type Results struct {
 	// (kept beside its ballots in the same transaction); CountRanked counts
 	// them. Counts of a ranked poll are how many ballots rank each option.
 	Rankings []Ranking
+	LastVote *time.Time // when the latest ballot was stored; nil: none yet
+}
+
+// DeletesAt is when the retention job deletes the poll with its ballots and
+// codes, given when it last got a ballot: retention after its end (when it
+// was closed, or is to close) or after its last activity (creation, the
+// latest ballot), whichever is later. Stores select expired polls by the same
+// rule (DeleteExpired).
+func (p *Poll) DeletesAt(lastVote *time.Time, retention time.Duration) time.Time {
+	last := p.Created
+	if lastVote != nil && lastVote.After(last) {
+		last = *lastVote
+	}
+	end := p.ClosedAt
+	if end == nil {
+		end = p.ClosesAt
+	}
+	if end != nil && end.After(last) {
+		last = *end
+	}
+	return last.Add(retention)
 }
 
 // Store keeps polls and ballots. Every implementation passes storetest.
@@ -463,6 +487,14 @@ type Store interface {
 	ClosePoll(ctx context.Context, id string, now time.Time) error
 	// DeletePoll removes a poll and its ballots.
 	DeletePoll(ctx context.Context, id string) error
+	// DeleteExpired takes one bounded step of the retention job in one
+	// transaction: it finds a poll whose DeletesAt is before cutoff, closes
+	// it (at its end, so that no vote starts a half-deleted poll again), and
+	// deletes at most maxRows of its ballots and voter codes, or, when none
+	// are left, the poll itself, which the change feed then tells of. It
+	// returns the polls it deleted, and whether any expired poll was found
+	// (false: nothing left to do). Nothing else is touched.
+	DeleteExpired(ctx context.Context, cutoff time.Time, maxRows int) (deleted []string, found bool, err error)
 	// Watch calls changed with the IDs of polls whose counts or state
 	// changed (ballots committed, closed, deleted), once the change has
 	// committed, whichever process sharing the store made it. A nil slice

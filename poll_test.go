@@ -62,7 +62,7 @@ func TestValidateRules(t *testing.T) {
 		{"changes on a browser poll", func(d *pollstack.PollDraft) { d.AllowChanges = true }, "", ""},
 		{"changes with codes", func(d *pollstack.PollDraft) {
 			d.AllowChanges, d.DuplicateCheck, d.VoterCodes = true, pollstack.CheckCode, 2
-		}, "", ""},
+		}, "allow_changes", "allow_changes_code"},
 		{"changes on a kiosk", func(d *pollstack.PollDraft) { d.AllowChanges, d.DuplicateCheck = true, pollstack.CheckNone }, "allow_changes", "allow_changes_kiosk"},
 		{"description with a NUL", func(d *pollstack.PollDraft) { d.Description = "Lunch\x00" }, "description", "text_control_character"},
 		{"description of invalid UTF-8", func(d *pollstack.PollDraft) { d.Description = "Caf\xe9" }, "description", "text_invalid_utf8"},

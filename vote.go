@@ -23,6 +23,14 @@ type CastBallot struct {
 	Changed   *time.Time
 }
 
+// TakesChanges reports whether the poll lets a voter change their ballot.
+// A code poll never does, whatever it was created with: the creator holds
+// every code, so a change by code could be anyone's (see docs/decisions.md,
+// ballot secrecy).
+func (p *Poll) TakesChanges() bool {
+	return p.AllowChanges && p.DuplicateCheck != CheckCode
+}
+
 // CheckBallot verifies a ballot against its poll: one option for a single
 // choice poll; for a multiple choice one, distinct existing options, as many
 // as the poll's choice limits allow.
@@ -122,7 +130,7 @@ func Admit(ballots []Ballot, polls map[string]*Poll, now time.Time) (keys []stri
 			outcomes[i] = ErrPollNotFound
 		case p.Closed(now):
 			outcomes[i] = ErrPollClosed
-		case b.Change && !p.AllowChanges:
+		case b.Change && !p.TakesChanges():
 			outcomes[i] = ErrNoChanges
 		default:
 			outcomes[i] = p.CheckBallot(b.OptionIDs)

@@ -108,6 +108,15 @@ func (p *Poll) DuplicateError() error {
 	return ErrAlreadyVoted
 }
 
+// NotYoursError is the error for someone who shares a ballot's key (an
+// address, a code) but is not the browser that cast it.
+func (p *Poll) NotYoursError() error {
+	if p.DuplicateCheck == CheckCode {
+		return ErrCodeVoted
+	}
+	return ErrAddressVoted
+}
+
 // codeAlphabet is Crockford's base32: no I, L, O or U, so that a code read
 // aloud or typed from paper is not misread. NormalizeCode forgives the
 // letters people confuse with digits.

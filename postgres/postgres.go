@@ -46,7 +46,13 @@ type Store struct {
 	listener  listener   // the change feed: one LISTEN connection, started by the first Watch
 	announcer *announcer // sends the change feed's notifications of vote batches
 	log       *slog.Logger
+	// transactions counts the transactions the store runs (see with).
+	transactions atomic.Uint64
 }
+
+// Transactions is how many transactions the store has run, for the
+// metrics (pollstack_store_transactions_total) and the benchmark.
+func (s *Store) Transactions() uint64 { return s.transactions.Load() }
 
 var _ pollstack.Store = (*Store)(nil)
 
@@ -227,12 +233,15 @@ func (s *Store) conn(ctx context.Context) (*pgxpool.Conn, error) {
 	}
 }
 
-// with runs fn on a connection from the pool.
+// with runs fn on a connection from the pool: one transaction, or one
+// statement, which PostgreSQL runs as one (the transaction counter counts
+// it; a use that runs more statements adds them).
 func (s *Store) with(ctx context.Context, fn func(*pgxpool.Conn) error) error {
 	c, err := s.conn(ctx)
 	if err != nil {
 		return err
 	}
+	s.transactions.Add(1)
 	defer c.Release()
 	return fn(c)
 }
@@ -321,6 +330,7 @@ func insertCodes(ctx context.Context, tx pgx.Tx, pollID string, codes []string) 
 func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
 	var polls map[string]*pollstack.Poll
 	err := s.with(ctx, func(c *pgxpool.Conn) (err error) {
+		s.transactions.Add(1) // loadPolls runs two statements
 		polls, err = loadPolls(ctx, c, []string{id})
 		return err
 	})
@@ -577,7 +587,7 @@ WITH open AS (
     WHERE bl.poll_id = r.poll_id AND bl.voter_id = r.voter_id
     RETURNING bl.poll_id, bl.voter_id, r.option_ids AS old_ids, r.new_ids
 ), counted_polls AS (
-    UPDATE polls SET ballots = ballots + d.n
+    UPDATE polls SET ballots = ballots + d.n, last_vote_at = $4
     FROM (SELECT poll_id, count(*) AS n FROM inserted GROUP BY poll_id) AS d
     WHERE polls.id = d.poll_id
 ), counted_options AS (
@@ -652,6 +662,7 @@ func (s *Store) cachedPolls(ctx context.Context, ids []string) (map[string]*poll
 	}
 	var loaded map[string]*pollstack.Poll
 	err := s.with(ctx, func(c *pgxpool.Conn) (err error) {
+		s.transactions.Add(1) // loadPolls runs two statements
 		loaded, err = loadPolls(ctx, c, missing)
 		return err
 	})
@@ -711,19 +722,19 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 	r := pollstack.Results{Counts: make(map[int]int)}
 	found := false
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, p.ranked, o.id, o.votes FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
+		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, p.last_vote_at, p.ranked, o.id, o.votes FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
 		if err != nil {
 			return err
 		}
 		var total, votes int64
 		var id int16
 		var ranked bool
-		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &ranked, &id, &votes}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &r.LastVote, &ranked, &id, &votes}, func() error {
 			found = true
 			r.Total, r.Counts[int(id)] = int(total), int(votes)
 			return nil
 		})
-		r.ClosedAt = inUTC(r.ClosedAt)
+		r.ClosedAt, r.LastVote = inUTC(r.ClosedAt), inUTC(r.LastVote)
 		if err != nil || !ranked {
 			return err
 		}
@@ -801,6 +812,79 @@ func (s *Store) DeletePoll(ctx context.Context, id string) error {
 	s.forget(id)
 	return s.execOne(ctx, "delete poll", `WITH deleted AS (DELETE FROM polls WHERE id = $1 RETURNING id)
 SELECT pg_notify('`+changesChannel+`', id) FROM deleted`, id)
+}
+
+// expiredPolls locks polls whose retention ended before the cutoff ($1),
+// by the rule of pollstack.Poll.DeletesAt, at most $2 of them; servers
+// running the job at once each take others, and a poll a vote batch holds
+// waits for the next sweep.
+const expiredPolls = `SELECT id FROM polls
+WHERE greatest(created_at, last_vote_at) < $1
+  AND coalesce(closed_at, closes_at, '-infinity') < $1
+LIMIT $2 FOR UPDATE SKIP LOCKED`
+
+// DeleteExpired takes one bounded step of the retention job (see
+// pollstack.Store) in one transaction: one scan finds the expired polls;
+// each poll's rows count toward maxRows, so one step takes many small polls
+// or part of a large one.
+func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time, maxRows int) (deleted []string, found bool, err error) {
+	err = s.with(ctx, func(c *pgxpool.Conn) error {
+		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+			deleted = nil
+			rows, _ := tx.Query(ctx, expiredPolls, cutoff, maxRows)
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			found = len(ids) > 0
+			left := int64(maxRows)
+			for _, id := range ids {
+				if left <= 0 {
+					break
+				}
+				s.forget(id)
+				gone, n, err := deleteExpired(ctx, tx, id, left)
+				if err != nil {
+					return fmt.Errorf("poll %s: %w", id, err)
+				}
+				if left -= n; gone {
+					deleted = append(deleted, id)
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, found, markUnavailable(fmt.Errorf("postgres: delete expired polls: %w", err))
+	}
+	return deleted, found, nil
+}
+
+// deleteExpired closes an expired poll at its end (so that no vote revives
+// it half deleted), deletes at most left of its ballots and voter codes,
+// and the poll itself once it has none, which the change feed hears of at
+// commit; n counts the rows deleted, the poll's own included.
+func deleteExpired(ctx context.Context, tx pgx.Tx, id string, left int64) (gone bool, n int64, err error) {
+	if _, err := tx.Exec(ctx, `UPDATE polls SET closed_at = coalesce(closed_at, closes_at, greatest(created_at, last_vote_at)) WHERE id = $1`, id); err != nil {
+		return false, 0, err
+	}
+	for _, rows := range []string{
+		`DELETE FROM ballots WHERE poll_id = $1 AND voter_id IN (SELECT voter_id FROM ballots WHERE poll_id = $1 LIMIT $2)`,
+		`DELETE FROM voter_codes WHERE poll_id = $1 AND code IN (SELECT code FROM voter_codes WHERE poll_id = $1 LIMIT $2)`,
+	} {
+		tag, err := tx.Exec(ctx, rows, id, left-n)
+		if err != nil {
+			return false, n, err
+		}
+		if n += tag.RowsAffected(); n >= left { // more rows, perhaps: the next step goes on
+			return false, n, nil
+		}
+	}
+	if _, err := tx.Exec(ctx, `WITH gone AS (DELETE FROM polls WHERE id = $1 RETURNING id)
+SELECT pg_notify('`+changesChannel+`', id) FROM gone`, id); err != nil {
+		return false, n, err
+	}
+	return true, n + 1, nil
 }
 
 // execOne runs a statement that must touch (or select) exactly one poll.

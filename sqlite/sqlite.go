@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pollstack/pollstack"
@@ -38,7 +39,14 @@ type Store struct {
 	// changes tells this process's watchers about its own commits: the
 	// file has one process writing it, so there is no one else to hear from.
 	changes changefeed.Feed
+	// transactions counts the database's transactions: each one begun, and
+	// each statement run on its own (SQLite wraps it in one).
+	transactions atomic.Uint64
 }
+
+// Transactions is how many transactions the store has run, for the
+// metrics (pollstack_store_transactions_total) and the benchmark.
+func (s *Store) Transactions() uint64 { return s.transactions.Load() }
 
 var _ pollstack.Store = (*Store)(nil)
 
@@ -113,6 +121,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // apply runs one migration in its own transaction, unless it already ran.
 func (s *Store) apply(ctx context.Context, m migrate.Migration) error {
+	s.transactions.Add(1)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
@@ -154,6 +163,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // CreatePoll stores a validated poll with its options and voter codes.
 func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []string) error {
+	s.transactions.Add(1)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: create poll: %w", err)
@@ -180,6 +190,7 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 
 // AddVoterCodes stores more voter codes of a "code" poll, up to the poll's limit.
 func (s *Store) AddVoterCodes(ctx context.Context, pollID string, codes []string) error {
+	s.transactions.Add(1)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: add voter codes: %w", err)
@@ -225,6 +236,7 @@ func insertCodes(ctx context.Context, tx *sql.Tx, pollID string, codes []string)
 
 // Poll returns a poll with its options.
 func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
+	s.transactions.Add(2) // the poll, its options
 	polls, err := loadPolls(ctx, s.read, []string{id})
 	if err != nil {
 		return nil, err
@@ -293,6 +305,7 @@ func (s *Store) Vote(ctx context.Context, b pollstack.Ballot) error {
 
 // storeBallots writes one batch of ballots in one transaction.
 func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([]error, error) {
+	s.transactions.Add(1)
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: begin vote batch: %w", err)
@@ -348,7 +361,7 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	}
 	tallies := pollstack.Tally(ballots, stored, replaced)
 	for pollID, t := range tallies {
-		if _, err := tx.ExecContext(ctx, `UPDATE polls SET ballots = ballots + ? WHERE id = ?`, t.Total, pollID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE polls SET ballots = ballots + ?, last_vote_at = CASE WHEN ? > 0 THEN ? ELSE last_vote_at END WHERE id = ?`, t.Total, t.Total, now.UnixMicro(), pollID); err != nil {
 			return nil, fmt.Errorf("sqlite: count ballots: %w", err)
 		}
 		for opt, n := range t.Counts {
@@ -405,6 +418,7 @@ func changeBallot(ctx context.Context, tx *sql.Tx, b pollstack.Ballot, key strin
 // BallotOf returns the options of the poll's ballot under the voter key.
 func (s *Store) BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error) {
 	var options string
+	s.transactions.Add(1)
 	err := s.read.QueryRowContext(ctx, `SELECT option_ids FROM ballots WHERE poll_id = ? AND voter_id = ?`, pollID, voterKey).Scan(&options)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, pollstack.ErrNotVoted
@@ -418,6 +432,7 @@ func (s *Store) BallotOf(ctx context.Context, pollID, voterKey string) ([]int, e
 // HasVoted reports whether the poll has a ballot under the voter key.
 func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, error) {
 	var n int
+	s.transactions.Add(1)
 	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM ballots WHERE poll_id = ? AND voter_id = ?`, pollID, voterKey).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: has voted: %w", err)
@@ -428,16 +443,17 @@ func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, er
 // Results reads the counters of a poll, and when it was closed by hand.
 func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, error) {
 	r := pollstack.Results{Counts: make(map[int]int)}
-	var closedAt sql.NullInt64
+	var closedAt, lastVote sql.NullInt64
 	var ranked bool
-	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, ranked FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &ranked)
+	s.transactions.Add(2) // the poll's counters, its options'
+	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, last_vote_at, ranked FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &lastVote, &ranked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, pollstack.ErrPollNotFound
 	}
 	if err != nil {
 		return r, fmt.Errorf("sqlite: results: %w", err)
 	}
-	r.ClosedAt = fromMicros(closedAt)
+	r.ClosedAt, r.LastVote = fromMicros(closedAt), fromMicros(lastVote)
 	rows, err := s.read.QueryContext(ctx, `SELECT id, votes FROM options WHERE poll_id = ?`, pollID)
 	if err != nil {
 		return r, fmt.Errorf("sqlite: results: %w", err)
@@ -540,9 +556,92 @@ func (s *Store) DeletePoll(ctx context.Context, id string) error {
 	return s.changePoll(ctx, id, "delete poll", `DELETE FROM polls WHERE id = ?`, id)
 }
 
+// expiredPolls selects polls whose retention ended before the cutoff (?1),
+// by the rule of pollstack.Poll.DeletesAt, at most ?2 of them.
+const expiredPolls = `SELECT id FROM polls
+WHERE max(created_at, coalesce(last_vote_at, 0)) < ?1
+  AND coalesce(closed_at, closes_at, 0) < ?1
+LIMIT ?2`
+
+// DeleteExpired takes one bounded step of the retention job (see
+// pollstack.Store): one transaction on the one write connection, so votes
+// wait at most one step. One scan finds the expired polls; each poll's rows
+// count toward maxRows, so one step takes many small polls or part of a
+// large one.
+func (s *Store) DeleteExpired(ctx context.Context, cutoff time.Time, maxRows int) (deleted []string, found bool, err error) {
+	s.transactions.Add(1)
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlite: delete expired polls: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, expiredPolls, cutoff.UnixMicro(), maxRows)
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlite: delete expired polls: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, false, fmt.Errorf("sqlite: delete expired polls: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	left := int64(maxRows)
+	for _, id := range ids {
+		if left <= 0 {
+			break
+		}
+		gone, n, err := deleteExpired(ctx, tx, id, left)
+		if err != nil {
+			return nil, true, fmt.Errorf("sqlite: delete expired poll %s: %w", id, err)
+		}
+		if left -= n; gone {
+			deleted = append(deleted, id)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, true, fmt.Errorf("sqlite: delete expired polls: %w", err)
+	}
+	if len(deleted) > 0 { // nil would mean "any poll may have changed"
+		s.changes.Publish(deleted)
+	}
+	return deleted, len(ids) > 0, nil
+}
+
+// deleteExpired closes an expired poll at its end (so that no vote revives
+// it half deleted), deletes at most left of its ballots and voter codes,
+// and the poll itself once it has none; n counts the rows deleted, the
+// poll's own included.
+func deleteExpired(ctx context.Context, tx *sql.Tx, id string, left int64) (gone bool, n int64, err error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE polls SET closed_at = coalesce(closed_at, closes_at, max(created_at, coalesce(last_vote_at, 0))) WHERE id = ?`, id); err != nil {
+		return false, 0, err
+	}
+	for _, rows := range []string{
+		`DELETE FROM ballots WHERE poll_id = ?1 AND voter_id IN (SELECT voter_id FROM ballots WHERE poll_id = ?1 LIMIT ?2)`,
+		`DELETE FROM voter_codes WHERE poll_id = ?1 AND code IN (SELECT code FROM voter_codes WHERE poll_id = ?1 LIMIT ?2)`,
+	} {
+		res, err := tx.ExecContext(ctx, rows, id, left-n)
+		if err != nil {
+			return false, n, err
+		}
+		k, _ := res.RowsAffected()
+		if n += k; n >= left { // more rows, perhaps: the next step goes on
+			return false, n, nil
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM polls WHERE id = ?`, id); err != nil {
+		return false, n, err
+	}
+	return true, n + 1, nil
+}
+
 // changePoll runs a statement that must touch exactly one poll, then tells
 // the watchers.
 func (s *Store) changePoll(ctx context.Context, id, what, query string, args ...any) error {
+	s.transactions.Add(1)
 	res, err := s.write.ExecContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", what, err)

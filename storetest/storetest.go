@@ -30,6 +30,9 @@ func NewClock() *Clock {
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+
 // Advance moves the clock forward.
 func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
@@ -58,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"ClosedByHand", testClosedByHand},
 		{"ClosedByTime", testClosedByTime},
 		{"Delete", testDelete},
+		{"Retention", testRetention},
 		{"ManyPollsOneBatch", testManyPolls},
 		{"Changes", testChanges},
 		{"CheckBrowser", testCheckBrowser},
@@ -445,7 +449,7 @@ func WantMigratedLimits(t *testing.T, s pollstack.Store, multipleID, singleID st
 			t.Fatal(err)
 		}
 		if p.Embeddable() {
-			t.Errorf("%s after migration 004: embeddable in %q, want in no site", id, p.EmbedOrigins)
+			t.Errorf("%s after migration 005: embeddable in %q, want in no site", id, p.EmbedOrigins)
 		}
 		if p.MinChoices != want[0] || p.MaxChoices != want[1] || p.Description != "" || p.AllowChanges {
 			t.Errorf("%s after migration: choices %d..%d, description %q, allow changes %v; want %d..%d, empty, false",

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -191,7 +192,7 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 		return
 	}
 	id := r.PathValue("id")
-	if err := s.vote(r, id, req.OptionIDs, req.Code, change); err != nil {
+	if err := s.vote(w, r, id, req.OptionIDs, req.Code, change); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -203,19 +204,51 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 }
 
 // vote stores the request's voter's ballot, or with change replaces it,
-// within the client's rate limit; the pages use it too. Changes are not
-// votes for the vote metrics.
-func (s *Server) vote(r *http.Request, pollID string, optionIDs []int, code string, change bool) error {
+// within the client's rate limit, and gives the browser the ballot's marker
+// (see ballot.go); the pages use it too. Changes are not votes for the vote
+// metrics.
+func (s *Server) vote(w http.ResponseWriter, r *http.Request, pollID string, optionIDs []int, code string, change bool) error {
 	if err := s.limitVote(r); err != nil {
 		return err
 	}
-	err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, Voter: s.voter(r, pollID, code), OptionIDs: optionIDs, Change: change})
-	if err == nil {
-		s.views.invalidate(pollID)
-	}
+	err := s.castBallot(w, r, pollID, optionIDs, code, change)
 	if !change {
 		s.countVote(err)
 	}
+	return err
+}
+
+// castBallot stores the ballot (a change only from a browser that may make
+// it) and gives the browser its marker.
+func (s *Server) castBallot(w http.ResponseWriter, r *http.Request, pollID string, optionIDs []int, code string, change bool) error {
+	p, err := s.views.poll(r.Context(), pollID)
+	if err != nil {
+		return err
+	}
+	if change {
+		if err := s.mayChange(w, r, p, code); err != nil {
+			return err
+		}
+	}
+	voter := s.voter(r, pollID, code)
+	if err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, Voter: voter, OptionIDs: optionIDs, Change: change}); err != nil {
+		return err
+	}
+	s.views.invalidate(pollID)
+	if key := p.VoterKey(voter); key != "" {
+		s.markBallot(w, r, pollID, key, optionIDs)
+	}
+	return nil
+}
+
+// mayChange refuses a change of an "ip" poll's ballot from any browser but
+// the one that cast it: the address is shared. A browser poll's key is the
+// browser itself, and the store refuses changes where the poll takes none.
+func (s *Server) mayChange(w http.ResponseWriter, r *http.Request, p *pollstack.Poll, code string) error {
+	if p.DuplicateCheck != pollstack.CheckAddress || !p.TakesChanges() {
+		return nil
+	}
+	_, err := s.ownBallot(w, r, p, code)
 	return err
 }
 
@@ -237,7 +270,7 @@ func (s *Server) apiMyVote(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	options, err := s.myBallot(r, v.Poll, r.Header.Get(voterCodeHeader))
+	options, err := s.ownBallot(w, r, v.Poll, r.Header.Get(voterCodeHeader))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -245,34 +278,20 @@ func (s *Server) apiMyVote(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, myVoteJSON{PollID: v.Poll.ID, OptionIDs: options, CanChange: s.canChange(v.Poll)})
 }
 
-// myBallot is the options of the request's voter's ballot, found by the
-// poll's duplicate check: ErrNotVoted when there is none (a kiosk poll keeps
-// none as anyone's), ErrInvalidCode for a code poll without a code.
-func (s *Server) myBallot(r *http.Request, p *pollstack.Poll, code string) ([]int, error) {
-	key := p.VoterKey(s.voter(r, p.ID, code))
-	switch {
-	case key == "" && p.DuplicateCheck == pollstack.CheckCode:
-		return nil, pollstack.ErrInvalidCode
-	case key == "":
-		return nil, pollstack.ErrNotVoted
-	}
-	return s.store.BallotOf(r.Context(), p.ID, key)
-}
-
 // canChange reports whether a ballot of the poll may change now.
 func (s *Server) canChange(p *pollstack.Poll) bool {
-	return p.AllowChanges && !p.Closed(s.now())
+	return p.TakesChanges() && !p.Closed(s.now())
 }
 
 // hasVoted reports whether the request's voter has a ballot in the poll,
-// under its duplicate check: never for a kiosk, and for a code poll only
-// with the code at hand.
-func (s *Server) hasVoted(r *http.Request, p *pollstack.Poll, code string) (bool, error) {
-	key := p.VoterKey(s.voter(r, p.ID, code))
-	if key == "" {
+// under its duplicate check: never for a kiosk, nor for a code poll (no code
+// at hand).
+func (s *Server) hasVoted(r *http.Request, p *pollstack.Poll) (bool, error) {
+	b, err := s.ballotOf(nil, r, p, "")
+	if errors.Is(err, pollstack.ErrInvalidCode) {
 		return false, nil
 	}
-	return s.store.HasVoted(r.Context(), p.ID, key)
+	return b.Voted, err
 }
 
 // countVote records a vote's outcome: acknowledged, refused (the voter's
@@ -337,7 +356,7 @@ func (s *Server) resultsVisible(r *http.Request, p *pollstack.Poll) (bool, error
 	if p.Visibility != pollstack.ResultsAfterVote || p.Closed(now) {
 		return p.ResultsVisible(now, false), nil
 	}
-	voted, err := s.hasVoted(r, p, "")
+	voted, err := s.hasVoted(r, p)
 	if err != nil {
 		return false, err
 	}

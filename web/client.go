@@ -70,15 +70,23 @@ func (s *Server) addressKey(pollID string, addr netip.Addr) string {
 	b := append(msg[:0], "pollstack ip ballot\x00"...)
 	b = append(b, pollID...)
 	b = clientPrefix(addr).AppendTo(append(b, 0))
+	sum := s.keyedSum(b)
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// keyedSum is the HMAC-SHA256 of msg under the server key. Callers start
+// msg with a label of their own, so that no sum made for one purpose
+// passes for another.
+func (s *Server) keyedSum(msg []byte) (sum [sha256.Size]byte) {
 	mac, _ := s.addressMAC.Get().(hash.Hash)
 	if mac == nil {
 		mac = hmac.New(sha256.New, s.cfg.ServerKey)
 	}
 	defer s.addressMAC.Put(mac)
 	mac.Reset()
-	mac.Write(b)
-	var sum [sha256.Size]byte
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(sum[:0]))
+	mac.Write(msg)
+	mac.Sum(sum[:0])
+	return sum
 }
 
 // voter is the request's voter for a poll, in every form that a duplicate

@@ -118,7 +118,7 @@ func (s *Server) codesPage(w http.ResponseWriter, r *http.Request) {
 
 // codesCSVPage downloads a batch of codes, derived again from the seed that
 // the page listing them holds, with each code's link to the poll page
-// (which fills the code in). The admin token is checked: no one else makes
+// (whose script fills the code in from the link's fragment). The admin token is checked: no one else makes
 // the server derive codes.
 func (s *Server) codesCSVPage(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
@@ -142,7 +142,16 @@ func (s *Server) codesCSVPage(w http.ResponseWriter, r *http.Request) {
 	batch := pollstack.CodeBatch{Seed: r.PostFormValue("seed"), Count: n}
 	rows := [][]string{{"code", "link"}}
 	for _, code := range batch.Codes() {
-		rows = append(rows, []string{code, s.absURL(r, "/p/"+id+"?code="+code)})
+		rows = append(rows, []string{code, codeLink(s.absURL(r, "/p/"+id), code)})
 	}
 	writeCSV(w, "poll-"+id+"-voter-codes.csv", rows)
+}
+
+// codeLink is a poll's link that carries a voter code. The code is in the
+// fragment, which a browser never sends: no load balancer, WAF or access
+// log records it, and it is no part of the history's requests. The poll
+// page's script copies it into the code box; without JavaScript the voter
+// types it.
+func codeLink(pollURL, code string) string {
+	return pollURL + "#code=" + code
 }

@@ -34,7 +34,8 @@ func (c *client) createCodePoll(n int) (id string, created response) {
 
 // A code poll made with the form: its codes are listed once, to copy and as
 // a CSV download with a link each; the poll page names the check, asks for
-// the code (filled in from ?code=) and says next to it what was wrong.
+// the code (filled in by its script from the link's #code=) and says next
+// to it what was wrong.
 func TestPageVoterCodes(t *testing.T) {
 	_, c := pageServer(t)
 	id, created := c.createCodePoll(3)
@@ -62,7 +63,7 @@ func TestPageVoterCodes(t *testing.T) {
 		t.Fatalf("CSV: %d %v %q", res.Status, err, res.Body)
 	}
 	for i, code := range codes {
-		if rows[i+1][0] != code || !strings.HasSuffix(rows[i+1][1], "/p/"+id+"?code="+code) {
+		if rows[i+1][0] != code || !strings.HasSuffix(rows[i+1][1], "/p/"+id+"#code="+code) {
 			t.Errorf("CSV row %d: %q, want %s and its link", i+1, rows[i+1], code)
 		}
 	}
@@ -71,9 +72,11 @@ func TestPageVoterCodes(t *testing.T) {
 		t.Errorf("CSV with a wrong token: %d, want 403", res.Status)
 	}
 
-	// The poll page asks for the code, filled in from the link.
+	// The poll page asks for the code, which its script fills in from the
+	// link's fragment; a code in the query, where logs would keep it, is
+	// never read.
 	poll := c.get("/p/" + id + "?code=" + codes[0])
-	mustContain(t, poll, "One vote per voter code.", `id="code" name="code" type="text" value="`+codes[0]+`"`)
+	mustContain(t, poll, "One vote per voter code.", `id="code" name="code" type="text" value=""`)
 	voter := pageClient(t, c.base)
 	wrong := voter.form("/p/"+id+"/vote", url.Values{"option": {"1"}, "code": {"AAAA-AAAA-AAAA-AAAA"}})
 	if wrong.Status != http.StatusForbidden {
@@ -85,7 +88,7 @@ func TestPageVoterCodes(t *testing.T) {
 	if used.Status != http.StatusConflict {
 		t.Errorf("a used code: status %d, want 409", used.Status)
 	}
-	mustContain(t, used, `id="code-error" role="alert">This voter code has already been used.`)
+	mustContain(t, used, `id="code-error" role="alert">This voter code has already been used.`, "This code has voted. Only the browser that cast the ballot can see it.")
 }
 
 // The admin page adds codes; the next page lists them once.

@@ -25,6 +25,9 @@ type exchange struct {
 	status int
 	id     string
 	voter  string
+	// newVoter: the voter cookie was made for this request, so no ballot
+	// is stored under it yet (see ballotOf).
+	newVoter bool
 }
 
 func (x *exchange) WriteHeader(code int) {

@@ -107,22 +107,32 @@ func TestAPIMyVoteAndChange(t *testing.T) {
 func TestAPIMyVoteEveryCheck(t *testing.T) {
 	eachStore(t, func(t *testing.T, c *client) {
 		// ip: every client here comes from 127.0.0.1, so they share one ballot,
-		// as people behind one address do.
+		// as people behind one address do; its choice is the casting browser's
+		// alone to see and change.
 		ip, _ := c.createPoll(`{"question": "Q", "options": ["A", "B"], "duplicate_check": "ip", "allow_changes": true}`)
 		c.vote(ip, `{"option_ids": [1]}`)
 		neighbour := c.another()
-		if options, _, _ := neighbour.myVote(ip); !slices.Equal(options, []int{1}) {
-			t.Errorf("ip poll, another browser at the address: %v, want the address's ballot [1]", options)
+		if options, _, code := neighbour.myVote(ip); options != nil || code != "ballot_not_yours" {
+			t.Errorf("ip poll, another browser at the address: %v %s, want ballot_not_yours", options, code)
 		}
-		if status, code := neighbour.changeVote(ip, `{"option_ids": [2]}`); status != http.StatusOK {
-			t.Errorf("ip poll, change from the address: %d %s", status, code)
+		if status, code := neighbour.changeVote(ip, `{"option_ids": [2]}`); status != http.StatusForbidden || code != "ballot_not_yours" {
+			t.Errorf("ip poll, change from another browser at the address: %d %s", status, code)
+		}
+		if status, code := c.changeVote(ip, `{"option_ids": [2]}`); status != http.StatusOK {
+			t.Errorf("ip poll, change from the casting browser: %d %s", status, code)
 		}
 		if total, votes := c.results(ip); total != 1 || fmt.Sprint(votes) != "[0 1]" {
 			t.Errorf("ip poll results = %d %v, want 1 [0 1]", total, votes)
 		}
 
-		// code: the code is the voter, sent in a header (GET) or the body (PUT).
+		// code: the code keys the ballot, sent in a header (GET) or the body
+		// (PUT); only the casting browser sees its choice, and a code poll
+		// takes no changes.
 		res := c.postJSON("/api/v1/polls", `{"question": "Q", "options": ["A", "B"], "duplicate_check": "code", "voter_codes": 2, "allow_changes": true}`)
+		if got, field := res.errorCode(t); res.Status != http.StatusBadRequest || got != "allow_changes_code" || field != "allow_changes" {
+			t.Errorf("code poll with changes: %d %s", res.Status, res.Body)
+		}
+		res = c.postJSON("/api/v1/polls", `{"question": "Q", "options": ["A", "B"], "duplicate_check": "code", "voter_codes": 2}`)
 		var created struct {
 			ID    string   `json:"id"`
 			Codes []string `json:"voter_codes"`
@@ -133,22 +143,24 @@ func TestAPIMyVoteEveryCheck(t *testing.T) {
 		code, unused := created.Codes[0], created.Codes[1]
 		c.vote(created.ID, `{"option_ids": [1], "code": "`+code+`"}`)
 		stranger := c.another()
-		if options, _, _ := stranger.myVote(created.ID, "X-Voter-Code", code); !slices.Equal(options, []int{1}) {
-			t.Errorf("code poll with the code from another browser: %v, want [1]", options)
+		if options, _, got := stranger.myVote(created.ID, "X-Voter-Code", code); options != nil || got != "ballot_not_yours" {
+			t.Errorf("code poll with the code from another browser: %v %s, want ballot_not_yours", options, got)
+		}
+		if options, canChange, _ := c.myVote(created.ID, "X-Voter-Code", code); !slices.Equal(options, []int{1}) || canChange {
+			t.Errorf("code poll with the code from the casting browser: %v can change %v, want [1] false", options, canChange)
 		}
 		for name, header := range map[string][]string{"no code": nil, "an unused code": {"X-Voter-Code", unused}} {
 			if _, _, got := stranger.myVote(created.ID, header...); got != map[string]string{"no code": "invalid_code", "an unused code": "no_ballot"}[name] {
 				t.Errorf("code poll with %s: %s", name, got)
 			}
 		}
-		if status, got := stranger.changeVote(created.ID, `{"option_ids": [2], "code": "`+code+`"}`); status != http.StatusOK {
-			t.Errorf("code poll, change with the code: %d %s", status, got)
+		for _, who := range []*client{stranger, c} {
+			if status, got := who.changeVote(created.ID, `{"option_ids": [2], "code": "`+code+`"}`); status != http.StatusConflict || got != "changes_not_allowed" {
+				t.Errorf("code poll, change with the code: %d %s", status, got)
+			}
 		}
-		if status, got := c.changeVote(created.ID, `{"option_ids": [1], "code": "`+unused+`"}`); status != http.StatusNotFound || got != "no_ballot" {
-			t.Errorf("code poll, change with an unused code: %d %s", status, got)
-		}
-		if total, votes := c.results(created.ID); total != 1 || fmt.Sprint(votes) != "[0 1]" {
-			t.Errorf("code poll results = %d %v, want 1 [0 1]", total, votes)
+		if total, votes := c.results(created.ID); total != 1 || fmt.Sprint(votes) != "[1 0]" {
+			t.Errorf("code poll results = %d %v, want 1 [1 0]", total, votes)
 		}
 
 		// none: a kiosk knows no voter, so it has no ballot of yours to change.

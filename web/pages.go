@@ -450,8 +450,9 @@ func (s *Server) pollPage(w http.ResponseWriter, r *http.Request) {
 type pollView struct {
 	Poll      *pollstack.Poll
 	Closed    bool
-	Voted     bool
-	Mine      []pollstack.Option // the options of the voter's ballot
+	Voted     bool               // a ballot is stored under the voter's key
+	Yours     bool               // and this browser cast it (else its choice is not shown)
+	Mine      []pollstack.Option // the options of the voter's ballot, when Yours
 	CanChange bool               // the voter may change it now
 	Changed   bool               // the voter just changed it
 	Code      string             // the voter code the page came with, for a code poll
@@ -466,6 +467,8 @@ type pollView struct {
 	Confirm    string     // the vote just made, confirmed once (standing.go)
 	CodeUsed   bool       // a code vote was just made: its code cannot vote again
 	ClosedOn   *time.Time // when it closed; nil while open
+	DeletesAt  *time.Time // when the retention job deletes the poll; nil: never
+	Extends    bool       // a vote before DeletesAt moves it later (the poll has no end yet)
 }
 
 // BallotError is the error about the ballot itself, shown above the options.
@@ -497,19 +500,22 @@ func (s *Server) showPollWith(w http.ResponseWriter, r *http.Request, status int
 		s.writeError(w, r, err)
 		return
 	}
-	code := r.Form.Get("code") // a ballot's POST: parsed by ballotPage
-	if r.Form == nil {         // a GET: the link's query; its body is never parsed
-		code = r.URL.Query().Get("code")
-	}
-	mine, err := s.myBallot(r, v.Poll, code)
-	if err != nil && !errors.Is(err, pollstack.ErrNotVoted) && !errors.Is(err, pollstack.ErrInvalidCode) {
+	// The code comes only in a posted form: a link carries it in its
+	// fragment, which app.js copies into the form (see codes.go).
+	code := r.PostForm.Get("code")
+	b, err := s.ballotOf(w, r, v.Poll, code)
+	if err != nil && !errors.Is(err, pollstack.ErrInvalidCode) {
 		s.writeError(w, r, err)
 		return
 	}
-	voted := err == nil
-	data := pollView{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Voted: voted, CanChange: voted && s.canChange(v.Poll), Code: code,
+	mine := b.Mine
+	data := pollView{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Voted: b.Voted, Yours: mine != nil, CanChange: mine != nil && s.canChange(v.Poll), Code: code,
 		Changed: r.URL.Query().Has("changed"),
-		Chosen:  map[int]bool{}, Error: formErr, Access: accessOf(v.Poll, v.Poll.ResultsVisible(s.now(), voted))}
+		Chosen:  map[int]bool{}, Error: formErr, Access: accessOf(v.Poll, v.Poll.ResultsVisible(s.now(), b.Voted))}
+	if s.cfg.Retention > 0 {
+		at := v.Poll.DeletesAt(v.Results.LastVote, s.cfg.Retention)
+		data.DeletesAt, data.Extends = &at, v.Poll.ClosedAt == nil && v.Poll.ClosesAt == nil
+	}
 	for _, o := range v.Poll.Options {
 		if slices.Contains(mine, o.ID) {
 			data.Mine = append(data.Mine, o)
@@ -575,7 +581,7 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		s.showPollWith(w, r, http.StatusBadRequest, nil, pollstack.ErrorOf(err), func(d *pollView) { d.Ranks = typed })
 		return
 	}
-	err = s.vote(r, id, chosen, r.PostFormValue("code"), change)
+	err = s.vote(w, r, id, chosen, r.PostFormValue("code"), change)
 	if err == nil && !change { // the next page reads the same view: it is loaded once
 		if v, err := s.views.get(r.Context(), id); err == nil {
 			s.confirm(w, r, id, doneKind(v.Poll))

@@ -62,6 +62,9 @@ type Config struct {
 	Metrics *metrics.Metrics
 	// SlowRequest: a request that takes this long is always logged; 0: none is.
 	SlowRequest time.Duration
+	// Retention is how long a poll is kept after its end or last vote
+	// (pollstack.Poll.DeletesAt), for the poll page to say; 0: forever.
+	Retention time.Duration
 	// LogSample is the fraction of ordinary requests (not failed, not slow)
 	// that are logged: 0 none, 1 all.
 	LogSample float64
@@ -74,6 +77,7 @@ type Server struct {
 	log        *slog.Logger
 	now        func() time.Time
 	views      *views
+	lookups    *ballotLookups // what the store said lately of keys' ballots, see ballot.go
 	streams    *hubs
 	creates    *rateLimiter // nil: no limit
 	votes      *rateLimiter
@@ -112,14 +116,14 @@ func New(cfg Config) *Server {
 		cfg.ServerKey = []byte(pollstack.RandomToken(32))
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now,
-		creates:   newRateLimiter("new polls", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
-		votes:     newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
-		codes:     newRateLimiter("voter codes", float64(cfg.VoterCodesPerHour)/3600, cfg.VoterCodesPerHour),
-		downloads: newRateLimiter("voter code downloads", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
-
+		creates:    newRateLimiter("new polls", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
+		votes:      newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
+		codes:      newRateLimiter("voter codes", float64(cfg.VoterCodesPerHour)/3600, cfg.VoterCodesPerHour),
+		downloads:  newRateLimiter("voter code downloads", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
 		voters:     newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
 		room:       newRoomLimiter(cfg.RoomVotes),
-		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient), creator: creatorSeal(cfg.ServerKey)}
+		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient), creator: creatorSeal(cfg.ServerKey),
+		lookups: newBallotLookups()}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
 	s.streams = newHubs(s)
 	s.streams.unwatch = cfg.Store.Watch(s.streams.changed)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 	"time"
@@ -58,14 +57,11 @@ func doneKind(p *pollstack.Poll) string {
 // (the browser check). An address or a code says who may vote, not who is
 // looking, so those polls mark nothing.
 func (s *Server) yourChoices(r *http.Request, p *pollstack.Poll) ([]int, error) {
-	if p.DuplicateCheck != pollstack.CheckBrowser || !validVoterID(voterCookieValue(r)) {
-		return nil, nil // a request without a voter cookie has cast no ballot: no read
-	}
-	mine, err := s.myBallot(r, p, "")
-	if errors.Is(err, pollstack.ErrNotVoted) {
+	if p.DuplicateCheck != pollstack.CheckBrowser {
 		return nil, nil
 	}
-	return mine, err
+	b, err := s.ballotOf(nil, r, p, "") // a new browser, or one with its marker, costs no read
+	return b.Mine, err
 }
 
 // markYours flags the rows of the voter's own choices.

@@ -43,6 +43,7 @@ type views struct {
 	entries   map[string]*viewEntry
 	lastSweep time.Time
 	loads     uint64 // loads started, for view.seq
+	changes   uint64 // the clock of viewEntry.gen
 }
 
 // maxViews bounds the entries of the view cache: 2,048 views of the largest
@@ -57,6 +58,10 @@ type viewEntry struct {
 	stale   bool      // a local write happened since that load started
 	loading chan struct{}
 	used    time.Time
+	// gen changes whenever the poll may have changed (a write here, the
+	// change feed) and is new for every new entry: what was true of the
+	// poll's ballots at one gen may be false at another (see ballotMisses).
+	gen uint64
 }
 
 // newViews makes the cache; load reads a poll's view, and is given the view
@@ -74,7 +79,8 @@ func (v *views) get(ctx context.Context, id string) (view, error) {
 		e := v.entries[id]
 		if e == nil {
 			v.makeRoom()
-			e = &viewEntry{}
+			v.changes++
+			e = &viewEntry{gen: v.changes}
 			v.entries[id] = e
 		}
 		e.used = now
@@ -136,6 +142,21 @@ func (v *views) get(ctx context.Context, id string) (view, error) {
 	}
 }
 
+// poll returns the poll, from the view the cache holds even when stale (what
+// a poll is, apart from when it closed, never changes), else loaded.
+func (v *views) poll(ctx context.Context, id string) (*pollstack.Poll, error) {
+	v.mu.Lock()
+	e := v.entries[id]
+	if e != nil && e.has {
+		p := e.view.Poll
+		v.mu.Unlock()
+		return p, nil
+	}
+	v.mu.Unlock()
+	got, err := v.get(ctx, id)
+	return got.Poll, err
+}
+
 // makeRoom evicts entries when the cache is full: first those not loading,
 // then any (their readers still get their load's outcome). v.mu is held.
 func (v *views) makeRoom() {
@@ -154,6 +175,16 @@ func (v *views) makeRoom() {
 	}
 }
 
+// generation is the poll's gen, or false when the cache holds no entry.
+func (v *views) generation(id string) (uint64, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if e := v.entries[id]; e != nil {
+		return e.gen, true
+	}
+	return 0, false
+}
+
 // size is the number of cached views, for tests.
 func (v *views) size() int {
 	v.mu.Lock()
@@ -167,7 +198,8 @@ func (v *views) invalidate(ids ...string) {
 	v.mu.Lock()
 	for _, id := range ids {
 		if e := v.entries[id]; e != nil {
-			e.stale = true
+			v.changes++
+			e.stale, e.gen = true, v.changes
 		}
 	}
 	v.mu.Unlock()
@@ -177,7 +209,8 @@ func (v *views) invalidate(ids ...string) {
 func (v *views) invalidateAll() {
 	v.mu.Lock()
 	for _, e := range v.entries {
-		e.stale = true
+		v.changes++
+		e.stale, e.gen = true, v.changes
 	}
 	v.mu.Unlock()
 }

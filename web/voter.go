@@ -35,25 +35,28 @@ func voterID(ctx context.Context) string { return exchangeOf(ctx).voter }
 // response to a client that lacks a valid one.
 func (s *Server) identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := ""
-		if v := voterCookieValue(r); validVoterID(v) {
-			id = v
-		} else {
-			id = pollstack.RandomToken(16)
-			http.SetCookie(w, s.newVoterCookie(r, id))
+		x := exchangeOf(r.Context())
+		if x.voter = voterCookieValue(r); !validVoterID(x.voter) {
+			x.voter, x.newVoter = pollstack.RandomToken(16), true
+			http.SetCookie(w, s.newVoterCookie(r, x.voter))
 		}
-		exchangeOf(r.Context()).voter = id
 		next.ServeHTTP(w, r)
 	})
 }
 
-// newVoterCookie is the voter cookie for a new voter: SameSite=Lax, except
-// on the embed page over HTTPS, where it must reach us from inside another
+// newVoterCookie is the voter cookie for a new voter.
+func (s *Server) newVoterCookie(r *http.Request, id string) *http.Cookie {
+	return s.browserCookie(r, voterCookie, id, "/")
+}
+
+// browserCookie is a cookie that tells this browser apart (the voter
+// cookie, a ballot's marker): HttpOnly for a year, SameSite=Lax, except on
+// the embed page over HTTPS, where it must reach us from inside another
 // site's frame: SameSite=None and Partitioned, so that the browser keeps it
 // apart for each site the poll is embedded in (see framedCookie).
-func (s *Server) newVoterCookie(r *http.Request, id string) *http.Cookie {
+func (s *Server) browserCookie(r *http.Request, name, value, path string) *http.Cookie {
 	c := &http.Cookie{
-		Name: voterCookie, Value: id, Path: "/", MaxAge: 365 * 24 * 3600,
+		Name: name, Value: value, Path: path, MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r),
 	}
 	if c.Secure && isEmbedRoute(r) {

@@ -1,6 +1,7 @@
 // Command bench measures pollstack under load and prints a table: votes on
 // one hot poll and on many polls, results reads, live-results viewers,
-// start-up time, binary size and the server's peak memory, on both stores,
+// start-up time, binary size and the server's peak memory, page views with
+// the database transactions they cost, on both stores,
 // PostgreSQL's own ceiling for the same schema measured with pgbench in the
 // same run, and live results across two server processes (idle cost, memory
 // per viewer, update delay, database transactions per second). After every
@@ -35,6 +36,7 @@ type options struct {
 	hot      bool    // only the hot poll against the baseline and pgbench's ceilings
 	sameRate float64 // votes a second offered to both servers in the same-rate comparison
 
+	views       bool // only the page views and what they cost the database
 	live        bool // only the live-results scenarios
 	idle        time.Duration
 	idlePolls   int
@@ -60,6 +62,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 2, "alternating hot-poll rounds of each server; the best of each counts")
 	flag.Float64Var(&o.sameRate, "same-rate", 0, "votes a second offered to this tree's and the -baseline's server alike, to compare their CPU per vote at the same work (default: 70 % of the slower one's full speed)")
 	flag.BoolVar(&o.peer, "peer", true, "also measure the peer (a Django vote view under gunicorn, Debian's python3-django and gunicorn) on the same database")
+	flag.BoolVar(&o.views, "views", false, "only the page views (poll page and votes/mine) and the database transactions they cost, on each of -stores")
 	flag.BoolVar(&o.live, "live", false, "only the live-results scenarios on PostgreSQL with two server processes")
 	flag.DurationVar(&o.idle, "idle", 30*time.Second, "how long to count the database's transactions while nobody votes")
 	flag.IntVar(&o.idlePolls, "idle-polls", 200, "polls with one idle viewer each, over two processes")
@@ -119,6 +122,8 @@ func scenariosFor(ctx context.Context, t *table, o options, bins binaries, pg *p
 	switch {
 	case o.live:
 		return benchLive(ctx, t, o, bins, pg)
+	case o.views:
+		return benchViewsOnly(ctx, t, o, bins, pg, dir)
 	case o.hot:
 		return benchPostgres(ctx, t, o, bins, pg)
 	}

@@ -398,6 +398,9 @@ func scenarios(ctx context.Context, t *table, o options, store, bin string, args
 	reads, lat, errs := readResults(ctx, s.url, poll, o.readers, o.duration)
 	t.add(row{store: store, scenario: "results reads", rate: fmt.Sprintf("%.0f reads/s", reads), p50: ms(loadgen.Percentile(lat, 50)), p99: ms(loadgen.Percentile(lat, 99)),
 		max: ms(loadgen.Percentile(lat, 100)), errors: fmt.Sprint(errs), rss: fmt.Sprintf("%.1f MB", s.peakRSS())})
+	if err := benchPageViews(t, o, store, bin, args); err != nil {
+		return fmt.Errorf("%s page views: %w", store, err)
+	}
 	scenario := fmt.Sprintf("%d live-results viewers of one poll, update delay", o.subs)
 	vctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -436,23 +439,35 @@ func saveProfile(addr string, d time.Duration, path string) error {
 
 // readResults reads one poll's results from many readers for d.
 func readResults(ctx context.Context, base, poll string, readers int, d time.Duration) (perSecond float64, lat []time.Duration, errors int) {
+	cookies := make([]string, readers)
+	for i := range cookies {
+		cookies[i] = "pollstack_voter=" + loadgen.NewVoter()
+	}
+	start := time.Now()
+	lat, errors = readFor(base, cookies, d, func(int, string) (string, int) { return "/api/v1/polls/" + poll + "/results", http.StatusOK })
+	return float64(len(lat)) / time.Since(start).Seconds(), lat, errors
+}
+
+// readFor has one reader per cookie send GETs on a connection of its own
+// for d: next names the path of its i-th request and the status it should
+// get. It returns every request's latency, and how many failed.
+func readFor(base string, cookies []string, d time.Duration, next func(i int, cookie string) (path string, want int)) (lat []time.Duration, errors int) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	deadline := time.Now().Add(d)
-	start := time.Now()
-	for range readers {
+	for _, cookie := range cookies {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			conn, _ := loadgen.Dial(base, 10*time.Second)
 			defer conn.Close()
-			voter := "pollstack_voter=" + loadgen.NewVoter()
 			var mine []time.Duration
 			bad := 0
-			for time.Now().Before(deadline) {
+			for i := 0; time.Now().Before(deadline); i++ {
+				path, want := next(i, cookie)
 				t0 := time.Now()
-				status, _, err := conn.Do("GET", "/api/v1/polls/"+poll+"/results", voter, "", "")
-				if err != nil || status != 200 {
+				status, _, err := conn.Do("GET", path, cookie, "", "")
+				if err != nil || status != want {
 					bad++
 				}
 				mine = append(mine, time.Since(t0))
@@ -463,7 +478,7 @@ func readResults(ctx context.Context, base, poll string, readers int, d time.Dur
 		}()
 	}
 	wg.Wait()
-	return float64(len(lat)) / time.Since(start).Seconds(), lat, errors
+	return lat, errors
 }
 
 func sqliteBallots(path string, polls []string) ([]loadgen.Ballot, error) {

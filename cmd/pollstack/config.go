@@ -30,6 +30,7 @@ type Config struct {
 	StreamsPerAddr  int // live-results streams open for one client address; 0: off
 	ConnLimit       int // open connections on this server; 0: off
 	ConnsPerAddr    int // open connections from one client address, without a trusted proxy; 0: off
+	Retention       time.Duration // how long a poll is kept after its end or last vote; 0: forever
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
@@ -160,6 +161,8 @@ var settings = []setting{
 		parse: func(c *Config, v string) (err error) { c.ConnLimit, err = parseRate(v); return err }},
 	{flag: "conn-limit-per-address", env: "POLLSTACK_CONN_LIMIT_PER_ADDRESS", def: "256", kind: number, usage: "open connections from one client address (an IPv6 /56); past it a new one is answered `429` with `Retry-After` and closed. A browser opens up to 6 and a stream each, so this leaves room for a class behind one NAT. Off with `--trust-proxy`: every connection then comes from the load balancer, which holds the clients' own. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.ConnsPerAddr, err = parseRate(v); return err }},
+	{flag: "retention", env: "POLLSTACK_RETENTION", def: "2160h", kind: duration, usage: "delete a poll with its ballots and voter codes this long after it closed (or is to close) or, if it never closes, after its last vote; the poll page says when. The default, 2160h (90 days), leaves a quarter to read and export results, while abandoned polls and unused codes stop filling the database. `0s` keeps every poll",
+		parse: func(c *Config, v string) (err error) { c.Retention, err = parseDuration(v); return err }},
 	{flag: "drain-period", env: "POLLSTACK_DRAIN_PERIOD", def: "30s", kind: duration, usage: "after SIGTERM, keep serving with `/readyz` failing for this long (the target group's deregistration delay)",
 		parse: func(c *Config, v string) (err error) { c.DrainPeriod, err = parseDuration(v); return err }},
 	{flag: "shutdown-timeout", env: "POLLSTACK_SHUTDOWN_TIMEOUT", def: "20s", kind: duration, usage: "then give in-flight requests this long to finish",

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pollstack/pollstack"
 	"github.com/pollstack/pollstack/internal/metrics"
+	"github.com/pollstack/pollstack/internal/retention"
 	"github.com/pollstack/pollstack/web"
 )
 
@@ -48,6 +49,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.store = store
+	m.metrics.Transactions(store)
 	if m.Config.TrustProxy && m.Config.PublicURL == "" {
 		m.Log.Warn("behind a proxy without --public-url: share and admin links are relative")
 	}
@@ -56,6 +58,7 @@ func (m *Main) Open(ctx context.Context) error {
 		CreatesPerMinute: m.Config.CreateRateLimit, VotesPerSecond: m.Config.VoteRateLimit, VoterCodesPerHour: m.Config.VoterCodeBudget, RoomVotes: m.Config.RoomVotes,
 		Streams: m.Config.StreamLimit, StreamsPerClient: m.Config.StreamsPerAddr,
 		Metrics: m.metrics, SlowRequest: m.Config.LogSlow, LogSample: m.Config.LogSample,
+		Retention: m.Config.Retention,
 	})
 	m.http = &http.Server{
 		Handler:           m.web,
@@ -151,14 +154,17 @@ func (m *Main) Serve(ctx context.Context) error {
 	if m.private != nil {
 		defer m.private.Close()
 	}
+	stopRetention := m.startRetention()
 	served := make(chan error, 1)
 	go func() { served <- m.http.Serve(m.listener) }()
 	select {
 	case err := <-served:
+		stopRetention()
 		m.store.Close()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	stopRetention() // before the store closes
 	start := time.Now()
 	m.Log.Info("draining", "drain_period", m.Config.DrainPeriod.String())
 	m.web.Drain()
@@ -174,6 +180,21 @@ func (m *Main) Serve(ctx context.Context) error {
 	err = errors.Join(err, m.store.Close())
 	m.Log.Info("stopped", "shutdown_seconds", time.Since(start).Seconds())
 	return err
+}
+
+// startRetention starts the retention job (off with --retention 0s) and
+// returns the function that stops it and waits for its step to end.
+func (m *Main) startRetention() (stop func()) {
+	if m.Config.Retention <= 0 {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		retention.Job{Store: m.store, Retention: m.Config.Retention, Log: m.Log}.Run(ctx)
+	}()
+	return func() { cancel(); <-done }
 }
 
 // serveDebug serves the profiler on its own listener, off by default: it is

@@ -25,7 +25,7 @@ import (
 )
 
 // monitoringAlarms are the alarms of a stack without a WAF.
-var monitoringAlarms = []string{"alb-5xx-rate", "db-connections", "db-cpu", "db-free-storage", "db-freeable-memory",
+var monitoringAlarms = []string{"alb-5xx-rate", "db-connections", "db-cpu", "db-free-storage", "db-freeable-memory", "db-storage-growth",
 	"rate-limited", "running-tasks", "target-5xx-rate", "target-p99-latency", "unhealthy-hosts", "vote-errors"}
 
 // deploymentAlarms are the alarms a deployment rolls back on.

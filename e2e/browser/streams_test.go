@@ -74,9 +74,15 @@ func TestBrowserVoterCodes(t *testing.T) {
 	share := run(t, tab, chromedp.Value(chromedp.ID("share-link")))
 
 	voter := e.tab(true)
-	e.do(t, voter, chromedp.Navigate(share+"?code="+codes[1]), chromedp.WaitVisible(chromedp.ID("code")))
+	// The code travels in the link's fragment, which the browser never
+	// sends; the page's script fills the box with it and drops it from the
+	// address bar.
+	e.do(t, voter, chromedp.Navigate(share+"#code="+codes[1]), chromedp.WaitVisible(chromedp.ID("code")))
 	if got := run(t, voter, chromedp.Value(chromedp.ID("code"))); got != codes[1] {
 		t.Errorf("the code field holds %q, want %q from the link", got, codes[1])
+	}
+	if hash := run(t, voter, chromedp.Evaluate[string](`location.hash`)); hash != "" {
+		t.Errorf("the address bar still holds the code: %q", hash)
 	}
 	e.check(t, voter, "poll-code")
 	e.do(t, voter, chromedp.Click(chromedp.ID("option-2")), chromedp.Click(chromedp.CSS("form.vote button.primary")), chromedp.WaitVisible(chromedp.CSS("[data-total]")))

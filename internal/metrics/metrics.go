@@ -84,6 +84,19 @@ func New() *Metrics {
 	return m
 }
 
+// Transactions exports a store's own count of its database transactions
+// as pollstack_store_transactions_total, when the store keeps one.
+func (m *Metrics) Transactions(store any) {
+	counted, ok := store.(interface{ Transactions() uint64 })
+	if m == nil || !ok {
+		return
+	}
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "pollstack_store_transactions_total",
+		Help: "Database transactions the store ran: reads, vote batches, every write.",
+	}, func() float64 { return float64(counted.Transactions()) }))
+}
+
 // Handler serves the Prometheus exposition of every collector.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

@@ -71,6 +71,15 @@
     tick();
   }
 
+  // A voter code's link carries the code in its fragment, which the browser
+  // never sends: fill the code box with it, and drop it from the address bar.
+  var codeBox = document.querySelector("form.vote input[name=code]");
+  var codeInLink = /^#code=([0-9A-Za-z-]{1,40})$/.exec(location.hash);
+  if (codeBox && codeInLink) {
+    if (!codeBox.value) codeBox.value = codeInLink[1];
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+
   // The closing time is typed in the browser's zone: send the server that
   // zone's offset at the chosen time (not today's, which differs across a
   // change to or from summer time), and say which zone it is.

@@ -83,6 +83,7 @@ locals {
       expression = "IF(requests >= ${var.min_requests}, 100 * errors / requests, 0)"
       label      = "load balancer 5xx, % of requests"
       threshold  = var.error_rate_percent
+      period     = var.period_seconds
       metrics = {
         errors   = ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", local.alb_dimensions, "Sum"]
         requests = ["AWS/ApplicationELB", "RequestCount", local.alb_dimensions, "Sum"]
@@ -93,9 +94,25 @@ locals {
       expression = "IF(requests >= ${var.min_requests}, 100 * errors / requests, 0)"
       label      = "app 5xx, % of requests"
       threshold  = var.error_rate_percent
+      period     = var.period_seconds
       metrics = {
         errors   = ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", local.tg_dimensions, "Sum"]
         requests = ["AWS/ApplicationELB", "RequestCount", local.tg_dimensions, "Sum"]
+      }
+    }
+    # Growth, not the level: a client filling the database (voter codes,
+    # polls) shows days before the free-storage alarm, and while the
+    # retention job (--retention) should be keeping the size flat. RATE is
+    # per second between hourly minimums; the alarm needs evaluation_periods
+    # hours of it in a row, so a vacuum or a busy hour passes.
+    "db-storage-growth" = {
+      summary    = "the database's used storage grows faster than ${floor(var.db_storage_growth_bytes_per_day / 1048576)} MiB a day"
+      expression = "-RATE(free) * 86400"
+      label      = "database storage growth, bytes a day"
+      threshold  = var.db_storage_growth_bytes_per_day
+      period     = 3600
+      metrics = {
+        free = ["AWS/RDS", "FreeStorageSpace", local.db_dimensions, "Minimum"]
       }
     }
   }
@@ -196,7 +213,7 @@ resource "aws_cloudwatch_metric_alarm" "math" {
         metric_name = metric_query.value[1]
         dimensions  = metric_query.value[2]
         stat        = metric_query.value[3]
-        period      = var.period_seconds
+        period      = each.value.period
       }
     }
   }

@@ -163,6 +163,18 @@ variable "db_free_storage_bytes" {
   }
 }
 
+variable "db_storage_growth_bytes_per_day" {
+  description = "Growth of the database's used storage (the fall of FreeStorageSpace), in bytes a day, above which its alarm fires once it lasts evaluation_periods hours. The default, 1 GiB a day, fills the 20 GiB volume in about two weeks; the issue-25 attack grew it 40 MB a minute."
+  type        = number
+  default     = 1073741824
+  nullable    = false
+
+  validation {
+    condition     = var.db_storage_growth_bytes_per_day > 0
+    error_message = "db_storage_growth_bytes_per_day must be positive."
+  }
+}
+
 variable "db_freeable_memory_bytes" {
   description = "Freeable database memory below which its alarm fires (default 64 MiB, for a 1 GiB db.t3.micro)."
   type        = number

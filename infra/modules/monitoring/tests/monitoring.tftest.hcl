@@ -37,7 +37,7 @@ run "every_alarm_has_an_action" {
   assert {
     condition = toset(output.alarm_names) == toset([for k in [
       "alb-5xx-rate", "target-5xx-rate", "target-p99-latency", "unhealthy-hosts", "running-tasks",
-      "db-cpu", "db-free-storage", "db-freeable-memory", "db-connections", "vote-errors", "rate-limited",
+      "db-cpu", "db-free-storage", "db-storage-growth", "db-freeable-memory", "db-connections", "vote-errors", "rate-limited",
     ] : "pollstack-test-${k}"])
     error_message = "the stack has the alarms the runbook lists (the WAF's only with a WAF)"
   }
@@ -229,4 +229,30 @@ run "rejects_a_runbook_link_with_a_fragment" {
   }
 
   expect_failures = [var.runbook_url]
+}
+
+# Storage growth (issue 25): the fall of FreeStorageSpace, per day, from
+# hourly minimums, against the variable; the level alarm stays beside it.
+run "storage_growth_alarm_reads_the_hourly_fall_of_free_storage" {
+  command = apply
+
+  variables {
+    db_storage_growth_bytes_per_day = 536870912
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.math["db-storage-growth"].threshold == 536870912 && aws_cloudwatch_metric_alarm.math["db-storage-growth"].comparison_operator == "GreaterThanThreshold"
+    error_message = "the growth alarm fires above db_storage_growth_bytes_per_day"
+  }
+
+  assert {
+    condition = anytrue([
+      for q in aws_cloudwatch_metric_alarm.math["db-storage-growth"].metric_query :
+      q.return_data == true && q.expression == "-RATE(free) * 86400"
+      ]) && anytrue([
+      for q in aws_cloudwatch_metric_alarm.math["db-storage-growth"].metric_query :
+      q.id == "free" && length([for m in q.metric : m if m.metric_name == "FreeStorageSpace" && m.namespace == "AWS/RDS" && m.period == 3600 && m.dimensions["DBInstanceIdentifier"] == var.db_instance_identifier]) == 1
+    ])
+    error_message = "the growth alarm is the daily fall of the database's hourly minimum FreeStorageSpace"
+  }
 }
