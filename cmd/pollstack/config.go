@@ -22,14 +22,14 @@ type Config struct {
 	TrustProxy      bool
 	PublicURL       string // the site's origin, without a trailing slash
 	ServerKey       KeySource
-	CreateRateLimit int // new polls per minute per client address; 0: off
-	VoterCodeBudget int // new voter codes per hour per client address; 0: off
-	VoteRateLimit   int // votes per second per browser, or per client address without a voter cookie; 0: off
-	RoomVotes       int // votes at once from one address's browsers together; 0: no room allowance
-	StreamLimit     int // live-results streams open on this server; 0: off
-	StreamsPerAddr  int // live-results streams open for one client address; 0: off
-	ConnLimit       int // open connections on this server; 0: off
-	ConnsPerAddr    int // open connections from one client address, without a trusted proxy; 0: off
+	CreateRateLimit int           // new polls per minute per client address; 0: off
+	VoterCodeBudget int           // new voter codes per hour per client address; 0: off
+	VoteRateLimit   int           // votes per second per browser, or per client address without a voter cookie; 0: off
+	RoomVotes       int           // votes at once from one address's browsers together; 0: no room allowance
+	StreamLimit     int           // live-results streams open on this server; 0: off
+	StreamsPerAddr  int           // live-results streams open for one client address; 0: off
+	ConnLimit       int           // open connections on this server; 0: off
+	ConnsPerAddr    int           // open connections from one client address, without a trusted proxy; 0: off
 	Retention       time.Duration // how long a poll is kept after its end or last vote; 0: forever
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
