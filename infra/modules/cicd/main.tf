@@ -27,6 +27,8 @@ locals {
   plan_role_name      = "${var.name}-github-plan"
   boundary_name       = "${var.name}-workload-boundary"
   boundary_arn        = "${local.arn}:iam::${local.account}:policy/${local.boundary_name}"
+  service_boundary    = "${local.arn}:iam::${local.account}:policy/${var.name}-service-boundary"
+  boundaries          = [local.boundary_arn, local.service_boundary]
   state_object_arns   = ["${local.arn}:s3:::${var.state_bucket_name}/${var.state_key}", "${local.arn}:s3:::${var.state_bucket_name}/${var.state_key}.tflock"]
   access_logs_bucket  = "${local.arn}:s3:::${var.name}-alb-logs-${local.account}"
 
@@ -39,7 +41,21 @@ locals {
   ec2               = "${local.arn}:ec2:${local.region}:${local.account}"
   vpc_arn           = "${local.ec2}:vpc/${var.vpc_id}"
   tag_is_this_stack = { "aws:ResourceTag/${local.stack_tag}" = var.name }
-  tagged_for_stack  = { "aws:RequestTag/${local.stack_tag}" = var.name }
+  workload_secrets  = [var.db_secret_arn, local.stack_secrets]
+  alarm_topic       = "${local.arn}:sns:${local.region}:${local.account}:${var.name}-alarms"
+
+  # What AWS services write with the roles they assume (RDS Enhanced
+  # Monitoring, VPC flow logs): the stack's log groups, nothing else.
+  write_logs_statement = {
+    Sid    = "WriteLogs"
+    Effect = "Allow"
+    Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:PutRetentionPolicy", "logs:DescribeLogStreams", "logs:GetLogEvents"]
+    Resource = concat(local.stack_log_groups, [for g in local.stack_log_groups : "${g}:*"], [
+      "${local.arn}:logs:${local.region}:${local.account}:log-group:RDSOSMetrics",
+      "${local.arn}:logs:${local.region}:${local.account}:log-group:RDSOSMetrics:*",
+    ])
+  }
+  tagged_for_stack = { "aws:RequestTag/${local.stack_tag}" = var.name }
 
   # Trust: a GitHub OIDC token for STS, from this repository (by its
   # immutable IDs), with the exact subject, made by the deploy workflow on
@@ -99,6 +115,7 @@ locals {
       "${local.arn}:iam::${local.account}:role/${local.plan_role_name}",
       "${local.arn}:iam::${local.account}:policy/${var.name}-github-*",
       local.boundary_arn,
+      local.service_boundary,
       "${local.arn}:iam::${local.account}:oidc-provider/${local.github_oidc_url}",
     ]
   }
@@ -215,7 +232,7 @@ locals {
           "iam:PutRolePermissionsBoundary",
         ]
         Resource  = [local.stack_roles]
-        Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundary_arn } }
+        Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundaries } }
       },
       {
         # No iam:UpdateAssumeRolePolicy: a trust policy is changed by an
@@ -240,8 +257,16 @@ locals {
         # settings. Only the task role may read it.
         Sid      = "StackSecretsWriteOnly"
         Effect   = "Allow"
-        Action   = ["secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:GetResourcePolicy", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"]
+        Action   = ["secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:GetResourcePolicy"]
         Resource = [local.stack_secrets]
+      },
+      {
+        # A resource policy that names the deploy role would let it read the
+        # secret (in one account, either policy allowing is enough).
+        Sid      = "NeverASecretsResourcePolicy"
+        Effect   = "Deny"
+        Action   = ["secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"]
+        Resource = "*"
       },
       {
         # RDS creates, rotates and deletes the master password's secret on
@@ -429,6 +454,11 @@ locals {
         Resource = "*"
       },
       {
+        # KMS checks the tags of CreateKey as kms:TagResource on every key
+        # (it cannot name a key that does not exist yet), so this allows
+        # tagging any key with the stack's tag. That buys nothing: the
+        # statements below name the stack's key by its ARN, never by a tag,
+        # and the deny after them keeps other stacks' keys as they are.
         Sid       = "CreateKeysTaggedForThisStack"
         Effect    = "Allow"
         Action    = ["kms:CreateKey", "kms:TagResource"]
@@ -439,15 +469,41 @@ locals {
         # Not kms:PutKeyPolicy, kms:ScheduleKeyDeletion or kms:DisableKey:
         # the key behind the database, the registry and the logs is changed
         # or deleted by an administrator only.
-        Sid    = "KeysOfThisStack"
+        Sid    = "KeyOfThisStack"
         Effect = "Allow"
         Action = [
           "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation", "kms:ListResourceTags",
-          "kms:TagResource", "kms:UntagResource", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:Decrypt",
-          "kms:GenerateDataKey*", "kms:UpdateKeyDescription",
+          "kms:TagResource", "kms:UntagResource", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:UpdateKeyDescription",
         ]
-        Resource  = "${local.arn}:kms:${local.region}:${local.account}:key/*"
-        Condition = { StringEquals = local.tag_is_this_stack }
+        Resource = [var.kms_key_arn]
+      },
+      {
+        # Data keys and decryption only for the services that encrypt the
+        # stack's resources with the key, on the caller's behalf.
+        Sid      = "KeyOfThisStackThroughItsServices"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource = [var.kms_key_arn]
+        Condition = {
+          StringEquals = { "kms:ViaService" = [for svc in ["rds", "secretsmanager", "ecr"] : "${svc}.${local.region}.amazonaws.com"] }
+        }
+      },
+      {
+        # The server key is write-only for the pipeline: Secrets Manager
+        # names the secret it decrypts in the encryption context.
+        Sid       = "NeverDecryptTheStacksSecrets"
+        Effect    = "Deny"
+        Action    = ["kms:Decrypt"]
+        Resource  = "*"
+        Condition = { StringLike = { "kms:EncryptionContext:SecretARN" = local.stack_secrets } }
+      },
+      {
+        # Another stack's key is never re-tagged or untagged.
+        Sid       = "NeverRetagAnotherStacksKey"
+        Effect    = "Deny"
+        Action    = ["kms:TagResource", "kms:UntagResource"]
+        Resource  = "*"
+        Condition = { Null = { "aws:ResourceTag/${local.stack_tag}" = "false" }, StringNotEquals = local.tag_is_this_stack }
       },
       {
         # RDS, ECR and Secrets Manager take grants on the key for the
@@ -455,8 +511,8 @@ locals {
         Sid       = "GrantsForAwsResourcesOnly"
         Effect    = "Allow"
         Action    = ["kms:CreateGrant"]
-        Resource  = "${local.arn}:kms:${local.region}:${local.account}:key/*"
-        Condition = { StringEquals = local.tag_is_this_stack, Bool = { "kms:GrantIsForAWSResource" = "true" } }
+        Resource  = [var.kms_key_arn]
+        Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
       },
       {
         Sid      = "KeyAliasOfThisStack"
@@ -468,7 +524,7 @@ locals {
 
     # Alarms, the dashboard, the task-state rule, the alarm topic and the
     # monthly budget (module monitoring), all by the stack's names.
-    "monitoring" = [
+    "monitoring" = concat([
       {
         Sid      = "DescribeAlarms"
         Effect   = "Allow"
@@ -490,22 +546,40 @@ locals {
       {
         Sid      = "TaskStateRuleOfThisStack"
         Effect   = "Allow"
-        Action   = ["events:PutRule", "events:DescribeRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule", "events:TagResource", "events:UntagResource", "events:ListTagsForResource"]
+        Action   = ["events:PutRule", "events:DescribeRule", "events:DeleteRule", "events:RemoveTargets", "events:ListTargetsByRule", "events:TagResource", "events:UntagResource", "events:ListTagsForResource"]
         Resource = "${local.arn}:events:${local.region}:${local.account}:rule/${var.name}-*"
+      },
+      {
+        # A rule's events go to the stack's alarm topic only: never another
+        # account's bus or any other target.
+        Sid       = "RuleTargetsAreTheAlarmTopic"
+        Effect    = "Allow"
+        Action    = ["events:PutTargets"]
+        Resource  = "${local.arn}:events:${local.region}:${local.account}:rule/${var.name}-*"
+        Condition = { ArnEquals = { "events:TargetArn" = local.alarm_topic } }
       },
       {
         Sid      = "AlarmTopicOfThisStack"
         Effect   = "Allow"
-        Action   = ["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:ListSubscriptionsByTopic", "sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource"]
-        Resource = "${local.arn}:sns:${local.region}:${local.account}:${var.name}-*"
+        Action   = ["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:ListSubscriptionsByTopic", "sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource"]
+        Resource = [local.alarm_topic, "${local.alarm_topic}:*"]
       },
+      ], [for emails in [var.alarm_emails] : {
+        # Subscriptions: the configured addresses, by e-mail, and nothing
+        # else (no HTTPS endpoint, queue or function of someone else's).
+        Sid       = "SubscribeTheAlarmAddresses"
+        Effect    = "Allow"
+        Action    = ["sns:Subscribe"]
+        Resource  = local.alarm_topic
+        Condition = { StringEquals = { "sns:Protocol" = "email", "sns:Endpoint" = emails } }
+      } if length(emails) > 0], [
       {
         Sid      = "BudgetOfThisStack"
         Effect   = "Allow"
         Action   = ["budgets:ModifyBudget", "budgets:ViewBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ListTagsForResource"]
         Resource = local.stack_budget
       },
-    ]
+    ])
 
     # Access logs, WAF, autoscaling, certificates and DNS.
     "edge" = concat(local.dns_statements, [
@@ -527,6 +601,14 @@ locals {
         Action    = ["application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"]
         Resource  = "${local.arn}:application-autoscaling:${local.region}:${local.account}:scalable-target/*"
         Condition = { StringEquals = local.tagged_for_stack }
+      },
+      {
+        # Another stack's scaling target is never re-tagged or untagged.
+        Sid       = "NeverRetagAnotherStacksScalableTarget"
+        Effect    = "Deny"
+        Action    = ["application-autoscaling:TagResource", "application-autoscaling:UntagResource"]
+        Resource  = "*"
+        Condition = { Null = { "aws:ResourceTag/${local.stack_tag}" = "false" }, StringNotEquals = local.tag_is_this_stack }
       },
       {
         Sid       = "AutoscalingOfThisStack"
@@ -655,50 +737,51 @@ resource "aws_iam_policy" "boundary" {
         Action   = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
         Resource = [var.ecr_repository_arn]
       },
+      local.write_logs_statement,
       {
-        Sid    = "WriteLogs"
-        Effect = "Allow"
-        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:PutRetentionPolicy", "logs:DescribeLogStreams", "logs:GetLogEvents"]
-        Resource = concat(local.stack_log_groups, [for g in local.stack_log_groups : "${g}:*"], [
-          "${local.arn}:logs:${local.region}:${local.account}:log-group:RDSOSMetrics",
-          "${local.arn}:logs:${local.region}:${local.account}:log-group:RDSOSMetrics:*",
-        ])
-      },
-      {
-        Sid      = "ReadRdsManagedSecrets"
+        # This database's master secret by its ARN (no other database's, of
+        # this account or of another stack) and the stack's own secrets.
+        Sid      = "ReadTheStacksSecrets"
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue"]
-        Resource = ["${local.arn}:secretsmanager:${local.region}:${local.account}:secret:rds!*", local.stack_secrets]
+        Resource = local.workload_secrets
       },
       {
-        # ...but not another database's: RDS tags the secret it makes with its
-        # instance's ARN (an aws: tag, which nobody else can set or change).
-        Sid      = "NeverAnotherDatabasesSecret"
-        Effect   = "Deny"
-        Action   = ["secretsmanager:GetSecretValue"]
-        Resource = ["${local.arn}:secretsmanager:${local.region}:${local.account}:secret:rds!*"]
+        # Secrets Manager decrypts on the reader's behalf, and names the
+        # secret in the encryption context: only for the secrets above.
+        Sid      = "DecryptTheStacksSecretsThroughSecretsManager"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt"]
+        Resource = ["${local.arn}:kms:${local.region}:${local.account}:key/*"]
         Condition = {
-          Null            = { "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn" = "false" }
-          StringNotEquals = { "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn" = local.rds_db }
+          StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" }
+          StringLike   = { "kms:EncryptionContext:SecretARN" = local.workload_secrets }
         }
       },
       {
-        # Secrets Manager decrypts on the reader's behalf: only while reading
-        # one of the secrets above.
-        Sid       = "DecryptThroughSecretsManager"
-        Effect    = "Allow"
-        Action    = ["kms:Decrypt"]
-        Resource  = ["${local.arn}:kms:${local.region}:${local.account}:key/*"]
-        Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" } }
-      },
-      {
-        # IAM database authentication as the app's database user.
+        # IAM database authentication as the app's database user, on this
+        # instance only.
         Sid      = "ConnectAsTheAppUser"
         Effect   = "Allow"
         Action   = ["rds-db:connect"]
-        Resource = ["${local.arn}:rds-db:${local.region}:${local.account}:dbuser:*/${var.db_app_user}"]
+        Resource = ["${local.arn}:rds-db:${local.region}:${local.account}:dbuser:${var.db_resource_id}/${var.db_app_user}"]
       },
     ]
+  })
+
+  tags = var.tags
+}
+
+# The most a role that an AWS service assumes for the stack (RDS Enhanced
+# Monitoring, VPC flow logs) may do: write the stack's logs. Apart from the
+# workload boundary, whose content names the database, so that the database's
+# own monitoring role does not wait for the database.
+resource "aws_iam_policy" "service_boundary" {
+  name        = "${var.name}-service-boundary"
+  description = "${var.name}: the most a service role created by the pipeline may do"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [local.write_logs_statement]
   })
 
   tags = var.tags
