@@ -267,3 +267,83 @@ func TestAttacksCannotHideEC2ResourcesWithoutTheStacksTag(t *testing.T) {
 		})
 	}
 }
+
+// With the database deletion-protected (enterprise), the token erases
+// neither the data nor its backups (finding 6), nor the stack's record of
+// what happened (finding 10).
+var protectedAttacks = []play{
+	{6, deployRole, "", "delete the database (after turning its protection off)", func(s *stack, n named) call {
+		return plain("rds:DeleteDBInstance", arn("rds", "db:"+s.name))
+	}},
+	{6, deployRole, "", "delete the database's automated backups", func(s *stack, n named) call {
+		return plain("rds:DeleteDBInstanceAutomatedBackup", arn("rds", "auto-backup:ab-0a1b2c3d"))
+	}},
+	{6, deployRole, "", "delete a recovery point of the vault", func(s *stack, n named) call {
+		return plain("backup:DeleteRecoveryPoint", arn("backup", "recovery-point:0a1b2c3d"))
+	}},
+	{6, deployRole, "", "shorten a recovery point's life", func(s *stack, n named) call {
+		return plain("backup:UpdateRecoveryPointLifecycle", arn("backup", "recovery-point:0a1b2c3d"))
+	}},
+	{6, deployRole, "", "take the database out of the backup plan", func(s *stack, n named) call {
+		return plain("backup:DeleteBackupSelection", arn("backup", "backup-plan:0a1b2c3d"))
+	}},
+	{6, deployRole, "", "remove the vault's lock", func(s *stack, n named) call {
+		return plain("backup:DeleteBackupVaultLockConfiguration", arn("backup", "backup-vault:"+s.name))
+	}},
+	{6, deployRole, "", "stop the backups by deleting the backup role", func(s *stack, n named) call {
+		return plain("iam:DeleteRole", "arn:aws:iam::"+account+":role/"+s.name+"-backup")
+	}},
+	{10, deployRole, "", "delete the app's log group", func(s *stack, n named) call {
+		return plain("logs:DeleteLogGroup", arn("logs", "log-group:/ecs/"+s.name+"/app"))
+	}},
+	{10, deployRole, "", "delete the VPC's flow logs", func(s *stack, n named) call {
+		return s.using("ec2:DeleteFlowLogs", ec2ARN("vpc-flow-log/fl-0a1b2c3d"))
+	}},
+}
+
+func TestAttacksCannotEraseAProtectedDatabaseOrItsBackups(t *testing.T) {
+	protected := 0
+	for _, env := range envs {
+		t.Run(env, func(t *testing.T) {
+			s := render(t, env)
+			db := s.one(t, "module.stack.module.database.aws_db_instance.this")
+			if p, _ := db.Values["deletion_protection"].(bool); !p {
+				return // lean: a database the pipeline may tear down
+			}
+			protected++
+			d, n := s.docs(t), s.named(t)
+			for _, a := range protectedAttacks {
+				c := a.call(s, n)
+				if got, ok := judge(t, s, d, a, c); ok && got == doctor.Allowed {
+					t.Errorf("finding %d: %s: allowed: %s", a.finding, a.name, c)
+				}
+			}
+			// A copy out of the token's reach: the database is selected for
+			// a plan whose vault carries a lock.
+			locked := map[string]bool{}
+			for _, r := range s.all("aws_backup_vault_lock_configuration") {
+				if days, _ := r.Values["changeable_for_days"].(float64); days > 0 {
+					locked[r.str("backup_vault_name")] = true
+				}
+			}
+			intoLockedVault := map[string]bool{}
+			for _, p := range s.all("aws_backup_plan") {
+				for _, rule := range p.Values["rule"].([]any) {
+					if locked[rule.(map[string]any)["target_vault_name"].(string)] {
+						intoLockedVault[p.str("id")] = true
+					}
+				}
+			}
+			backedUp := false
+			for _, sel := range s.all("aws_backup_selection") {
+				backedUp = backedUp || intoLockedVault[sel.str("plan_id")] && contains(strs(sel.Values["resources"]), db.str("arn"))
+			}
+			if !backedUp {
+				t.Errorf("finding 6: %s's database is backed up into no locked vault: a token that deletes it leaves no copy", env)
+			}
+		})
+	}
+	if protected == 0 {
+		t.Fatal("no environment protects its database: the attacks above were never played")
+	}
+}

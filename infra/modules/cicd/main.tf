@@ -43,6 +43,7 @@ locals {
   tag_is_this_stack = { "aws:ResourceTag/${local.stack_tag}" = var.name }
   workload_secrets  = [var.db_secret_arn, local.stack_secrets]
   alarm_topic       = "${local.arn}:sns:${local.region}:${local.account}:${var.name}-alarms"
+  backup_reads      = ["backup:DescribeBackupVault", "backup:GetBackupPlan", "backup:GetBackupSelection", "backup:ListTags", "backup:GetBackupVaultAccessPolicy", "backup:GetBackupVaultNotifications"]
 
   # What AWS services write with the roles they assume (RDS Enhanced
   # Monitoring, VPC flow logs): the stack's log groups, nothing else.
@@ -100,8 +101,9 @@ locals {
     NotResource = [local.stack_budget]
   }
 
-  # The pipeline's own roles, the boundary and the OIDC provider are changed by
-  # an administrator only: the deploy role cannot widen its own rights.
+  # The pipeline's own roles, the boundaries, the OIDC provider and the
+  # backup role (module backup) are changed by an administrator only: the
+  # deploy role cannot widen its own rights or stop the backups.
   deny_own_identity = {
     Sid    = "NeverChangeThePipelinesOwnIdentity"
     Effect = "Deny"
@@ -116,9 +118,34 @@ locals {
       "${local.arn}:iam::${local.account}:policy/${var.name}-github-*",
       local.boundary_arn,
       local.service_boundary,
+      "${local.arn}:iam::${local.account}:role/${var.name}-backup",
       "${local.arn}:iam::${local.account}:oidc-provider/${local.github_oidc_url}",
     ]
   }
+
+  # While the database is deletion-protected, the data is taken away by an
+  # administrator only: not the instance, its snapshots or automated
+  # backups, nor AWS Backup's plans, vaults and recovery points (module
+  # backup, whose vault lock keeps copies whatever the database becomes).
+  deny_data_loss = var.protect_database ? [{
+    Sid    = "NeverDeleteTheDataOrItsBackups"
+    Effect = "Deny"
+    Action = [
+      "rds:DeleteDBInstance", "rds:DeleteDBSnapshot", "rds:DeleteDBInstanceAutomatedBackup", "rds:DeleteDBClusterSnapshot",
+      "rds:ModifyDBSnapshotAttribute", "backup:Create*", "backup:Delete*", "backup:Put*", "backup:Update*", "backup:Disassociate*",
+      "backup:Start*", "backup:Stop*", "backup:TagResource", "backup:UntagResource", "backup-storage:*",
+    ]
+    Resource = "*"
+  }] : []
+
+  # The stack's log groups and flow logs, the record of what happened, are
+  # never deleted or unencrypted by the pipeline while the data is protected.
+  deny_log_loss = var.protect_database ? [{
+    Sid      = "NeverDeleteTheStacksLogs"
+    Effect   = "Deny"
+    Action   = ["logs:DeleteLogGroup", "logs:DeleteLogStream", "logs:DeleteRetentionPolicy", "logs:DisassociateKmsKey", "ec2:DeleteFlowLogs"]
+    Resource = "*"
+  }] : []
 
   state_statements = [
     {
@@ -399,7 +426,7 @@ locals {
     ]
 
     # Load balancer, database, keys, logs.
-    "platform" = [
+    "platform" = concat([
       {
         # Describe calls have no resource-level permissions.
         Sid    = "Describe"
@@ -520,7 +547,15 @@ locals {
         Action   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
         Resource = "${local.arn}:kms:${local.region}:${local.account}:alias/${var.name}"
       },
-    ]
+      {
+        # Refresh reads the backup vault, plan and selection (module
+        # backup, applied by an administrator); these reads name no tag.
+        Sid      = "ReadTheBackups"
+        Effect   = "Allow"
+        Action   = local.backup_reads
+        Resource = "*"
+      },
+    ], local.deny_data_loss, local.deny_log_loss)
 
     # Alarms, the dashboard, the task-state rule, the alarm topic and the
     # monthly budget (module monitoring), all by the stack's names.
@@ -671,7 +706,7 @@ locals {
       # no log events. These read calls have no resource-level permissions.
       Sid    = "ReadConfiguration"
       Effect = "Allow"
-      Action = [
+      Action = concat([
         "ec2:Describe*", "ecs:Describe*", "ecs:List*", "elasticloadbalancing:Describe*", "rds:Describe*", "rds:ListTagsForResource",
         "logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup", "kms:DescribeKey", "kms:GetKeyPolicy",
         "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags", "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy",
@@ -684,7 +719,7 @@ locals {
         "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:GetDashboard", "events:DescribeRule",
         "events:ListTargetsByRule", "events:ListTagsForResource", "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes",
         "sns:ListTagsForResource",
-      ]
+      ], local.backup_reads)
       Resource = "*"
     },
     {

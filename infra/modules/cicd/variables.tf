@@ -258,3 +258,10 @@ variable "alarm_emails" {
     error_message = "alarm_emails must be e-mail addresses, without wildcards."
   }
 }
+
+variable "protect_database" {
+  description = "The database is deletion-protected: the deploy role is also explicitly denied deleting it, its snapshots and its automated backups, and every change to AWS Backup (module backup), so that only an administrator can take the data away."
+  type        = bool
+  default     = true
+  nullable    = false
+}

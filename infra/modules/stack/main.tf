@@ -88,6 +88,17 @@ module "database" {
   tags                     = local.tags
 }
 
+# Applied by an administrator (like module cicd): the deploy role reads it only.
+module "backup" {
+  source = "../backup"
+  count  = var.enable_backup_vault ? 1 : 0
+
+  name            = var.name
+  db_instance_arn = module.database.db_instance_arn
+  kms_key_arn     = module.security.kms_key_arn
+  tags            = local.tags
+}
+
 module "edge" {
   source = "../edge"
 
@@ -184,6 +195,7 @@ module "cicd" {
   db_secret_arn              = module.database.master_user_secret_arn
   db_resource_id             = module.database.resource_id
   kms_key_arn                = module.security.kms_key_arn
+  protect_database           = var.db_deletion_protection
   alarm_emails               = var.alarm_email == null ? [] : [var.alarm_email]
   deploy_environment         = var.deploy_environment
   create_oidc_provider       = var.create_oidc_provider
