@@ -119,6 +119,12 @@ var attacks = []play{
 	{9, deployRole, "", "subscribe another address to the alarm topic", func(s *stack, n named) call {
 		return plain("sns:Subscribe", n.topic, "sns:Protocol", "email", "sns:Endpoint", "attacker@example.net")
 	}},
+	{10, deployRole, "", "stop the account's audit trail (infra/bootstrap)", func(s *stack, n named) call {
+		return plain("cloudtrail:StopLogging", arn("cloudtrail", "trail/pollstack-audit"))
+	}},
+	{10, deployRole, "", "stop recording the state bucket's object events", func(s *stack, n named) call {
+		return plain("cloudtrail:PutEventSelectors", arn("cloudtrail", "trail/pollstack-audit"))
+	}},
 	{10, keyPolicy, "events.amazonaws.com", "another account's rule decrypts with the stack's key", func(s *stack, n named) call {
 		return plain("kms:Decrypt", keyARN, "aws:SourceAccount", "999999999999")
 	}},

@@ -525,10 +525,12 @@ locals {
         Condition = { StringLike = { "kms:EncryptionContext:SecretARN" = local.stack_secrets } }
       },
       {
-        # Another stack's key is never re-tagged or untagged.
-        Sid       = "NeverRetagAnotherStacksKey"
+        # Another stack's key or scaling target is never re-tagged or
+        # untagged (for either, tagging on creation needs TagResource
+        # checked against the request's tags only).
+        Sid       = "NeverRetagAnotherStacksResources"
         Effect    = "Deny"
-        Action    = ["kms:TagResource", "kms:UntagResource"]
+        Action    = ["kms:TagResource", "kms:UntagResource", "application-autoscaling:TagResource", "application-autoscaling:UntagResource"]
         Resource  = "*"
         Condition = { Null = { "aws:ResourceTag/${local.stack_tag}" = "false" }, StringNotEquals = local.tag_is_this_stack }
       },
@@ -636,14 +638,6 @@ locals {
         Action    = ["application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"]
         Resource  = "${local.arn}:application-autoscaling:${local.region}:${local.account}:scalable-target/*"
         Condition = { StringEquals = local.tagged_for_stack }
-      },
-      {
-        # Another stack's scaling target is never re-tagged or untagged.
-        Sid       = "NeverRetagAnotherStacksScalableTarget"
-        Effect    = "Deny"
-        Action    = ["application-autoscaling:TagResource", "application-autoscaling:UntagResource"]
-        Resource  = "*"
-        Condition = { Null = { "aws:ResourceTag/${local.stack_tag}" = "false" }, StringNotEquals = local.tag_is_this_stack }
       },
       {
         Sid       = "AutoscalingOfThisStack"
