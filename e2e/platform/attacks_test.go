@@ -80,6 +80,9 @@ var attacks = []play{
 	{2, serviceRole, "", "read this database's master password", func(s *stack, n named) call {
 		return plain("secretsmanager:GetSecretValue", n.dbSecret)
 	}},
+	{3, deployRole, "", "run the migration with ECS Exec (a shell beside the master password)", func(s *stack, n named) call {
+		return plain("ecs:RunTask", arn("ecs", "task-definition/"+s.name+"-migrate:1"), "ecs:cluster", arn("ecs", "cluster/"+s.name), "ecs:enable-execute-command", "true")
+	}},
 	{4, workloadRole, "", "connect to another instance as the app user", func(s *stack, n named) call {
 		return plain("rds-db:connect", arn("rds-db", "dbuser:db-OTHERDATABASE0000000000000/pollstack_app"))
 	}},

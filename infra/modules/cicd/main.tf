@@ -226,6 +226,16 @@ locals {
         Condition = { ArnEquals = { "ecs:cluster" = "${local.arn}:ecs:${local.region}:${local.account}:cluster/${var.name}" } }
       },
       {
+        # No ECS Exec into a task the pipeline starts (a shell beside the
+        # master password). Denied when asked for, so that a RunTask that
+        # does not name the setting is not refused.
+        Sid       = "NeverExecIntoTheMigration"
+        Effect    = "Deny"
+        Action    = ["ecs:RunTask"]
+        Resource  = "*"
+        Condition = { StringEquals = { "ecs:enable-execute-command" = "true" } }
+      },
+      {
         Sid      = "WatchTheMigrationTask"
         Effect   = "Allow"
         Action   = ["ecs:DescribeTasks", "ecs:StopTask"]
