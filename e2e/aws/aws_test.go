@@ -102,7 +102,7 @@ func emulatorGaps(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []string{"-var-file=" + path, "-var", "run_migrations=false"}
+	return []string{"-var-file=" + path, "-var", "run_migrations=false", "-var", "enable_backup_vault=false"}
 }
 
 // motoLimits are the emulator's gaps that the doctor tests work around.
@@ -115,6 +115,7 @@ var motoLimits = [][2]string{
 	{"ECR GetDownloadUrlForLayer and blob storage", "not implemented; the tests push image indexes, whose platforms doctor reads from the manifest alone"},
 	{"ECS service capacityProviderStrategy", "moto's CreateService drops it; the Fargate Spot check reads it from the Terraform state and checks the cluster's default strategy through the API"},
 	{"ECS one-off migration task", "moto's RunTask fails on awsvpc tasks and never stops a task, so the emulated apply registers the migration task definition without running it (-var run_migrations=false); its definition is checked here, its run by infra/modules/compute's terraform test (planned) and its grants by postgres's tests on a real PostgreSQL"},
+	{"AWS Backup CreateBackupSelection", "not implemented; the emulated apply makes no backup vault (-var enable_backup_vault=false); the vault, its lock, the plan and the selection are checked by infra/modules/backup's terraform test, and the deploy role's denials by e2e/platform"},
 	{"ECS task scheduling", "moto does not start a service's tasks and lists every task of the cluster for a service; the stopped-task test starts one with RunTask (a bridge-mode revision: moto's RunTask fails on awsvpc tasks) and stops it with ECS's reason; every reason doctor knows is a unit test (internal/doctor/stopped_test.go)"},
 }
 

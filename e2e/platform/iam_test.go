@@ -292,6 +292,10 @@ func TestTaskRoleConnectsAsTheAppUserOnly(t *testing.T) {
 			if got := decide(t, d.task, d.boundary, plain("rds-db:connect", dbuser(own, "pollstack_app"))); got != doctor.Allowed {
 				t.Errorf("the task role may not connect as the app user (%v): the app could not log in", got)
 			}
+			serverKey := s.one(t, "module.stack.module.security.aws_secretsmanager_secret.server_key").str("arn")
+			if got := decide(t, d.task, d.boundary, plain("kms:Decrypt", keyARN, "kms:ViaService", "secretsmanager."+region+".amazonaws.com", "kms:EncryptionContext:SecretARN", serverKey)); got != doctor.Allowed {
+				t.Errorf("the task role may not decrypt its server key through Secrets Manager (%v): the app could not start", got)
+			}
 			secret := db.Values["master_user_secret"].([]any)[0].(map[string]any)["secret_arn"].(string)
 			for name, c := range map[string]call{
 				"connect as the master user":                        plain("rds-db:connect", dbuser(own, db.str("username"))),
@@ -300,7 +304,7 @@ func TestTaskRoleConnectsAsTheAppUserOnly(t *testing.T) {
 				"connect as any user":                               plain("rds-db:connect", dbuser(own, "*")),
 				"connect to another database as app user":           plain("rds-db:connect", dbuser("db-OTHERDATABASE0000000000000", "pollstack_app")),
 				"read the master password":                          plain("secretsmanager:GetSecretValue", secret, "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn", arn("rds", "db:"+s.name)),
-				"decrypt the master secret through Secrets Manager": plain("kms:Decrypt", keyARN, "kms:ViaService", "secretsmanager."+region+".amazonaws.com"),
+				"decrypt the master secret through Secrets Manager": plain("kms:Decrypt", keyARN, "kms:ViaService", "secretsmanager."+region+".amazonaws.com", "kms:EncryptionContext:SecretARN", secret),
 			} {
 				if got := decide(t, d.task, d.boundary, c); got == doctor.Allowed {
 					t.Errorf("the task role may %s: %s", name, c)

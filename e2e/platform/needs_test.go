@@ -86,9 +86,9 @@ var needs = map[string]func(s *stack, r resource) []call{
 			tagOnCreate(s, "AuthorizeSecurityGroupEgress", ec2ARN("security-group-rule/"+r.str("id"))), s.using("ec2:RevokeSecurityGroupEgress", sg)}
 	},
 	"aws_flow_log": func(s *stack, r resource) []call {
-		return []call{s.creating("ec2:CreateFlowLogs", ec2ARN("vpc-flow-log/*")), s.withTags(s.using("ec2:CreateFlowLogs", ec2ARN("vpc/"+vpcID))),
-			tagOnCreate(s, "CreateFlowLogs", ec2ARN("vpc-flow-log/"+r.str("id"))), passRole(s, "flow-logs", "vpc-flow-logs.amazonaws.com"),
-			s.using("ec2:DeleteFlowLogs", ec2ARN("vpc-flow-log/"+r.str("id")))}
+		return s.unlessProtected([]call{s.creating("ec2:CreateFlowLogs", ec2ARN("vpc-flow-log/*")), s.withTags(s.using("ec2:CreateFlowLogs", ec2ARN("vpc/"+vpcID))),
+			tagOnCreate(s, "CreateFlowLogs", ec2ARN("vpc-flow-log/"+r.str("id"))), passRole(s, "flow-logs", "vpc-flow-logs.amazonaws.com")},
+			s.using("ec2:DeleteFlowLogs", ec2ARN("vpc-flow-log/"+r.str("id"))))
 	},
 	"aws_vpc_endpoint": func(s *stack, r resource) []call {
 		ep := ec2ARN("vpc-endpoint/" + r.str("id"))
@@ -118,18 +118,14 @@ var needs = map[string]func(s *stack, r resource) []call{
 	},
 	"aws_cloudwatch_log_group": func(s *stack, r resource) []call {
 		lg := arn("logs", "log-group:"+r.str("name"))
-		return []call{plain("logs:CreateLogGroup", lg), plain("logs:PutRetentionPolicy", lg), plain("logs:AssociateKmsKey", lg), plain("logs:TagResource", lg),
-			plain("logs:DeleteLogGroup", lg), plain("logs:DescribeLogGroups", "*")}
+		return s.unlessProtected([]call{plain("logs:CreateLogGroup", lg), plain("logs:PutRetentionPolicy", lg), plain("logs:AssociateKmsKey", lg), plain("logs:TagResource", lg),
+			plain("logs:DescribeLogGroups", "*")}, plain("logs:DeleteLogGroup", lg))
 	},
 	"aws_secretsmanager_secret": func(s *stack, r resource) []call {
 		sec := arn("secretsmanager", "secret:"+r.str("name")+"-AbCdEf")
 		return []call{plain("secretsmanager:CreateSecret", sec), plain("secretsmanager:TagResource", sec), plain("secretsmanager:DescribeSecret", sec),
 			plain("secretsmanager:GetResourcePolicy", sec), plain("secretsmanager:PutSecretValue", sec), plain("secretsmanager:DeleteSecret", sec),
-			s.using("kms:GenerateDataKey", keyARN), s.using("kms:Decrypt", keyARN)}
-	},
-	"aws_secretsmanager_secret_policy": func(s *stack, r resource) []call {
-		sec := arn("secretsmanager", "secret:"+s.name+"-server-key-AbCdEf")
-		return []call{plain("secretsmanager:PutResourcePolicy", sec), plain("secretsmanager:DeleteResourcePolicy", sec)}
+			via(s.using("kms:GenerateDataKey", keyARN, "kms:EncryptionContext:SecretARN", r.str("arn")), "secretsmanager")}
 	},
 
 	// Roles of the stack's workloads: always within the boundary.
@@ -205,11 +201,12 @@ var needs = map[string]func(s *stack, r resource) []call{
 		db := arn("rds", "db:"+s.name)
 		cs := []call{plain("rds:CreateDBInstance", db), plain("rds:CreateDBInstance", arn("rds", "subgrp:"+s.name)),
 			plain("rds:CreateDBInstance", arn("rds", "pg:"+s.name+"-pg17-20260101000000000000000001")), plain("rds:AddTagsToResource", db),
-			plain("rds:ModifyDBInstance", db), plain("rds:RebootDBInstance", db), plain("rds:DeleteDBInstance", db), plain("rds:DescribeDBInstances", "*"),
-			awsGrant(s), s.using("kms:DescribeKey", keyARN), s.using("kms:Decrypt", keyARN), s.using("kms:GenerateDataKey", keyARN), slr("rds.amazonaws.com"),
+			plain("rds:ModifyDBInstance", db), plain("rds:RebootDBInstance", db), plain("rds:DescribeDBInstances", "*"),
+			awsGrant(s), s.using("kms:DescribeKey", keyARN), via(s.using("kms:Decrypt", keyARN), "rds"), via(s.using("kms:GenerateDataKey", keyARN), "rds"), slr("rds.amazonaws.com"),
 			plain("secretsmanager:CreateSecret", arn("secretsmanager", "secret:rds!db-0a1b2c3d-AbCdEf"), "aws:ViaAWSService", "true"),
 			plain("secretsmanager:TagResource", arn("secretsmanager", "secret:rds!db-0a1b2c3d-AbCdEf"), "aws:ViaAWSService", "true"),
 			plain("secretsmanager:DeleteSecret", arn("secretsmanager", "secret:rds!db-0a1b2c3d-AbCdEf"), "aws:ViaAWSService", "true")}
+		cs = s.unlessProtected(cs, plain("rds:DeleteDBInstance", db))
 		if skip, _ := r.Values["skip_final_snapshot"].(bool); !skip {
 			cs = append(cs, plain("rds:CreateDBSnapshot", arn("rds", "snapshot:"+s.name+"-final")), plain("rds:CreateDBSnapshot", db))
 		}
@@ -287,7 +284,7 @@ var needs = map[string]func(s *stack, r resource) []call{
 	"aws_sns_topic_subscription": func(s *stack, r resource) []call {
 		topic := r.str("topic_arn")
 		// IAM authorizes a subscription's calls on its topic (AWS's data).
-		return []call{plain("sns:Subscribe", topic), plain("sns:GetSubscriptionAttributes", topic), plain("sns:Unsubscribe", topic)}
+		return []call{plain("sns:Subscribe", topic, "sns:Protocol", r.str("protocol"), "sns:Endpoint", r.str("endpoint")), plain("sns:GetSubscriptionAttributes", topic), plain("sns:Unsubscribe", topic)}
 	},
 	"aws_cloudwatch_metric_alarm": func(s *stack, r resource) []call {
 		alarm := arn("cloudwatch", "alarm:"+r.str("alarm_name"))
@@ -305,7 +302,7 @@ var needs = map[string]func(s *stack, r resource) []call{
 	},
 	"aws_cloudwatch_event_target": func(s *stack, r resource) []call {
 		rule := arn("events", "rule/"+r.str("rule"))
-		return []call{plain("events:PutTargets", rule), plain("events:ListTargetsByRule", rule), plain("events:RemoveTargets", rule)}
+		return []call{plain("events:PutTargets", rule, "events:TargetArn", r.str("arn")), plain("events:ListTargetsByRule", rule), plain("events:RemoveTargets", rule)}
 	},
 	"aws_budgets_budget": func(s *stack, r resource) []call {
 		budget := "arn:aws:budgets::" + account + ":budget/" + r.str("name")
@@ -336,6 +333,25 @@ var adminOnly = map[string]func(s *stack, r resource) []call{
 		role := "arn:aws:iam::" + account + ":role/" + r.str("role")
 		return []call{bounded(s, "iam:AttachRolePolicy", role), bounded(s, "iam:DetachRolePolicy", role)}
 	},
+	// The database's backups (module backup): never changed or emptied by
+	// the deploy role.
+	"aws_backup_vault": func(s *stack, r resource) []call {
+		vault := arn("backup", "backup-vault:"+r.str("name"))
+		return []call{plain("backup:CreateBackupVault", vault), plain("backup:DeleteBackupVault", vault), plain("backup:DeleteRecoveryPoint", arn("backup", "recovery-point:0a1b2c3d")),
+			plain("backup:UpdateRecoveryPointLifecycle", arn("backup", "recovery-point:0a1b2c3d")), plain("backup:PutBackupVaultAccessPolicy", vault)}
+	},
+	"aws_backup_vault_lock_configuration": func(s *stack, r resource) []call {
+		vault := arn("backup", "backup-vault:"+r.str("backup_vault_name"))
+		return []call{plain("backup:PutBackupVaultLockConfiguration", vault), plain("backup:DeleteBackupVaultLockConfiguration", vault)}
+	},
+	"aws_backup_plan": func(s *stack, r resource) []call {
+		plan := arn("backup", "backup-plan:"+r.str("id"))
+		return []call{plain("backup:CreateBackupPlan", plan), plain("backup:UpdateBackupPlan", plan), plain("backup:DeleteBackupPlan", plan)}
+	},
+	"aws_backup_selection": func(s *stack, r resource) []call {
+		plan := arn("backup", "backup-plan:"+r.str("plan_id"))
+		return []call{plain("backup:CreateBackupSelection", plan), plain("backup:DeleteBackupSelection", plan)}
+	},
 	// The key behind the database, the registry and the logs: its policy
 	// and its deletion.
 	"aws_kms_key": func(s *stack, r resource) []call {
@@ -358,8 +374,38 @@ func tagOnCreate(s *stack, action, resource string) call {
 	return s.creating("ec2:CreateTags", resource, "ec2:CreateAction", action)
 }
 
+// bounded is a call on a role with the boundary the role carries as
+// rendered (none for a role without one; the workload boundary for a role
+// the state does not hold).
 func bounded(s *stack, action, role string) call {
-	return plain(action, role, "iam:PermissionsBoundary", "arn:aws:iam::"+account+":policy/"+s.name+"-workload-boundary")
+	boundary := "arn:aws:iam::" + account + ":policy/" + s.name + "-workload-boundary"
+	for _, r := range s.all("aws_iam_role") {
+		if "arn:aws:iam::"+account+":role/"+r.str("name") == role {
+			boundary = r.str("permissions_boundary")
+		}
+	}
+	if boundary == "" {
+		return plain(action, role)
+	}
+	return plain(action, role, "iam:PermissionsBoundary", boundary)
+}
+
+// unlessProtected adds the calls that delete data or its record, which a
+// destroy needs, unless the database is deletion-protected: then deleting
+// is an administrator's, and the deploy role is denied it.
+func (s *stack) unlessProtected(cs []call, deletes ...call) []call {
+	for _, r := range s.all("aws_db_instance") {
+		if protected, _ := r.Values["deletion_protection"].(bool); protected {
+			return cs
+		}
+	}
+	return append(cs, deletes...)
+}
+
+// via is a call that a service makes with the caller's rights.
+func via(c call, service string) call {
+	c.ctx["kms:ViaService"] = []string{service + "." + region + ".amazonaws.com"}
+	return c
 }
 
 func passRole(s *stack, role, service string) call {
@@ -405,10 +451,11 @@ func contains(l []string, s string) bool {
 	return false
 }
 
-// pipelineIdentity reports whether a resource is the pipeline's own: the
-// OIDC provider, the plan and deploy roles and their policies, the boundary.
+// pipelineIdentity reports whether a resource is an administrator's: the
+// pipeline's own (the OIDC provider, the plan and deploy roles and their
+// policies, the boundaries) and the database's backups.
 func pipelineIdentity(r resource) bool {
-	return strings.HasPrefix(r.Address, "module.stack.module.cicd.")
+	return strings.HasPrefix(r.Address, "module.stack.module.cicd.") || strings.HasPrefix(r.Address, "module.stack.module.backup[")
 }
 
 func TestDeployRoleCanApplyAndDestroy(t *testing.T) {
@@ -462,7 +509,7 @@ func TestDeployRoleCanApplyAndDestroy(t *testing.T) {
 		return // a stale entry is only known once both environments rendered
 	}
 	for typ := range needs {
-		if !seen[typ] && typ != "aws_secretsmanager_secret_policy" {
+		if !seen[typ] {
 			t.Errorf("needs lists %s, which neither environment deploys: remove it", typ)
 		}
 	}

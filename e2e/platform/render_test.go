@@ -299,6 +299,10 @@ override_resource {
   target = module.stack.module.cicd.aws_iam_policy.boundary
   values = { arn = "arn:aws:iam::{{.Account}}:policy/{{.Name}}-workload-boundary" }
 }
+override_resource {
+  target = module.stack.module.cicd.aws_iam_policy.service_boundary
+  values = { arn = "arn:aws:iam::{{.Account}}:policy/{{.Name}}-service-boundary" }
+}
 
 variables {
   github_repository    = "pollstack/pollstack"

@@ -23,16 +23,27 @@ locals {
   account     = data.aws_caller_identity.current.account_id
   bucket_name = coalesce(var.bucket_name, "pollstack-tfstate-${local.account}")
 
-  # Administered through IAM in this account; no other principal.
+  trail_name = "pollstack-audit"
+  trail_arn  = "arn:${data.aws_partition.current.partition}:cloudtrail:${var.region}:${local.account}:trail/${local.trail_name}"
+
+  # Administered through IAM in this account; besides, CloudTrail encrypts
+  # the audit trail's log files with it (that trail only).
   key_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
+    Statement = concat([{
       Sid       = "AccountAdministersKeyThroughIAM"
       Effect    = "Allow"
       Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${local.account}:root" }
       Action    = "kms:*"
       Resource  = "*"
-    }]
+      }], var.enable_cloudtrail ? [{
+      Sid       = "CloudTrailEncryptsTheAuditTrail"
+      Effect    = "Allow"
+      Principal = { Service = "cloudtrail.amazonaws.com" }
+      Action    = ["kms:GenerateDataKey*", "kms:DescribeKey"]
+      Resource  = "*"
+      Condition = { StringEquals = { "aws:SourceArn" = local.trail_arn } }
+    }] : [])
   })
 }
 
@@ -55,6 +66,50 @@ module "state_bucket" {
   kms_key_arn             = aws_kms_key.this.arn
   noncurrent_version_days = var.noncurrent_version_days
   tags                    = var.tags
+}
+
+# Audit trail ------------------------------------------------------------------
+
+# Who read or wrote the state, and every management call of the account:
+# the state bucket's object-level (data) events and all management events,
+# in every region, with log file validation, in a bucket of their own. The
+# deploy role has no CloudTrail permission at all: it can neither stop nor
+# narrow the trail.
+module "trail_bucket" {
+  source = "./bucket"
+  count  = var.enable_cloudtrail ? 1 : 0
+
+  bucket_name             = "${local.bucket_name}-trail"
+  kms_key_arn             = aws_kms_key.this.arn
+  noncurrent_version_days = var.noncurrent_version_days
+  cloudtrail_trail_arn    = local.trail_arn
+  tags                    = var.tags
+}
+
+#trivy:ignore:AVD-AWS-0162 the trail is read from S3 (Athena or the console's event history); a CloudWatch Logs copy would double the cost of every event
+resource "aws_cloudtrail" "this" {
+  #checkov:skip=CKV2_AWS_10:the trail is read from S3 (Athena or the console's event history); a CloudWatch Logs copy would double the cost of every event
+  #checkov:skip=CKV_AWS_252:nothing consumes a notification per delivered log file
+  count = var.enable_cloudtrail ? 1 : 0
+
+  name                          = local.trail_name
+  s3_bucket_name                = module.trail_bucket[0].id
+  kms_key_id                    = aws_kms_key.this.arn
+  enable_log_file_validation    = true
+  is_multi_region_trail         = true
+  include_global_service_events = true
+
+  event_selector {
+    read_write_type           = "All"
+    include_management_events = true
+
+    data_resource {
+      type   = "AWS::S3::Object"
+      values = ["${module.state_bucket.arn}/"]
+    }
+  }
+
+  depends_on = [module.trail_bucket]
 }
 
 # Cross-region replication ----------------------------------------------------

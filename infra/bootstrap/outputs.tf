@@ -17,3 +17,8 @@ output "backend_config" {
   description = "The -backend-config arguments of `terraform init` for an environment (replace <env>)."
   value       = "-backend-config=bucket=${module.state_bucket.id} -backend-config=key=pollstack/<env>/terraform.tfstate -backend-config=region=${var.region} -backend-config=kms_key_id=${aws_kms_key.this.arn}"
 }
+
+output "trail_arn" {
+  description = "The audit trail (state bucket data events, management events), or null without enable_cloudtrail."
+  value       = one(aws_cloudtrail.this[*].arn)
+}

@@ -45,6 +45,13 @@ variable "noncurrent_version_days" {
   }
 }
 
+variable "enable_cloudtrail" {
+  description = "Record the account's management events and the state bucket's object reads and writes in a CloudTrail trail (its own bucket, the state key, log file validation). The first trail's management events are free; the state's data events cost 0.10 USD per 100,000, a few cents a month, plus the log files' storage. Off only where the account already has such a trail."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "enable_replication" {
   description = "Replicate the state to a bucket in replica_region, encrypted with a key there. Survives the loss of a region (and costs a second copy plus inter-region transfer, cents for state files)."
   type        = bool

@@ -23,8 +23,11 @@ db_instance_class        = "db.t3.small"
 db_multi_az              = true
 db_deletion_protection   = true
 db_backup_retention_days = 30
-db_monitoring_interval   = 60
-lb_deletion_protection   = true
+# Daily backups in a locked AWS Backup vault that the deploy token can
+# neither change nor empty.
+enable_backup_vault    = true
+db_monitoring_interval = 60
+lb_deletion_protection = true
 
 # Two tasks at least, one of them always on on-demand Fargate.
 use_fargate_spot     = true

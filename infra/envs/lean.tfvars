@@ -22,6 +22,7 @@ db_instance_class        = "db.t3.micro"
 db_multi_az              = false
 db_deletion_protection   = false
 db_backup_retention_days = 7
+enable_backup_vault      = false
 db_monitoring_interval   = 0
 lb_deletion_protection   = false
 

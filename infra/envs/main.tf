@@ -49,6 +49,7 @@ module "stack" {
   db_multi_az                = var.db_multi_az
   db_deletion_protection     = var.db_deletion_protection
   db_backup_retention_days   = var.db_backup_retention_days
+  enable_backup_vault        = var.enable_backup_vault
   db_monitoring_interval     = var.db_monitoring_interval
   lb_deletion_protection     = var.lb_deletion_protection
   use_fargate_spot           = var.use_fargate_spot

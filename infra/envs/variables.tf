@@ -169,6 +169,12 @@ variable "db_deletion_protection" {
   nullable    = false
 }
 
+variable "enable_backup_vault" {
+  description = "See the stack module: the database's backups in a locked vault, out of the pipeline's reach."
+  type        = bool
+  nullable    = false
+}
+
 variable "db_backup_retention_days" {
   description = "See the stack module: days of database backups."
   type        = number

@@ -66,7 +66,7 @@ resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid       = "DenyInsecureTransport"
         Effect    = "Deny"
@@ -75,7 +75,26 @@ resource "aws_s3_bucket_policy" "this" {
         Resource  = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
         Condition = { Bool = { "aws:SecureTransport" = "false" } }
       },
-    ]
+      ], var.cloudtrail_trail_arn == null ? [] : [
+      {
+        # CloudTrail, writing for this one trail (aws:SourceArn), checks the
+        # bucket and writes the account's log files; nothing else.
+        Sid       = "CloudTrailChecksTheBucket"
+        Effect    = "Allow"
+        Principal = { Service = "cloudtrail.amazonaws.com" }
+        Action    = "s3:GetBucketAcl"
+        Resource  = aws_s3_bucket.this.arn
+        Condition = { StringEquals = { "aws:SourceArn" = var.cloudtrail_trail_arn } }
+      },
+      {
+        Sid       = "CloudTrailWritesTheLogFiles"
+        Effect    = "Allow"
+        Principal = { Service = "cloudtrail.amazonaws.com" }
+        Action    = "s3:PutObject"
+        Resource  = "${aws_s3_bucket.this.arn}/AWSLogs/${split(":", var.cloudtrail_trail_arn)[4]}/*"
+        Condition = { StringEquals = { "aws:SourceArn" = var.cloudtrail_trail_arn } }
+      },
+    ])
   })
 
   depends_on = [aws_s3_bucket_public_access_block.this]

@@ -120,3 +120,36 @@ run "every_state_bucket_setting" {
     error_message = "superseded state versions are kept noncurrent_version_days"
   }
 }
+
+# The audit trail records who read or wrote the state (the state bucket's
+# object-level events) and every management call, in a bucket only that
+# trail writes to, encrypted with the state key, with log file validation.
+run "audit_trail_records_the_state" {
+  command = apply
+
+  assert {
+    condition = (
+      one(aws_cloudtrail.this[0].event_selector).read_write_type == "All"
+      && one(aws_cloudtrail.this[0].event_selector).include_management_events
+      && one(one(aws_cloudtrail.this[0].event_selector).data_resource).type == "AWS::S3::Object"
+      && jsonencode(one(one(aws_cloudtrail.this[0].event_selector).data_resource).values) == jsonencode(["${module.state_bucket.arn}/"])
+    )
+    error_message = "the trail records the state bucket's object reads and writes and every management event"
+  }
+
+  assert {
+    condition = (
+      aws_cloudtrail.this[0].enable_log_file_validation && aws_cloudtrail.this[0].is_multi_region_trail
+      && aws_cloudtrail.this[0].kms_key_id == aws_kms_key.this.arn && aws_cloudtrail.this[0].s3_bucket_name != module.state_bucket.id
+    )
+    error_message = "the trail covers every region, validates its log files and keeps them, encrypted, apart from the state"
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_kms_key.this.policy).Statement : try(s.Condition.StringEquals["aws:SourceArn"], "") == "arn:aws:cloudtrail:us-east-1:123456789012:trail/pollstack-audit"
+      if try(s.Principal.Service, "") == "cloudtrail.amazonaws.com"
+    ])
+    error_message = "CloudTrail may use the state key for the audit trail only"
+  }
+}

@@ -27,6 +27,8 @@ locals {
   plan_role_name      = "${var.name}-github-plan"
   boundary_name       = "${var.name}-workload-boundary"
   boundary_arn        = "${local.arn}:iam::${local.account}:policy/${local.boundary_name}"
+  service_boundary    = "${local.arn}:iam::${local.account}:policy/${var.name}-service-boundary"
+  boundaries          = [local.boundary_arn, local.service_boundary]
   state_object_arns   = ["${local.arn}:s3:::${var.state_bucket_name}/${var.state_key}", "${local.arn}:s3:::${var.state_bucket_name}/${var.state_key}.tflock"]
   access_logs_bucket  = "${local.arn}:s3:::${var.name}-alb-logs-${local.account}"
 
@@ -39,7 +41,22 @@ locals {
   ec2               = "${local.arn}:ec2:${local.region}:${local.account}"
   vpc_arn           = "${local.ec2}:vpc/${var.vpc_id}"
   tag_is_this_stack = { "aws:ResourceTag/${local.stack_tag}" = var.name }
-  tagged_for_stack  = { "aws:RequestTag/${local.stack_tag}" = var.name }
+  workload_secrets  = [var.db_secret_arn, local.stack_secrets]
+  alarm_topic       = "${local.arn}:sns:${local.region}:${local.account}:${var.name}-alarms"
+  backup_reads      = ["backup:DescribeBackupVault", "backup:GetBackupPlan", "backup:GetBackupSelection", "backup:ListTags", "backup:GetBackupVaultAccessPolicy", "backup:GetBackupVaultNotifications"]
+
+  # What AWS services write with the roles they assume (RDS Enhanced
+  # Monitoring, VPC flow logs): the stack's log groups, nothing else.
+  write_logs_statement = {
+    Sid    = "WriteLogs"
+    Effect = "Allow"
+    Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:PutRetentionPolicy", "logs:DescribeLogStreams", "logs:GetLogEvents"]
+    Resource = concat(local.stack_log_groups, [for g in local.stack_log_groups : "${g}:*"], [
+      "${local.arn}:logs:${local.region}:${local.account}:log-group:RDSOSMetrics",
+      "${local.arn}:logs:${local.region}:${local.account}:log-group:RDSOSMetrics:*",
+    ])
+  }
+  tagged_for_stack = { "aws:RequestTag/${local.stack_tag}" = var.name }
 
   # Trust: a GitHub OIDC token for STS, from this repository (by its
   # immutable IDs), with the exact subject, made by the deploy workflow on
@@ -84,8 +101,9 @@ locals {
     NotResource = [local.stack_budget]
   }
 
-  # The pipeline's own roles, the boundary and the OIDC provider are changed by
-  # an administrator only: the deploy role cannot widen its own rights.
+  # The pipeline's own roles, the boundaries, the OIDC provider and the
+  # backup role (module backup) are changed by an administrator only: the
+  # deploy role cannot widen its own rights or stop the backups.
   deny_own_identity = {
     Sid    = "NeverChangeThePipelinesOwnIdentity"
     Effect = "Deny"
@@ -99,9 +117,35 @@ locals {
       "${local.arn}:iam::${local.account}:role/${local.plan_role_name}",
       "${local.arn}:iam::${local.account}:policy/${var.name}-github-*",
       local.boundary_arn,
+      local.service_boundary,
+      "${local.arn}:iam::${local.account}:role/${var.name}-backup",
       "${local.arn}:iam::${local.account}:oidc-provider/${local.github_oidc_url}",
     ]
   }
+
+  # While the database is deletion-protected, the data is taken away by an
+  # administrator only: not the instance, its snapshots or automated
+  # backups, nor AWS Backup's plans, vaults and recovery points (module
+  # backup, whose vault lock keeps copies whatever the database becomes).
+  deny_data_loss = var.protect_database ? [{
+    Sid    = "NeverDeleteTheDataOrItsBackups"
+    Effect = "Deny"
+    Action = [
+      "rds:DeleteDBInstance", "rds:DeleteDBSnapshot", "rds:DeleteDBInstanceAutomatedBackup", "rds:DeleteDBClusterSnapshot",
+      "rds:ModifyDBSnapshotAttribute", "backup:Create*", "backup:Delete*", "backup:Put*", "backup:Update*", "backup:Disassociate*",
+      "backup:Start*", "backup:Stop*", "backup:TagResource", "backup:UntagResource", "backup-storage:*",
+    ]
+    Resource = "*"
+  }] : []
+
+  # The stack's log groups and flow logs, the record of what happened, are
+  # never deleted or unencrypted by the pipeline while the data is protected.
+  deny_log_loss = var.protect_database ? [{
+    Sid      = "NeverDeleteTheStacksLogs"
+    Effect   = "Deny"
+    Action   = ["logs:DeleteLogGroup", "logs:DeleteLogStream", "logs:DeleteRetentionPolicy", "logs:DisassociateKmsKey", "ec2:DeleteFlowLogs"]
+    Resource = "*"
+  }] : []
 
   state_statements = [
     {
@@ -182,6 +226,16 @@ locals {
         Condition = { ArnEquals = { "ecs:cluster" = "${local.arn}:ecs:${local.region}:${local.account}:cluster/${var.name}" } }
       },
       {
+        # No ECS Exec into a task the pipeline starts (a shell beside the
+        # master password). Denied when asked for, so that a RunTask that
+        # does not name the setting is not refused.
+        Sid       = "NeverExecIntoTheMigration"
+        Effect    = "Deny"
+        Action    = ["ecs:RunTask"]
+        Resource  = "*"
+        Condition = { StringEquals = { "ecs:enable-execute-command" = "true" } }
+      },
+      {
         Sid      = "WatchTheMigrationTask"
         Effect   = "Allow"
         Action   = ["ecs:DescribeTasks", "ecs:StopTask"]
@@ -215,7 +269,7 @@ locals {
           "iam:PutRolePermissionsBoundary",
         ]
         Resource  = [local.stack_roles]
-        Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundary_arn } }
+        Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundaries } }
       },
       {
         # No iam:UpdateAssumeRolePolicy: a trust policy is changed by an
@@ -240,8 +294,16 @@ locals {
         # settings. Only the task role may read it.
         Sid      = "StackSecretsWriteOnly"
         Effect   = "Allow"
-        Action   = ["secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:GetResourcePolicy", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"]
+        Action   = ["secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:GetResourcePolicy"]
         Resource = [local.stack_secrets]
+      },
+      {
+        # A resource policy that names the deploy role would let it read the
+        # secret (in one account, either policy allowing is enough).
+        Sid      = "NeverASecretsResourcePolicy"
+        Effect   = "Deny"
+        Action   = ["secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy"]
+        Resource = "*"
       },
       {
         # RDS creates, rotates and deletes the master password's secret on
@@ -374,7 +436,7 @@ locals {
     ]
 
     # Load balancer, database, keys, logs.
-    "platform" = [
+    "platform" = concat([
       {
         # Describe calls have no resource-level permissions.
         Sid    = "Describe"
@@ -429,6 +491,11 @@ locals {
         Resource = "*"
       },
       {
+        # KMS checks the tags of CreateKey as kms:TagResource on every key
+        # (it cannot name a key that does not exist yet), so this allows
+        # tagging any key with the stack's tag. That buys nothing: the
+        # statements below name the stack's key by its ARN, never by a tag,
+        # and the deny after them keeps other stacks' keys as they are.
         Sid       = "CreateKeysTaggedForThisStack"
         Effect    = "Allow"
         Action    = ["kms:CreateKey", "kms:TagResource"]
@@ -439,15 +506,43 @@ locals {
         # Not kms:PutKeyPolicy, kms:ScheduleKeyDeletion or kms:DisableKey:
         # the key behind the database, the registry and the logs is changed
         # or deleted by an administrator only.
-        Sid    = "KeysOfThisStack"
+        Sid    = "KeyOfThisStack"
         Effect = "Allow"
         Action = [
           "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation", "kms:ListResourceTags",
-          "kms:TagResource", "kms:UntagResource", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:Decrypt",
-          "kms:GenerateDataKey*", "kms:UpdateKeyDescription",
+          "kms:TagResource", "kms:UntagResource", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:UpdateKeyDescription",
         ]
-        Resource  = "${local.arn}:kms:${local.region}:${local.account}:key/*"
-        Condition = { StringEquals = local.tag_is_this_stack }
+        Resource = [var.kms_key_arn]
+      },
+      {
+        # Data keys and decryption only for the services that encrypt the
+        # stack's resources with the key, on the caller's behalf.
+        Sid      = "KeyOfThisStackThroughItsServices"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource = [var.kms_key_arn]
+        Condition = {
+          StringEquals = { "kms:ViaService" = [for svc in ["rds", "secretsmanager", "ecr"] : "${svc}.${local.region}.amazonaws.com"] }
+        }
+      },
+      {
+        # The server key is write-only for the pipeline: Secrets Manager
+        # names the secret it decrypts in the encryption context.
+        Sid       = "NeverDecryptTheStacksSecrets"
+        Effect    = "Deny"
+        Action    = ["kms:Decrypt"]
+        Resource  = "*"
+        Condition = { StringLike = { "kms:EncryptionContext:SecretARN" = local.stack_secrets } }
+      },
+      {
+        # Another stack's key or scaling target is never re-tagged or
+        # untagged (for either, tagging on creation needs TagResource
+        # checked against the request's tags only).
+        Sid       = "NeverRetagAnotherStacksResources"
+        Effect    = "Deny"
+        Action    = ["kms:TagResource", "kms:UntagResource", "application-autoscaling:TagResource", "application-autoscaling:UntagResource"]
+        Resource  = "*"
+        Condition = { Null = { "aws:ResourceTag/${local.stack_tag}" = "false" }, StringNotEquals = local.tag_is_this_stack }
       },
       {
         # RDS, ECR and Secrets Manager take grants on the key for the
@@ -455,8 +550,8 @@ locals {
         Sid       = "GrantsForAwsResourcesOnly"
         Effect    = "Allow"
         Action    = ["kms:CreateGrant"]
-        Resource  = "${local.arn}:kms:${local.region}:${local.account}:key/*"
-        Condition = { StringEquals = local.tag_is_this_stack, Bool = { "kms:GrantIsForAWSResource" = "true" } }
+        Resource  = [var.kms_key_arn]
+        Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
       },
       {
         Sid      = "KeyAliasOfThisStack"
@@ -464,11 +559,19 @@ locals {
         Action   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
         Resource = "${local.arn}:kms:${local.region}:${local.account}:alias/${var.name}"
       },
-    ]
+      {
+        # Refresh reads the backup vault, plan and selection (module
+        # backup, applied by an administrator); these reads name no tag.
+        Sid      = "ReadTheBackups"
+        Effect   = "Allow"
+        Action   = local.backup_reads
+        Resource = "*"
+      },
+    ], local.deny_data_loss, local.deny_log_loss)
 
     # Alarms, the dashboard, the task-state rule, the alarm topic and the
     # monthly budget (module monitoring), all by the stack's names.
-    "monitoring" = [
+    "monitoring" = concat([
       {
         Sid      = "DescribeAlarms"
         Effect   = "Allow"
@@ -490,22 +593,47 @@ locals {
       {
         Sid      = "TaskStateRuleOfThisStack"
         Effect   = "Allow"
-        Action   = ["events:PutRule", "events:DescribeRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule", "events:TagResource", "events:UntagResource", "events:ListTagsForResource"]
+        Action   = ["events:PutRule", "events:DescribeRule", "events:DeleteRule", "events:RemoveTargets", "events:ListTargetsByRule", "events:TagResource", "events:UntagResource", "events:ListTagsForResource"]
         Resource = "${local.arn}:events:${local.region}:${local.account}:rule/${var.name}-*"
       },
       {
-        Sid      = "AlarmTopicOfThisStack"
+        # A rule's events go to the stack's alarm topic only: never another
+        # account's bus or any other target.
+        Sid      = "RuleTargetsAreTheAlarmTopic"
         Effect   = "Allow"
-        Action   = ["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:ListSubscriptionsByTopic", "sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource"]
-        Resource = "${local.arn}:sns:${local.region}:${local.account}:${var.name}-*"
+        Action   = ["events:PutTargets"]
+        Resource = "${local.arn}:events:${local.region}:${local.account}:rule/${var.name}-*"
+        # events:TargetArn holds every target of the request: each must be
+        # the topic, and a request must name one (ForAllValues alone would
+        # pass a request without the key).
+        Condition = {
+          "ForAllValues:ArnEquals" = { "events:TargetArn" = local.alarm_topic }
+          Null                     = { "events:TargetArn" = "false" }
+        }
       },
+      {
+        Sid    = "AlarmTopicOfThisStack"
+        Effect = "Allow"
+        Action = ["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:ListSubscriptionsByTopic", "sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource"]
+        # IAM authorizes a subscription's calls on its topic (AWS's data).
+        Resource = local.alarm_topic
+      },
+      ], [for emails in [var.alarm_emails] : {
+        # Subscriptions: the configured addresses, by e-mail, and nothing
+        # else (no HTTPS endpoint, queue or function of someone else's).
+        Sid       = "SubscribeTheAlarmAddresses"
+        Effect    = "Allow"
+        Action    = ["sns:Subscribe"]
+        Resource  = local.alarm_topic
+        Condition = { StringEquals = { "sns:Protocol" = "email", "sns:Endpoint" = emails } }
+      } if length(emails) > 0], [
       {
         Sid      = "BudgetOfThisStack"
         Effect   = "Allow"
         Action   = ["budgets:ModifyBudget", "budgets:ViewBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ListTagsForResource"]
         Resource = local.stack_budget
       },
-    ]
+    ])
 
     # Access logs, WAF, autoscaling, certificates and DNS.
     "edge" = concat(local.dns_statements, [
@@ -605,7 +733,7 @@ locals {
       # no log events. These read calls have no resource-level permissions.
       Sid    = "ReadConfiguration"
       Effect = "Allow"
-      Action = [
+      Action = concat([
         "ec2:Describe*", "ecs:Describe*", "ecs:List*", "elasticloadbalancing:Describe*", "rds:Describe*", "rds:ListTagsForResource",
         "logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup", "kms:DescribeKey", "kms:GetKeyPolicy",
         "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags", "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy",
@@ -618,7 +746,7 @@ locals {
         "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:GetDashboard", "events:DescribeRule",
         "events:ListTargetsByRule", "events:ListTagsForResource", "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes",
         "sns:ListTagsForResource",
-      ]
+      ], local.backup_reads)
       Resource = "*"
     },
     {
@@ -671,50 +799,51 @@ resource "aws_iam_policy" "boundary" {
         Action   = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
         Resource = [var.ecr_repository_arn]
       },
+      local.write_logs_statement,
       {
-        Sid    = "WriteLogs"
-        Effect = "Allow"
-        Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:PutRetentionPolicy", "logs:DescribeLogStreams", "logs:GetLogEvents"]
-        Resource = concat(local.stack_log_groups, [for g in local.stack_log_groups : "${g}:*"], [
-          "${local.arn}:logs:${local.region}:${local.account}:log-group:RDSOSMetrics",
-          "${local.arn}:logs:${local.region}:${local.account}:log-group:RDSOSMetrics:*",
-        ])
-      },
-      {
-        Sid      = "ReadRdsManagedSecrets"
+        # This database's master secret by its ARN (no other database's, of
+        # this account or of another stack) and the stack's own secrets.
+        Sid      = "ReadTheStacksSecrets"
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue"]
-        Resource = ["${local.arn}:secretsmanager:${local.region}:${local.account}:secret:rds!*", local.stack_secrets]
+        Resource = local.workload_secrets
       },
       {
-        # ...but not another database's: RDS tags the secret it makes with its
-        # instance's ARN (an aws: tag, which nobody else can set or change).
-        Sid      = "NeverAnotherDatabasesSecret"
-        Effect   = "Deny"
-        Action   = ["secretsmanager:GetSecretValue"]
-        Resource = ["${local.arn}:secretsmanager:${local.region}:${local.account}:secret:rds!*"]
+        # Secrets Manager decrypts on the reader's behalf, and names the
+        # secret in the encryption context: only for the secrets above.
+        Sid      = "DecryptTheStacksSecretsThroughSecretsManager"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt"]
+        Resource = ["${local.arn}:kms:${local.region}:${local.account}:key/*"]
         Condition = {
-          Null            = { "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn" = "false" }
-          StringNotEquals = { "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn" = local.rds_db }
+          StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" }
+          StringLike   = { "kms:EncryptionContext:SecretARN" = local.workload_secrets }
         }
       },
       {
-        # Secrets Manager decrypts on the reader's behalf: only while reading
-        # one of the secrets above.
-        Sid       = "DecryptThroughSecretsManager"
-        Effect    = "Allow"
-        Action    = ["kms:Decrypt"]
-        Resource  = ["${local.arn}:kms:${local.region}:${local.account}:key/*"]
-        Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" } }
-      },
-      {
-        # IAM database authentication as the app's database user.
+        # IAM database authentication as the app's database user, on this
+        # instance only.
         Sid      = "ConnectAsTheAppUser"
         Effect   = "Allow"
         Action   = ["rds-db:connect"]
-        Resource = ["${local.arn}:rds-db:${local.region}:${local.account}:dbuser:*/${var.db_app_user}"]
+        Resource = ["${local.arn}:rds-db:${local.region}:${local.account}:dbuser:${var.db_resource_id}/${var.db_app_user}"]
       },
     ]
+  })
+
+  tags = var.tags
+}
+
+# The most a role that an AWS service assumes for the stack (RDS Enhanced
+# Monitoring, VPC flow logs) may do: write the stack's logs. Apart from the
+# workload boundary, whose content names the database, so that the database's
+# own monitoring role does not wait for the database.
+resource "aws_iam_policy" "service_boundary" {
+  name        = "${var.name}-service-boundary"
+  description = "${var.name}: the most a service role created by the pipeline may do"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [local.write_logs_statement]
   })
 
   tags = var.tags

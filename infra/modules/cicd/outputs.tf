@@ -18,6 +18,11 @@ output "permissions_boundary_arn" {
   value       = aws_iam_policy.boundary.arn
 }
 
+output "service_boundary_arn" {
+  description = "ARN of the boundary of the roles AWS services assume for the stack (RDS Enhanced Monitoring, VPC flow logs): logs only."
+  value       = aws_iam_policy.service_boundary.arn
+}
+
 output "deploy_subjects" {
   description = "The OIDC subjects the deploy role trusts: the immutable one, and the legacy one only with accept_legacy_subject."
   value       = local.deploy_subjects

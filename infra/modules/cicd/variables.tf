@@ -213,3 +213,55 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+variable "db_secret_arn" {
+  description = "ARN of the database's master user secret (made by RDS): the only database secret the workload boundary lets a role read and decrypt."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[^*?]+$", var.db_secret_arn))
+    error_message = "db_secret_arn must be a Secrets Manager secret ARN without wildcards."
+  }
+}
+
+variable "db_resource_id" {
+  description = "Resource ID (DbiResourceId, db-...) of the stack's database: the workload boundary lets roles connect (rds-db:connect) to this instance only."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^db-[A-Za-z0-9]+$", var.db_resource_id))
+    error_message = "db_resource_id must be an RDS DbiResourceId, db- followed by letters and digits."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "ARN of the stack's KMS key (module security): the deploy role manages and uses this key by its ARN, never a key it could tag as the stack's."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:...:key/<id>)."
+  }
+}
+
+variable "alarm_emails" {
+  description = "E-mail addresses the deploy role may subscribe to the stack's alarm topic (sns:Endpoint); no other subscription is allowed. Empty: none."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for e in var.alarm_emails : can(regex("^[^@\\s*]+@[^@\\s*]+$", e))])
+    error_message = "alarm_emails must be e-mail addresses, without wildcards."
+  }
+}
+
+variable "protect_database" {
+  description = "The database is deletion-protected: the deploy role is also explicitly denied deleting it, its snapshots and its automated backups, and every change to AWS Backup (module backup), so that only an administrator can take the data away."
+  type        = bool
+  default     = true
+  nullable    = false
+}

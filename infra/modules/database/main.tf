@@ -72,6 +72,8 @@ resource "aws_iam_role" "monitoring" {
       Effect    = "Allow"
       Principal = { Service = "monitoring.rds.amazonaws.com" }
       Action    = "sts:AssumeRole"
+      # For this account's databases only (confused deputy).
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
     }]
   })
 
@@ -86,6 +88,7 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 }
 
 data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
 
 #trivy:ignore:AVD-AWS-0177 deletion protection is the deletion_protection variable (default on); lean turns it off so that the stack can be torn down, see docs/decisions.md
 resource "aws_db_instance" "this" {

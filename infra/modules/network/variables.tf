@@ -84,7 +84,7 @@ variable "tags" {
 }
 
 variable "permissions_boundary_arn" {
-  description = "ARN of the IAM policy set as permissions boundary on every role this module creates (the cicd module's workload boundary), or null for none. With a boundary, the deploy role may create and change these roles without being able to escalate its own rights."
+  description = "ARN of the IAM policy set as permissions boundary on every role this module creates (the cicd module's service boundary: the role is assumed by an AWS service), or null for none. With a boundary, the deploy role may create and change these roles without being able to escalate its own rights."
   type        = string
   default     = null
 

@@ -15,27 +15,34 @@ locals {
     "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/rds/instance/${var.name}/*",
   ]
 
-  # Reading the database secret: GetSecretValue on that one secret, and
-  # Decrypt on the key that encrypts it, only when Secrets Manager asks.
-  # Only the execution role has them: it resolves `valueFrom` when the
-  # migration task starts. The app never reads the master password.
-  read_db_secret_statements = [
+  # Reading a secret encrypted with the stack's key takes GetSecretValue on
+  # the secret and kms:Decrypt on the key. Decrypt is allowed only when
+  # Secrets Manager asks (kms:ViaService) for that very secret: Secrets
+  # Manager puts the secret's ARN in the encryption context, so a role that
+  # reads one secret cannot decrypt another one encrypted with the same key.
+  read_secret_statements = { for sid, secret in {
+    DatabaseSecret = var.db_secret_arn
+    ServerKey      = aws_secretsmanager_secret.server_key.arn
+    } : sid => [
     {
-      Sid      = "ReadDatabaseSecret"
+      Sid      = "Read${sid}"
       Effect   = "Allow"
       Action   = ["secretsmanager:GetSecretValue"]
-      Resource = [var.db_secret_arn]
+      Resource = [secret]
     },
     {
-      Sid      = "DecryptDatabaseSecret"
+      Sid      = "Decrypt${sid}ThroughSecretsManager"
       Effect   = "Allow"
       Action   = ["kms:Decrypt"]
       Resource = [aws_kms_key.this.arn]
       Condition = {
-        StringEquals = { "kms:ViaService" = "secretsmanager.${local.region}.amazonaws.com" }
+        StringEquals = {
+          "kms:ViaService"                  = "secretsmanager.${local.region}.amazonaws.com"
+          "kms:EncryptionContext:SecretARN" = secret
+        }
       }
     },
-  ]
+  ] }
 
   ecs_tasks_trust = jsonencode({
     Version = "2012-10-17"
@@ -78,7 +85,8 @@ resource "aws_kms_key" "this" {
         Action    = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
         Resource  = "*"
         Condition = {
-          ArnLike = { "kms:EncryptionContext:aws:logs:arn" = local.log_group_arn_patterns }
+          ArnLike      = { "kms:EncryptionContext:aws:logs:arn" = local.log_group_arn_patterns }
+          StringEquals = { "aws:SourceAccount" = local.account_id }
         }
       },
       {
@@ -90,6 +98,8 @@ resource "aws_kms_key" "this" {
         Principal = { Service = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"] }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
         Resource  = "*"
+        # For this account's alarms, rules and budgets only (confused deputy).
+        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
       },
     ]
   })
@@ -255,7 +265,7 @@ resource "aws_iam_role_policy" "execution" {
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = ["${var.log_group_arn}:log-stream:*"]
       },
-    ], local.read_db_secret_statements)
+    ], local.read_secret_statements["DatabaseSecret"])
   })
 }
 
@@ -275,7 +285,7 @@ resource "aws_iam_role_policy" "task" {
   role = aws_iam_role.task.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         # A token for the app's role on this instance, never for the master
         # user or another database's users.
@@ -284,27 +294,7 @@ resource "aws_iam_role_policy" "task" {
         Action   = ["rds-db:connect"]
         Resource = ["arn:${local.partition}:rds-db:${local.region}:${local.account_id}:dbuser:${var.db_resource_id}/${var.db_app_user}"]
       },
-      {
-        Sid      = "ReadServerKey"
-        Effect   = "Allow"
-        Action   = ["secretsmanager:GetSecretValue"]
-        Resource = [aws_secretsmanager_secret.server_key.arn]
-      },
-      {
-        # The key encrypts the server key: Secrets Manager decrypts it for
-        # the app, for this secret only (its ARN is the encryption context).
-        Sid      = "DecryptServerKey"
-        Effect   = "Allow"
-        Action   = ["kms:Decrypt"]
-        Resource = [aws_kms_key.this.arn]
-        Condition = {
-          StringEquals = {
-            "kms:ViaService"                  = "secretsmanager.${local.region}.amazonaws.com"
-            "kms:EncryptionContext:SecretARN" = aws_secretsmanager_secret.server_key.arn
-          }
-        }
-      },
-    ]
+    ], local.read_secret_statements["ServerKey"])
   })
 }
 
@@ -313,7 +303,10 @@ resource "aws_iam_role_policy" "task" {
 # A random key the app signs with (POLLSTACK_SERVER_KEY_SECRET_ARN). Terraform
 # makes the secret, never its value: the pipeline writes a fresh random value
 # when the secret has none (.github/scripts/server-key.sh), so the key is in
-# no state file, and only the task role may read it.
+# no state file, and only the task role may read it: it alone has
+# GetSecretValue on it and kms:Decrypt with its encryption context. No
+# resource policy: the deploy role that applies this module could rewrite it
+# to let itself read the key, so it may not put one (module cicd).
 resource "aws_secretsmanager_secret" "server_key" {
   #checkov:skip=CKV2_AWS_57:rotated by writing a new value with .github/scripts/server-key.sh --rotate (every session and token signed with the old key ends); a scheduled rotation would do that unannounced
   name                    = "${var.name}-server-key"
@@ -322,19 +315,4 @@ resource "aws_secretsmanager_secret" "server_key" {
   recovery_window_in_days = 7
 
   tags = var.tags
-}
-
-resource "aws_secretsmanager_secret_policy" "server_key" {
-  secret_arn = aws_secretsmanager_secret.server_key.arn
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "OnlyTheTaskRoleReadsTheKey"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "secretsmanager:GetSecretValue"
-      Resource  = "*"
-      Condition = { ArnNotEquals = { "aws:PrincipalArn" = aws_iam_role.task.arn } }
-    }]
-  })
 }

@@ -62,8 +62,3 @@ output "server_key_secret_arn" {
   description = "ARN of the secret that holds the app's server key (its value is written by the pipeline, never by Terraform)."
   value       = aws_secretsmanager_secret.server_key.arn
 }
-
-output "server_key_secret_policy" {
-  description = "The server key secret's resource policy (JSON), for tests and reviews."
-  value       = aws_secretsmanager_secret_policy.server_key.policy
-}

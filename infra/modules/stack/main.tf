@@ -46,7 +46,7 @@ module "network" {
   enable_flow_logs         = var.enable_flow_logs
   interface_endpoints      = var.enable_interface_endpoints ? ["ecr.api", "ecr.dkr", "secretsmanager", "logs", "sts"] : []
   kms_key_arn              = module.security.kms_key_arn
-  permissions_boundary_arn = module.cicd.permissions_boundary_arn
+  permissions_boundary_arn = module.cicd.service_boundary_arn
   tags                     = local.tags
 }
 
@@ -84,8 +84,19 @@ module "database" {
   deletion_protection      = var.db_deletion_protection
   backup_retention_days    = var.db_backup_retention_days
   monitoring_interval      = var.db_monitoring_interval
-  permissions_boundary_arn = module.cicd.permissions_boundary_arn
+  permissions_boundary_arn = module.cicd.service_boundary_arn
   tags                     = local.tags
+}
+
+# Applied by an administrator (like module cicd): the deploy role reads it only.
+module "backup" {
+  source = "../backup"
+  count  = var.enable_backup_vault ? 1 : 0
+
+  name            = var.name
+  db_instance_arn = module.database.db_instance_arn
+  kms_key_arn     = module.security.kms_key_arn
+  tags            = local.tags
 }
 
 module "edge" {
@@ -181,6 +192,11 @@ module "cicd" {
   github_repository_id       = var.github_repository_id
   accept_legacy_subject      = var.accept_legacy_subject
   db_app_user                = var.db_app_user
+  db_secret_arn              = module.database.master_user_secret_arn
+  db_resource_id             = module.database.resource_id
+  kms_key_arn                = module.security.kms_key_arn
+  protect_database           = var.db_deletion_protection
+  alarm_emails               = var.alarm_email == null ? [] : [var.alarm_email]
   deploy_environment         = var.deploy_environment
   create_oidc_provider       = var.create_oidc_provider
   existing_oidc_provider_arn = var.existing_oidc_provider_arn

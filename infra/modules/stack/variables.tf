@@ -115,6 +115,13 @@ variable "db_deletion_protection" {
   nullable    = false
 }
 
+variable "enable_backup_vault" {
+  description = "Back the database up daily into a locked AWS Backup vault (module backup) that the deploy role cannot change or empty. Costs the snapshots' storage (about 0.095 USD per GB-month); a locked vault outlives a teardown until its recovery points expire."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "db_backup_retention_days" {
   description = "See the database module: days of backups."
   type        = number

@@ -33,6 +33,9 @@ variables {
   github_owner_id      = "1001"
   github_repository_id = "2002"
   vpc_id               = "vpc-0123456789abcdef0"
+  db_secret_arn        = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
+  db_resource_id       = "db-ABCDEFGHIJKLMNOPQRSTUVWXY1"
+  kms_key_arn          = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 }
 
 # Guard 4: the OIDC audience is exactly sts.amazonaws.com and the trust pins
@@ -149,11 +152,14 @@ run "deploy_role_is_scoped" {
   assert {
     condition = alltrue(flatten([
       for p in aws_iam_policy.deploy : [
-        for s in jsondecode(p.policy).Statement : try(s.Condition.StringEquals["iam:PermissionsBoundary"], "") == "arn:aws:iam::123456789012:policy/pollstack-test-workload-boundary"
+        for s in jsondecode(p.policy).Statement : try(s.Condition.StringEquals["iam:PermissionsBoundary"], []) == [
+          "arn:aws:iam::123456789012:policy/pollstack-test-workload-boundary",
+          "arn:aws:iam::123456789012:policy/pollstack-test-service-boundary",
+        ]
         if s.Effect == "Allow" && contains(flatten([s.Action]), "iam:CreateRole")
       ]
     ]))
-    error_message = "every role the deploy role creates or changes the policies of must carry the workload boundary"
+    error_message = "every role the deploy role creates or changes the policies of must carry the workload or the service boundary"
   }
 
   assert {
@@ -202,5 +208,27 @@ run "deploy_role_is_scoped" {
   assert {
     condition     = !strcontains(aws_iam_role_policy.plan.policy, "PutImage") && !strcontains(aws_iam_role_policy.plan.policy, "secretsmanager:GetSecretValue") && !strcontains(aws_iam_role_policy.plan.policy, "iam:PassRole")
     error_message = "the plan role is read-only: no image push, no secret values, no PassRole"
+  }
+}
+
+# The workload boundary names this database's secret and instance; the
+# service boundary lets a service role write logs and nothing else.
+run "boundaries_name_this_database" {
+  command = apply
+
+  assert {
+    condition = [
+      for s in jsondecode(aws_iam_policy.boundary.policy).Statement : s.Resource
+      if contains(flatten([s.Action]), "secretsmanager:GetSecretValue") || contains(flatten([s.Action]), "rds-db:connect")
+      ] == [
+      [var.db_secret_arn, "arn:aws:secretsmanager:us-east-1:123456789012:secret:pollstack-test-*"],
+      ["arn:aws:rds-db:us-east-1:123456789012:dbuser:${var.db_resource_id}/pollstack_app"],
+    ]
+    error_message = "the workload boundary reads this database's secret by its ARN and connects to this instance only"
+  }
+
+  assert {
+    condition     = alltrue([for s in jsondecode(aws_iam_policy.service_boundary.policy).Statement : alltrue([for a in s.Action : startswith(a, "logs:")])])
+    error_message = "the service boundary allows writing logs only"
   }
 }

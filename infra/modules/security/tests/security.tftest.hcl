@@ -76,6 +76,19 @@ run "execution_role_can_read_the_database_secret" {
     error_message = "the task role connects as the app user and reads the server key, never the database's master secret"
   }
 
+  # A role decrypts with the stack's key only what Secrets Manager decrypts
+  # for the secret it reads (the secret's ARN is the encryption context).
+  assert {
+    condition = alltrue([for p, secret in {
+      (aws_iam_role_policy.execution.policy) = var.db_secret_arn
+      (aws_iam_role_policy.task.policy)      = aws_secretsmanager_secret.server_key.arn
+      } : [
+      for s in jsondecode(p).Statement : try(s.Condition.StringEquals["kms:EncryptionContext:SecretARN"], "")
+      if contains(flatten([s.Action]), "kms:Decrypt")
+    ] == [secret]])
+    error_message = "each ECS role decrypts only through Secrets Manager and only its own secret (kms:EncryptionContext:SecretARN)"
+  }
+
   assert {
     condition = [
       for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Condition.StringEquals["kms:EncryptionContext:SecretARN"]
@@ -148,8 +161,8 @@ run "rejects_privileged_port" {
   expect_failures = [var.app_port]
 }
 
-# The server key: encrypted with the project key, read by the task role, and
-# refused to every other principal by the secret's own policy.
+# The server key: encrypted with the project key, read and decrypted by the
+# task role only.
 run "server_key_only_for_the_task_role" {
   command = apply
 
@@ -164,17 +177,5 @@ run "server_key_only_for_the_task_role" {
       if contains(flatten([st.Action]), "secretsmanager:GetSecretValue") && contains(flatten([st.Resource]), aws_secretsmanager_secret.server_key.arn)
     ]) == 1 && !strcontains(aws_iam_role_policy.execution.policy, aws_secretsmanager_secret.server_key.arn)
     error_message = "the task role, and not the execution role, reads the server key"
-  }
-
-  assert {
-    condition = one(jsondecode(aws_secretsmanager_secret_policy.server_key.policy).Statement) == {
-      Sid       = "OnlyTheTaskRoleReadsTheKey"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "secretsmanager:GetSecretValue"
-      Resource  = "*"
-      Condition = { ArnNotEquals = { "aws:PrincipalArn" = aws_iam_role.task.arn } }
-    }
-    error_message = "the secret's policy refuses GetSecretValue to every principal but the task role"
   }
 }
