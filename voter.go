@@ -20,7 +20,7 @@ const (
 	// who clears cookies votes again: a courtesy check, bounded by the rate limits.
 	CheckBrowser DuplicateCheck = "browser"
 	// CheckAddress allows one ballot per client address (an IPv6 client per
-	// /64 network); people behind one NAT share one vote. The address is kept
+	// /56 network); people behind one NAT share one vote. The address is kept
 	// only as a keyed hash.
 	CheckAddress DuplicateCheck = "ip"
 	// CheckCode allows one ballot per single-use voter code that the creator
@@ -42,9 +42,14 @@ func validDuplicateCheck(c DuplicateCheck) bool {
 	return false
 }
 
-// Voter codes: how many a request may mint, and a poll may have.
+// Voter codes: how many a request may mint, and a poll may have. Codes go to
+// a known electorate one by one (a slip handed out at the door, a line of a
+// mail merge): a general assembly, a union branch, a school's council vote,
+// hundreds to a few thousand people. One batch of 5,000 covers the largest of
+// those; a bigger electorate takes several batches, and the server's budget
+// of codes per address and hour (--voter-codes-per-hour) bounds how fast.
 const (
-	MaxVoterCodes     = 10_000  // in one creation or one minting request
+	MaxVoterCodes     = 5_000   // in one creation or one minting request
 	MaxPollVoterCodes = 100_000 // over the life of a poll
 )
 

@@ -81,6 +81,7 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 		// pgx's message can quote the connection string; never echo it.
 		return nil, errors.New("postgres: the database URL cannot be parsed")
 	}
+	trustRDS(&cfg.ConnConfig.Config)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

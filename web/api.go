@@ -136,6 +136,9 @@ func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.
 		return nil, pollstack.Secrets{}, err
 	}
 	p, secrets, err := n.Validate(s.now())
+	if err == nil {
+		err = s.chargeVoterCodes(r, secrets.Codes.Count)
+	}
 	if err != nil {
 		return nil, pollstack.Secrets{}, err
 	}
@@ -401,6 +404,9 @@ func (s *Server) addVoterCodes(r *http.Request, id, token string, n int) (pollst
 		return pollstack.CodeBatch{}, err
 	}
 	batch, err := pollstack.MintCodes(n)
+	if err == nil {
+		err = s.chargeVoterCodes(r, n)
+	}
 	if err != nil {
 		return pollstack.CodeBatch{}, err
 	}

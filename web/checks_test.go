@@ -23,7 +23,7 @@ func (c *client) vote(id, body string, header ...string) (int, string) {
 
 // An "ip" poll takes one ballot per client address: behind the proxy, the
 // right-most X-Forwarded-For entry, whatever the client writes to its left,
-// and one per /64 for IPv6; cookies do not matter.
+// and one per /56 for IPv6; cookies do not matter.
 func TestAPIAddressCheck(t *testing.T) {
 	srv := httptest.NewServer(web.New(web.Config{Store: stores["sqlite"](t), TrustProxy: true}))
 	defer srv.Close()
@@ -45,14 +45,16 @@ func TestAPIAddressCheck(t *testing.T) {
 		{"198.51.100.2", 201, ""},
 		{"2001:db8:0:1::1", 201, ""},
 		{"2001:db8:0:1:ffff::2", 409, "already_voted"}, // the same /64
+		{"2001:db8:0:ff::3", 409, "already_voted"},     // another /64 of the same /56
+		{"2001:db8:0:100::1", 201, ""},                 // another /56
 	} {
 		status, code := c.another().vote(id, `{"option_ids": [1]}`, "X-Forwarded-For", tt.xff)
 		if status != tt.status || code != tt.code {
 			t.Errorf("vote %d from %s with a new cookie: %d %s, want %d %s", i, tt.xff, status, code, tt.status, tt.code)
 		}
 	}
-	if total, _ := c.results(id); total != 3 {
-		t.Errorf("total = %d, want 3", total)
+	if total, _ := c.results(id); total != 4 {
+		t.Errorf("total = %d, want 4", total)
 	}
 	if got := c.do("GET", "/api/v1/polls/"+id, "", "").json(t)["duplicate_check"]; got != "ip" {
 		t.Errorf("GET duplicate_check = %v, want ip", got)

@@ -14,10 +14,17 @@ import (
 
 // clientAddr is the address of the client that sent r. Without a trusted
 // proxy it is the socket's peer. Behind one (the ALB, --trust-proxy) it is
-// the right-most X-Forwarded-For entry: the one the proxy appended. Entries
-// to its left are whatever the client wrote and are never believed, so a
-// forged header cannot change whose vote or whose rate limit it is. A
-// request without a usable entry counts as the proxy's own address.
+// the right-most entry of the one X-Forwarded-For line: the entry the proxy
+// appended. Entries to its left are whatever the client wrote and are never
+// believed, so a forged header cannot change whose vote or whose rate limit
+// it is.
+//
+// Several X-Forwarded-For lines reach us only when the client sent lines of
+// its own and the proxy appended to one of them; which one, the server
+// cannot tell (appending to the first line leaves the client's own line
+// last). No browser or proxy sends two, so such a request counts as the
+// proxy's own address, as one without a usable entry does: all such
+// requests share one ballot and one rate limit, and a forger gains nothing.
 func (s *Server) clientAddr(r *http.Request) netip.Addr {
 	peer, err := netip.ParseAddrPort(r.RemoteAddr)
 	addr := peer.Addr()
@@ -25,8 +32,8 @@ func (s *Server) clientAddr(r *http.Request) netip.Addr {
 		addr = netip.IPv6Unspecified() // httptest and unusual listeners; still one bucket
 	}
 	if s.cfg.TrustProxy {
-		if values := r.Header.Values("X-Forwarded-For"); len(values) > 0 {
-			last := values[len(values)-1]
+		if values := r.Header.Values("X-Forwarded-For"); len(values) == 1 {
+			last := values[0]
 			last = strings.TrimSpace(last[strings.LastIndexByte(last, ',')+1:])
 			if a, err := netip.ParseAddr(last); err == nil {
 				addr = a
@@ -36,13 +43,16 @@ func (s *Server) clientAddr(r *http.Request) netip.Addr {
 	return addr.Unmap()
 }
 
-// clientPrefix is the unit that rate limits and the address check count: an
-// IPv4 address, or an IPv6 /64 (one client usually holds a whole /64 and
-// can change addresses inside it at will).
+// clientPrefix is the unit that rate limits, connection caps and the
+// address check count: an IPv4 address, or an IPv6 /56. A subscriber's
+// router is usually delegated a /56 (often a /48, rarely only a /64), and
+// can number devices anywhere in it: counting /64s gave one home 256
+// ballots on an "ip" poll. A /56 still separates households; a /48 would
+// merge a whole site or a mobile carrier's customers into one voter.
 func clientPrefix(addr netip.Addr) netip.Prefix {
 	bits := 32
 	if addr.Is6() {
-		bits = 64
+		bits = 56
 	}
 	p, _ := addr.Prefix(bits)
 	return p

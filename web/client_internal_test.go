@@ -23,7 +23,8 @@ func TestClientAddr(t *testing.T) {
 		{"no proxy ignores the header", false, "203.0.113.7:5000", []string{"198.51.100.1"}, "203.0.113.7"},
 		{"proxy appended", true, "10.0.0.5:5000", []string{"198.51.100.1"}, "198.51.100.1"},
 		{"client forged a left entry", true, "10.0.0.5:5000", []string{"1.2.3.4, 198.51.100.1"}, "198.51.100.1"},
-		{"client forged a whole header", true, "10.0.0.5:5000", []string{"1.2.3.4", "198.51.100.1"}, "198.51.100.1"},
+		{"a line of the client's after the proxy's", true, "10.0.0.5:5000", []string{"1.2.3.4, 198.51.100.1", "203.0.113.9"}, "10.0.0.5"},
+		{"a line of the client's before the proxy's", true, "10.0.0.5:5000", []string{"1.2.3.4", "198.51.100.1"}, "10.0.0.5"},
 		{"spaces", true, "10.0.0.5:5000", []string{" 1.2.3.4 ,198.51.100.1 "}, "198.51.100.1"},
 		{"ipv6", true, "10.0.0.5:5000", []string{"2001:db8::1"}, "2001:db8::1"},
 		{"mapped ipv4", true, "10.0.0.5:5000", []string{"::ffff:198.51.100.1"}, "198.51.100.1"},
@@ -44,7 +45,7 @@ func TestClientAddr(t *testing.T) {
 	}
 }
 
-// An IPv6 client is one client per /64; the address key differs per poll
+// An IPv6 client is one client per /56; the address key differs per poll
 // and never shows the address.
 func TestAddressKey(t *testing.T) {
 	s := &Server{cfg: Config{ServerKey: []byte("0123456789abcdef0123456789abcdef")}}
@@ -57,8 +58,11 @@ func TestAddressKey(t *testing.T) {
 	if b := key("p1", "[2001:db8:1:2:ffff::9]:1"); a != b {
 		t.Error("two addresses of one /64 have different keys")
 	}
-	if b := key("p1", "[2001:db8:1:3::1]:1"); a == b {
-		t.Error("another /64 has the same key")
+	if b := key("p1", "[2001:db8:1:ff::9]:1"); a != b {
+		t.Error("two /64s of one /56 have different keys")
+	}
+	if b := key("p1", "[2001:db8:1:100::1]:1"); a == b {
+		t.Error("another /56 has the same key")
 	}
 	if b := key("p2", "[2001:db8:1:2:aaaa::1]:1"); a == b {
 		t.Error("one address has the same key in two polls")
@@ -66,7 +70,7 @@ func TestAddressKey(t *testing.T) {
 	// Keys already stored must still match: the key is this HMAC, however
 	// it is computed.
 	mac := hmac.New(sha256.New, s.cfg.ServerKey)
-	mac.Write([]byte("pollstack ip ballot\x00p1\x002001:db8:1:2::/64"))
+	mac.Write([]byte("pollstack ip ballot\x00p1\x002001:db8:1::/56"))
 	if want := base64.RawURLEncoding.EncodeToString(mac.Sum(nil)); a != want {
 		t.Errorf("address key %q, want HMAC-SHA256 %q", a, want)
 	}

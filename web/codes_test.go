@@ -134,5 +134,5 @@ func TestPageDuplicateCheckForm(t *testing.T) {
 	if res.Status != http.StatusBadRequest {
 		t.Errorf("codes: many: status %d, want 400", res.Status)
 	}
-	mustContain(t, res, `<p class="error" id="voter_codes-error">Ask for 1 to 10000 voter codes.</p>`, `id="check-code" name="duplicate_check" value="code" checked`)
+	mustContain(t, res, `<p class="error" id="voter_codes-error">Ask for 1 to 5000 voter codes.</p>`, `id="check-code" name="duplicate_check" value="code" checked`)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The results as CSV, for spreadsheets: the API's GET (the results rule, or
@@ -65,10 +66,13 @@ func writeCSV(w http.ResponseWriter, filename string, rows [][]string) {
 // starts with = + - @ (or a tab or carriage return) is a formula to Excel,
 // LibreOffice and Google Sheets, so a voter-visible label like
 // =HYPERLINK("https://evil.example") would become a live link or worse in
-// the creator's spreadsheet. A leading apostrophe makes it text (OWASP's
-// advice on CSV injection).
+// the creator's spreadsheet. Their fullwidth forms (＝ ＋ － ＠), which
+// East Asian input methods type and spreadsheets read as the same
+// operators, count too. A leading apostrophe makes it text (OWASP's advice
+// on CSV injection).
 func spreadsheetSafe(text string) string {
-	if text != "" && strings.ContainsRune("=+-@\t\r", rune(text[0])) {
+	first, _ := utf8.DecodeRuneInString(text)
+	if text != "" && strings.ContainsRune("=+-@\t\r＝＋－＠", first) {
 		return "'" + text
 	}
 	return text

@@ -18,7 +18,7 @@ import (
 	"github.com/pollstack/pollstack"
 )
 
-// maxBody bounds every request body.
+// maxBody bounds every request body (see bodies).
 const maxBody = 64 << 10
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -63,15 +63,15 @@ func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	return decodeJSON(body.Bytes(), dst)
 }
 
-// readBody reads a JSON request's body, of at most 64 KiB, into a pooled
-// buffer that the caller puts back (putJSONBuffer): decoding copies what it
-// keeps.
+// readBody reads a JSON request's body, of at most 64 KiB (the limit that
+// bodies puts on every request), into a pooled buffer that the caller puts
+// back (putJSONBuffer): decoding copies what it keeps.
 func readBody(w http.ResponseWriter, r *http.Request) (*bytes.Buffer, error) {
 	if err := checkMediaType(r, "application/json"); err != nil {
 		return nil, err
 	}
 	body := jsonBuffers.Get().(*bytes.Buffer)
-	_, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody))
+	_, err := body.ReadFrom(r.Body)
 	var tooLarge *http.MaxBytesError
 	switch {
 	case err == nil:

@@ -13,7 +13,7 @@ import (
 	"github.com/pollstack/pollstack"
 )
 
-// rateLimiter is a token bucket per client (an IPv4 address or an IPv6 /64)
+// rateLimiter is a token bucket per client (an IPv4 address or an IPv6 /56)
 // in a bounded table, kept as the generic cell rate algorithm: one time per
 // client, the moment its bucket would be full again. A client may send
 // burst requests at once, then one per interval.
@@ -50,6 +50,12 @@ func newRateLimiter(name string, perSecond float64, burst int) *rateLimiter {
 // allow takes a token from the client's bucket at time now, or says how
 // long until one is there.
 func (l *rateLimiter) allow(client netip.Prefix, now time.Time) (ok bool, retry time.Duration) {
+	return l.allowN(client, now, 1)
+}
+
+// allowN takes n tokens at once (n at most the burst), or says how long
+// until there are n: a request that costs in proportion to what it stores.
+func (l *rateLimiter) allowN(client netip.Prefix, now time.Time, n int) (ok bool, retry time.Duration) {
 	key := client.Addr().As16()
 	tolerance := int64(l.burst-1) * int64(l.interval)
 	l.mu.Lock()
@@ -72,10 +78,10 @@ func (l *rateLimiter) allow(client netip.Prefix, now time.Time) (ok bool, retry 
 		l.cur[key] = full
 	}
 	full = max(full, t)
-	if wait := full - tolerance - t; wait > 0 {
+	if wait := full + int64(n-1)*int64(l.interval) - tolerance - t; wait > 0 {
 		return false, time.Duration(wait)
 	}
-	l.cur[key] = full + int64(l.interval)
+	l.cur[key] = full + int64(n)*int64(l.interval)
 	return true, 0
 }
 
@@ -100,10 +106,16 @@ const kindRateLimited pollstack.Kind = "rate_limited"
 
 // limit takes a token for the request's client from l (nil: no limit).
 func (s *Server) limit(r *http.Request, l *rateLimiter) error {
+	return s.limitN(r, l, 1)
+}
+
+// limitN takes n tokens for the request's client from l (nil: no limit);
+// n must be at most l's burst, which a bucket never holds more than.
+func (s *Server) limitN(r *http.Request, l *rateLimiter, n int) error {
 	if l == nil {
 		return nil
 	}
-	ok, retry := l.allow(clientPrefix(s.clientAddr(r)), s.now())
+	ok, retry := l.allowN(clientPrefix(s.clientAddr(r)), s.now(), n)
 	if ok {
 		return nil
 	}
@@ -125,7 +137,10 @@ func retryAfter(d time.Duration) int {
 }
 
 func seconds(d time.Duration) string {
-	if n := retryAfter(d); n != 1 {
+	switch n := retryAfter(d); {
+	case n >= 120:
+		return strconv.Itoa((n+59)/60) + " minutes"
+	case n != 1:
 		return strconv.Itoa(n) + " seconds"
 	}
 	return "a second"

@@ -45,8 +45,8 @@ func TestRateLimiterBucket(t *testing.T) {
 	}
 }
 
-// An IPv6 client is one client per /64: it cannot get fresh buckets by
-// changing addresses inside it.
+// An IPv6 client is one client per /56: it cannot get fresh buckets by
+// changing addresses or /64s inside it.
 func TestRateLimiterIPv6Prefix(t *testing.T) {
 	l := newRateLimiter("votes", 1, 1)
 	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -56,8 +56,11 @@ func TestRateLimiterIPv6Prefix(t *testing.T) {
 	if ok, _ := l.allow(prefix("2001:db8:1:2:ffff:ffff:ffff:ffff"), at); ok {
 		t.Error("another address of the same /64 got a fresh bucket")
 	}
-	if ok, _ := l.allow(prefix("2001:db8:1:3::1"), at); !ok {
-		t.Error("another /64 was refused")
+	if ok, _ := l.allow(prefix("2001:db8:1:3::1"), at); ok {
+		t.Error("another /64 of the same /56 got a fresh bucket")
+	}
+	if ok, _ := l.allow(prefix("2001:db8:1:100::1"), at); !ok {
+		t.Error("another /56 was refused")
 	}
 }
 
@@ -80,5 +83,28 @@ func TestRateLimiterBounded(t *testing.T) {
 	}
 	if most > maxLimited {
 		t.Errorf("the table held %d clients, more than its bound %d", most, maxLimited)
+	}
+}
+
+// A budget charged by the unit (voter codes): n tokens at once, a refusal
+// that waits until n are there, and a budget spent in pieces as in one.
+func TestRateLimiterCharges(t *testing.T) {
+	l := newRateLimiter("voter codes", 10_000.0/3600, 10_000) // 10,000 an hour, all at once
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	a := prefix("198.51.100.1")
+	for _, n := range []int{5_000, 4_000, 1_000} {
+		if ok, retry := l.allowN(a, now, n); !ok {
+			t.Fatalf("%d codes of the first hour's budget refused (retry %v)", n, retry)
+		}
+	}
+	ok, retry := l.allowN(a, now, 5_000)
+	if want := 30 * time.Minute; ok || retry < want-time.Second || retry > want {
+		t.Fatalf("budget spent: ok %v, retry %v; want refused, %v", ok, retry, want)
+	}
+	if ok, _ := l.allowN(a, now.Add(29*time.Minute), 5_000); ok {
+		t.Error("5,000 codes allowed before half an hour's budget came back")
+	}
+	if ok, _ := l.allowN(a, now.Add(30*time.Minute), 5_000); !ok {
+		t.Error("5,000 codes refused after half an hour")
 	}
 }

@@ -54,16 +54,18 @@ func exchangeOf(ctx context.Context) *exchange {
 
 func requestID(ctx context.Context) string { return exchangeOf(ctx).id }
 
-// validRequestID accepts an upstream request ID (the ALB's X-Amzn-Trace-Id is
-// longer) only if it is short and plain, so that logs cannot be forged.
+// validRequestID accepts an upstream request ID only in a plain, short
+// form: 1 to 64 letters, digits, dots, underscores and hyphens. Anything
+// else (a separator, a quote, a "level=ERROR" to forge a log field) is
+// replaced by an ID of our own.
 func validRequestID(id string) bool {
-	if len(id) == 0 || len(id) > 128 {
+	if len(id) == 0 || len(id) > 64 {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
 		switch c := id[i]; {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '.', c == '_', c == '=', c == ';', c == ':', c == '-':
+		case c == '.', c == '_', c == '-':
 		default:
 			return false
 		}

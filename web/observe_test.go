@@ -75,7 +75,7 @@ func TestRequestIDs(t *testing.T) {
 	srv := httptest.NewServer(web.New(web.Config{Store: stores["sqlite"](t)}))
 	defer srv.Close()
 	c := newClient(t, srv.URL)
-	if got := c.do("GET", "/healthz", "", "", "X-Request-Id", "Root=1-abc;Parent=2").Header.Get("X-Request-Id"); got != "Root=1-abc;Parent=2" {
+	if got := c.do("GET", "/healthz", "", "", "X-Request-Id", "1-abc.Parent_2").Header.Get("X-Request-Id"); got != "1-abc.Parent_2" {
 		t.Errorf("a plain upstream ID became %q", got)
 	}
 	forged := `x","msg":"forged`

@@ -109,13 +109,13 @@ func (s *Server) errorAccess(r *http.Request, id string) *resultsAccess {
 	return &a
 }
 
-// parseForm reads a form body of at most maxBody bytes, in UTF-8 (browsers
-// send the page's charset; anything else is refused rather than misread).
+// parseForm reads a form body (of at most maxBody bytes: see bodies), in
+// UTF-8 (browsers send the page's charset; anything else is refused rather
+// than misread). Only the POST handlers that expect a form call it.
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	if err := checkMediaType(r, "application/x-www-form-urlencoded"); err == errCharset {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -447,7 +447,10 @@ func (s *Server) showPollWith(w http.ResponseWriter, r *http.Request, status int
 		s.writeError(w, r, err)
 		return
 	}
-	code := r.FormValue("code")
+	code := r.Form.Get("code") // a ballot's POST: parsed by ballotPage
+	if r.Form == nil {         // a GET: the link's query; its body is never parsed
+		code = r.URL.Query().Get("code")
+	}
 	mine, err := s.myBallot(r, v.Poll, code)
 	if err != nil && !errors.Is(err, pollstack.ErrNotVoted) && !errors.Is(err, pollstack.ErrInvalidCode) {
 		s.writeError(w, r, err)

@@ -32,10 +32,14 @@ type Config struct {
 	// only when it is loopback; elsewhere links stay relative.
 	PublicURL string
 	// CreatesPerMinute and VotesPerSecond limit each client address (an
-	// IPv6 /64): new polls (and voter code batches) a minute, with a burst of
-	// as many; votes a second, with a burst of as many. 0 turns a limit off.
+	// IPv6 /56): new polls (and voter code batches) a minute, with a burst of
+	// as many, and as many voter code CSV downloads in a bucket of their own;
+	// votes a second, with a burst of as many. 0 turns a limit off.
 	CreatesPerMinute int
 	VotesPerSecond   int
+	// VoterCodesPerHour is each client address's budget of new voter codes
+	// an hour, which may all be spent at once. 0 turns it off.
+	VoterCodesPerHour int
 	// Streams and StreamsPerClient bound the live-results streams this
 	// server holds open, in all and for one client address; past them a
 	// viewer gets 503 or 429 with Retry-After and the results page reloads
@@ -66,6 +70,8 @@ type Server struct {
 	streams    *hubs
 	creates    *rateLimiter // nil: no limit
 	votes      *rateLimiter
+	codes      *rateLimiter // voter codes, charged by the code (see chargeVoterCodes)
+	downloads  *rateLimiter // voter code CSVs, each derived again from its seed
 	streamCaps *streamLimiter
 	addressMAC sync.Pool // HMAC-SHA256 keyed with cfg.ServerKey, see addressKey
 	assets     *assets
@@ -98,6 +104,8 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now,
 		creates:    newRateLimiter("new polls", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
 		votes:      newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
+		codes:      newRateLimiter("voter codes", float64(cfg.VoterCodesPerHour)/3600, cfg.VoterCodesPerHour),
+		downloads:  newRateLimiter("voter code downloads", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
 		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient)}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
 	s.streams = newHubs(s)
@@ -116,7 +124,7 @@ func New(cfg Config) *Server {
 		mux.Handle(rt.method+" "+rt.pattern, h)
 	}
 	s.registerFallbacks(mux)
-	s.handler = s.observe(s.secure(s.crossOrigin(mux)))
+	s.handler = s.observe(s.secure(s.bodies(s.crossOrigin(mux))))
 	return s
 }
 

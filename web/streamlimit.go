@@ -10,7 +10,7 @@ import (
 )
 
 // streamLimiter bounds the live-results streams this server holds open:
-// at most max in all and perClient for one client address (an IPv6 /64),
+// at most max in all and perClient for one client address (an IPv6 /56),
 // so that no client, and no crowd of them, can hold more connections and
 // memory than the task has. It wraps the events handler and knows nothing
 // of how streams are fed. Its table has an entry per client with a stream

@@ -36,6 +36,6 @@ func TestStreamLimiterTable(t *testing.T) {
 		}
 	}
 	if _, refused := l.acquire(clientPrefix(netip.MustParseAddr("2001:db8::ffff"))); refused != errStreamsPerClient {
-		t.Errorf("a fourth stream from the same /64: %v, want %v", refused, errStreamsPerClient)
+		t.Errorf("a fourth stream from the same /56: %v, want %v", refused, errStreamsPerClient)
 	}
 }

@@ -23,9 +23,12 @@ type Config struct {
 	PublicURL       string // the site's origin, without a trailing slash
 	ServerKey       KeySource
 	CreateRateLimit int // new polls per minute per client address; 0: off
+	VoterCodeBudget int // new voter codes per hour per client address; 0: off
 	VoteRateLimit   int // votes per second per client address; 0: off
 	StreamLimit     int // live-results streams open on this server; 0: off
 	StreamsPerAddr  int // live-results streams open for one client address; 0: off
+	ConnLimit       int // open connections on this server; 0: off
+	ConnsPerAddr    int // open connections from one client address, without a trusted proxy; 0: off
 	DrainPeriod     time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
@@ -89,53 +92,75 @@ type KeySource struct {
 }
 
 // setting is one flag with its environment variable, default and meaning,
-// and the function that parses it into the Config.
+// and the function that parses it into the Config. The usage is Markdown:
+// the README's settings table is rendered from it, and -h prints it plain.
 type setting struct {
 	flag, env, def, usage string
+	kind                  kind
 	// secret settings are never echoed in an error: they may hold a password.
 	secret bool
 	parse  func(c *Config, value string) error
 }
 
+// kind is what a setting's value is, as -h names it. A boolean flag may
+// stand alone (--trust-proxy means --trust-proxy=true); every value,
+// whatever its kind, reaches parse as the text given, so that a flag and
+// its environment variable are read by the same function.
+type kind string
+
+const (
+	text     kind = "string"
+	boolean  kind = "bool"
+	duration kind = "duration"
+	number   kind = "int"
+	fraction kind = "float"
+)
+
 var settings = []setting{
 	{flag: "addr", env: "POLLSTACK_ADDR", def: ":8080", usage: "address to listen on",
 		parse: func(c *Config, v string) error { c.Addr = v; return hostPort(v) }},
 	{flag: "database-url", env: "DATABASE_URL", def: "sqlite:pollstack.db", secret: true,
-		usage: "sqlite:PATH for the embedded store, or postgres://[USER@]HOST:PORT/DB?sslmode=require for PostgreSQL (credentials from the URL, DATABASE_PASSWORD or a secret below)",
+		usage: "`sqlite:PATH` for the embedded store, or `postgres://[USER@]HOST:PORT/DB?sslmode=verify-full` for PostgreSQL: the one way to choose it. The password comes from the URL, `DATABASE_PASSWORD` (never a flag) or one of the secrets below. `verify-full` and `verify-ca` trust the Amazon RDS roots built in, unless `sslrootcert=FILE` or `sslrootcert=system` names others",
 		parse: func(c *Config, v string) error { return c.Store.parseURL(v) }},
-	{flag: "db-secret-arn", env: "POLLSTACK_DB_SECRET_ARN", usage: "AWS Secrets Manager secret with the PostgreSQL credentials, read with the task's role and read again when the database rejects them",
+	{flag: "db-secret-arn", env: "POLLSTACK_DB_SECRET_ARN", usage: "AWS Secrets Manager secret with the credentials (RDS-managed or Terraform JSON), read with the task role and read again when the database rejects them",
 		parse: func(c *Config, v string) error { c.Store.Credentials.SecretARN = v; return checkARN(v) }},
-	{flag: "db-secret-file", env: "POLLSTACK_DB_SECRET_FILE", usage: "file with the PostgreSQL credentials as secret JSON, read again when the database rejects them",
+	{flag: "db-secret-file", env: "POLLSTACK_DB_SECRET_FILE", usage: "a file with the credentials as secret JSON, read again when the database rejects them",
 		parse: func(c *Config, v string) error { c.Store.Credentials.SecretFile = v; return nil }},
-	{flag: "db-iam-auth", env: "POLLSTACK_DB_IAM_AUTH", def: "false", usage: "log in to PostgreSQL (RDS) as the URL's user with an IAM token signed with the AWS credentials (on ECS the task role) for each new connection, instead of a password; needs sslmode=require or verify-full",
+	{flag: "db-iam-auth", env: "POLLSTACK_DB_IAM_AUTH", def: "false", kind: boolean, usage: "log in to PostgreSQL on RDS as the URL's user (`postgres://pollstack_app@HOST:5432/DB?sslmode=require`) with no password: each new connection gets a fresh IAM token signed by the AWS SDK with the process's credentials (on ECS the task role; region from `AWS_REGION`, else the RDS host name). Needs `sslmode=require` or `verify-full`; excludes the secrets above. The platform uses it",
 		parse: func(c *Config, v string) (err error) { c.Store.iamAuth, err = parseBool(v); return err }},
-	{flag: "db-migrate", env: "POLLSTACK_DB_MIGRATE", def: "true", usage: "apply the PostgreSQL migrations at start (needs the owner's rights). false: run no DDL, only check that pollstack migrate brought the schema to this version; for the least-privileged app role",
+	{flag: "db-migrate", env: "POLLSTACK_DB_MIGRATE", def: "true", kind: boolean, usage: "apply the PostgreSQL migrations at start (as the owner, under a lock). `false`: the server runs no DDL and refuses to start until `pollstack migrate` has brought the schema to its version; for the app role, which may not create anything (the platform sets it). SQLite always migrates",
 		parse: func(c *Config, v string) error {
 			migrate, err := parseBool(v)
 			c.Store.NoMigrations = !migrate
 			return err
 		}},
-	{flag: "trust-proxy", env: "POLLSTACK_TRUST_PROXY", def: "false", usage: "trust X-Forwarded-Proto from the load balancer (secure cookies, HSTS)",
+	{flag: "trust-proxy", env: "POLLSTACK_TRUST_PROXY", def: "false", kind: boolean, usage: "trust the load balancer in front: `X-Forwarded-Proto` (Secure cookies, HSTS), and the right-most `X-Forwarded-For` entry, the one it appends, as the client's address (rate limits, `ip` polls); never the entries to its left, which the client writes",
 		parse: func(c *Config, v string) (err error) { c.TrustProxy, err = parseBool(v); return err }},
-	{flag: "public-url", env: "POLLSTACK_PUBLIC_URL", usage: "the site's origin, such as https://polls.example.com: share and admin links are built on it. Empty: the request's host, but only when it is loopback (localhost); elsewhere links stay relative",
+	{flag: "public-url", env: "POLLSTACK_PUBLIC_URL", usage: "the site's origin (`https://polls.example.com`; the platform sets it from the domain): share and admin links are built on it. Without it, the request's host is used only when it is loopback (`localhost`); elsewhere links stay relative, so a forged `Host` header never decides where a link points",
 		parse: func(c *Config, v string) (err error) { c.PublicURL, err = parseOrigin(v); return err }},
-	{flag: "server-key-file", env: "POLLSTACK_SERVER_KEY_FILE", usage: "file with the server key (at least 32 random bytes; one trailing line break is ignored) that keys the hashes of client addresses; every task must share it. Empty, with no secret either: a key made for this process, with a warning",
+	{flag: "server-key-file", env: "POLLSTACK_SERVER_KEY_FILE", usage: "a file with the server key (at least 32 random bytes; one trailing line break is ignored) that keys the hashes of client addresses. Every task must share it. With neither this nor the secret below, each process makes its own key and warns: address hashes then change on restart",
 		parse: func(c *Config, v string) error { c.ServerKey.File = v; return nil }},
-	{flag: "server-key-secret-arn", env: "POLLSTACK_SERVER_KEY_SECRET_ARN", usage: "AWS Secrets Manager secret whose string value is the server key (at least 32 random bytes), read with the task's role",
+	{flag: "server-key-secret-arn", env: "POLLSTACK_SERVER_KEY_SECRET_ARN", usage: "AWS Secrets Manager secret whose string value is the server key, read with the task role (the platform creates it)",
 		parse: func(c *Config, v string) error { c.ServerKey.SecretARN = v; return checkARN(v) }},
-	{flag: "create-rate-limit", env: "POLLSTACK_CREATE_RATE_LIMIT", def: "10", usage: "new polls (and voter code batches) a minute per client address (an IPv6 /64), with a burst of as many; past it 429 with Retry-After. 0 turns it off",
+	{flag: "create-rate-limit", env: "POLLSTACK_CREATE_RATE_LIMIT", def: "10", kind: number, usage: "new polls (and voter code batches) a minute per client address (an IPv6 /56), with a burst of as many, and as many voter code CSV downloads in a bucket of their own; past it `429 rate_limited` with `Retry-After`. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.CreateRateLimit, err = parseRate(v); return err }},
-	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", usage: "votes a second per client address (an IPv6 /64), with a burst of as many; past it 429 with Retry-After. 0 turns it off",
+	{flag: "voter-codes-per-hour", env: "POLLSTACK_VOTER_CODES_PER_HOUR", def: "10000", kind: number, usage: "new voter codes an hour per client address, all of which may be spent at once: two of the largest batches (5,000, a big assembly's electorate), for a creator who redoes one; past it `429` with `Retry-After`. Each code is a stored row, so this bounds what one address adds to the database (about 240,000 codes a day). `0` turns it off",
+		parse: func(c *Config, v string) (err error) { c.VoterCodeBudget, err = parseRate(v); return err }},
+	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", kind: number, usage: "votes a second per client address (an IPv6 /56), with a burst of as many; past it `429` with `Retry-After`. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.VoteRateLimit, err = parseRate(v); return err }},
-	{flag: "stream-limit", env: "POLLSTACK_STREAM_LIMIT", def: "2000", usage: "live-results streams this server holds open in all; past it 503 with Retry-After, and results pages reload the counts now and then instead. 0 turns it off",
+	{flag: "stream-limit", env: "POLLSTACK_STREAM_LIMIT", def: "2000", kind: number, usage: "live-results streams this server holds open in all (each costs up to about 75 KB, so 2,000 fit a 512 MiB task with room to spare); past it `503` with `Retry-After`, and results pages reload the counts now and then instead. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.StreamLimit, err = parseRate(v); return err }},
-	{flag: "stream-limit-per-address", env: "POLLSTACK_STREAM_LIMIT_PER_ADDRESS", def: "50", usage: "live-results streams one client address (an IPv6 /64) may hold open; past it 429 with Retry-After. 0 turns it off",
+	{flag: "stream-limit-per-address", env: "POLLSTACK_STREAM_LIMIT_PER_ADDRESS", def: "50", kind: number, usage: "live-results streams one client address (an IPv6 /56) may hold open; past it `429` with `Retry-After`. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.StreamsPerAddr, err = parseRate(v); return err }},
-	{flag: "drain-period", env: "POLLSTACK_DRAIN_PERIOD", def: "30s", usage: "after SIGTERM, how long to keep serving with readiness failed (match the target group's deregistration delay)",
+	{flag: "conn-limit", env: "POLLSTACK_CONN_LIMIT", def: "4096", kind: number, usage: "open connections this server holds; past it a new one is answered `503` with `Retry-After` and closed. An idle connection costs about 20 KB; the default leaves room for `--stream-limit`'s streams and as many others. `0` turns it off",
+		parse: func(c *Config, v string) (err error) { c.ConnLimit, err = parseRate(v); return err }},
+	{flag: "conn-limit-per-address", env: "POLLSTACK_CONN_LIMIT_PER_ADDRESS", def: "256", kind: number, usage: "open connections from one client address (an IPv6 /56); past it a new one is answered `429` with `Retry-After` and closed. A browser opens up to 6 and a stream each, so this leaves room for a class behind one NAT. Off with `--trust-proxy`: every connection then comes from the load balancer, which holds the clients' own. `0` turns it off",
+		parse: func(c *Config, v string) (err error) { c.ConnsPerAddr, err = parseRate(v); return err }},
+	{flag: "drain-period", env: "POLLSTACK_DRAIN_PERIOD", def: "30s", kind: duration, usage: "after SIGTERM, keep serving with `/readyz` failing for this long (the target group's deregistration delay)",
 		parse: func(c *Config, v string) (err error) { c.DrainPeriod, err = parseDuration(v); return err }},
-	{flag: "shutdown-timeout", env: "POLLSTACK_SHUTDOWN_TIMEOUT", def: "20s", usage: "after draining, how long in-flight requests get to finish",
+	{flag: "shutdown-timeout", env: "POLLSTACK_SHUTDOWN_TIMEOUT", def: "20s", kind: duration, usage: "then give in-flight requests this long to finish",
 		parse: func(c *Config, v string) (err error) { c.ShutdownTimeout, err = parseDuration(v); return err }},
-	{flag: "log-level", env: "POLLSTACK_LOG_LEVEL", def: "info", usage: "debug, info, warn or error",
+	{flag: "log-level", env: "POLLSTACK_LOG_LEVEL", def: "info", usage: "`debug`, `info`, `warn` or `error`",
 		parse: func(c *Config, v string) error {
 			switch v {
 			case "debug", "info", "warn", "error":
@@ -143,9 +168,9 @@ var settings = []setting{
 			}
 			return errors.New("want debug, info, warn or error")
 		}},
-	{flag: "log-slow", env: "POLLSTACK_LOG_SLOW", def: "500ms", usage: "always log a request that takes this long; 0s: no request is logged for being slow",
+	{flag: "log-slow", env: "POLLSTACK_LOG_SLOW", def: "500ms", kind: duration, usage: "a request that takes this long is always logged; `0s`: none is logged for being slow",
 		parse: func(c *Config, v string) (err error) { c.LogSlow, err = parseDuration(v); return err }},
-	{flag: "log-sample", env: "POLLSTACK_LOG_SAMPLE", def: "0.01", usage: "fraction of ordinary requests logged (failed and slow ones always are): 0 none, 1 all. The metrics count every request",
+	{flag: "log-sample", env: "POLLSTACK_LOG_SAMPLE", def: "0.01", kind: fraction, usage: "fraction of ordinary requests logged: failed (5xx) and slow requests always are, the metrics count every request. Every response carries its `X-Request-Id`, the ID in its log line",
 		parse: func(c *Config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f < 0 || f > 1 {
@@ -154,11 +179,11 @@ var settings = []setting{
 			c.LogSample = f
 			return nil
 		}},
-	{flag: "metrics-addr", env: "POLLSTACK_METRICS_ADDR", usage: "serve Prometheus metrics (/metrics) on this address, e.g. 127.0.0.1:9090; empty: off. A listener of its own, never the public one: never expose it publicly",
+	{flag: "metrics-addr", env: "POLLSTACK_METRICS_ADDR", usage: "serve Prometheus metrics (`GET /metrics`) on this address, e.g. `127.0.0.1:9090`; off by default, a listener of its own, never public",
 		parse: func(c *Config, v string) error { c.MetricsAddr = v; return optionalHostPort(v) }},
-	{flag: "emf-interval", env: "POLLSTACK_EMF_INTERVAL", def: "60s", usage: "write the metrics to the log as a CloudWatch Embedded Metric Format line this often; 0s: never",
+	{flag: "emf-interval", env: "POLLSTACK_EMF_INTERVAL", def: "60s", kind: duration, usage: "write the metrics to stdout as one CloudWatch Embedded Metric Format line this often (and once at shutdown); `0s`: never",
 		parse: func(c *Config, v string) (err error) { c.EMFInterval, err = parseDuration(v); return err }},
-	{flag: "metrics-service", env: "POLLSTACK_METRICS_SERVICE", def: "pollstack", usage: "the Service dimension of the EMF metrics (namespace Pollstack): the stack's name, which its alarms and dashboard read",
+	{flag: "metrics-service", env: "POLLSTACK_METRICS_SERVICE", def: "pollstack", usage: "the `Service` dimension of those metrics (namespace `Pollstack`): the stack's name, which its alarms and dashboard read",
 		parse: func(c *Config, v string) error {
 			c.MetricsService = v
 			if v == "" || len(v) > 255 {
@@ -166,13 +191,13 @@ var settings = []setting{
 			}
 			return nil
 		}},
-	{flag: "debug-addr", env: "POLLSTACK_DEBUG_ADDR", usage: "serve Go's profiler (/debug/pprof) on this address, e.g. 127.0.0.1:6060; empty: off. Never expose it publicly",
+	{flag: "debug-addr", env: "POLLSTACK_DEBUG_ADDR", usage: "serve Go's profiler on this address (e.g. `127.0.0.1:6060`); off by default, never public",
 		parse: func(c *Config, v string) error { c.DebugAddr = v; return optionalHostPort(v) }},
 }
 
 // migrateSettings are the settings of `pollstack migrate` beside the above.
 var migrateSettings = []setting{
-	{flag: "app-user", env: "POLLSTACK_DB_APP_USER", usage: "after migrating, create (if need be) the PostgreSQL role the server connects as and grant it only what it needs: read and write the app's tables, no DDL, no other schema or database; a member of rds_iam where that role exists (RDS). Empty: no role is touched",
+	{flag: "app-user", env: "POLLSTACK_DB_APP_USER", usage: "after migrating, as the owner: create the role the server connects as (if need be; no password, a member of `rds_iam` where that role exists, as on RDS) and grant it exactly: connect to this database, use its schema, read and write its tables (only read `schema_migrations`). No `CREATE`, `ALTER`, `DROP`, `TRUNCATE` or temporary tables; `CONNECT` is taken from `PUBLIC` on this and the owner's other databases. Run again, it takes back whatever else was granted on them. The platform runs it once per deploy (docs/decisions.md)",
 		parse: func(c *Config, v string) error { c.Store.AppUser = v; return checkRoleName(v) }},
 }
 
@@ -183,19 +208,21 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	all := append(settings[:len(settings):len(settings)], extra...)
+	fs.Usage = func() { printUsage(stderr, name, all) }
 	values := make([]*string, len(all))
 	for i, s := range all {
-		def := s.def
+		values[i] = new(string)
+		*values[i] = s.def
 		if v := getenv(s.env); v != "" {
-			def = v
+			*values[i] = v
 		}
-		values[i] = fs.String(s.flag, def, fmt.Sprintf("%s (env %s)", s.usage, s.env))
+		fs.Var(textValue{values[i], s.kind}, s.flag, s.usage)
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
 	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return Config{}, unexpectedArgument(fs.Arg(0))
 	}
 	var c Config
 	var errs []error
@@ -221,6 +248,58 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		errs = append(errs, errors.New("--metrics-addr: must not be the public --addr: the metrics listener is never public"))
 	}
 	return c, errors.Join(errs...)
+}
+
+// textValue is a flag that keeps the text it is given for its setting's
+// parse function; a boolean one may stand alone.
+type textValue struct {
+	text *string
+	kind kind
+}
+
+func (v textValue) String() string {
+	if v.text == nil {
+		return ""
+	}
+	return *v.text
+}
+
+func (v textValue) Set(s string) error { *v.text = s; return nil }
+
+func (v textValue) IsBoolFlag() bool { return v.kind == boolean }
+
+// unexpectedArgument explains the likely slip behind a stray argument: a
+// boolean flag's value given after a space.
+func unexpectedArgument(arg string) error {
+	if _, err := strconv.ParseBool(arg); err == nil {
+		return fmt.Errorf("unexpected argument %q: a boolean flag takes its value after =, as in --trust-proxy=%s", arg, arg)
+	}
+	return fmt.Errorf("unexpected argument %q", arg)
+}
+
+// printUsage prints each setting as -h shows it: the flag and its kind,
+// then its meaning, environment variable and default.
+func printUsage(w io.Writer, name string, all []setting) {
+	fmt.Fprintf(w, "usage: %s [flags]\n\nEach flag falls back to its environment variable, then to its default.\n\n", name)
+	for _, s := range all {
+		head := "  --" + s.flag
+		if s.kind != boolean {
+			head += " " + string(s.kindOrText())
+		}
+		fmt.Fprintln(w, head)
+		fmt.Fprintf(w, "\t%s\n\t(env %s", strings.ReplaceAll(s.usage, "`", ""), s.env)
+		if s.def != "" {
+			fmt.Fprintf(w, "; default %s", s.def)
+		}
+		fmt.Fprintln(w, ")")
+	}
+}
+
+func (s setting) kindOrText() kind {
+	if s.kind == "" {
+		return text
+	}
+	return s.kind
 }
 
 // parseURL reads the database URL. The error never repeats the URL: it may

@@ -43,6 +43,9 @@ func TestBadFlagsNameTheFlag(t *testing.T) {
 		{[]string{"serve", "--db-secret-arn", "my-secret"}, nil, "--db-secret-arn"},
 		{[]string{"serve", "--server-key-secret-arn", "my-key"}, nil, "--server-key-secret-arn"},
 		{[]string{"serve", "--vote-rate-limit", "-1"}, nil, "--vote-rate-limit"},
+		{[]string{"serve", "--voter-codes-per-hour", "lots"}, nil, "--voter-codes-per-hour"},
+		{[]string{"serve", "--conn-limit", "-5"}, nil, "--conn-limit"},
+		{[]string{"serve"}, map[string]string{"POLLSTACK_CONN_LIMIT_PER_ADDRESS": "many"}, "--conn-limit-per-address"},
 		{[]string{"serve", "--public-url", "polls.example.com"}, nil, "--public-url"},
 		{[]string{"serve", "--public-url", "https://polls.example.com/app"}, nil, "--public-url"},
 		{[]string{"serve", "--public-url", "https://polls.example.com/?x=1"}, nil, "--public-url"},
@@ -94,6 +97,21 @@ func TestPublicURL(t *testing.T) {
 		cfg, err := parseConfig("t", []string{"--public-url", in}, func(string) string { return "" }, io.Discard)
 		if err != nil || cfg.PublicURL != want {
 			t.Errorf("--public-url %q: %q, %v; want %q", in, cfg.PublicURL, err, want)
+		}
+	}
+}
+
+// `serve -h` says what --trust-proxy trusts: both headers it reads.
+func TestTrustProxyHelpNamesBothHeaders(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "-h"}, func(string) string { return "" }, io.Discard, &stderr); code != 0 {
+		t.Fatalf("serve -h: exit %d", code)
+	}
+	_, help, _ := strings.Cut(stderr.String(), "\n  --trust-proxy\n")
+	help, _, _ = strings.Cut(help, "\n  --")
+	for _, header := range []string{"X-Forwarded-Proto", "X-Forwarded-For"} {
+		if !strings.Contains(help, header) {
+			t.Errorf("serve -h for --trust-proxy does not name %s:%s", header, help)
 		}
 	}
 }

@@ -52,7 +52,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.web = web.New(web.Config{
 		Store: m.metrics.Store(store), Logger: m.Log, TrustProxy: m.Config.TrustProxy, PublicURL: m.Config.PublicURL, ServerKey: key,
-		CreatesPerMinute: m.Config.CreateRateLimit, VotesPerSecond: m.Config.VoteRateLimit,
+		CreatesPerMinute: m.Config.CreateRateLimit, VotesPerSecond: m.Config.VoteRateLimit, VoterCodesPerHour: m.Config.VoterCodeBudget,
 		Streams: m.Config.StreamLimit, StreamsPerClient: m.Config.StreamsPerAddr,
 		Metrics: m.metrics, SlowRequest: m.Config.LogSlow, LogSample: m.Config.LogSample,
 	})
@@ -70,7 +70,7 @@ func (m *Main) Open(ctx context.Context) error {
 		store.Close()
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
-	m.listener = ln
+	m.listener = web.LimitConnections(ln, m.connLimits())
 	if m.Config.MetricsAddr != "" {
 		if err := m.listenMetrics(); err != nil {
 			ln.Close()
@@ -83,6 +83,17 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Log.Info("started", "addr", ln.Addr().String(), "store", string(m.Config.Store.Kind), "version", version())
 	return nil
+}
+
+// connLimits are the caps on open connections. Behind a trusted proxy every
+// connection comes from the load balancer, which holds the clients' own
+// connections: a cap per address would cap the load balancer.
+func (m *Main) connLimits() web.ConnLimits {
+	limits := web.ConnLimits{Total: m.Config.ConnLimit, PerClient: m.Config.ConnsPerAddr}
+	if m.Config.TrustProxy {
+		limits.PerClient = 0
+	}
+	return limits
 }
 
 // Addr is the address the server listens on.

@@ -10,9 +10,12 @@ package aws
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -298,7 +301,16 @@ func doctorFaults(ctx context.Context, t *testing.T, cfg aws.Config, cluster, se
 	alignManagedSecrets(ctx, t, cfg)
 
 	t.Run("healthy", func(t *testing.T) {
-		wantFaults(t, runDoctor(ctx, t, cfg, cluster, service))
+		// Doctor reads no secret's value: the plan role, which may not,
+		// suffices (docs/runbook.md).
+		guard := &valueGuard{}
+		wantFaults(t, runDoctor(ctx, t, cfg, cluster, service, doctor.WithHTTPClient(guard)))
+		if len(guard.read) > 0 {
+			t.Errorf("doctor read secret values: %v", guard.read)
+		}
+		if guard.calls == 0 {
+			t.Error("no AWS call went through the guard")
+		}
 	})
 	t.Run("execution role without kms:Decrypt", func(t *testing.T) {
 		defer plantNoDecrypt(ctx, t, iamC, aws.ToString(td.ExecutionRoleArn))()
@@ -426,4 +438,23 @@ func alignManagedSecrets(ctx context.Context, t *testing.T, cfg aws.Config) {
 			t.Fatalf("align managed secret: %v", err)
 		}
 	}
+}
+
+// valueGuard passes every AWS call on and records each that reads a
+// secret's value (Secrets Manager's GetSecretValue), without sending it.
+type valueGuard struct {
+	mu    sync.Mutex
+	calls int
+	read  []string
+}
+
+func (g *valueGuard) Do(req *http.Request) (*http.Response, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.calls++
+	if req.Header.Get("X-Amz-Target") == "secretsmanager.GetSecretValue" {
+		g.read = append(g.read, req.URL.String())
+		return nil, errors.New("doctor may not read a secret's value")
+	}
+	return http.DefaultTransport.RoundTrip(req)
 }

@@ -47,6 +47,7 @@ func (r resource) str(key string) string {
 type stack struct {
 	env, name string
 	resources []resource
+	outputs   map[string]any // the root's outputs, by name
 }
 
 // all returns the resources of a type.
@@ -200,12 +201,18 @@ func parseState(env, name string, out []byte) (*stack, error) {
 			Type  string `json:"type"`
 			State *struct {
 				RootModule module `json:"root_module"`
+				Outputs    map[string]struct {
+					Value any `json:"value"`
+				} `json:"outputs"`
 			} `json:"test_state"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &msg); err != nil || msg.Type != "test_state" || msg.State == nil {
 			continue
 		}
-		s := &stack{env: env, name: name}
+		s := &stack{env: env, name: name, outputs: map[string]any{}}
+		for k, o := range msg.State.Outputs {
+			s.outputs[k] = o.Value
+		}
 		var walk func(m module)
 		walk = func(m module) {
 			for _, r := range m.Resources {

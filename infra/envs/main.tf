@@ -5,7 +5,7 @@ provider "aws" {
   region = var.region
 
   default_tags {
-    tags = { Project = "pollstack", Environment = var.environment, ManagedBy = "terraform" }
+    tags = local.default_tags
   }
 }
 
@@ -13,6 +13,9 @@ provider "aws" {
 # build reads the same file, so the image always matches the tasks.
 locals {
   platform = jsondecode(file("${path.module}/../platform.json"))
+
+  # Every resource that takes tags carries these besides its own.
+  default_tags = { Project = "pollstack", Environment = var.environment, ManagedBy = "terraform" }
 }
 
 module "stack" {

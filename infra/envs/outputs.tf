@@ -53,3 +53,10 @@ output "server_key_secret_arn" {
   description = "The app's server key secret; .github/scripts/server-key.sh writes its value."
   value       = module.stack.server_key_secret_arn
 }
+
+# e2e/platform reads these to know the tags each create request carries
+# (the provider's default tags merged with the resource's own).
+output "default_tags" {
+  description = "Tags the provider adds to every resource that takes tags."
+  value       = local.default_tags
+}

@@ -2,10 +2,10 @@ package doctor
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,41 +100,29 @@ func (d *deployment) checkDatabase(ctx context.Context) Check {
 	return ok(Database, "%s", strings.Join(notes, "; "))
 }
 
-// checkCredentials compares the user name in the secret with the database's
-// master user and, when the database answers from here, says so. It never
-// blocks for long and never prints the password.
+// checkCredentials checks, from metadata alone, that the secret the task
+// definition references is the database's RDS-managed master secret: RDS
+// keeps its user name the master user's. Doctor never reads a secret's
+// value (the plan role, which may not, suffices) and never tries a login.
 func (d *deployment) checkCredentials(ctx context.Context, db *rdstypes.DBInstance) (fault, note string) {
 	if db.MasterUserSecret == nil {
 		return "", "credentials not compared: the master password is not managed by RDS"
 	}
 	sarn := aws.ToString(db.MasterUserSecret.SecretArn)
-	referenced := false
-	for _, s := range d.secretRefs() {
-		if s == sarn {
-			referenced = true
-		}
-	}
-	if !referenced {
+	if !slices.Contains(d.secretRefs(), sarn) {
 		return "", "credentials not compared: the task definition does not reference the RDS-managed secret"
 	}
 	if st := aws.ToString(db.MasterUserSecret.SecretStatus); st != "" && st != "active" && st != "creating" && st != "rotating" {
 		return fmt.Sprintf("the RDS-managed secret of DB instance %s is %s, so the database may reject its credentials", aws.ToString(db.DBInstanceIdentifier), st), ""
 	}
-	val, err := d.secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(sarn)})
+	sec, err := d.secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(sarn)})
 	if err != nil {
 		return "", "credentials not compared: " + shortErr(err)
 	}
-	var cred struct {
-		Username string `json:"username"`
+	if sec.DeletedDate != nil {
+		return fmt.Sprintf("the RDS-managed secret %s of DB instance %s is scheduled for deletion", sarn, aws.ToString(db.DBInstanceIdentifier)), ""
 	}
-	if err := json.Unmarshal([]byte(aws.ToString(val.SecretString)), &cred); err != nil {
-		return "", "credentials not compared: secret is not JSON with a username"
-	}
-	if cred.Username != aws.ToString(db.MasterUsername) {
-		return fmt.Sprintf("the secret's user name %q is not the master user %q of DB instance %s, so the database rejects it",
-			cred.Username, aws.ToString(db.MasterUsername), aws.ToString(db.DBInstanceIdentifier)), ""
-	}
-	note = "the secret's user name is the master user"
+	note = "the task reads the RDS-managed secret of the instance, whose user name RDS keeps the master user's"
 	if db.Endpoint != nil && db.Endpoint.Address != nil {
 		addr := net.JoinHostPort(aws.ToString(db.Endpoint.Address), strconv.Itoa(int(aws.ToInt32(db.Endpoint.Port))))
 		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)

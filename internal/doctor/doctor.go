@@ -40,7 +40,7 @@ type Class string
 
 // The five failure classes, in the order doctor reports them.
 const (
-	SecretDecrypt Class = "secret-decrypt" // execution role cannot decrypt the secret's key
+	SecretDecrypt Class = "secret-decrypt" // a role cannot read or decrypt a secret it reads
 	ImagePlatform Class = "image-platform" // image built for another platform than the task
 	Database      Class = "database"       // pending modifications or rejected credentials
 	OIDCAudience  Class = "oidc-audience"  // GitHub OIDC client ids not exactly sts.amazonaws.com

@@ -124,8 +124,8 @@ func TestKeyPolicy(t *testing.T) {
 		name, policy string
 		want         Decision
 	}{
-		{"delegates to IAM", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"}]}`, delegates},
-		{"delegates by account id", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"kms:*","Resource":"*"}]}`, delegates},
+		{"delegates to IAM", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"}]}`, Delegated},
+		{"delegates by account id", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"kms:*","Resource":"*"}]}`, Delegated},
 		{"grants the role", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":["` + testRole + `"]},"Action":"kms:Decrypt","Resource":"*"}]}`, Allowed},
 		{"only another account", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"kms:*","Resource":"*"}]}`, ImplicitDeny},
 		{"admins only", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/admin"},"Action":"kms:*","Resource":"*"}]}`, ImplicitDeny},
@@ -137,7 +137,7 @@ func TestKeyPolicy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := keyPolicy(doc, testKey, testRole, req); got != tt.want {
+			if got := ResourcePolicy(doc, testKey, testRole, req); got != tt.want {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
@@ -153,8 +153,8 @@ func TestSecretARN(t *testing.T) {
 		"db-password":                                     "",
 	}
 	for in, want := range tests {
-		if got := secretARN(in); got != want {
-			t.Errorf("secretARN(%q) = %q, want %q", in, got, want)
+		if got := SecretARN(in); got != want {
+			t.Errorf("SecretARN(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -23,7 +23,7 @@ locals {
     # The app logs in as its own least-privileged role with IAM database
     # authentication: no password anywhere, a token signed with the task
     # role for each new connection (the role may connect as this user only).
-    DATABASE_URL          = "postgres://${var.db_app_user}@${var.db_host}:${var.db_port}/${var.db_name}?sslmode=require"
+    DATABASE_URL          = "postgres://${var.db_app_user}@${var.db_host}:${var.db_port}/${var.db_name}?sslmode=verify-full"
     POLLSTACK_DB_IAM_AUTH = "true"
     # The app role may not run DDL: the migration task below migrates, once
     # per deploy, and the app only checks the schema's version.
@@ -103,7 +103,7 @@ locals {
     command                = ["migrate"]
 
     environment = [
-      { name = "DATABASE_URL", value = "postgres://${var.db_master_username}@${var.db_host}:${var.db_port}/${var.db_name}?sslmode=require" },
+      { name = "DATABASE_URL", value = "postgres://${var.db_master_username}@${var.db_host}:${var.db_port}/${var.db_name}?sslmode=verify-full" },
       { name = "POLLSTACK_DB_APP_USER", value = var.db_app_user },
     ]
 

@@ -225,6 +225,8 @@ resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
   from_port         = 443
   to_port           = 443
   cidr_ipv4         = var.cidr_block
+
+  tags = var.tags
 }
 
 resource "aws_vpc_endpoint" "interface" {

@@ -143,6 +143,8 @@ resource "aws_vpc_security_group_ingress_rule" "alb_http" {
   from_port         = 80
   to_port           = 80
   cidr_ipv4         = each.value
+
+  tags = var.tags
 }
 
 #trivy:ignore:AVD-AWS-0107 a public web site: the load balancer takes HTTPS from the internet
@@ -155,6 +157,8 @@ resource "aws_vpc_security_group_ingress_rule" "alb_https" {
   from_port         = 443
   to_port           = 443
   cidr_ipv4         = each.value
+
+  tags = var.tags
 }
 
 resource "aws_vpc_security_group_egress_rule" "alb_to_app" {
@@ -164,6 +168,8 @@ resource "aws_vpc_security_group_egress_rule" "alb_to_app" {
   from_port                    = var.app_port
   to_port                      = var.app_port
   referenced_security_group_id = aws_security_group.app.id
+
+  tags = var.tags
 }
 
 resource "aws_vpc_security_group_ingress_rule" "app_from_alb" {
@@ -173,6 +179,8 @@ resource "aws_vpc_security_group_ingress_rule" "app_from_alb" {
   from_port                    = var.app_port
   to_port                      = var.app_port
   referenced_security_group_id = aws_security_group.alb.id
+
+  tags = var.tags
 }
 
 #trivy:ignore:AVD-AWS-0104 tasks pull images and call ECR, Secrets Manager and CloudWatch Logs over HTTPS; without VPC endpoints those have no fixed address ranges
@@ -183,6 +191,8 @@ resource "aws_vpc_security_group_egress_rule" "app_https" {
   from_port         = 443
   to_port           = 443
   cidr_ipv4         = "0.0.0.0/0"
+
+  tags = var.tags
 }
 
 resource "aws_vpc_security_group_egress_rule" "app_to_db" {
@@ -192,6 +202,8 @@ resource "aws_vpc_security_group_egress_rule" "app_to_db" {
   from_port                    = var.db_port
   to_port                      = var.db_port
   referenced_security_group_id = aws_security_group.db.id
+
+  tags = var.tags
 }
 
 resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
@@ -201,6 +213,8 @@ resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
   from_port                    = var.db_port
   to_port                      = var.db_port
   referenced_security_group_id = aws_security_group.app.id
+
+  tags = var.tags
 }
 
 # ECS roles -----------------------------------------------------------------
@@ -275,6 +289,20 @@ resource "aws_iam_role_policy" "task" {
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue"]
         Resource = [aws_secretsmanager_secret.server_key.arn]
+      },
+      {
+        # The key encrypts the server key: Secrets Manager decrypts it for
+        # the app, for this secret only (its ARN is the encryption context).
+        Sid      = "DecryptServerKey"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt"]
+        Resource = [aws_kms_key.this.arn]
+        Condition = {
+          StringEquals = {
+            "kms:ViaService"                  = "secretsmanager.${local.region}.amazonaws.com"
+            "kms:EncryptionContext:SecretARN" = aws_secretsmanager_secret.server_key.arn
+          }
+        }
       },
     ]
   })

@@ -89,10 +89,10 @@ func CreatePoll(t testing.TB, base string) string {
 }
 
 // NoClientLimits are the flags that turn off the limits per client address
-// (rate limits, live-results streams per address): a load test sends
+// (rate limits, live-results streams and connections per address): a load test sends
 // everything from one loopback address, which they would turn away. The
 // attack tests keep them on.
-var NoClientLimits = []string{"--create-rate-limit", "0", "--vote-rate-limit", "0", "--stream-limit-per-address", "0"}
+var NoClientLimits = []string{"--create-rate-limit", "0", "--vote-rate-limit", "0", "--stream-limit-per-address", "0", "--conn-limit-per-address", "0"}
 
 // Process is one running pollstack server.
 type Process struct {

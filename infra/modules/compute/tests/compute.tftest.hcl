@@ -131,7 +131,7 @@ run "container_hardening_and_secrets" {
     condition = (
       jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].command == ["migrate"]
       && { for e in jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].environment : e.name => e.value } == {
-        DATABASE_URL          = "postgres://pollstack@${var.db_host}:5432/pollstack?sslmode=require"
+        DATABASE_URL          = "postgres://pollstack@${var.db_host}:5432/pollstack?sslmode=verify-full"
         POLLSTACK_DB_APP_USER = "pollstack_app"
       }
       && aws_ecs_task_definition.migrate.task_role_arn == null
@@ -148,7 +148,7 @@ run "container_hardening_and_secrets" {
       if startswith(e.name, "POLLSTACK_") || e.name == "DATABASE_URL"
       } == {
       POLLSTACK_ADDR                  = ":8080"
-      DATABASE_URL                    = "postgres://pollstack_app@${var.db_host}:5432/pollstack?sslmode=require"
+      DATABASE_URL                    = "postgres://pollstack_app@${var.db_host}:5432/pollstack?sslmode=verify-full"
       POLLSTACK_DB_IAM_AUTH           = "true"
       POLLSTACK_DB_MIGRATE            = "false"
       POLLSTACK_TRUST_PROXY           = "true"

@@ -70,10 +70,18 @@ run "execution_role_can_read_the_database_secret" {
 
   assert {
     condition = (
-      toset(flatten([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Action])) == toset(["rds-db:connect", "secretsmanager:GetSecretValue"])
+      toset(flatten([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Action])) == toset(["rds-db:connect", "secretsmanager:GetSecretValue", "kms:Decrypt"])
       && !contains(flatten([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Resource]), var.db_secret_arn)
     )
     error_message = "the task role connects as the app user and reads the server key, never the database's master secret"
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Condition.StringEquals["kms:EncryptionContext:SecretARN"]
+      if contains(flatten([s.Action]), "kms:Decrypt")
+    ] == [aws_secretsmanager_secret.server_key.arn]
+    error_message = "the task role decrypts through Secrets Manager for the server key only (its ARN as encryption context)"
   }
 
   assert {
