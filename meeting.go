@@ -290,3 +290,7 @@ func abs(n int) int {
 	}
 	return n
 }
+
+// ErrNotDecided answers a request for a meeting's calendar entry before the
+// creator has picked its slot, or for a poll that is no meeting.
+var ErrNotDecided = &Error{Kind: KindNotFound, Code: "not_decided", Message: "This poll has no decided meeting time yet."}

@@ -225,7 +225,7 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		Question:       question,
 		Description:    description,
 		Options:        options,
-		Multiple:       kind != PollSingle,
+		Multiple:       kind == PollMultiple || kind == PollRanked,
 		Ranked:         kind == PollRanked,
 		MinChoices:     minChoices,
 		MaxChoices:     maxChoices,
@@ -457,6 +457,9 @@ type Results struct {
 	// IfNeedBe[optionID] counts a meeting poll's "if need be" answers per
 	// slot; Counts then counts its "yes" answers.
 	IfNeedBe map[int]int
+	// Decided is the slot picked for a meeting poll (Poll.Decided), which
+	// changes with ClosedAt.
+	Decided int
 }
 
 // Store keeps polls and ballots. Every implementation passes storetest.

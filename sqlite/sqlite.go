@@ -159,8 +159,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck))
+	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.Meeting, p.HideNames, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck))
 	if err != nil {
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
@@ -244,7 +244,7 @@ type queryer interface {
 func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
 	in, args := inList(ids)
-	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check FROM polls WHERE id IN (`+in+`)`, args...)
+	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check FROM polls WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: load polls: %w", err)
 	}
@@ -254,7 +254,7 @@ func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*polls
 		var results, check string
 		var closesAt, closedAt sql.NullInt64
 		var created int64
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &p.Decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check); err != nil {
 			return nil, fmt.Errorf("sqlite: load polls: %w", err)
 		}
 		p.Visibility, p.DuplicateCheck = pollstack.Visibility(results), pollstack.DuplicateCheck(check)
@@ -334,8 +334,8 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 			stored[i] = true
 			continue
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			b.PollID, keys[i], jsonInts(b.OptionIDs), now.UnixMicro(), string(p.DuplicateCheck), code)
+		res, err := tx.ExecContext(ctx, `INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code, name) VALUES (?, ?, ?, ?, ?, ?, nullif(?, '')) ON CONFLICT DO NOTHING`,
+			b.PollID, keys[i], jsonInts(b.OptionIDs), now.UnixMicro(), string(p.DuplicateCheck), code, b.Name)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: insert ballot: %w", err)
 		}
@@ -353,6 +353,11 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 		for opt, n := range t.Counts {
 			if _, err := tx.ExecContext(ctx, `UPDATE options SET votes = votes + ? WHERE poll_id = ? AND id = ?`, n, pollID, opt); err != nil {
 				return nil, fmt.Errorf("sqlite: count votes: %w", err)
+			}
+		}
+		for opt, n := range t.IfNeedBe {
+			if _, err := tx.ExecContext(ctx, `UPDATE options SET if_need_be = if_need_be + ? WHERE poll_id = ? AND id = ?`, n, pollID, opt); err != nil {
+				return nil, fmt.Errorf("sqlite: count if need be: %w", err)
 			}
 		}
 	}
@@ -395,7 +400,7 @@ func changeBallot(ctx context.Context, tx *sql.Tx, b pollstack.Ballot, key strin
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: change ballot: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE ballots SET option_ids = ?, changed_at = ? WHERE poll_id = ? AND voter_id = ?`, jsonInts(b.OptionIDs), now.UnixMicro(), b.PollID, key); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE ballots SET option_ids = ?, changed_at = ?, name = nullif(?, '') WHERE poll_id = ? AND voter_id = ?`, jsonInts(b.OptionIDs), now.UnixMicro(), b.Name, b.PollID, key); err != nil {
 		return nil, fmt.Errorf("sqlite: change ballot: %w", err)
 	}
 	return parseInts(old)
@@ -428,8 +433,8 @@ func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, er
 func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, error) {
 	r := pollstack.Results{Counts: make(map[int]int)}
 	var closedAt sql.NullInt64
-	var ranked bool
-	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, ranked FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &ranked)
+	var ranked, meeting bool
+	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, ranked, meeting, coalesce(decided, 0) FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &ranked, &meeting, &r.Decided)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, pollstack.ErrPollNotFound
 	}
@@ -437,17 +442,23 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 		return r, fmt.Errorf("sqlite: results: %w", err)
 	}
 	r.ClosedAt = fromMicros(closedAt)
-	rows, err := s.read.QueryContext(ctx, `SELECT id, votes FROM options WHERE poll_id = ?`, pollID)
+	if meeting {
+		r.IfNeedBe = make(map[int]int)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT id, votes, if_need_be FROM options WHERE poll_id = ?`, pollID)
 	if err != nil {
 		return r, fmt.Errorf("sqlite: results: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, votes int
-		if err := rows.Scan(&id, &votes); err != nil {
+		var id, votes, ifNeedBe int
+		if err := rows.Scan(&id, &votes, &ifNeedBe); err != nil {
 			return r, fmt.Errorf("sqlite: results: %w", err)
 		}
 		r.Counts[id] = votes
+		if meeting {
+			r.IfNeedBe[id] = ifNeedBe
+		}
 	}
 	if err := rows.Err(); err != nil || !ranked {
 		return r, err
@@ -503,7 +514,7 @@ func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.
 	if _, err := s.Poll(ctx, pollID); err != nil {
 		return err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT option_ids, created_at, changed_at FROM ballots WHERE poll_id = ? ORDER BY created_at`, pollID)
+	rows, err := s.read.QueryContext(ctx, `SELECT option_ids, created_at, changed_at, coalesce(name, '') FROM ballots WHERE poll_id = ? ORDER BY created_at`, pollID)
 	if err != nil {
 		return fmt.Errorf("sqlite: ballots: %w", err)
 	}
@@ -512,14 +523,15 @@ func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.
 		var options string
 		var cast int64
 		var changed sql.NullInt64
-		if err := rows.Scan(&options, &cast, &changed); err != nil {
+		var name string
+		if err := rows.Scan(&options, &cast, &changed, &name); err != nil {
 			return fmt.Errorf("sqlite: ballots: %w", err)
 		}
 		ids, err := parseInts(options)
 		if err != nil {
 			return err
 		}
-		if err := each(pollstack.CastBallot{OptionIDs: ids, Cast: time.UnixMicro(cast).UTC(), Changed: fromMicros(changed)}); err != nil {
+		if err := each(pollstack.CastBallot{OptionIDs: ids, Cast: time.UnixMicro(cast).UTC(), Changed: fromMicros(changed), Name: name}); err != nil {
 			return err
 		}
 	}
@@ -532,6 +544,12 @@ func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.
 // ClosePoll closes a poll by hand; the first close time is kept.
 func (s *Store) ClosePoll(ctx context.Context, id string, now time.Time) error {
 	return s.changePoll(ctx, id, "close poll", `UPDATE polls SET closed_at = coalesce(closed_at, ?) WHERE id = ?`, now.UnixMicro(), id)
+}
+
+// Decide records the slot picked for a meeting poll and closes it; the
+// first close time is kept.
+func (s *Store) Decide(ctx context.Context, id string, optionID int, now time.Time) error {
+	return s.changePoll(ctx, id, "decide meeting", `UPDATE polls SET decided = ?, closed_at = coalesce(closed_at, ?) WHERE id = ? AND meeting = 1`, optionID, now.UnixMicro(), id)
 }
 
 // DeletePoll removes a poll with its options and ballots.

@@ -70,6 +70,9 @@ func Run(t *testing.T, open Opener) {
 		{"ChecksMixedInBatches", testChecksMixed},
 		{"RankedBallots", testRankedBallots},
 		{"RankedConcurrent", testRankedConcurrent},
+		{"MeetingAnswers", testMeetingAnswers},
+		{"MeetingCode", testMeetingCode},
+		{"MeetingConcurrent", testMeetingConcurrent},
 		{"Ping", func(t *testing.T, s pollstack.Store, _ *Clock) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatalf("Ping: %v", err)
