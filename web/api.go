@@ -15,7 +15,7 @@ type createPollRequest struct {
 	Description    string   `json:"description"`
 	Options        []string `json:"options"`
 	Multiple       bool     `json:"multiple"`
-	Kind           string   `json:"kind"`         // single, multiple or ranked; empty: single, or multiple with "multiple"
+	Kind           string   `json:"kind"`         // single, multiple, ranked or meeting; empty: single, or multiple with "multiple"
 	MaxRankings    int      `json:"max_rankings"` // ranked: the most options a ballot ranks; 0: every option
 	MinChoices     int      `json:"min_choices"`  // 0: no limit of its own
 	MaxChoices     int      `json:"max_choices"`
@@ -24,6 +24,9 @@ type createPollRequest struct {
 	Results        string   `json:"results"`
 	DuplicateCheck string   `json:"duplicate_check"`
 	VoterCodes     int      `json:"voter_codes"` // how many, for a "code" poll
+	// Slots are a meeting poll's options; HideNames shows totals only.
+	Slots     []slotRequest `json:"slots"`
+	HideNames bool          `json:"hide_names"`
 }
 
 // newPoll turns the request into the domain's PollDraft.
@@ -31,7 +34,8 @@ func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 	n := pollstack.PollDraft{Question: req.Question, Description: req.Description, Options: req.Options, Multiple: req.Multiple,
 		Kind: pollstack.PollKind(req.Kind), MaxRankings: req.MaxRankings,
 		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, AllowChanges: req.AllowChanges, Visibility: pollstack.Visibility(req.Results),
-		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes}
+		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes,
+		Slots: slotDrafts(req.Slots), HideNames: req.HideNames}
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
 		if err != nil {
@@ -80,6 +84,9 @@ type pollJSON struct {
 	CreatedAt      time.Time    `json:"created_at"`
 	AdminToken     string       `json:"admin_token,omitempty"`
 	VoterCodes     []string     `json:"voter_codes,omitempty"` // shown once, like the admin token
+	Slots          []slotJSON   `json:"slots,omitempty"`       // meeting polls only, as their options
+	HideNames      bool         `json:"hide_names,omitempty"`
+	Decided        int          `json:"decided,omitempty"` // the slot picked for a meeting poll
 }
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
@@ -91,6 +98,9 @@ func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	}
 	if p.Ranked {
 		out.MaxRankings = p.MaxChoices
+	}
+	if p.Meeting {
+		out.Slots, out.HideNames, out.Decided = slotsJSON(p), p.HideNames, p.Decided
 	}
 	return out
 }
@@ -106,6 +116,7 @@ type resultsJSON struct {
 	Options []resultOptionJSON `json:"options"`
 	Closed  bool               `json:"closed"`
 	rankedResultsJSON
+	meetingResultsJSON
 }
 
 func (s *Server) apiCreatePoll(w http.ResponseWriter, r *http.Request) {
@@ -161,6 +172,18 @@ func (s *Server) apiGetPoll(w http.ResponseWriter, r *http.Request) {
 type voteRequest struct {
 	OptionIDs []int  `json:"option_ids"`
 	Code      string `json:"code"` // the voter code, for a "code" poll
+	// A meeting poll's ballot: the participant's name, and an answer per
+	// slot keyed by slot ID (a slot left out is "no").
+	Name    string            `json:"name"`
+	Answers map[string]string `json:"answers"`
+}
+
+// meetingVoteJSON is a meeting ballot as stored.
+type meetingVoteJSON struct {
+	PollID    string            `json:"poll_id"`
+	Name      string            `json:"name"`
+	Answers   map[string]string `json:"answers"`
+	CanChange bool              `json:"can_change"`
 }
 
 type voteJSON struct {
@@ -184,8 +207,32 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 		return
 	}
 	id := r.PathValue("id")
-	if err := s.vote(r, id, req.OptionIDs, req.Code, change); err != nil {
+	ballot := pollstack.Ballot{PollID: id, OptionIDs: req.OptionIDs, Change: change}
+	var meeting *pollstack.Poll // set when the request answers as a meeting participant
+	if req.Answers != nil || req.Name != "" {
+		v, err := s.views.get(r.Context(), id)
+		if err == nil {
+			meeting = v.Poll
+			ballot.Name, ballot.OptionIDs, err = meetingBallot(v.Poll, req)
+		}
+		if err != nil {
+			if !change {
+				s.countVote(err)
+			}
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if err := s.cast(r, ballot, req.Code); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if meeting != nil {
+		status := http.StatusCreated
+		if change {
+			status = http.StatusOK
+		}
+		writeJSON(w, status, meetingVoteJSON{PollID: id, Name: ballot.Name, Answers: answersJSON(meeting, ballot.OptionIDs), CanChange: s.canChange(meeting)})
 		return
 	}
 	if change {
@@ -199,14 +246,20 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 // within the client's rate limit; the pages use it too. Changes are not
 // votes for the vote metrics.
 func (s *Server) vote(r *http.Request, pollID string, optionIDs []int, code string, change bool) error {
+	return s.cast(r, pollstack.Ballot{PollID: pollID, OptionIDs: optionIDs, Change: change}, code)
+}
+
+// cast stores the ballot as the request's voter's, as vote does.
+func (s *Server) cast(r *http.Request, b pollstack.Ballot, code string) error {
 	if err := s.limit(r, s.votes); err != nil {
 		return err
 	}
-	err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, Voter: s.voter(r, pollID, code), OptionIDs: optionIDs, Change: change})
+	b.Voter = s.voter(r, b.PollID, code)
+	err := s.store.Vote(r.Context(), b)
 	if err == nil {
-		s.views.invalidate(pollID)
+		s.views.invalidate(b.PollID)
 	}
-	if !change {
+	if !b.Change {
 		s.countVote(err)
 	}
 	return err
@@ -233,6 +286,10 @@ func (s *Server) apiMyVote(w http.ResponseWriter, r *http.Request) {
 	options, err := s.myBallot(r, v.Poll, r.Header.Get(voterCodeHeader))
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if v.Poll.Meeting {
+		writeJSON(w, http.StatusOK, meetingVoteJSON{PollID: v.Poll.ID, Answers: answersJSON(v.Poll, options), CanChange: s.canChange(v.Poll)})
 		return
 	}
 	writeJSON(w, http.StatusOK, myVoteJSON{PollID: v.Poll.ID, OptionIDs: options, CanChange: s.canChange(v.Poll)})
@@ -344,6 +401,9 @@ func (s *Server) resultsJSON(v view) resultsJSON {
 	}
 	if v.Count != nil {
 		out.addRounds(v.Poll, *v.Count)
+	}
+	if v.Poll.Meeting {
+		out.meetingResultsJSON.add(v)
 	}
 	return out
 }

@@ -137,6 +137,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/polls/{id}", s.apiGetPoll, true},
 		{"DELETE", "/api/v1/polls/{id}", s.apiDeletePoll, false},
 		{"POST", "/api/v1/polls/{id}/close", s.apiClosePoll, false},
+		{"POST", "/api/v1/polls/{id}/decision", s.apiDecide, false},
 		{"POST", "/api/v1/polls/{id}/votes", s.apiVote, true},
 		{"GET", "/api/v1/polls/{id}/votes/mine", s.apiMyVote, true},
 		{"PUT", "/api/v1/polls/{id}/votes/mine", s.apiChangeVote, true},
@@ -163,6 +164,8 @@ func (s *Server) routes() []route {
 		{"POST", "/p/{id}/results.csv", s.resultsCSVPage, false},
 		{"POST", "/p/{id}/ballots.csv", s.ballotsCSVPage, false},
 		{"GET", "/p/{id}/present", s.presentPage, true},
+		{"GET", "/p/{id}/event.ics", s.eventICS, false},
+		{"POST", "/p/{id}/decide", s.decidePage, false},
 	}
 }
 
@@ -261,12 +264,12 @@ func (s *Server) loadView(ctx context.Context, id string, held *view) (view, err
 			return view{}, err
 		}
 		p := held.Poll
-		if !sameTime(p.ClosedAt, r.ClosedAt) {
+		if !sameTime(p.ClosedAt, r.ClosedAt) || p.Decided != r.Decided {
 			closed := *p
-			closed.ClosedAt = r.ClosedAt
+			closed.ClosedAt, closed.Decided = r.ClosedAt, r.Decided
 			p = &closed
 		}
-		return newView(p, r), nil
+		return s.withParticipants(ctx, newView(p, r))
 	}
 	p, err := s.store.Poll(ctx, id)
 	if err != nil {
@@ -276,7 +279,7 @@ func (s *Server) loadView(ctx context.Context, id string, held *view) (view, err
 	if err != nil {
 		return view{}, err
 	}
-	return newView(p, r), nil
+	return s.withParticipants(ctx, newView(p, r))
 }
 
 func sameTime(a, b *time.Time) bool {
