@@ -530,7 +530,7 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 
 // storeBatchSQL stores a batch: $1, $2, $3, $5, $6 are one row per ballot
 // (poll, voter key, options as "1,3", 'vote' or 'change', and a meeting
-// participant's name or ''), $4 is the time; a
+// participant's name or empty), $4 is the time; a
 // voter key appears once per poll (pollstack.Rounds). It answers one row per
 // open poll ('open', id), per stored ballot ('stored', poll, voter key), per
 // changed ballot ('changed', poll, voter key), and per voter code found,
