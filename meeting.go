@@ -52,6 +52,9 @@ func (s Slot) In(loc *time.Location) string {
 	return start.Format("Mon 2 Jan 2006 15:04 MST") + " – " + end.Format("Mon 2 Jan 2006 15:04 MST")
 }
 
+// String is the slot as read in UTC (In).
+func (s Slot) String() string { return s.In(time.UTC) }
+
 // sortKey is the instant slots are ordered by: a date counts from its
 // midnight in UTC.
 func (s Slot) sortKey() time.Time {

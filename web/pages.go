@@ -399,6 +399,10 @@ func loopbackHost(hostport string) bool {
 
 // pollPage shows the question and the vote form.
 func (s *Server) pollPage(w http.ResponseWriter, r *http.Request) {
+	if v, ok := s.meetingOf(r); ok {
+		s.meetingPage(w, r, v, http.StatusOK, nil)
+		return
+	}
 	s.showPoll(w, r, http.StatusOK, nil, nil)
 }
 
@@ -511,6 +515,10 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		s.writeError(w, r, err)
 		return
 	}
+	if v, ok := s.meetingOf(r); ok {
+		s.meetingBallotPage(w, r, v, change)
+		return
+	}
 	id := r.PathValue("id")
 	chosen := []int{}
 	for _, raw := range r.PostForm["option"] {
@@ -548,6 +556,10 @@ type resultRow struct {
 
 // resultsPage shows the counts, from the API's visibleResults and resultsJSON.
 func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
+	if v, ok := s.meetingOf(r); ok { // its page is its results
+		s.meetingPage(w, r, v, http.StatusOK, nil)
+		return
+	}
 	v, err := s.visibleResults(r, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)

@@ -166,6 +166,8 @@ func (s *Server) routes() []route {
 		{"GET", "/p/{id}/present", s.presentPage, true},
 		{"GET", "/p/{id}/event.ics", s.eventICS, false},
 		{"POST", "/p/{id}/decide", s.decidePage, false},
+		{"GET", "/meeting", s.meetingNewPage, false},
+		{"POST", "/meeting", s.meetingCreatePage, false},
 	}
 }
 
