@@ -81,7 +81,7 @@ func parseTemplates(a *assets) map[string]*template.Template {
 			}
 			return u
 		},
-		"add": func(a, b int) int { return a + b },
+		"add":        func(a, b int) int { return a + b },
 		"answerText": answerText,
 	}
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/ranked-parts.html", "templates/meeting-parts.html"))

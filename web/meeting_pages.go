@@ -21,11 +21,11 @@ const blankSlotRows = 5
 // meetingForm is the data of the meeting create form.
 type meetingForm struct {
 	Question, Description string
-	TZ                   string // the IANA zone the times are in
-	Rows                 []slotRow
-	HideNames            bool
-	Error                *pollstack.Error
-	ErrorRow             int // the row the error is about; -1: none
+	TZ                    string // the IANA zone the times are in
+	Rows                  []slotRow
+	HideNames             bool
+	Error                 *pollstack.Error
+	ErrorRow              int // the row the error is about; -1: none
 }
 
 // slotRow is one row of the form: a date and optional start and end times.
