@@ -410,8 +410,14 @@ func (s *Server) resultsJSON(v view) resultsJSON {
 
 func (s *Server) apiClosePoll(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if err := s.closePoll(r, id, bearerToken(r)); err != nil {
-		s.writeError(w, r, err)
+	s.writePollAfter(w, r, id, s.closePoll(r, id, bearerToken(r)))
+}
+
+// writePollAfter answers a creator's action on the poll (its error, done
+// when nil) with the poll as it now is.
+func (s *Server) writePollAfter(w http.ResponseWriter, r *http.Request, id string, done error) {
+	if done != nil {
+		s.writeError(w, r, done)
 		return
 	}
 	v, err := s.views.get(r.Context(), id)

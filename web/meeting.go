@@ -160,16 +160,7 @@ func (s *Server) apiDecide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if err := s.decide(r, id, bearerToken(r), req.OptionID); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	v, err := s.views.get(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.pollJSON(v.Poll))
+	s.writePollAfter(w, r, id, s.decide(r, id, bearerToken(r), req.OptionID))
 }
 
 // decide checks the admin token and the slot, then records the decision;
