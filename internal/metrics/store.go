@@ -65,6 +65,10 @@ func (c *countingStore) ClosePoll(ctx context.Context, id string, now time.Time)
 	return c.count("close_poll", c.Store.ClosePoll(ctx, id, now))
 }
 
+func (c *countingStore) Decide(ctx context.Context, id string, optionID int, now time.Time) error {
+	return c.count("decide", c.Store.Decide(ctx, id, optionID, now))
+}
+
 func (c *countingStore) DeletePoll(ctx context.Context, id string) error {
 	return c.count("delete_poll", c.Store.DeletePoll(ctx, id))
 }
