@@ -481,6 +481,9 @@ type Store interface {
 	// BallotOf returns the options of the poll's ballot under the voter key
 	// (Poll.VoterKey), or ErrNotVoted.
 	BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error)
+	// NameOf returns the name on the poll's ballot under the voter key (a
+	// meeting participant's; empty for the other kinds), or ErrNotVoted.
+	NameOf(ctx context.Context, pollID, voterKey string) (string, error)
 	// Ballots calls each with every ballot of the poll, in the order they
 	// were cast, reading them as it goes (constant memory), or returns
 	// ErrPollNotFound. An error from each stops it and is returned.

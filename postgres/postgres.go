@@ -700,6 +700,21 @@ func (s *Store) BallotOf(ctx context.Context, pollID, voterKey string) ([]int, e
 	return fromInt16s(options), nil
 }
 
+// NameOf returns the name on the ballot under the voter key.
+func (s *Store) NameOf(ctx context.Context, pollID, voterKey string) (string, error) {
+	var name string
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return c.QueryRow(ctx, `SELECT coalesce(name, '') FROM ballots WHERE poll_id = $1 AND voter_id = $2`, pollID, voterKey).Scan(&name)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", pollstack.ErrNotVoted
+	}
+	if err != nil {
+		return "", markUnavailable(fmt.Errorf("postgres: name: %w", err))
+	}
+	return name, nil
+}
+
 // HasVoted reports whether the poll has a ballot under the voter key.
 func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, error) {
 	var voted bool

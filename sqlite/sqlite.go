@@ -419,6 +419,19 @@ func (s *Store) BallotOf(ctx context.Context, pollID, voterKey string) ([]int, e
 	return parseInts(options)
 }
 
+// NameOf returns the name on the ballot under the voter key.
+func (s *Store) NameOf(ctx context.Context, pollID, voterKey string) (string, error) {
+	var name string
+	err := s.read.QueryRowContext(ctx, `SELECT coalesce(name, '') FROM ballots WHERE poll_id = ? AND voter_id = ?`, pollID, voterKey).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", pollstack.ErrNotVoted
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: name: %w", err)
+	}
+	return name, nil
+}
+
 // HasVoted reports whether the poll has a ballot under the voter key.
 func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, error) {
 	var n int

@@ -103,6 +103,12 @@ func testMeetingAnswers(t *testing.T, s pollstack.Store, clock *Clock) {
 	if ids, err := s.BallotOf(ctx, p.ID, "b1"); err != nil || !reflect.DeepEqual(p.DecodeAnswers(ids), p.DecodeAnswers([]int{-1, 3})) {
 		t.Errorf("ada's ballot after the edit: %v, %v", ids, err)
 	}
+	if name, err := s.NameOf(ctx, p.ID, "b1"); err != nil || name != "Ada L." {
+		t.Errorf("NameOf(ada) = %q, %v; want the edited name", name, err)
+	}
+	if _, err := s.NameOf(ctx, p.ID, "b5"); err != pollstack.ErrNotVoted {
+		t.Errorf("NameOf(no ballot) = %v, want ErrNotVoted", err)
+	}
 	names := map[string]bool{}
 	for _, b := range Exported(t, s, p.ID) {
 		names[b.Name] = true

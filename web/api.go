@@ -289,7 +289,12 @@ func (s *Server) apiMyVote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if v.Poll.Meeting {
-		writeJSON(w, http.StatusOK, meetingVoteJSON{PollID: v.Poll.ID, Answers: answersJSON(v.Poll, options), CanChange: s.canChange(v.Poll)})
+		name, err := s.myName(r, v.Poll, r.Header.Get(voterCodeHeader))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, meetingVoteJSON{PollID: v.Poll.ID, Name: name, Answers: answersJSON(v.Poll, options), CanChange: s.canChange(v.Poll)})
 		return
 	}
 	writeJSON(w, http.StatusOK, myVoteJSON{PollID: v.Poll.ID, OptionIDs: options, CanChange: s.canChange(v.Poll)})
@@ -299,14 +304,33 @@ func (s *Server) apiMyVote(w http.ResponseWriter, r *http.Request) {
 // poll's duplicate check: ErrNotVoted when there is none (a kiosk poll keeps
 // none as anyone's), ErrInvalidCode for a code poll without a code.
 func (s *Server) myBallot(r *http.Request, p *pollstack.Poll, code string) ([]int, error) {
+	key, err := s.myKey(r, p, code)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.BallotOf(r.Context(), p.ID, key)
+}
+
+// myKey is the request's voter's key in the poll, for a lookup of their
+// ballot: errors as for myBallot.
+func (s *Server) myKey(r *http.Request, p *pollstack.Poll, code string) (string, error) {
 	key := p.VoterKey(s.voter(r, p.ID, code))
 	switch {
 	case key == "" && p.DuplicateCheck == pollstack.CheckCode:
-		return nil, pollstack.ErrInvalidCode
+		return "", pollstack.ErrInvalidCode
 	case key == "":
-		return nil, pollstack.ErrNotVoted
+		return "", pollstack.ErrNotVoted
 	}
-	return s.store.BallotOf(r.Context(), p.ID, key)
+	return key, nil
+}
+
+// myName is the name on the request's voter's meeting ballot.
+func (s *Server) myName(r *http.Request, p *pollstack.Poll, code string) (string, error) {
+	key, err := s.myKey(r, p, code)
+	if err != nil {
+		return "", err
+	}
+	return s.store.NameOf(r.Context(), p.ID, key)
 }
 
 // canChange reports whether a ballot of the poll may change now.

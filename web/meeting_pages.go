@@ -230,6 +230,12 @@ func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request, v view, sta
 	data := meetingView{Poll: v.Poll, Closed: v.Poll.Closed(now), Voted: voted, CanChange: voted && s.canChange(v.Poll),
 		Changed: r.URL.Query().Has("changed"), Code: code, Mine: v.Poll.DecodeAnswers(mine),
 		ShowGrid: v.Poll.ResultsVisible(now, voted), Access: accessOf(v.Poll, v.Poll.ResultsVisible(now, voted)), AnswerList: pollstack.Answers}
+	if voted {
+		if data.Name, err = s.myName(r, v.Poll, code); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	if sent != nil {
 		data.Name, data.Mine, data.Error = sent.Name, sent.Mine, sent.Error
 	}

@@ -96,7 +96,7 @@ func TestMeetingAPI(t *testing.T) {
 			t.Fatalf("edit: %d %s", res.Status, res.Body)
 		}
 		mine := ada.do("GET", votes+"/mine", "", "").json(t)
-		if want := map[string]any{"1": "if_need_be", "2": "no", "3": "yes"}; !reflect.DeepEqual(mine["answers"], want) || mine["can_change"] != true {
+		if want := map[string]any{"1": "if_need_be", "2": "no", "3": "yes"}; !reflect.DeepEqual(mine["answers"], want) || mine["can_change"] != true || mine["name"] != "Ada L." {
 			t.Errorf("votes/mine = %v, want answers %v", mine, want)
 		}
 

@@ -51,6 +51,11 @@ func (c *countingStore) Vote(ctx context.Context, b pollstack.Ballot) error {
 	return c.count("vote", c.Store.Vote(ctx, b))
 }
 
+func (c *countingStore) NameOf(ctx context.Context, pollID, voterKey string) (string, error) {
+	name, err := c.Store.NameOf(ctx, pollID, voterKey)
+	return name, c.count("name_of", err)
+}
+
 func (c *countingStore) HasVoted(ctx context.Context, pollID, voterKey string) (bool, error) {
 	v, err := c.Store.HasVoted(ctx, pollID, voterKey)
 	return v, c.count("has_voted", err)
