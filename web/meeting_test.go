@@ -95,6 +95,8 @@ func TestMeetingAPI(t *testing.T) {
 		if res.Status != http.StatusOK {
 			t.Fatalf("edit: %d %s", res.Status, res.Body)
 		}
+		// Another browser cannot edit anyone's answers: it has none to edit.
+		wantError(t, c.another().do("PUT", votes+"/mine", "application/json", `{"name": "Ada L.", "answers": {"1": "no", "3": "no"}}`), 404, "no_ballot", "")
 		mine := ada.do("GET", votes+"/mine", "", "").json(t)
 		if want := map[string]any{"1": "if_need_be", "2": "no", "3": "yes"}; !reflect.DeepEqual(mine["answers"], want) || mine["can_change"] != true || mine["name"] != "Ada L." {
 			t.Errorf("votes/mine = %v, want answers %v", mine, want)
