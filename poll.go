@@ -43,10 +43,11 @@ const (
 	PollSingle   PollKind = "single"   // one option
 	PollMultiple PollKind = "multiple" // several options
 	PollRanked   PollKind = "ranked"   // options in order of preference, counted by instant runoff
+	PollMeeting  PollKind = "meeting"  // time slots or dates, each answered yes, if need be or no (meeting.go)
 )
 
 // PollKinds lists the valid values, in the order forms offer them.
-var PollKinds = []PollKind{PollSingle, PollMultiple, PollRanked}
+var PollKinds = []PollKind{PollSingle, PollMultiple, PollRanked, PollMeeting}
 
 // Poll is a question with options that people vote on.
 type Poll struct {
@@ -59,6 +60,16 @@ type Poll struct {
 	// counted by instant runoff (ranked.go); MaxChoices is then the most
 	// options one ballot may rank (max_rankings), MinChoices 1.
 	Ranked bool
+	// Meeting: options are slots (labels written by Slot.Label), a ballot
+	// answers each under a display name (Ballot.Name, option IDs as
+	// EncodeAnswers writes them), and the poll allows changes. Its choice
+	// limits are those of a single choice poll, unused.
+	Meeting bool
+	// HideNames: a meeting poll shows totals only, never who answered what.
+	HideNames bool
+	// Decided is the option (slot) the creator of a meeting poll picked,
+	// which closed it; 0 while undecided.
+	Decided int
 	// MinChoices and MaxChoices bound the options of one ballot: both 1 for
 	// a single choice poll, 1..len(Options) for a multiple choice one.
 	MinChoices   int
@@ -88,6 +99,8 @@ type Option struct {
 // Kind returns the shape of the poll's ballot.
 func (p *Poll) Kind() PollKind {
 	switch {
+	case p.Meeting:
+		return PollMeeting
 	case p.Ranked:
 		return PollRanked
 	case p.Multiple:
@@ -127,6 +140,10 @@ type PollDraft struct {
 	// MaxRankings is the most options a ranked ballot may rank; 0 means
 	// every option.
 	MaxRankings int
+	// Slots are a meeting poll's options, in place of Options; HideNames
+	// hides who answered what.
+	Slots     []SlotDraft
+	HideNames bool
 	// MinChoices and MaxChoices limit a multiple choice ballot; 0 means no
 	// limit of its own (at least 1, at most every option).
 	MinChoices   int
@@ -167,11 +184,11 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	if err != nil {
 		return nil, Secrets{}, err
 	}
-	options, err := validateOptions(n.Options)
+	kind, err := n.kind()
 	if err != nil {
 		return nil, Secrets{}, err
 	}
-	kind, err := n.kind()
+	options, err := n.options(kind)
 	if err != nil {
 		return nil, Secrets{}, err
 	}
@@ -198,9 +215,11 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		return nil, Secrets{}, err
 	}
 	switch {
+	case kind == PollMeeting && check == CheckNone:
+		return nil, Secrets{}, Invalid("duplicate_check", "meeting_check_none", "A meeting poll lets participants edit their answers, so it needs a check that knows who answered (browser, address or code).")
 	case n.AllowChanges && check == CheckNone:
 		return nil, Secrets{}, Invalid("allow_changes", "allow_changes_kiosk", "Changing a vote needs a check that knows who voted (browser or address); a poll that counts every submission cannot offer it.")
-	case n.AllowChanges && check == CheckCode:
+	case n.AllowChanges && check == CheckCode && kind != PollMeeting:
 		return nil, Secrets{}, Invalid("allow_changes", "allow_changes_code", "A poll with voter codes takes no changes: whoever holds a code, and the creator holds them all, could change its ballot. Choose the browser or address check to let voters change their vote.")
 	}
 	embedOrigins, err := validateEmbedOrigins(n.EmbedOrigins)
@@ -218,11 +237,13 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		Question:       question,
 		Description:    description,
 		Options:        options,
-		Multiple:       kind != PollSingle,
+		Multiple:       kind == PollMultiple || kind == PollRanked,
 		Ranked:         kind == PollRanked,
 		MinChoices:     minChoices,
 		MaxChoices:     maxChoices,
-		AllowChanges:   n.AllowChanges,
+		AllowChanges:   n.AllowChanges || kind == PollMeeting,
+		Meeting:        kind == PollMeeting,
+		HideNames:      n.HideNames,
 		Visibility:     results,
 		ClosesAt:       utcMicros(n.ClosesAt),
 		Created:        now.UTC().Truncate(time.Microsecond),
@@ -291,14 +312,31 @@ func (d PollDraft) kind() (PollKind, error) {
 		}
 	}
 	switch {
-	case kind != PollSingle && kind != PollMultiple && kind != PollRanked:
-		return "", Invalid("kind", "kind_invalid", "The kind must be one of single, multiple or ranked.")
+	case kind != PollSingle && kind != PollMultiple && kind != PollRanked && kind != PollMeeting:
+		return "", Invalid("kind", "kind_invalid", "The kind must be one of single, multiple, ranked or meeting.")
 	case d.Multiple && kind != PollMultiple:
 		return "", Invalid("multiple", "multiple_kind", "multiple is for kind \"multiple\"; a %s poll leaves it out.", kind)
 	case d.MaxRankings != 0 && kind != PollRanked:
 		return "", Invalid("max_rankings", "max_rankings_unranked", "max_rankings applies only to ranked polls.")
+	case d.HideNames && kind != PollMeeting:
+		return "", Invalid("hide_names", "hide_names_not_meeting", "hide_names applies only to meeting polls.")
 	}
 	return kind, nil
+}
+
+// options checks the options of a poll of the kind: slots for a meeting
+// poll, labels for the others.
+func (d PollDraft) options(kind PollKind) ([]Option, error) {
+	if kind != PollMeeting {
+		if len(d.Slots) > 0 {
+			return nil, Invalid("slots", "slots_not_meeting", "slots are for kind \"meeting\"; a %s poll has options.", kind)
+		}
+		return validateOptions(d.Options)
+	}
+	if len(d.Options) > 0 {
+		return nil, Invalid("options", "options_meeting", "A meeting poll has slots, not options.")
+	}
+	return validateSlots(d.Slots)
 }
 
 // rankLimits returns the fewest and most options of one ranked ballot, for
@@ -432,6 +470,12 @@ type Results struct {
 	// (kept beside its ballots in the same transaction); CountRanked counts
 	// them. Counts of a ranked poll are how many ballots rank each option.
 	Rankings []Ranking
+	// IfNeedBe[optionID] counts a meeting poll's "if need be" answers per
+	// slot; Counts then counts its "yes" answers.
+	IfNeedBe map[int]int
+	// Decided is the slot picked for a meeting poll (Poll.Decided), which
+	// changes with ClosedAt.
+	Decided  int
 	LastVote *time.Time // when the latest ballot was stored; nil: none yet
 }
 
@@ -474,6 +518,9 @@ type Store interface {
 	// BallotOf returns the options of the poll's ballot under the voter key
 	// (Poll.VoterKey), or ErrNotVoted.
 	BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error)
+	// NameOf returns the name on the poll's ballot under the voter key (a
+	// meeting participant's; empty for the other kinds), or ErrNotVoted.
+	NameOf(ctx context.Context, pollID, voterKey string) (string, error)
 	// Ballots calls each with every ballot of the poll, in the order they
 	// were cast, reading them as it goes (constant memory), or returns
 	// ErrPollNotFound. An error from each stops it and is returned.
@@ -485,6 +532,11 @@ type Store interface {
 	Results(ctx context.Context, pollID string) (Results, error)
 	// ClosePoll closes a poll by hand at time now; closing twice keeps the first time.
 	ClosePoll(ctx context.Context, id string, now time.Time) error
+	// Decide records the slot (option ID, checked by Poll.CheckDecision)
+	// picked for a meeting poll and closes it at time now, as ClosePoll
+	// does; deciding again changes the slot. ErrPollNotFound when there is
+	// no such meeting poll.
+	Decide(ctx context.Context, id string, optionID int, now time.Time) error
 	// DeletePoll removes a poll and its ballots.
 	DeletePoll(ctx context.Context, id string) error
 	// DeleteExpired takes one bounded step of the retention job in one

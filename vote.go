@@ -12,6 +12,9 @@ type Ballot struct {
 	Voter     Voter
 	OptionIDs []int
 	Change    bool
+	// Name is a meeting participant's display name (CleanName); empty for
+	// the other kinds. A change replaces it too.
+	Name string
 }
 
 // CastBallot is a stored ballot as the ballot file shows it: its options
@@ -21,14 +24,19 @@ type CastBallot struct {
 	OptionIDs []int
 	Cast      time.Time
 	Changed   *time.Time
+	Name      string // a meeting participant's name; empty for the other kinds
 }
 
 // TakesChanges reports whether the poll lets a voter change their ballot.
 // A code poll never does, whatever it was created with: the creator holds
 // every code, so a change by code could be anyone's (see docs/decisions.md,
 // ballot secrecy).
+//
+// A meeting poll's answers are no secret ballot: they stand under the
+// participant's name for everyone (or, with hidden names, for nobody), and
+// a code is the invitee's own link to edit them, as its creator intends.
 func (p *Poll) TakesChanges() bool {
-	return p.AllowChanges && p.DuplicateCheck != CheckCode
+	return p.AllowChanges && (p.DuplicateCheck != CheckCode || p.Meeting)
 }
 
 // CheckBallot verifies a ballot against its poll: one option for a single
@@ -37,6 +45,9 @@ func (p *Poll) TakesChanges() bool {
 func (p *Poll) CheckBallot(optionIDs []int) error {
 	if p.Ranked {
 		return p.checkRanking(optionIDs)
+	}
+	if p.Meeting {
+		return p.checkAnswers(optionIDs)
 	}
 	switch n := len(optionIDs); {
 	case n == 0:
@@ -132,6 +143,8 @@ func Admit(ballots []Ballot, polls map[string]*Poll, now time.Time) (keys []stri
 			outcomes[i] = ErrPollClosed
 		case b.Change && !p.TakesChanges():
 			outcomes[i] = ErrNoChanges
+		case p.Meeting && b.Name == "":
+			outcomes[i] = Invalid("name", "name_required", "Write your name.")
 		default:
 			outcomes[i] = p.CheckBallot(b.OptionIDs)
 		}
@@ -202,17 +215,30 @@ func Tally(ballots []Ballot, stored []bool, replaced [][]int) map[string]Results
 		}
 		if b.Change {
 			for _, id := range replaced[i] {
-				r.Counts[id]--
+				r.count(id, -1)
 			}
 		} else {
 			r.Total++
 		}
 		for _, id := range b.OptionIDs {
-			r.Counts[id]++
+			r.count(id, 1)
 		}
 		tally[b.PollID] = r
 	}
 	return tally
+}
+
+// count moves the counter of one option ID of a ballot by n: a negative ID
+// is a meeting poll's "if need be" (EncodeAnswers).
+func (r *Results) count(id, n int) {
+	if id < 0 {
+		if r.IfNeedBe == nil {
+			r.IfNeedBe = make(map[int]int)
+		}
+		r.IfNeedBe[-id] += n
+		return
+	}
+	r.Counts[id] += n
 }
 
 // RankingMoves adds up what a batch did to the counts per ranking that

@@ -273,8 +273,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 	}
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
 		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins) VALUES ($1, $2, $3, $4, $13, $5, $6, $7, $8, $9, $10, $11, $12, $14)`,
-				p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck), p.Ranked, strings.Join(p.EmbedOrigins, " ")); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins) VALUES ($1, $2, $3, $4, $13, $14, $15, $5, $6, $7, $8, $9, $10, $11, $12, $16)`,
+				p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck), p.Ranked, p.Meeting, p.HideNames, strings.Join(p.EmbedOrigins, " ")); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label) SELECT $1, * FROM unnest($2::smallint[], $3::text[])`, p.ID, ids, labels); err != nil {
@@ -351,19 +351,21 @@ type querier interface {
 // loadPolls reads polls and their options.
 func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
-	rows, err := q.Query(ctx, `SELECT id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
+	rows, err := q.Query(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: load polls: %w", err))
 	}
 	for rows.Next() {
 		var p pollstack.Poll
 		var results, check, embedOrigins string
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check, &embedOrigins); err != nil {
+		var decided int16
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check, &embedOrigins); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("postgres: load polls: %w", err)
 		}
 		p.Visibility, p.DuplicateCheck = pollstack.Visibility(results), pollstack.DuplicateCheck(check)
 		p.EmbedOrigins = strings.Fields(embedOrigins)
+		p.Decided = int(decided)
 		p.Created = p.Created.UTC()
 		p.ClosesAt, p.ClosedAt = inUTC(p.ClosesAt), inUTC(p.ClosedAt)
 		polls[p.ID] = &p
@@ -504,7 +506,7 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 		d.open, d.touched = map[string]bool{}, map[string]bool{}
 		d.stored, d.changed, d.known = map[[2]string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}
 	}
-	var pollIDs, voterKeys, options, kinds []string
+	var pollIDs, voterKeys, options, kinds, names []string
 	for _, i := range round {
 		kind := "vote"
 		if ballots[i].Change {
@@ -512,8 +514,9 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 		}
 		pollIDs, voterKeys = append(pollIDs, ballots[i].PollID), append(voterKeys, keys[i])
 		options, kinds = append(options, joinInts(ballots[i].OptionIDs)), append(kinds, kind)
+		names = append(names, ballots[i].Name)
 	}
-	rows, err := q.Query(ctx, storeBatchSQL, pollIDs, voterKeys, options, now, kinds)
+	rows, err := q.Query(ctx, storeBatchSQL, pollIDs, voterKeys, options, now, kinds, names)
 	if err != nil {
 		return err
 	}
@@ -536,8 +539,9 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 	return err
 }
 
-// storeBatchSQL stores a batch: $1, $2, $3, $5 are one row per ballot (poll,
-// voter key, options as "1,3", and 'vote' or 'change'), $4 is the time; a
+// storeBatchSQL stores a batch: $1, $2, $3, $5, $6 are one row per ballot
+// (poll, voter key, options as "1,3", 'vote' or 'change', and a meeting
+// participant's name or empty), $4 is the time; a
 // voter key appears once per poll (pollstack.Rounds). It answers one row per
 // open poll ('open', id), per stored ballot ('stored', poll, voter key), per
 // changed ballot ('changed', poll, voter key), and per voter code found,
@@ -554,7 +558,8 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 // this transaction commits. (Within this statement alone, the snapshot
 // predates the wait on the poll lock: a change committed meanwhile by another
 // server would be counted away twice; TestChangesAcrossServers catches it.)
-// The counters move by the new options minus the old; so do a ranked poll's
+// The counters move by the new options minus the old (a meeting ballot's
+// negative IDs move if_need_be, pollstack.EncodeAnswers); so do a ranked poll's
 // counts per ranking (rankings), a rising count by an upsert and a falling
 // one by an update, so that the schema's "never below zero" holds on every
 // row written, each moved once per batch.
@@ -564,25 +569,25 @@ WITH open AS (
     WHERE id = ANY($1) AND closed_at IS NULL AND (closes_at IS NULL OR closes_at > $4)
     ORDER BY id FOR NO KEY UPDATE
 ), batch AS (
-    SELECT b.poll_id, b.voter_id, b.options, b.kind, o.duplicate_check,
+    SELECT b.poll_id, b.voter_id, b.options, b.kind, nullif(b.name, '') AS name, o.duplicate_check,
         o.duplicate_check = 'code' AND EXISTS (
             SELECT 1 FROM voter_codes c WHERE c.poll_id = b.poll_id AND c.code = b.voter_id) AS known_code
-    FROM unnest($1::text[], $2::text[], $3::text[], $5::text[]) AS b (poll_id, voter_id, options, kind)
+    FROM unnest($1::text[], $2::text[], $3::text[], $5::text[], $6::text[]) AS b (poll_id, voter_id, options, kind, name)
     JOIN open o ON o.id = b.poll_id
 ), inserted AS (
-    INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code)
+    INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code, name)
     SELECT poll_id, voter_id, string_to_array(options, ',')::smallint[], $4, duplicate_check,
-        CASE WHEN known_code THEN voter_id END
+        CASE WHEN known_code THEN voter_id END, name
     FROM batch
     WHERE kind = 'vote' AND (duplicate_check <> 'code' OR known_code)
     ON CONFLICT DO NOTHING
     RETURNING poll_id, voter_id, option_ids
 ), replaced AS (
-    SELECT bl.poll_id, bl.voter_id, bl.option_ids, string_to_array(b.options, ',')::smallint[] AS new_ids
+    SELECT bl.poll_id, bl.voter_id, bl.option_ids, string_to_array(b.options, ',')::smallint[] AS new_ids, b.name
     FROM ballots bl JOIN batch b ON b.poll_id = bl.poll_id AND b.voter_id = bl.voter_id
     WHERE b.kind = 'change'
 ), changed AS (
-    UPDATE ballots bl SET option_ids = r.new_ids, changed_at = $4
+    UPDATE ballots bl SET option_ids = r.new_ids, changed_at = $4, name = r.name
     FROM replaced r
     WHERE bl.poll_id = r.poll_id AND bl.voter_id = r.voter_id
     RETURNING bl.poll_id, bl.voter_id, r.option_ids AS old_ids, r.new_ids
@@ -591,15 +596,18 @@ WITH open AS (
     FROM (SELECT poll_id, count(*) AS n FROM inserted GROUP BY poll_id) AS d
     WHERE polls.id = d.poll_id
 ), counted_options AS (
-    UPDATE options SET votes = votes + d.n
+    UPDATE options SET votes = options.votes + d.yes, if_need_be = options.if_need_be + d.if_need_be
     FROM (
-        SELECT poll_id, option_id, sum(n) AS n FROM (
+        SELECT poll_id, abs(option_id) AS option_id,
+            coalesce(sum(n) FILTER (WHERE option_id > 0), 0) AS yes,
+            coalesce(sum(n) FILTER (WHERE option_id < 0), 0) AS if_need_be
+        FROM (
             SELECT poll_id, unnest(option_ids) AS option_id, 1 AS n FROM inserted
             UNION ALL SELECT poll_id, unnest(new_ids), 1 FROM changed
             UNION ALL SELECT poll_id, unnest(old_ids), -1 FROM changed
-        ) AS moves GROUP BY poll_id, option_id HAVING sum(n) <> 0
+        ) AS moves GROUP BY poll_id, abs(option_id)
     ) AS d
-    WHERE options.poll_id = d.poll_id AND options.id = d.option_id
+    WHERE (d.yes <> 0 OR d.if_need_be <> 0) AND options.poll_id = d.poll_id AND options.id = d.option_id
 ), ranking_moves AS (
     SELECT m.poll_id, m.ranking, sum(m.n) AS n FROM (
         SELECT poll_id, option_ids AS ranking, 1 AS n FROM inserted
@@ -704,6 +712,21 @@ func (s *Store) BallotOf(ctx context.Context, pollID, voterKey string) ([]int, e
 	return fromInt16s(options), nil
 }
 
+// NameOf returns the name on the ballot under the voter key.
+func (s *Store) NameOf(ctx context.Context, pollID, voterKey string) (string, error) {
+	var name string
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return c.QueryRow(ctx, `SELECT coalesce(name, '') FROM ballots WHERE poll_id = $1 AND voter_id = $2`, pollID, voterKey).Scan(&name)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", pollstack.ErrNotVoted
+	}
+	if err != nil {
+		return "", markUnavailable(fmt.Errorf("postgres: name: %w", err))
+	}
+	return name, nil
+}
+
 // HasVoted reports whether the poll has a ballot under the voter key.
 func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, error) {
 	var voted bool
@@ -722,16 +745,22 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 	r := pollstack.Results{Counts: make(map[int]int)}
 	found := false
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, p.last_vote_at, p.ranked, o.id, o.votes FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
+		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, p.last_vote_at, p.ranked, p.meeting, coalesce(p.decided, 0), o.id, o.votes, o.if_need_be FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
 		if err != nil {
 			return err
 		}
-		var total, votes int64
-		var id int16
-		var ranked bool
-		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &r.LastVote, &ranked, &id, &votes}, func() error {
+		var total, votes, ifNeedBe int64
+		var id, decided int16
+		var ranked, meeting bool
+		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &r.LastVote, &ranked, &meeting, &decided, &id, &votes, &ifNeedBe}, func() error {
 			found = true
-			r.Total, r.Counts[int(id)] = int(total), int(votes)
+			r.Total, r.Counts[int(id)], r.Decided = int(total), int(votes), int(decided)
+			if meeting {
+				if r.IfNeedBe == nil {
+					r.IfNeedBe = make(map[int]int)
+				}
+				r.IfNeedBe[int(id)] = int(ifNeedBe)
+			}
 			return nil
 		})
 		r.ClosedAt, r.LastVote = inUTC(r.ClosedAt), inUTC(r.LastVote)
@@ -782,14 +811,14 @@ func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.
 		return err
 	}
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, `SELECT option_ids, created_at, changed_at FROM ballots WHERE poll_id = $1 ORDER BY created_at`, pollID)
+		rows, err := c.Query(ctx, `SELECT option_ids, created_at, changed_at, coalesce(name, '') FROM ballots WHERE poll_id = $1 ORDER BY created_at`, pollID)
 		if err != nil {
 			return err
 		}
 		var options []int16
 		var b pollstack.CastBallot
-		_, err = pgx.ForEachRow(rows, []any{&options, &b.Cast, &b.Changed}, func() error {
-			return each(pollstack.CastBallot{OptionIDs: fromInt16s(options), Cast: b.Cast.UTC(), Changed: inUTC(b.Changed)})
+		_, err = pgx.ForEachRow(rows, []any{&options, &b.Cast, &b.Changed, &b.Name}, func() error {
+			return each(pollstack.CastBallot{OptionIDs: fromInt16s(options), Cast: b.Cast.UTC(), Changed: inUTC(b.Changed), Name: b.Name})
 		})
 		return err
 	})
@@ -804,6 +833,13 @@ func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.
 func (s *Store) ClosePoll(ctx context.Context, id string, now time.Time) error {
 	return s.execOne(ctx, "close poll", `WITH closed AS (UPDATE polls SET closed_at = coalesce(closed_at, $2) WHERE id = $1 RETURNING id)
 SELECT pg_notify('`+changesChannel+`', id) FROM closed`, id, now)
+}
+
+// Decide records the slot picked for a meeting poll and closes it (the
+// first close time is kept); the change feed hears of it when it commits.
+func (s *Store) Decide(ctx context.Context, id string, optionID int, now time.Time) error {
+	return s.execOne(ctx, "decide meeting", `WITH decided AS (UPDATE polls SET decided = $2, closed_at = coalesce(closed_at, $3) WHERE id = $1 AND meeting RETURNING id)
+SELECT pg_notify('`+changesChannel+`', id) FROM decided`, id, optionID, now)
 }
 
 // DeletePoll removes a poll with its options and ballots, and tells the

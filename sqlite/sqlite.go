@@ -169,8 +169,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck), strings.Join(p.EmbedOrigins, " "))
+	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.Meeting, p.HideNames, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck), strings.Join(p.EmbedOrigins, " "))
 	if err != nil {
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
@@ -256,7 +256,7 @@ type queryer interface {
 func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
 	in, args := inList(ids)
-	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins FROM polls WHERE id IN (`+in+`)`, args...)
+	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins FROM polls WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: load polls: %w", err)
 	}
@@ -266,7 +266,7 @@ func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*polls
 		var results, check, embedOrigins string
 		var closesAt, closedAt sql.NullInt64
 		var created int64
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check, &embedOrigins); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &p.Decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check, &embedOrigins); err != nil {
 			return nil, fmt.Errorf("sqlite: load polls: %w", err)
 		}
 		p.Visibility, p.DuplicateCheck = pollstack.Visibility(results), pollstack.DuplicateCheck(check)
@@ -348,8 +348,8 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 			stored[i] = true
 			continue
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			b.PollID, keys[i], jsonInts(b.OptionIDs), now.UnixMicro(), string(p.DuplicateCheck), code)
+		res, err := tx.ExecContext(ctx, `INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code, name) VALUES (?, ?, ?, ?, ?, ?, nullif(?, '')) ON CONFLICT DO NOTHING`,
+			b.PollID, keys[i], jsonInts(b.OptionIDs), now.UnixMicro(), string(p.DuplicateCheck), code, b.Name)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: insert ballot: %w", err)
 		}
@@ -367,6 +367,11 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 		for opt, n := range t.Counts {
 			if _, err := tx.ExecContext(ctx, `UPDATE options SET votes = votes + ? WHERE poll_id = ? AND id = ?`, n, pollID, opt); err != nil {
 				return nil, fmt.Errorf("sqlite: count votes: %w", err)
+			}
+		}
+		for opt, n := range t.IfNeedBe {
+			if _, err := tx.ExecContext(ctx, `UPDATE options SET if_need_be = if_need_be + ? WHERE poll_id = ? AND id = ?`, n, pollID, opt); err != nil {
+				return nil, fmt.Errorf("sqlite: count if need be: %w", err)
 			}
 		}
 	}
@@ -409,7 +414,7 @@ func changeBallot(ctx context.Context, tx *sql.Tx, b pollstack.Ballot, key strin
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: change ballot: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE ballots SET option_ids = ?, changed_at = ? WHERE poll_id = ? AND voter_id = ?`, jsonInts(b.OptionIDs), now.UnixMicro(), b.PollID, key); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE ballots SET option_ids = ?, changed_at = ?, name = nullif(?, '') WHERE poll_id = ? AND voter_id = ?`, jsonInts(b.OptionIDs), now.UnixMicro(), b.Name, b.PollID, key); err != nil {
 		return nil, fmt.Errorf("sqlite: change ballot: %w", err)
 	}
 	return parseInts(old)
@@ -429,6 +434,19 @@ func (s *Store) BallotOf(ctx context.Context, pollID, voterKey string) ([]int, e
 	return parseInts(options)
 }
 
+// NameOf returns the name on the ballot under the voter key.
+func (s *Store) NameOf(ctx context.Context, pollID, voterKey string) (string, error) {
+	var name string
+	err := s.read.QueryRowContext(ctx, `SELECT coalesce(name, '') FROM ballots WHERE poll_id = ? AND voter_id = ?`, pollID, voterKey).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", pollstack.ErrNotVoted
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: name: %w", err)
+	}
+	return name, nil
+}
+
 // HasVoted reports whether the poll has a ballot under the voter key.
 func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, error) {
 	var n int
@@ -444,9 +462,9 @@ func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, er
 func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, error) {
 	r := pollstack.Results{Counts: make(map[int]int)}
 	var closedAt, lastVote sql.NullInt64
-	var ranked bool
+	var ranked, meeting bool
 	s.transactions.Add(2) // the poll's counters, its options'
-	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, last_vote_at, ranked FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &lastVote, &ranked)
+	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, last_vote_at, ranked, meeting, coalesce(decided, 0) FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &lastVote, &ranked, &meeting, &r.Decided)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, pollstack.ErrPollNotFound
 	}
@@ -454,17 +472,23 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 		return r, fmt.Errorf("sqlite: results: %w", err)
 	}
 	r.ClosedAt, r.LastVote = fromMicros(closedAt), fromMicros(lastVote)
-	rows, err := s.read.QueryContext(ctx, `SELECT id, votes FROM options WHERE poll_id = ?`, pollID)
+	if meeting {
+		r.IfNeedBe = make(map[int]int)
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT id, votes, if_need_be FROM options WHERE poll_id = ?`, pollID)
 	if err != nil {
 		return r, fmt.Errorf("sqlite: results: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, votes int
-		if err := rows.Scan(&id, &votes); err != nil {
+		var id, votes, ifNeedBe int
+		if err := rows.Scan(&id, &votes, &ifNeedBe); err != nil {
 			return r, fmt.Errorf("sqlite: results: %w", err)
 		}
 		r.Counts[id] = votes
+		if meeting {
+			r.IfNeedBe[id] = ifNeedBe
+		}
 	}
 	if err := rows.Err(); err != nil || !ranked {
 		return r, err
@@ -520,7 +544,7 @@ func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.
 	if _, err := s.Poll(ctx, pollID); err != nil {
 		return err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT option_ids, created_at, changed_at FROM ballots WHERE poll_id = ? ORDER BY created_at`, pollID)
+	rows, err := s.read.QueryContext(ctx, `SELECT option_ids, created_at, changed_at, coalesce(name, '') FROM ballots WHERE poll_id = ? ORDER BY created_at`, pollID)
 	if err != nil {
 		return fmt.Errorf("sqlite: ballots: %w", err)
 	}
@@ -529,14 +553,15 @@ func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.
 		var options string
 		var cast int64
 		var changed sql.NullInt64
-		if err := rows.Scan(&options, &cast, &changed); err != nil {
+		var name string
+		if err := rows.Scan(&options, &cast, &changed, &name); err != nil {
 			return fmt.Errorf("sqlite: ballots: %w", err)
 		}
 		ids, err := parseInts(options)
 		if err != nil {
 			return err
 		}
-		if err := each(pollstack.CastBallot{OptionIDs: ids, Cast: time.UnixMicro(cast).UTC(), Changed: fromMicros(changed)}); err != nil {
+		if err := each(pollstack.CastBallot{OptionIDs: ids, Cast: time.UnixMicro(cast).UTC(), Changed: fromMicros(changed), Name: name}); err != nil {
 			return err
 		}
 	}
@@ -549,6 +574,12 @@ func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.
 // ClosePoll closes a poll by hand; the first close time is kept.
 func (s *Store) ClosePoll(ctx context.Context, id string, now time.Time) error {
 	return s.changePoll(ctx, id, "close poll", `UPDATE polls SET closed_at = coalesce(closed_at, ?) WHERE id = ?`, now.UnixMicro(), id)
+}
+
+// Decide records the slot picked for a meeting poll and closes it; the
+// first close time is kept.
+func (s *Store) Decide(ctx context.Context, id string, optionID int, now time.Time) error {
+	return s.changePoll(ctx, id, "decide meeting", `UPDATE polls SET decided = ?, closed_at = coalesce(closed_at, ?) WHERE id = ? AND meeting = 1`, optionID, now.UnixMicro(), id)
 }
 
 // DeletePoll removes a poll with its options and ballots.

@@ -75,6 +75,9 @@ func Run(t *testing.T, open Opener) {
 		{"RankedBallots", testRankedBallots},
 		{"RankedConcurrent", testRankedConcurrent},
 		{"EmbedOrigins", testEmbedOrigins},
+		{"MeetingAnswers", testMeetingAnswers},
+		{"MeetingCode", testMeetingCode},
+		{"MeetingConcurrent", testMeetingConcurrent},
 		{"Ping", func(t *testing.T, s pollstack.Store, _ *Clock) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatalf("Ping: %v", err)

@@ -16,7 +16,7 @@ type createPollRequest struct {
 	Description    string   `json:"description"`
 	Options        []string `json:"options"`
 	Multiple       bool     `json:"multiple"`
-	Kind           string   `json:"kind"`         // single, multiple or ranked; empty: single, or multiple with "multiple"
+	Kind           string   `json:"kind"`         // single, multiple, ranked or meeting; empty: single, or multiple with "multiple"
 	MaxRankings    int      `json:"max_rankings"` // ranked: the most options a ballot ranks; 0: every option
 	MinChoices     int      `json:"min_choices"`  // 0: no limit of its own
 	MaxChoices     int      `json:"max_choices"`
@@ -26,6 +26,9 @@ type createPollRequest struct {
 	DuplicateCheck string   `json:"duplicate_check"`
 	VoterCodes     int      `json:"voter_codes"`   // how many, for a "code" poll
 	EmbedOrigins   []string `json:"embed_origins"` // https origins that may frame the poll, or ["*"]
+	// Slots are a meeting poll's options; HideNames shows totals only.
+	Slots     []slotRequest `json:"slots"`
+	HideNames bool          `json:"hide_names"`
 }
 
 // newPoll turns the request into the domain's PollDraft.
@@ -33,7 +36,8 @@ func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 	n := pollstack.PollDraft{Question: req.Question, Description: req.Description, Options: req.Options, Multiple: req.Multiple,
 		Kind: pollstack.PollKind(req.Kind), MaxRankings: req.MaxRankings,
 		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, AllowChanges: req.AllowChanges, Visibility: pollstack.Visibility(req.Results),
-		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes, EmbedOrigins: req.EmbedOrigins}
+		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes, EmbedOrigins: req.EmbedOrigins,
+		Slots: slotDrafts(req.Slots), HideNames: req.HideNames}
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
 		if err != nil {
@@ -84,6 +88,9 @@ type pollJSON struct {
 	EmbedOrigins   []string     `json:"embed_origins,omitempty"` // absent: no site may frame the poll
 	AdminToken     string       `json:"admin_token,omitempty"`
 	VoterCodes     []string     `json:"voter_codes,omitempty"` // shown once, like the admin token
+	Slots          []slotJSON   `json:"slots,omitempty"`       // meeting polls only, as their options
+	HideNames      bool         `json:"hide_names,omitempty"`
+	Decided        int          `json:"decided,omitempty"` // the slot picked for a meeting poll
 }
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
@@ -96,6 +103,9 @@ func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	}
 	if p.Ranked {
 		out.MaxRankings = p.MaxChoices
+	}
+	if p.Meeting {
+		out.Slots, out.HideNames, out.Decided = slotsJSON(p), p.HideNames, p.Decided
 	}
 	return out
 }
@@ -111,6 +121,7 @@ type resultsJSON struct {
 	Options []resultOptionJSON `json:"options"`
 	Closed  bool               `json:"closed"`
 	rankedResultsJSON
+	meetingResultsJSON
 }
 
 func (s *Server) apiCreatePoll(w http.ResponseWriter, r *http.Request) {
@@ -169,6 +180,18 @@ func (s *Server) apiGetPoll(w http.ResponseWriter, r *http.Request) {
 type voteRequest struct {
 	OptionIDs []int  `json:"option_ids"`
 	Code      string `json:"code"` // the voter code, for a "code" poll
+	// A meeting poll's ballot: the participant's name, and an answer per
+	// slot keyed by slot ID (a slot left out is "no").
+	Name    string            `json:"name"`
+	Answers map[string]string `json:"answers"`
+}
+
+// meetingVoteJSON is a meeting ballot as stored.
+type meetingVoteJSON struct {
+	PollID    string            `json:"poll_id"`
+	Name      string            `json:"name"`
+	Answers   map[string]string `json:"answers"`
+	CanChange bool              `json:"can_change"`
 }
 
 type voteJSON struct {
@@ -192,8 +215,32 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 		return
 	}
 	id := r.PathValue("id")
-	if err := s.vote(w, r, id, req.OptionIDs, req.Code, change); err != nil {
+	ballot := pollstack.Ballot{PollID: id, OptionIDs: req.OptionIDs, Change: change}
+	var meeting *pollstack.Poll // set when the request answers as a meeting participant
+	if req.Answers != nil || req.Name != "" {
+		v, err := s.views.get(r.Context(), id)
+		if err == nil {
+			meeting = v.Poll
+			ballot.Name, ballot.OptionIDs, err = meetingBallot(v.Poll, req)
+		}
+		if err != nil {
+			if !change {
+				s.countVote(err)
+			}
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if err := s.cast(w, r, ballot, req.Code); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if meeting != nil {
+		status := http.StatusCreated
+		if change {
+			status = http.StatusOK
+		}
+		writeJSON(w, status, meetingVoteJSON{PollID: id, Name: ballot.Name, Answers: answersJSON(meeting, ballot.OptionIDs), CanChange: s.canChange(meeting)})
 		return
 	}
 	if change {
@@ -208,11 +255,17 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 // (see ballot.go); the pages use it too. Changes are not votes for the vote
 // metrics.
 func (s *Server) vote(w http.ResponseWriter, r *http.Request, pollID string, optionIDs []int, code string, change bool) error {
+	return s.cast(w, r, pollstack.Ballot{PollID: pollID, OptionIDs: optionIDs, Change: change}, code)
+}
+
+// cast stores the ballot as the request's voter's, as vote does: a meeting
+// participant's answers come here with their name.
+func (s *Server) cast(w http.ResponseWriter, r *http.Request, b pollstack.Ballot, code string) error {
 	if err := s.limitVote(r); err != nil {
 		return err
 	}
-	err := s.castBallot(w, r, pollID, optionIDs, code, change)
-	if !change {
+	err := s.castBallot(w, r, b, code)
+	if !b.Change {
 		s.countVote(err)
 	}
 	return err
@@ -220,23 +273,23 @@ func (s *Server) vote(w http.ResponseWriter, r *http.Request, pollID string, opt
 
 // castBallot stores the ballot (a change only from a browser that may make
 // it) and gives the browser its marker.
-func (s *Server) castBallot(w http.ResponseWriter, r *http.Request, pollID string, optionIDs []int, code string, change bool) error {
-	p, err := s.views.poll(r.Context(), pollID)
+func (s *Server) castBallot(w http.ResponseWriter, r *http.Request, b pollstack.Ballot, code string) error {
+	p, err := s.views.poll(r.Context(), b.PollID)
 	if err != nil {
 		return err
 	}
-	if change {
+	if b.Change {
 		if err := s.mayChange(w, r, p, code); err != nil {
 			return err
 		}
 	}
-	voter := s.voter(r, pollID, code)
-	if err := s.store.Vote(r.Context(), pollstack.Ballot{PollID: pollID, Voter: voter, OptionIDs: optionIDs, Change: change}); err != nil {
+	b.Voter = s.voter(r, b.PollID, code)
+	if err := s.store.Vote(r.Context(), b); err != nil {
 		return err
 	}
-	s.views.invalidate(pollID)
-	if key := p.VoterKey(voter); key != "" {
-		s.markBallot(w, r, pollID, key, optionIDs)
+	s.views.invalidate(b.PollID)
+	if key := p.VoterKey(b.Voter); key != "" {
+		s.markBallot(w, r, b.PollID, key, b.OptionIDs)
 	}
 	return nil
 }
@@ -275,7 +328,39 @@ func (s *Server) apiMyVote(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if v.Poll.Meeting {
+		name, err := s.myName(r, v.Poll, r.Header.Get(voterCodeHeader))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, meetingVoteJSON{PollID: v.Poll.ID, Name: name, Answers: answersJSON(v.Poll, options), CanChange: s.canChange(v.Poll)})
+		return
+	}
 	writeJSON(w, http.StatusOK, myVoteJSON{PollID: v.Poll.ID, OptionIDs: options, CanChange: s.canChange(v.Poll)})
+}
+
+// myKey is the request's voter's key in the poll, for a lookup of their
+// ballot: ErrInvalidCode for a code poll without a code, ErrNotVoted
+// where the poll keeps nobody's (a kiosk).
+func (s *Server) myKey(r *http.Request, p *pollstack.Poll, code string) (string, error) {
+	key := p.VoterKey(s.voter(r, p.ID, code))
+	switch {
+	case key == "" && p.DuplicateCheck == pollstack.CheckCode:
+		return "", pollstack.ErrInvalidCode
+	case key == "":
+		return "", pollstack.ErrNotVoted
+	}
+	return key, nil
+}
+
+// myName is the name on the request's voter's meeting ballot.
+func (s *Server) myName(r *http.Request, p *pollstack.Poll, code string) (string, error) {
+	key, err := s.myKey(r, p, code)
+	if err != nil {
+		return "", err
+	}
+	return s.store.NameOf(r.Context(), p.ID, key)
 }
 
 // canChange reports whether a ballot of the poll may change now.
@@ -371,13 +456,22 @@ func (s *Server) resultsJSON(v view) resultsJSON {
 	if v.Count != nil {
 		out.addRounds(v.Poll, *v.Count)
 	}
+	if v.Poll.Meeting {
+		out.meetingResultsJSON.add(v)
+	}
 	return out
 }
 
 func (s *Server) apiClosePoll(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if err := s.closePoll(r, id, bearerToken(r)); err != nil {
-		s.writeError(w, r, err)
+	s.writePollAfter(w, r, id, s.closePoll(r, id, bearerToken(r)))
+}
+
+// writePollAfter answers a creator's action on the poll (its error, done
+// when nil) with the poll as it now is.
+func (s *Server) writePollAfter(w http.ResponseWriter, r *http.Request, id string, done error) {
+	if done != nil {
+		s.writeError(w, r, done)
 		return
 	}
 	v, err := s.views.get(r.Context(), id)

@@ -81,9 +81,10 @@ func parseTemplates(a *assets) map[string]*template.Template {
 			}
 			return u
 		},
-		"add": func(a, b int) int { return a + b },
+		"add":        func(a, b int) int { return a + b },
+		"answerText": answerText,
 	}
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/ranked-parts.html"))
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/ranked-parts.html", "templates/meeting-parts.html"))
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -91,7 +92,7 @@ func parseTemplates(a *assets) map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, p := range pages {
 		name := strings.TrimSuffix(path.Base(p), ".html")
-		if name == "layout" || name == "parts" || name == "ranked-parts" {
+		if name == "layout" || name == "parts" || name == "ranked-parts" || name == "meeting-parts" {
 			continue
 		}
 		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, p))

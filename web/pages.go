@@ -443,6 +443,10 @@ func loopbackHost(hostport string) bool {
 
 // pollPage shows the question and the vote form.
 func (s *Server) pollPage(w http.ResponseWriter, r *http.Request) {
+	if v, ok := s.meetingOf(r); ok {
+		s.meetingPage(w, r, v, http.StatusOK, nil)
+		return
+	}
 	s.showPoll(w, r, http.StatusOK, nil, nil)
 }
 
@@ -572,6 +576,10 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		s.writeError(w, r, err)
 		return
 	}
+	if v, ok := s.meetingOf(r); ok {
+		s.meetingBallotPage(w, r, v, change)
+		return
+	}
 	id := r.PathValue("id")
 	chosen, typed, err := s.postedBallot(r, id)
 	if err != nil {
@@ -625,6 +633,10 @@ type resultRow struct {
 
 // resultsPage shows the counts, from the API's visibleResults and resultsJSON.
 func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
+	if v, ok := s.meetingOf(r); ok { // its page is its results
+		s.meetingPage(w, r, v, http.StatusOK, nil)
+		return
+	}
 	v, err := s.visibleResults(r, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)

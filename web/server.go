@@ -155,6 +155,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/polls/{id}", s.apiGetPoll, true},
 		{"DELETE", "/api/v1/polls/{id}", s.apiDeletePoll, false},
 		{"POST", "/api/v1/polls/{id}/close", s.apiClosePoll, false},
+		{"POST", "/api/v1/polls/{id}/decision", s.apiDecide, false},
 		{"POST", "/api/v1/polls/{id}/votes", s.apiVote, true},
 		{"GET", "/api/v1/polls/{id}/votes/mine", s.apiMyVote, true},
 		{"PUT", "/api/v1/polls/{id}/votes/mine", s.apiChangeVote, true},
@@ -185,6 +186,10 @@ func (s *Server) routes() []route {
 		{"POST", embedPattern, s.embedVote, true},
 		{"GET", oembedPath, s.oembed, false},
 		{"GET", "/my-polls", s.myPollsPage, false},
+		{"GET", "/p/{id}/event.ics", s.eventICS, false},
+		{"POST", "/p/{id}/decide", s.decidePage, false},
+		{"GET", "/meeting", s.meetingNewPage, false},
+		{"POST", "/meeting", s.meetingCreatePage, false},
 	}
 }
 
@@ -283,12 +288,12 @@ func (s *Server) loadView(ctx context.Context, id string, held *view) (view, err
 			return view{}, err
 		}
 		p := held.Poll
-		if !sameTime(p.ClosedAt, r.ClosedAt) {
+		if !sameTime(p.ClosedAt, r.ClosedAt) || p.Decided != r.Decided {
 			closed := *p
-			closed.ClosedAt = r.ClosedAt
+			closed.ClosedAt, closed.Decided = r.ClosedAt, r.Decided
 			p = &closed
 		}
-		return newView(p, r), nil
+		return s.withParticipants(ctx, newView(p, r))
 	}
 	p, err := s.store.Poll(ctx, id)
 	if err != nil {
@@ -298,7 +303,7 @@ func (s *Server) loadView(ctx context.Context, id string, held *view) (view, err
 	if err != nil {
 		return view{}, err
 	}
-	return newView(p, r), nil
+	return s.withParticipants(ctx, newView(p, r))
 }
 
 func sameTime(a, b *time.Time) bool {

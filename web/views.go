@@ -13,6 +13,9 @@ type view struct {
 	Poll    *pollstack.Poll
 	Results pollstack.Results
 	Count   *pollstack.RankedResult // a ranked poll's instant-runoff count (newView)
+	// Participants are a meeting poll's ballots, with names, unless the
+	// poll hides names (withParticipants).
+	Participants []pollstack.CastBallot
 	// seq orders the loads: loads of one poll never overlap, so a view with
 	// a larger seq saw every change that one with a smaller seq saw.
 	seq uint64

@@ -51,6 +51,11 @@ func (c *countingStore) Vote(ctx context.Context, b pollstack.Ballot) error {
 	return c.count("vote", c.Store.Vote(ctx, b))
 }
 
+func (c *countingStore) NameOf(ctx context.Context, pollID, voterKey string) (string, error) {
+	name, err := c.Store.NameOf(ctx, pollID, voterKey)
+	return name, c.count("name_of", err)
+}
+
 func (c *countingStore) HasVoted(ctx context.Context, pollID, voterKey string) (bool, error) {
 	v, err := c.Store.HasVoted(ctx, pollID, voterKey)
 	return v, c.count("has_voted", err)
@@ -63,6 +68,10 @@ func (c *countingStore) Results(ctx context.Context, pollID string) (pollstack.R
 
 func (c *countingStore) ClosePoll(ctx context.Context, id string, now time.Time) error {
 	return c.count("close_poll", c.Store.ClosePoll(ctx, id, now))
+}
+
+func (c *countingStore) Decide(ctx context.Context, id string, optionID int, now time.Time) error {
+	return c.count("decide", c.Store.Decide(ctx, id, optionID, now))
 }
 
 func (c *countingStore) DeletePoll(ctx context.Context, id string) error {
