@@ -8,6 +8,8 @@
 //
 //	go run ./cmd/verify-image --image <registry>/<repository>@sha256:... \
 //	  --identity https://github.com/OWNER/REPO/.github/workflows/ci.yml@refs/heads/main \
+//	  --caller https://github.com/OWNER/REPO/.github/workflows/deploy.yml@refs/heads/main \
+//	  --repository-id ID --owner-id ID \
 //	  [--issuer https://token.actions.githubusercontent.com] [--commit SHA] \
 //	  [--trusted-root trusted_root.json] [--username AWS --password-stdin]
 //
@@ -50,7 +52,10 @@ func run(args []string, stdin io.Reader, stdout io.Writer, trust *Trust) error {
 	var p Policy
 	fs.StringVar(&p.Identity, "identity", "", "the signer: https://github.com/OWNER/REPO/.github/workflows/ci.yml@refs/heads/main")
 	fs.StringVar(&p.Issuer, "issuer", GitHubIssuer, "the OIDC issuer of the signer's identity")
-	fs.StringVar(&p.Commit, "commit", "", "the git commit the provenance must name (optional)")
+	fs.StringVar(&p.Commit, "commit", "", "the git commit the provenance and the signing certificate must name (optional)")
+	fs.StringVar(&p.Caller, "caller", "", "the workflow that called the signer: https://github.com/OWNER/REPO/.github/workflows/deploy.yml@refs/heads/main")
+	fs.StringVar(&p.RepositoryID, "repository-id", "", "GitHub's numeric ID of the repository (github.repository_id)")
+	fs.StringVar(&p.OwnerID, "owner-id", "", "GitHub's numeric ID of the repository's owner (github.repository_owner_id)")
 	trustedRoot := fs.String("trusted-root", "", "a Sigstore trusted_root.json (default: the public-good instance's, fetched with TUF)")
 	user := fs.String("username", "", "registry user name (with --password-stdin)")
 	pwStdin := fs.Bool("password-stdin", false, "read the registry password from standard input (e.g. from `aws ecr get-login-password`)")
@@ -64,8 +69,15 @@ func run(args []string, stdin io.Reader, stdout io.Writer, trust *Trust) error {
 	if err != nil {
 		return fmt.Errorf("--image %q: want <registry>/<repository>@sha256:...: %w", *image, err)
 	}
-	if p.Identity == "" {
-		return errors.New("--identity is required (https://github.com/OWNER/REPO/.github/workflows/ci.yml@refs/heads/main)")
+	for _, f := range []struct{ name, value, want string }{
+		{"identity", p.Identity, "https://github.com/OWNER/REPO/.github/workflows/ci.yml@refs/heads/main"},
+		{"caller", p.Caller, "https://github.com/OWNER/REPO/.github/workflows/deploy.yml@refs/heads/main"},
+		{"repository-id", p.RepositoryID, "a number"},
+		{"owner-id", p.OwnerID, "a number"},
+	} {
+		if f.value == "" {
+			return fmt.Errorf("--%s is required (%s)", f.name, f.want)
+		}
 	}
 	opts, err := imagesig.RegistryAuth(*user, *pwStdin, stdin)
 	if err != nil {
@@ -92,34 +104,45 @@ func commitNote(commit string) string {
 	return ", commit " + commit
 }
 
-// loadTrust returns the Sigstore instance to trust and what its signatures
-// must carry. The public-good instance's certificates carry certificate
-// transparency proofs and its signatures a transparency log entry; a
-// trusted root from a file (GitHub's own instance signs a private
-// repository's attestations, with timestamps instead of a log) asks for
-// what that root has.
+// loadTrust returns the Sigstore instance to trust: the one in the
+// trusted_root.json at path, or else the public-good instance's root,
+// fetched and verified with TUF, which must have a CT log and a Rekor log.
 func loadTrust(path string) (*Trust, error) {
-	if path == "" {
-		tr, err := root.FetchTrustedRoot()
+	if path != "" {
+		tr, err := root.NewTrustedRootFromPath(path)
 		if err != nil {
-			return nil, fmt.Errorf("fetch the Sigstore public-good trusted root (TUF): %w", err)
+			return nil, fmt.Errorf("--trusted-root: %w", err)
 		}
-		return &Trust{Material: tr, Options: []verify.VerifierOption{
-			verify.WithSignedCertificateTimestamps(1),
-			verify.WithTransparencyLog(1),
-			verify.WithObserverTimestamps(1),
-		}}, nil
+		return trustIn(tr), nil
 	}
-	tr, err := root.NewTrustedRootFromPath(path)
+	tr, err := root.FetchTrustedRoot()
 	if err != nil {
-		return nil, fmt.Errorf("--trusted-root: %w", err)
+		return nil, fmt.Errorf("fetch the Sigstore public-good trusted root (TUF): %w", err)
 	}
-	opts := []verify.VerifierOption{verify.WithObserverTimestamps(1)}
+	if len(tr.CTLogs()) == 0 || len(tr.RekorLogs()) == 0 {
+		return nil, errors.New("the public-good trusted root lists no CT log or no Rekor log")
+	}
+	return trustIn(tr), nil
+}
+
+// trustIn is the trust policy, the one the tests run against a test
+// instance's root: every signature carries a trusted time, and, where the
+// instance has them (the public-good one has both), certificate
+// transparency proofs for its certificate and a transparency log entry.
+// GitHub's own instance, which signs a private repository's attestations,
+// has neither and gives timestamps instead.
+func trustIn(tr root.TrustedMaterial) *Trust {
+	opts := []verify.VerifierOption{
+		// check: trusted time, else: verify.WithCurrentTime()
+		verify.WithObserverTimestamps(1),
+	}
 	if len(tr.RekorLogs()) > 0 {
+		// check: transparency log
 		opts = append(opts, verify.WithTransparencyLog(1))
 	}
 	if len(tr.CTLogs()) > 0 {
+		// check: certificate transparency
 		opts = append(opts, verify.WithSignedCertificateTimestamps(1))
 	}
-	return &Trust{Material: tr, Options: opts}, nil
+	return &Trust{Material: tr, Options: opts}
 }
