@@ -14,7 +14,8 @@ import (
 // Root is the repository's top directory.
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Dir(filepath.Dir(filepath.Dir(file)))
+	// This file is internal/testing/repo/repo.go.
+	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
 // Path joins elements onto the repository's top directory.
