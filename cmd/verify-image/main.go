@@ -27,6 +27,7 @@ import (
 	"os"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/verify"
 
@@ -59,6 +60,11 @@ func run(args []string, stdin io.Reader, stdout io.Writer, trust *Trust) error {
 	trustedRoot := fs.String("trusted-root", "", "a Sigstore trusted_root.json (default: the public-good instance's, fetched with TUF)")
 	user := fs.String("username", "", "registry user name (with --password-stdin)")
 	pwStdin := fs.Bool("password-stdin", false, "read the registry password from standard input (e.g. from `aws ecr get-login-password`)")
+	var bundles []string
+	fs.Func("bundle", "a Sigstore bundle file to verify instead of the registry's referrers of --image (repeat the flag for several): the check before the push", func(path string) error {
+		bundles = append(bundles, path)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,22 +85,52 @@ func run(args []string, stdin io.Reader, stdout io.Writer, trust *Trust) error {
 			return fmt.Errorf("--%s is required (%s)", f.name, f.want)
 		}
 	}
-	opts, err := imagesig.RegistryAuth(*user, *pwStdin, stdin)
-	if err != nil {
-		return err
-	}
 	if trust == nil {
 		if trust, err = loadTrust(*trustedRoot); err != nil {
 			return err
 		}
 	}
-	res, err := Verify(ref, p, *trust, opts...)
+	res, err := verifyFrom(ref, p, *trust, bundles, func() ([]remote.Option, error) {
+		return imagesig.RegistryAuth(*user, *pwStdin, stdin)
+	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "verified %s\n  signed by %s (issuer %s)\n  build provenance: builder %s%s\n  SBOM: %s\n",
 		res.Image, p.Identity, p.Issuer, res.Builder, commitNote(p.Commit), SBOMType)
 	return nil
+}
+
+// verifyFrom verifies the bundle files, or, without any, the registry's
+// bundles of ref (with the registry options auth gives).
+func verifyFrom(ref name.Digest, p Policy, trust Trust, bundles []string, auth func() ([]remote.Option, error)) (*Result, error) {
+	if len(bundles) > 0 {
+		found, err := readBundles(bundles)
+		if err != nil {
+			return nil, err
+		}
+		return VerifyBundles(ref, p, trust, found)
+	}
+	opts, err := auth()
+	if err != nil {
+		return nil, err
+	}
+	return Verify(ref, p, trust, opts...)
+}
+
+// readBundles reads Sigstore bundle files, named by their paths.
+func readBundles(paths []string) ([]imagesig.Bundle, error) {
+	var found []imagesig.Bundle
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("--bundle: %w", err)
+		}
+		// The annotation a registry would hold; the statement is what counts.
+		predicateType, _ := imagesig.PredicateType(data)
+		found = append(found, imagesig.Bundle{Source: path, PredicateType: predicateType, JSON: data})
+	}
+	return found, nil
 }
 
 func commitNote(commit string) string {
@@ -132,10 +168,7 @@ func loadTrust(path string) (*Trust, error) {
 // GitHub's own instance, which signs a private repository's attestations,
 // has neither and gives timestamps instead.
 func trustIn(tr root.TrustedMaterial) *Trust {
-	opts := []verify.VerifierOption{
-		// check: trusted time, else: verify.WithCurrentTime()
-		verify.WithObserverTimestamps(1),
-	}
+	opts := []verify.VerifierOption{verify.WithObserverTimestamps(1)}
 	if len(tr.RekorLogs()) > 0 {
 		// check: transparency log
 		opts = append(opts, verify.WithTransparencyLog(1))

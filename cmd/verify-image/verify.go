@@ -66,12 +66,22 @@ type Result struct {
 	Builder    string // the provenance's builder id
 }
 
-// Verify finds image's Sigstore bundles in its registry and checks that a
-// build provenance and an SBOM attestation of exactly this digest are
-// signed by the policy's identity, chain to the trusted Sigstore instance,
-// and (for the provenance) were built by that identity from the commit.
-// The error says what is missing or wrong for each bundle found.
+// Verify finds image's Sigstore bundles in its registry and checks them
+// (VerifyBundles).
 func Verify(image name.Digest, p Policy, trust Trust, options ...remote.Option) (*Result, error) {
+	found, err := imagesig.Find(image, options...)
+	if err != nil {
+		return nil, err
+	}
+	return VerifyBundles(image, p, trust, found)
+}
+
+// VerifyBundles checks that among the bundles a build provenance and an
+// SBOM attestation of exactly image's digest are signed by the policy's
+// identity, chain to the trusted Sigstore instance, and (for the
+// provenance) were built by that identity from the commit. The error says
+// what is missing or wrong for each bundle.
+func VerifyBundles(image name.Digest, p Policy, trust Trust, found []imagesig.Bundle) (*Result, error) {
 	if p.Identity == "" || p.Issuer == "" || p.Caller == "" || p.RepositoryID == "" || p.OwnerID == "" {
 		return nil, errors.New("the policy needs an identity, an issuer, a calling workflow and the repository and owner IDs")
 	}
@@ -87,11 +97,6 @@ func Verify(image name.Digest, p Policy, trust Trust, options ...remote.Option) 
 	if err != nil {
 		return nil, err
 	}
-
-	found, err := imagesig.Find(image, options...)
-	if err != nil {
-		return nil, err
-	}
 	if len(found) == 0 {
 		return nil, fmt.Errorf("image %s is not signed: the registry holds no Sigstore bundle for it", image)
 	}
@@ -103,7 +108,7 @@ func Verify(image name.Digest, p Policy, trust Trust, options ...remote.Option) 
 			err = res.accept(vr, p)
 		}
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("bundle %s (%s): %v", f.Digest, orUnknown(f.PredicateType), err))
+			problems = append(problems, fmt.Sprintf("bundle %s (%s): %v", f.Source, orUnknown(f.PredicateType), err))
 		}
 	}
 	var missing []string
@@ -130,10 +135,12 @@ func Verify(image name.Digest, p Policy, trust Trust, options ...remote.Option) 
 // (checks/mutation_test.go) deletes, or replaces with what follows "else:",
 // to show that some test fails without it.
 func signaturePolicy(p Policy, digest []byte) (verify.PolicyBuilder, error) {
+	// check: signer identity, else: san, err := verify.NewSANMatcher("", ".*")
 	san, err := verify.NewSANMatcher(p.Identity, "")
 	if err != nil {
 		return verify.PolicyBuilder{}, err
 	}
+	// check: issuer, else: issuer, err := verify.NewIssuerMatcher("", ".*")
 	issuer, err := verify.NewIssuerMatcher(p.Issuer, "")
 	if err != nil {
 		return verify.PolicyBuilder{}, err
@@ -156,7 +163,6 @@ func signaturePolicy(p Policy, digest []byte) (verify.PolicyBuilder, error) {
 	return verify.NewPolicy(
 		// check: artifact digest, else: verify.WithoutArtifactUnsafe()
 		verify.WithArtifactDigest("sha256", digest),
-		// check: certificate identity, else: verify.WithoutIdentitiesUnsafe()
 		verify.WithCertificateIdentity(identity),
 	), nil
 }
@@ -182,15 +188,12 @@ func (r *Result) accept(vr *verify.VerificationResult, p Policy) error {
 	switch t := vr.Statement.GetPredicateType(); t {
 	case ProvenanceType:
 		builder, err := checkProvenance(vr, p)
-		// check: provenance checked
 		if err != nil {
 			return err
 		}
 		r.Provenance, r.Builder = vr, builder
 	case SBOMType:
-		err := checkSBOM(vr, r.Image)
-		// check: SBOM checked
-		if err != nil {
+		if err := checkSBOM(vr, r.Image); err != nil {
 			return err
 		}
 		r.SBOM = vr

@@ -129,6 +129,7 @@ func Attach(image name.Digest, bundleJSON []byte, options ...remote.Option) (v1.
 // Bundle is one Sigstore bundle found for an image.
 type Bundle struct {
 	Digest        v1.Hash // of the artifact's manifest
+	Source        string  // where it was read: the artifact's digest, or a file
 	PredicateType string  // as annotated; verify the statement, not this
 	JSON          []byte
 }
@@ -152,7 +153,7 @@ func Find(image name.Digest, options ...remote.Option) ([]Bundle, error) {
 		if err != nil {
 			return nil, err
 		}
-		found = append(found, Bundle{Digest: d.Digest, PredicateType: d.Annotations[AnnotationPredicateType], JSON: data})
+		found = append(found, Bundle{Digest: d.Digest, Source: d.Digest.String(), PredicateType: d.Annotations[AnnotationPredicateType], JSON: data})
 	}
 	return found, nil
 }
