@@ -101,7 +101,7 @@ func New(t testing.TB) *Instance {
 		ValidityPeriodStart: time.Now().Add(-time.Hour), ValidityPeriodEnd: time.Now().Add(time.Hour),
 	}
 	in.trustRoot, err = root.NewTrustedRoot(root.TrustedRootMediaType01,
-		[]root.CertificateAuthority{fulcio}, in.ctLogs(), vs.TimestampingAuthorities(), vs.RekorLogs())
+		[]root.CertificateAuthority{fulcio}, in.ctLogs(), vs.TimestampingAuthorities(), rekorLogs(vs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +121,21 @@ func (in *Instance) WriteTrustedRoot(t testing.TB, path string) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// rekorLogs are the virtual Rekor's logs with their IDs as the raw key
+// hashes, as a trusted_root.json holds them (the virtual instance keeps the
+// hex text, which does not survive a round trip through JSON).
+func rekorLogs(vs *ca.VirtualSigstore) map[string]*root.TransparencyLog {
+	logs := vs.RekorLogs()
+	for id, l := range logs {
+		raw, err := hex.DecodeString(id)
+		if err != nil {
+			panic(err)
+		}
+		l.ID = raw
+	}
+	return logs
 }
 
 func (in *Instance) ctLogID() [32]byte {
