@@ -9,7 +9,8 @@
 #
 # Gates:
 #   gitleaks-history  secrets in every commit of the git history (.gitleaks.toml)
-#   gitleaks-tree     secrets in the working tree, committed or not (.gitleaks.toml)
+#   gitleaks-tree     secrets in the working tree, committed or not
+#                     (.gitleaks-tree.toml: .gitleaks.toml and the root's build output)
 #   checkov           Terraform under infra/, the environments' root once per
 #                     variable file (.checkov.yaml; suppressions inline in the .tf files)
 #   trivy-config      Terraform under infra/, once per environment variable file,
@@ -53,7 +54,8 @@ gate_gitleaks_history() {
 
 gate_gitleaks_tree() {
   need gitleaks || return 1
-  gitleaks dir --config .gitleaks.toml --redact --verbose --no-banner --exit-code 1 .
+  # .gitleaks-tree.toml: .gitleaks.toml and the root's git-ignored output.
+  gitleaks dir --config .gitleaks-tree.toml --redact --verbose --no-banner --exit-code 1 .
 }
 
 gate_checkov() {
