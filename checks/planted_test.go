@@ -285,6 +285,32 @@ func TestScanCatchesUnpinnedAction(t *testing.T) {
 	})
 }
 
+// ShellCheck reads every shell script, not only the pipeline's: the CI
+// entry point (no .sh name), the tool installer and the migration script
+// that runs with the deploy role. Each gets an unquoted expansion (SC2086).
+func TestScanShellChecksEveryScript(t *testing.T) {
+	requireTools(t, "actionlint", "shellcheck", "git")
+	dir := scratchRepo(t)
+	scripts := []string{".ci/run", "scripts/install-tools.sh", "infra/modules/compute/run-migration.sh"}
+	for _, p := range scripts {
+		copyTree(t, repo.Path(p), filepath.Join(dir, p))
+	}
+	cleanBaseline(t, dir, "actionlint")
+
+	mentions := []string{"SC2086"}
+	for _, p := range scripts {
+		data, err := os.ReadFile(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfterN(string(data), "\n", 2)
+		writeFile(t, filepath.Join(dir, p), lines[0]+"planted=$1\nrm -rf $planted/cache\n"+lines[1])
+		mentions = append(mentions, "In "+p+" line 3:")
+	}
+	out, failed := scan(t, dir, "actionlint")
+	wantFailed(t, out, failed, []string{"actionlint"}, map[string][]string{"actionlint": mentions})
+}
+
 // plantInCI rewrites the scratch copy's ci.yml with edit, which must change it.
 func plantInCI(t *testing.T, dir string, edit func(string) string) {
 	t.Helper()

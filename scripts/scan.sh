@@ -16,7 +16,7 @@
 #   trivy-config      Terraform under infra/, once per environment variable file,
 #                     and the image definition (.trivyignore.yaml)
 #   actionlint        .github/workflows/, with shellcheck on every run: block;
-#                     and ShellCheck on the pipeline's own scripts
+#                     and ShellCheck on every shell script of the repository
 #   zizmor            the workflows, actions and dependabot.yml (auditor persona;
 #                     fails on medium and above; offline unless GH_TOKEN is set)
 #   govulncheck       known vulnerabilities that the module's code reaches
@@ -108,8 +108,19 @@ gate_trivy_config() {
   return $rc
 }
 
+shell_scripts() {
+  local f
+  git ls-files --cached --others --exclude-standard | while IFS= read -r f; do
+    case $f in
+    checks/testdata/*) ;;
+    *.sh) echo "$f" ;;
+    *) [ -f "$f" ] && head -n1 "$f" | grep -qE '^#!.*(/|env )(ba)?sh\b' && echo "$f" ;;
+    esac
+  done
+}
+
 gate_actionlint() {
-  need actionlint shellcheck || return 1
+  need actionlint shellcheck git || return 1
   local rc=0 scripts=()
   shopt -s nullglob
   local workflows=(.github/workflows/*.yml .github/workflows/*.yaml)
@@ -118,9 +129,10 @@ gate_actionlint() {
     return 1
   fi
   actionlint -shellcheck "$(command -v shellcheck)" "${workflows[@]}" || rc=1
-  # The scripts the pipeline runs: the scan and image scripts and the
-  # workflows' helper scripts.
-  scripts=(scripts/scan.sh scripts/image.sh .github/scripts/*.sh)
+  # Every shell script of the repository, whatever its name: *.sh and any
+  # file whose first line runs bash or sh (.ci/run), tracked or new; not
+  # the planted repositories the workflow rules test reads.
+  mapfile -t scripts < <(shell_scripts)
   shellcheck --severity=style "${scripts[@]}" || rc=1
   return $rc
 }
