@@ -20,9 +20,9 @@ import (
 // .github, the pipeline's scripts, and the Terraform environments.
 type tree struct {
 	root      string
-	workflows []*yamlFile // .github/workflows/*.yml
-	actions   []*yamlFile // .github/actions/*/action.yml
-	scripts   map[string]string
+	workflows []*yamlFile       // .github/workflows/*.yml
+	actions   []*yamlFile       // .github/actions/*/action.yml
+	scripts   map[string]string // .github/scripts/*.sh and scripts/*.sh
 }
 
 type yamlFile struct {
@@ -63,7 +63,8 @@ func loadRepo(t *testing.T, root string) *tree {
 		t.Fatalf("no workflows under %s/.github/workflows", root)
 	}
 	scripts, _ := filepath.Glob(filepath.Join(root, ".github", "scripts", "*.sh"))
-	for _, f := range scripts {
+	repoScripts, _ := filepath.Glob(filepath.Join(root, "scripts", "*.sh"))
+	for _, f := range append(scripts, repoScripts...) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -158,6 +159,7 @@ var rules = []rule{
 	{"pinned-docker-run", pinnedDockerRun},
 	{"display-name-gates", noDisplayNameGates},
 	{"attested-inputs", attestedInputsChecked},
+	{"pinned-installs", pinnedInstalls},
 }
 
 var (
@@ -751,6 +753,109 @@ func checkedAgainstOutput(before []*yaml.Node, path string) bool {
 	return false
 }
 
+var (
+	pipInstall       = regexp.MustCompile(`pip"?\s+install\b[^\n]*(?:\\\n[^\n]*)*`)
+	npmInstall       = regexp.MustCompile(`npm\s+(?:install|i|ci)\b[^\n]*`)
+	terraformInit    = regexp.MustCompile(`(?:terraform|\btf)\b[^\n|;]*\sinit\b[^\n]*(?:\\\n[^\n]*)*`)
+	commentLine      = regexp.MustCompile(`(?m)^\s*#.*$`)
+	uncheckedActions = map[string]string{
+		"hashicorp/setup-terraform@": "downloads the Terraform CLI without checking it; install it with a pinned SHA-256 (.github/scripts/install-terraform.sh)",
+	}
+)
+
+// What the pipeline installs is what was pinned, checked against a hash:
+// Python packages only from hash-locked files and only as wheels (an sdist
+// runs its build code), npm packages only from a tarball whose integrity
+// was checked, Terraform providers only as the committed lock file says,
+// the Terraform CLI only checked. Dependabot moves every kind of pin the
+// repository holds.
+func pinnedInstalls(r *tree) []string {
+	var out []string
+	texts := map[string]string{}
+	for path, text := range r.scripts {
+		texts[path] = text
+	}
+	r.runSteps(func(f *yamlFile, run *yaml.Node, _ []map[string]string) { texts[at(f, run)] = run.Value })
+	for where, text := range texts {
+		text = commentLine.ReplaceAllString(text, "")
+		for _, m := range pipInstall.FindAllString(text, -1) {
+			if !strings.Contains(m, "--require-hashes") || !strings.Contains(m, "--only-binary :all:") {
+				out = append(out, fmt.Sprintf("%s: %q installs without --require-hashes and --only-binary :all:", where, strings.TrimSpace(m)))
+			}
+		}
+		for _, m := range npmInstall.FindAllString(text, -1) {
+			if !strings.Contains(m, "tgz") {
+				out = append(out, fmt.Sprintf("%s: %q installs from the registry, not a tarball whose integrity was checked", where, strings.TrimSpace(m)))
+			}
+		}
+		if strings.HasPrefix(where, ".github/") {
+			for _, m := range terraformInit.FindAllString(text, -1) {
+				if !strings.Contains(m, "-lockfile=readonly") {
+					out = append(out, fmt.Sprintf("%s: %q may change the provider lock file; add -lockfile=readonly", where, strings.TrimSpace(m)))
+				}
+			}
+		}
+	}
+	for _, f := range slices.Concat(r.workflows, r.actions) {
+		walk(f.doc, func(k, v *yaml.Node) {
+			for prefix, why := range uncheckedActions {
+				if k.Value == "uses" && strings.HasPrefix(v.Value, prefix) {
+					out = append(out, fmt.Sprintf("%s: %s %s", at(f, v), strings.TrimSuffix(prefix, "@"), why))
+				}
+			}
+		})
+	}
+	out = append(out, dependabotCoversPins(r)...)
+	sort.Strings(out)
+	return out
+}
+
+// dependabotCoversPins: each directory with pins of a kind has a
+// Dependabot entry of that ecosystem.
+func dependabotCoversPins(r *tree) []string {
+	data, err := os.ReadFile(filepath.Join(r.root, ".github", "dependabot.yml"))
+	if err != nil {
+		return []string{".github/dependabot.yml: " + err.Error()}
+	}
+	var cfg struct {
+		Updates []struct {
+			Ecosystem   string   `yaml:"package-ecosystem"`
+			Directory   string   `yaml:"directory"`
+			Directories []string `yaml:"directories"`
+		} `yaml:"updates"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return []string{".github/dependabot.yml: " + err.Error()}
+	}
+	covered := map[string]bool{}
+	for _, u := range cfg.Updates {
+		for _, d := range append(u.Directories, u.Directory) {
+			if d != "" {
+				covered[u.Ecosystem+" "+strings.TrimSuffix(d, "/")] = true
+			}
+		}
+	}
+	want := map[string]string{"docker /": "images by digest"}
+	glob := func(pattern, ecosystem, what string) {
+		files, _ := filepath.Glob(filepath.Join(r.root, pattern))
+		for _, f := range files {
+			rel, _ := filepath.Rel(r.root, filepath.Dir(f))
+			want[ecosystem+" /"+strings.TrimPrefix(filepath.ToSlash(rel), ".")] = what
+		}
+	}
+	glob("go.mod", "gomod", "go.mod")
+	glob("scripts/tools/*.in", "pip", "hash-locked Python tools")
+	glob("infra/*/.terraform.lock.hcl", "terraform", "a provider lock file")
+	var out []string
+	for k, what := range want {
+		if !covered[strings.TrimSuffix(k, "/")] && !covered[k] {
+			eco, dir, _ := strings.Cut(k, " ")
+			out = append(out, fmt.Sprintf(".github/dependabot.yml: no %s entry for %s (%s)", eco, dir, what))
+		}
+	}
+	return out
+}
+
 // TestWorkflowRules holds this repository's workflows to every rule.
 func TestWorkflowRules(t *testing.T) {
 	r := loadRepo(t, repo.Root())
@@ -779,7 +884,15 @@ func TestWorkflowRulesCatch(t *testing.T) {
 		"pinned-images":             {"job test container image node:22 is not pinned", "job test service db image postgres:17 is not pinned", "job test service cache image redis@sha256:abc is not pinned"},
 		"pinned-docker-run":         {"bad.yml:11: docker run image alpine:3 is not pinned", "bad.yml:12: docker run image ghcr.io/planted/scanner:latest is not pinned", "bad.yml:16: docker run image busybox is not pinned"},
 		"display-name-gates":        {"bad.yml:8: \"github.workflow == 'deploy'\" compares github.workflow", "bad.yml:12: \"${{ github.workflow != 'ci' && '30' || '7' }}\" compares github.workflow"},
-		"attested-inputs":           {"job sign signs sbom-path dist/pollstack.cdx.json without first checking", "job sign signs subject-digest ${{ steps.digest.outputs.digest }}, which is no output", "job sign signs subject-path dist/pollstack.oci.tar without first checking"},
+		"pinned-installs": {
+			`.github/scripts/tf.sh: "terraform -chdir=infra/envs init -input=false" may change the provider lock file`,
+			`bad.yml:11: "pip install -r requirements.txt" installs without --require-hashes`,
+			`scripts/tools.sh: "pip install --require-hashes -r tools.txt" installs without`,
+			`scripts/tools.sh: "npm install --prefix .tools axe-core@4.14.1" installs from the registry`,
+			"hashicorp/setup-terraform downloads the Terraform CLI without checking it",
+			"no terraform entry for /infra/envs", "no docker entry for /",
+		},
+		"attested-inputs": {"job sign signs sbom-path dist/pollstack.cdx.json without first checking", "job sign signs subject-digest ${{ steps.digest.outputs.digest }}, which is no output", "job sign signs subject-path dist/pollstack.oci.tar without first checking"},
 	}
 	for _, rl := range rules {
 		t.Run(rl.name, func(t *testing.T) {

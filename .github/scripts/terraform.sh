@@ -31,8 +31,10 @@ TF_CONTAINER_NAME=${TF_CONTAINER_NAME:-app}
 
 tf() { terraform -chdir="$TF_ROOT" "$@"; }
 
+# The committed lock file says which providers, with their hashes: init
+# never changes it.
 tf_init() {
-  tf init -input=false \
+  tf init -input=false -lockfile=readonly \
     -backend-config="bucket=$TF_STATE_BUCKET" \
     -backend-config="key=$TF_STATE_KEY" \
     -backend-config="region=$AWS_REGION" \
