@@ -230,7 +230,7 @@ func TestVerifierMutants(t *testing.T) {
 	}
 }
 
-var mutationRow = regexp.MustCompile("^\\| (.+?) \\| (.+?) \\|$")
+var mutationRow = regexp.MustCompile(`^\| (.+?) \| (.+?) \|$`)
 
 // documentedMutations reads the table of docs/deploy.md's section on the
 // mutation test: mutation name and the tests that catch it.
