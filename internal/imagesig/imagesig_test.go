@@ -4,22 +4,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-
 	"github.com/pollstack/pollstack/internal/imagesig"
+	"github.com/pollstack/pollstack/internal/testing/registrytest"
 )
 
 var (
@@ -33,50 +26,29 @@ var (
 // written, cannot be written again (ECR's ImageTagAlreadyExistsException).
 func immutableWithoutReferrers(t *testing.T) string {
 	t.Helper()
-	inner := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	var mu sync.Mutex
 	tags := map[string]bool{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if referrersPath.MatchString(r.URL.Path) {
-			http.NotFound(w, r)
-			return
-		}
-		if m := tagPut.FindStringSubmatch(r.URL.Path); m != nil && r.Method == http.MethodPut {
-			mu.Lock()
-			exists := tags[r.URL.Path]
-			tags[r.URL.Path] = true
-			mu.Unlock()
-			if exists {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusBadRequest)
-				fmt.Fprintf(w, `{"errors":[{"code":"TAG_INVALID","message":"The image tag '%s' already exists in the '%s' repository and cannot be overwritten because the repository is immutable."}]}`, m[2], m[1])
+	return registrytest.Start(t, func(inner http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if referrersPath.MatchString(r.URL.Path) {
+				http.NotFound(w, r)
 				return
 			}
-		}
-		inner.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://") + "/pollstack"
-}
-
-func pushImage(t *testing.T, repo string) name.Digest {
-	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := name.NewDigest(repo + "@" + d.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	return ref
+			if m := tagPut.FindStringSubmatch(r.URL.Path); m != nil && r.Method == http.MethodPut {
+				mu.Lock()
+				exists := tags[r.URL.Path]
+				tags[r.URL.Path] = true
+				mu.Unlock()
+				if exists {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusBadRequest)
+					fmt.Fprintf(w, `{"errors":[{"code":"TAG_INVALID","message":"The image tag '%s' already exists in the '%s' repository and cannot be overwritten because the repository is immutable."}]}`, m[2], m[1])
+					return
+				}
+			}
+			inner.ServeHTTP(w, r)
+		})
+	})
 }
 
 // bundle is a Sigstore bundle's shape with a statement of predicateType
@@ -98,7 +70,7 @@ func bundle(t *testing.T, predicateType string) []byte {
 // again (Re-run failed jobs): through the referrers tag, with immutable
 // tags, both are stored and found, and a second push changes nothing.
 func TestAttachWithImmutableTags(t *testing.T) {
-	image := pushImage(t, immutableWithoutReferrers(t))
+	image := registrytest.PushRandom(t, immutableWithoutReferrers(t))
 	bundles := [][]byte{bundle(t, "https://slsa.dev/provenance/v1"), bundle(t, "https://cyclonedx.org/bom")}
 	for run := range 2 {
 		if _, err := imagesig.AttachAll(image, bundles); err != nil {
@@ -122,7 +94,7 @@ func TestAttachWithImmutableTags(t *testing.T) {
 // Without the referrers API, a referrers tag that already lists other
 // artifacts cannot take more: the error says why.
 func TestAttachRefusesAnImmutableReferrersTagOfOthers(t *testing.T) {
-	image := pushImage(t, immutableWithoutReferrers(t))
+	image := registrytest.PushRandom(t, immutableWithoutReferrers(t))
 	if _, err := imagesig.AttachAll(image, [][]byte{bundle(t, "https://slsa.dev/provenance/v1")}); err != nil {
 		t.Fatal(err)
 	}
