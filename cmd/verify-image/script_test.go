@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/pollstack/pollstack/internal/testing/repo"
-	"github.com/pollstack/pollstack/internal/testing/sigstoretest"
 )
 
 // The apply job's verify step, .github/scripts/verify-image.sh, run as the
@@ -34,7 +33,7 @@ func verifyScript(t *testing.T) string {
 
 // checkout lays out what the script reads and returns its directory and
 // the image reference the plan names.
-func checkout(t *testing.T, sig *sigstoretest.Instance, provenance, sbom []byte) (string, string) {
+func checkout(t *testing.T, sig *testSigstore, provenance, sbom []byte) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	for _, p := range []string{"go.mod", "go.sum", "cmd", "internal"} {
@@ -93,16 +92,16 @@ func runScript(t *testing.T, dir string) (string, string, error) {
 }
 
 func TestVerifyScript(t *testing.T) {
-	sig := sigstoretest.New(t)
+	sig := newSigstore(t)
 	// sign returns CI's two bundles for the digest of image, signed with
 	// claims c and naming gitCommit in the provenance.
-	sign := func(t *testing.T, c sigstoretest.Claims, image, gitCommit string) ([]byte, []byte) {
+	sign := func(t *testing.T, c sigClaims, image, gitCommit string) ([]byte, []byte) {
 		digest := image[strings.LastIndex(image, "@")+1:]
 		return sig.Sign(t, c, statement(t, digest, ProvenanceType, provenanceOf(c.Identity, gitCommit))),
 			sig.Sign(t, c, statement(t, digest, SBOMType, sbomOf(digest)))
 	}
 	// plan lays out a checkout whose bundles sign the plan's own image.
-	plan := func(t *testing.T, c sigstoretest.Claims, gitCommit string) string {
+	plan := func(t *testing.T, c sigClaims, gitCommit string) string {
 		dir, image := checkout(t, sig, nil, nil)
 		prov, sbom := sign(t, c, image, gitCommit)
 		for name, data := range map[string][]byte{"provenance": prov, "sbom": sbom} {
@@ -127,15 +126,15 @@ func TestVerifyScript(t *testing.T) {
 
 	for _, tc := range []struct {
 		name      string
-		edit      func(*sigstoretest.Claims)
+		edit      func(*sigClaims)
 		gitCommit string
 	}{
-		{"a fork's ci.yml", func(c *sigstoretest.Claims) { c.Identity = forkIdentity }, commit},
-		{"ci.yml on another branch", func(c *sigstoretest.Claims) { c.Identity = branchIdentity }, commit},
-		{"ci.yml run by a push, not by deploy.yml", func(c *sigstoretest.Claims) { c.BuildConfigURI = ciIdentity }, commit},
-		{"a re-created repository", func(c *sigstoretest.Claims) { c.RepositoryID = "700100999" }, commit},
-		{"another owner", func(c *sigstoretest.Claims) { c.RepositoryOwnerID = "31337" }, commit},
-		{"another commit", func(c *sigstoretest.Claims) { c.RepositoryDigest = strings.Repeat("c", 40) }, strings.Repeat("c", 40)},
+		{"a fork's ci.yml", func(c *sigClaims) { c.Identity = forkIdentity }, commit},
+		{"ci.yml on another branch", func(c *sigClaims) { c.Identity = branchIdentity }, commit},
+		{"ci.yml run by a push, not by deploy.yml", func(c *sigClaims) { c.BuildConfigURI = ciIdentity }, commit},
+		{"a re-created repository", func(c *sigClaims) { c.RepositoryID = "700100999" }, commit},
+		{"another owner", func(c *sigClaims) { c.RepositoryOwnerID = "31337" }, commit},
+		{"another commit", func(c *sigClaims) { c.RepositoryDigest = strings.Repeat("c", 40) }, strings.Repeat("c", 40)},
 	} {
 		t.Run(tc.name+" fails", func(t *testing.T) {
 			c := ciClaims()

@@ -11,12 +11,11 @@ import (
 
 	"github.com/pollstack/pollstack/internal/imagesig"
 	"github.com/pollstack/pollstack/internal/testing/registrytest"
-	"github.com/pollstack/pollstack/internal/testing/sigstoretest"
 )
 
 // These tests run the pipeline's verify step (run, as `go run
 // ./cmd/verify-image` runs it) against an in-process OCI registry and a test
-// Sigstore instance (internal/testing/sigstoretest: Fulcio with GitHub's
+// Sigstore instance (sigstore_test.go: Fulcio with GitHub's
 // certificate extensions and a CT log, Rekor and a timestamp authority)
 // under the production trust policy (trustIn) with the instance's root in
 // place of the public-good one: bundles stored the way the apply job stores
@@ -33,8 +32,8 @@ const (
 )
 
 // ciClaims are the claims of CI's attest job in a deploy of main.
-func ciClaims() sigstoretest.Claims {
-	return sigstoretest.Claims{
+func ciClaims() sigClaims {
+	return sigClaims{
 		Identity: ciIdentity, Issuer: GitHubIssuer, BuildConfigURI: deployCaller,
 		RepositoryID: repositoryID, RepositoryOwnerID: ownerID,
 		RunnerEnvironment: HostedRunner, RepositoryDigest: commit,
@@ -44,13 +43,13 @@ func ciClaims() sigstoretest.Claims {
 // fixture is a registry holding one image, and the Sigstore instance that
 // signs for the tests.
 type fixture struct {
-	sigstore *sigstoretest.Instance
+	sigstore *testSigstore
 	image    name.Digest
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	return &fixture{sigstore: sigstoretest.New(t), image: registrytest.PushRandom(t, registrytest.Start(t, nil))}
+	return &fixture{sigstore: newSigstore(t), image: registrytest.PushRandom(t, registrytest.Start(t, nil))}
 }
 
 // statement is an in-toto statement about digest (sha256:...).
@@ -91,7 +90,7 @@ func sbomOf(digest string) map[string]any {
 }
 
 // sign has the test Sigstore sign statement with claims.
-func (f *fixture) sign(t *testing.T, c sigstoretest.Claims, statement []byte) []byte {
+func (f *fixture) sign(t *testing.T, c sigClaims, statement []byte) []byte {
 	t.Helper()
 	return f.sigstore.Sign(t, c, statement)
 }
@@ -113,7 +112,7 @@ func (f *fixture) signed(t *testing.T, identity, digest string) (provenance, sbo
 }
 
 // signedWith returns the two attestations of digest, signed with claims c.
-func (f *fixture) signedWith(t *testing.T, c sigstoretest.Claims, digest string) (provenance, sbomBundle []byte) {
+func (f *fixture) signedWith(t *testing.T, c sigClaims, digest string) (provenance, sbomBundle []byte) {
 	return f.sign(t, c, statement(t, digest, ProvenanceType, provenanceOf(c.Identity, commit))),
 		f.sign(t, c, statement(t, digest, SBOMType, sbomOf(digest)))
 }
@@ -267,21 +266,21 @@ func TestSBOMAloneFails(t *testing.T) {
 func TestCertificateClaimsAreChecked(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		edit  func(*sigstoretest.Claims)
+		edit  func(*sigClaims)
 		wants string
 	}{
 		// ci.yml on main, but run by a push (or by another workflow that
 		// calls it) rather than by deploy.yml.
-		{"another calling workflow", func(c *sigstoretest.Claims) {
+		{"another calling workflow", func(c *sigClaims) {
 			c.BuildConfigURI = "https://github.com/pollstack/pollstack/.github/workflows/ci.yml@refs/heads/main"
 		}, "deploy.yml"},
 		// The repository deleted and re-created under the same name.
-		{"another repository ID", func(c *sigstoretest.Claims) { c.RepositoryID = "700100999" }, repositoryID},
-		{"another owner ID", func(c *sigstoretest.Claims) { c.RepositoryOwnerID = "31337" }, ownerID},
-		{"a self-hosted runner", func(c *sigstoretest.Claims) { c.RunnerEnvironment = "self-hosted" }, HostedRunner},
-		{"another commit's run", func(c *sigstoretest.Claims) { c.RepositoryDigest = strings.Repeat("d", 40) }, commit},
-		{"no certificate transparency proof", func(c *sigstoretest.Claims) { c.WithoutSCT = true }, "SCT"},
-		{"no transparency log entry", func(c *sigstoretest.Claims) { c.WithoutTransparency = true }, "transparency log"},
+		{"another repository ID", func(c *sigClaims) { c.RepositoryID = "700100999" }, repositoryID},
+		{"another owner ID", func(c *sigClaims) { c.RepositoryOwnerID = "31337" }, ownerID},
+		{"a self-hosted runner", func(c *sigClaims) { c.RunnerEnvironment = "self-hosted" }, HostedRunner},
+		{"another commit's run", func(c *sigClaims) { c.RepositoryDigest = strings.Repeat("d", 40) }, commit},
+		{"no certificate transparency proof", func(c *sigClaims) { c.WithoutSCT = true }, "SCT"},
+		{"no transparency log entry", func(c *sigClaims) { c.WithoutTransparency = true }, "transparency log"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)

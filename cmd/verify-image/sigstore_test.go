@@ -1,4 +1,4 @@
-// Package sigstoretest is a Sigstore instance for tests that signs as
+// A Sigstore instance for the tests that signs as
 // GitHub Actions does through the public-good instance: a Fulcio
 // certificate whose subject alternative name is the workflow's URI, with
 // GitHub's claims as certificate extensions (the calling workflow, the
@@ -10,8 +10,11 @@
 //
 // Rekor and the timestamp authority are sigstore-go's virtual ones
 // (pkg/testing/ca); Fulcio and the CT log are here, because the virtual
-// Fulcio issues neither extensions nor SCTs.
-package sigstoretest
+// Fulcio issues neither extensions nor SCTs. It lives in a test file: it
+// imports sigstore-go's testing/ca, and with it golang.org/x/crypto/openpgp
+// (GO-2026-5932), which nothing but the tests may reach.
+
+package main
 
 import (
 	"context"
@@ -47,14 +50,13 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 	sigdsse "github.com/sigstore/sigstore/pkg/signature/dsse"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/pollstack/pollstack/internal/imagesig"
 )
 
-// BundleMediaType is the Sigstore bundle version the instance writes.
-const BundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
-
-// Claims are what a GitHub Actions OIDC token says and Fulcio copies into
+// sigClaims are what a GitHub Actions OIDC token says and Fulcio copies into
 // the certificate.
-type Claims struct {
+type sigClaims struct {
 	Identity            string // SAN: the workflow that signs (job_workflow_ref as a URI)
 	Issuer              string
 	BuildConfigURI      string // the calling workflow (workflow_ref as a URI)
@@ -66,8 +68,8 @@ type Claims struct {
 	WithoutTransparency bool   // leave the Rekor entry out
 }
 
-// Instance is a running test Sigstore.
-type Instance struct {
+// testSigstore is a running test Sigstore.
+type testSigstore struct {
 	virtual   *ca.VirtualSigstore
 	caRoot    *x509.Certificate
 	caInter   *x509.Certificate
@@ -76,8 +78,8 @@ type Instance struct {
 	trustRoot *root.TrustedRoot
 }
 
-// New starts an instance.
-func New(t testing.TB) *Instance {
+// newSigstore starts an instance.
+func newSigstore(t testing.TB) *testSigstore {
 	t.Helper()
 	vs, err := ca.NewVirtualSigstore()
 	if err != nil {
@@ -95,7 +97,7 @@ func New(t testing.TB) *Instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := &Instance{virtual: vs, caRoot: rootCert, caInter: inter, interKey: interKey, ctKey: ctKey}
+	in := &testSigstore{virtual: vs, caRoot: rootCert, caInter: inter, interKey: interKey, ctKey: ctKey}
 	fulcio := &root.FulcioCertificateAuthority{
 		Root: rootCert, Intermediates: []*x509.Certificate{inter}, URI: "https://fulcio.test",
 		ValidityPeriodStart: time.Now().Add(-time.Hour), ValidityPeriodEnd: time.Now().Add(time.Hour),
@@ -109,10 +111,10 @@ func New(t testing.TB) *Instance {
 }
 
 // TrustedRoot is the instance's trusted root, in place of the public-good one.
-func (in *Instance) TrustedRoot() *root.TrustedRoot { return in.trustRoot }
+func (in *testSigstore) TrustedRoot() *root.TrustedRoot { return in.trustRoot }
 
 // WriteTrustedRoot writes the trusted root as trusted_root.json to path.
-func (in *Instance) WriteTrustedRoot(t testing.TB, path string) {
+func (in *testSigstore) WriteTrustedRoot(t testing.TB, path string) {
 	t.Helper()
 	data, err := in.trustRoot.MarshalJSON()
 	if err != nil {
@@ -138,7 +140,7 @@ func rekorLogs(vs *ca.VirtualSigstore) map[string]*root.TransparencyLog {
 	return logs
 }
 
-func (in *Instance) ctLogID() [32]byte {
+func (in *testSigstore) ctLogID() [32]byte {
 	der, err := x509.MarshalPKIXPublicKey(in.ctKey.Public())
 	if err != nil {
 		panic(err)
@@ -146,7 +148,7 @@ func (in *Instance) ctLogID() [32]byte {
 	return sha256.Sum256(der)
 }
 
-func (in *Instance) ctLogs() map[string]*root.TransparencyLog {
+func (in *testSigstore) ctLogs() map[string]*root.TransparencyLog {
 	id := in.ctLogID()
 	return map[string]*root.TransparencyLog{hex.EncodeToString(id[:]): {
 		BaseURL: "https://ctfe.test", ID: id[:], HashFunc: crypto.SHA256, PublicKey: in.ctKey.Public(),
@@ -156,16 +158,16 @@ func (in *Instance) ctLogs() map[string]*root.TransparencyLog {
 
 // Sign signs an in-toto statement for the claims in a DSSE envelope and
 // returns the Sigstore bundle's JSON, as actions/attest writes it.
-func (in *Instance) Sign(t testing.TB, c Claims, statement []byte) []byte {
+func (in *testSigstore) Sign(t testing.TB, c sigClaims, statement []byte) []byte {
 	t.Helper()
 	b, err := in.sign(c, statement)
 	if err != nil {
-		t.Fatalf("sigstoretest: sign: %v", err)
+		t.Fatalf("test Sigstore: sign: %v", err)
 	}
 	return b
 }
 
-func (in *Instance) sign(c Claims, statement []byte) ([]byte, error) {
+func (in *testSigstore) sign(c sigClaims, statement []byte) ([]byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -207,7 +209,7 @@ func (in *Instance) sign(c Claims, statement []byte) ([]byte, error) {
 		return nil, err
 	}
 	pb := &protobundle.Bundle{
-		MediaType: BundleMediaType,
+		MediaType: imagesig.BundleMediaType,
 		VerificationMaterial: &protobundle.VerificationMaterial{
 			Content:                   &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: leaf.Raw}},
 			TlogEntries:               entries,
@@ -223,7 +225,7 @@ func (in *Instance) sign(c Claims, statement []byte) ([]byte, error) {
 
 // logEntry logs the envelope in the virtual Rekor, with the signed entry
 // timestamp Rekor returns.
-func (in *Instance) logEntry(leaf *x509.Certificate, env *dsse.Envelope, sig []byte) (*protorekor.TransparencyLogEntry, error) {
+func (in *testSigstore) logEntry(leaf *x509.Certificate, env *dsse.Envelope, sig []byte) (*protorekor.TransparencyLogEntry, error) {
 	entry, err := in.virtual.GenerateTlogEntry(leaf, env, sig, time.Now().Unix(), true)
 	if err != nil {
 		return nil, err
@@ -251,7 +253,7 @@ var (
 // leafCert issues the Fulcio certificate for the claims: first without its
 // SCT, whose to-be-signed part the CT log signs (the precertificate), then
 // the same certificate with the SCT list appended as the last extension.
-func (in *Instance) leafCert(c Claims, key *ecdsa.PrivateKey) (*x509.Certificate, error) {
+func (in *testSigstore) leafCert(c sigClaims, key *ecdsa.PrivateKey) (*x509.Certificate, error) {
 	san, err := url.Parse(c.Identity)
 	if err != nil {
 		return nil, err
@@ -282,7 +284,7 @@ func (in *Instance) leafCert(c Claims, key *ecdsa.PrivateKey) (*x509.Certificate
 	return in.issue(tmpl, key)
 }
 
-func (in *Instance) issue(tmpl *x509.Certificate, key *ecdsa.PrivateKey) (*x509.Certificate, error) {
+func (in *testSigstore) issue(tmpl *x509.Certificate, key *ecdsa.PrivateKey) (*x509.Certificate, error) {
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, in.caInter, &key.PublicKey, in.interKey)
 	if err != nil {
 		return nil, err
@@ -292,7 +294,7 @@ func (in *Instance) issue(tmpl *x509.Certificate, key *ecdsa.PrivateKey) (*x509.
 
 // claimExtensions encodes the claims as Fulcio does: DER UTF8Strings under
 // Sigstore's OIDs.
-func claimExtensions(c Claims) ([]pkix.Extension, error) {
+func claimExtensions(c sigClaims) ([]pkix.Extension, error) {
 	var exts []pkix.Extension
 	for _, e := range []struct {
 		oid   asn1.ObjectIdentifier
@@ -320,7 +322,7 @@ func claimExtensions(c Claims) ([]pkix.Extension, error) {
 
 // sct has the CT log sign the precertificate's to-be-signed part and
 // returns the SCT list extension's value.
-func (in *Instance) sct(preTBS []byte) ([]byte, error) {
+func (in *testSigstore) sct(preTBS []byte) ([]byte, error) {
 	keyHash := sha256.Sum256(in.caInter.RawSubjectPublicKeyInfo)
 	sct := ct.SignedCertificateTimestamp{
 		SCTVersion: ct.V1,
