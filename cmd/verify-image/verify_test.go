@@ -19,7 +19,7 @@ import (
 // certificate extensions and a CT log, Rekor and a timestamp authority)
 // under the production trust policy (trustIn) with the instance's root in
 // place of the public-good one: bundles stored the way the apply job stores
-// CI's (imagesig.Attach), signed by CI or by someone else.
+// CI's (imagesig.AttachAll), signed by CI or by someone else.
 
 const (
 	ciIdentity     = "https://github.com/pollstack/pollstack/.github/workflows/ci.yml@refs/heads/main"
