@@ -83,6 +83,8 @@ var otherToolsFlags = map[string]string{
 	"var-file":          "checkov",
 	"tf-vars":           "trivy config",
 	"bench":             "go test",
+	"tags":              "go test",
+	"lockfile":          "terraform init",
 }
 
 // exists reports whether a path named in the docs is in the tree; a path

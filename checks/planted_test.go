@@ -23,7 +23,7 @@ import (
 
 // The files `make scan` needs, copied from the repository root.
 var scanInputs = []string{
-	"scripts/scan.sh", "scripts/image.sh", ".gitleaks.toml", ".checkov.yaml", ".trivyignore.yaml",
+	"scripts/scan.sh", "scripts/image.sh", ".gitleaks.toml", ".gitleaks-tree.toml", ".checkov.yaml", ".trivyignore.yaml",
 	"go.mod", "go.sum", "checks", "cmd/image", "internal", ".github", "infra/platform.json",
 }
 
@@ -174,6 +174,34 @@ func TestScanCatchesSecretInHistory(t *testing.T) {
 	})
 }
 
+// A key committed with `git add -f` under a folder .gitignore names
+// (web/dist/, as infra/*/.tools/ once was): both gitleaks gates name it.
+// The same key in the root's git-ignored build output, never committed,
+// is the one thing the working-tree gate lets pass.
+func TestScanCatchesSecretUnderIgnoredFolder(t *testing.T) {
+	requireTools(t, "gitleaks", "git")
+	dir := scratchRepo(t)
+	gates := []string{"gitleaks-history", "gitleaks-tree"}
+	cleanBaseline(t, dir, gates...)
+
+	writeFile(t, filepath.Join(dir, ".gitignore"), "dist/\n")
+	writeFile(t, filepath.Join(dir, "dist", "aws.env"), "AWS_ACCESS_KEY_ID="+fakeAWSKey(t)+"\n")
+	out, failed := scan(t, dir, "gitleaks-tree")
+	wantFailed(t, out, failed, nil, nil)
+
+	writeFile(t, filepath.Join(dir, "web", "dist", "aws.env"), "AWS_ACCESS_KEY_ID="+fakeAWSKey(t)+"\n")
+	git(t, dir, "add", "-f", "web/dist/aws.env")
+	git(t, dir, "commit", "-q", "-m", "a build output folder committed by force")
+	out, failed = scan(t, dir, gates...)
+	wantFailed(t, out, failed, gates, map[string][]string{
+		"gitleaks-history": {"RuleID:      aws-access-token", "File:        web/dist/aws.env"},
+		"gitleaks-tree":    {"RuleID:      aws-access-token", "web/dist/aws.env"},
+	})
+	if regexp.MustCompile(`File:\s+(\./)?dist/`).MatchString(section(out, "gitleaks-tree")) {
+		t.Errorf("the tree gate names the root's git-ignored dist/, which it should let pass:\n%s", section(out, "gitleaks-tree"))
+	}
+}
+
 const unencryptedDB = `resource "aws_db_instance" "planted" {
   identifier                  = "planted"
   engine                      = "postgres"
@@ -255,6 +283,32 @@ func TestScanCatchesUnpinnedAction(t *testing.T) {
 	wantFailed(t, out, failed, []string{"workflow-rules"}, map[string][]string{
 		"workflow-rules": {".github/workflows/ci.yml:", "actions/checkout@v4 is not pinned to a full 40-hex commit SHA"},
 	})
+}
+
+// ShellCheck reads every shell script, not only the pipeline's: the CI
+// entry point (no .sh name), the tool installer and the migration script
+// that runs with the deploy role. Each gets an unquoted expansion (SC2086).
+func TestScanShellChecksEveryScript(t *testing.T) {
+	requireTools(t, "actionlint", "shellcheck", "git")
+	dir := scratchRepo(t)
+	scripts := []string{".ci/run", "scripts/install-tools.sh", "infra/modules/compute/run-migration.sh"}
+	for _, p := range scripts {
+		copyTree(t, repo.Path(p), filepath.Join(dir, p))
+	}
+	cleanBaseline(t, dir, "actionlint")
+
+	mentions := []string{"SC2086"}
+	for _, p := range scripts {
+		data, err := os.ReadFile(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfterN(string(data), "\n", 2)
+		writeFile(t, filepath.Join(dir, p), lines[0]+"planted=$1\nrm -rf $planted/cache\n"+lines[1])
+		mentions = append(mentions, "In "+p+" line 3:")
+	}
+	out, failed := scan(t, dir, "actionlint")
+	wantFailed(t, out, failed, []string{"actionlint"}, map[string][]string{"actionlint": mentions})
 }
 
 // plantInCI rewrites the scratch copy's ci.yml with edit, which must change it.

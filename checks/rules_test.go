@@ -20,9 +20,9 @@ import (
 // .github, the pipeline's scripts, and the Terraform environments.
 type tree struct {
 	root      string
-	workflows []*yamlFile // .github/workflows/*.yml
-	actions   []*yamlFile // .github/actions/*/action.yml
-	scripts   map[string]string
+	workflows []*yamlFile       // .github/workflows/*.yml
+	actions   []*yamlFile       // .github/actions/*/action.yml
+	scripts   map[string]string // .github/scripts/*.sh and scripts/*.sh
 }
 
 type yamlFile struct {
@@ -63,7 +63,8 @@ func loadRepo(t *testing.T, root string) *tree {
 		t.Fatalf("no workflows under %s/.github/workflows", root)
 	}
 	scripts, _ := filepath.Glob(filepath.Join(root, ".github", "scripts", "*.sh"))
-	for _, f := range scripts {
+	repoScripts, _ := filepath.Glob(filepath.Join(root, "scripts", "*.sh"))
+	for _, f := range append(scripts, repoScripts...) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -155,6 +156,10 @@ var rules = []rule{
 	{"all-secrets", noAllSecrets},
 	{"triggers", noPrivilegedTriggers},
 	{"pinned-images", pinnedImages},
+	{"pinned-docker-run", pinnedDockerRun},
+	{"display-name-gates", noDisplayNameGates},
+	{"attested-inputs", attestedInputsChecked},
+	{"pinned-installs", pinnedInstalls},
 }
 
 var (
@@ -298,7 +303,7 @@ func idTokenOnlyForAWS(r *tree) []string {
 			}
 			if len(aws) > 0 || len(usesAction(job, attestAction)) > 0 {
 				for _, s := range steps(job) {
-					if run := get(s, "run"); run != nil && imageBuild.MatchString(run.Value) {
+					if run := get(s, "run"); run != nil && imageBuild.MatchString(r.runText(run.Value)) {
 						out = append(out, fmt.Sprintf("%s: job %s builds the image while holding AWS or signing credentials; build in a credential-less job", at(f, run), id))
 					}
 				}
@@ -554,6 +559,305 @@ func pinnedImages(r *tree) []string {
 	return out
 }
 
+var (
+	// A run: step or a script that calls a pipeline script by path, or a
+	// script that sources a sibling.
+	scriptCall    = regexp.MustCompile(`(?:\./)?(\.github/scripts/[A-Za-z0-9_.-]+\.sh)`)
+	siblingSource = regexp.MustCompile(`\$\(dirname "\$0"\)/([A-Za-z0-9_.-]+\.sh)`)
+)
+
+// runText is what a run: step executes: its own text followed by the text
+// of each pipeline script (.github/scripts) it calls, and of each script
+// those call or source, once each; a rule that reads only the inline text
+// misses whatever moved into a script.
+func (r *tree) runText(text string) string {
+	seen := map[string]bool{}
+	var b strings.Builder
+	var add func(string)
+	add = func(s string) {
+		b.WriteString(s)
+		b.WriteString("\n")
+		var called []string
+		for _, m := range scriptCall.FindAllStringSubmatch(s, -1) {
+			called = append(called, m[1])
+		}
+		for _, m := range siblingSource.FindAllStringSubmatch(s, -1) {
+			called = append(called, ".github/scripts/"+m[1])
+		}
+		for _, path := range called {
+			if body, ok := r.scripts[path]; ok && !seen[path] {
+				seen[path] = true
+				add(body)
+			}
+		}
+	}
+	add(text)
+	return b.String()
+}
+
+// envChain returns the env: mappings that a step sees, innermost first.
+func envChain(nodes ...*yaml.Node) []map[string]string {
+	var chain []map[string]string
+	for _, n := range nodes {
+		m := map[string]string{}
+		pairs(get(n, "env"), func(k string, v *yaml.Node) { m[k] = v.Value })
+		chain = append(chain, m)
+	}
+	return chain
+}
+
+// runSteps calls fn for every run: step of the workflows and composite
+// actions, with the env: mappings it sees.
+func (r *tree) runSteps(fn func(f *yamlFile, run *yaml.Node, env []map[string]string)) {
+	for _, f := range r.workflows {
+		jobs(f, func(_ string, job *yaml.Node) {
+			for _, s := range steps(job) {
+				if run := get(s, "run"); run != nil {
+					fn(f, run, envChain(s, job, f.doc))
+				}
+			}
+		})
+	}
+	for _, f := range r.actions {
+		for _, s := range steps(get(f.doc, "runs")) {
+			if run := get(s, "run"); run != nil {
+				fn(f, run, envChain(s))
+			}
+		}
+	}
+}
+
+var (
+	dockerRun = regexp.MustCompile(`docker\s+(?:container\s+)?run\s+((?:[^\n\\]|\\\n)*)`)
+	shellVar  = regexp.MustCompile(`^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$`)
+	// docker run's options that take a value as the next word.
+	dockerValueOptions = map[string]bool{
+		"-v": true, "--volume": true, "-w": true, "--workdir": true, "-e": true, "--env": true, "--env-file": true,
+		"-u": true, "--user": true, "--name": true, "--entrypoint": true, "--network": true, "--platform": true,
+		"--mount": true, "-p": true, "--publish": true, "-l": true, "--label": true, "-h": true, "--hostname": true,
+	}
+)
+
+// dockerRunImage returns the image word of a `docker run` command line.
+func dockerRunImage(args string) string {
+	words := strings.Fields(strings.ReplaceAll(args, "\\\n", " "))
+	for i := 0; i < len(words); i++ {
+		w := strings.Trim(words[i], `"'`)
+		switch {
+		case dockerValueOptions[w]:
+			i++
+		case strings.HasPrefix(w, "-"):
+		default:
+			return w
+		}
+	}
+	return ""
+}
+
+// resolve expands a word that is one shell variable from the step's env:
+// mappings, or from an assignment in the script text.
+func resolve(word, text string, env []map[string]string) string {
+	m := shellVar.FindStringSubmatch(word)
+	if m == nil {
+		return word
+	}
+	for _, e := range env {
+		if v, ok := e[m[1]]; ok {
+			return v
+		}
+	}
+	if a := regexp.MustCompile(`(?m)^\s*` + m[1] + `=["']?([^"'\s]+)`).FindStringSubmatch(text); a != nil {
+		return a[1]
+	}
+	return word
+}
+
+// Every `docker run`, in a run: step or in a script it calls, names its
+// image by digest, as job and service containers must.
+func pinnedDockerRun(r *tree) []string {
+	var out []string
+	r.runSteps(func(f *yamlFile, run *yaml.Node, env []map[string]string) {
+		text := r.runText(run.Value)
+		for _, m := range dockerRun.FindAllStringSubmatch(text, -1) {
+			word := dockerRunImage(m[1])
+			if image := resolve(word, text, env); !imageDigest.MatchString(image) {
+				out = append(out, fmt.Sprintf("%s: docker run image %s is not pinned by sha256 digest", at(f, run), image))
+			}
+		}
+	})
+	return out
+}
+
+var displayNameCompare = regexp.MustCompile(`github\.workflow\s*[!=]=|[!=]=\s*github\.workflow\b`)
+
+// No expression decides on github.workflow, the workflow's display name:
+// any workflow of the repository may take any name (a job gated on
+// "deploy" would run, and sign, for a workflow that merely calls itself
+// deploy). github.workflow_ref names the file and the ref.
+func noDisplayNameGates(r *tree) []string {
+	var out []string
+	for _, f := range slices.Concat(r.workflows, r.actions) {
+		scalars(f.doc, func(s *yaml.Node) {
+			if displayNameCompare.MatchString(s.Value) {
+				out = append(out, fmt.Sprintf("%s: %q compares github.workflow, a display name any workflow can take; compare github.workflow_ref", at(f, s), strings.TrimSpace(s.Value)))
+			}
+		})
+	}
+	return out
+}
+
+// A file an actions/attest step signs (subject-path, sbom-path) came from
+// an artifact, which any job of the run can replace: a step before it must
+// check the file's sha256 against the building job's output (needs.*),
+// which no other job can change; a subject-digest must be such an output.
+func attestedInputsChecked(r *tree) []string {
+	var out []string
+	for _, f := range r.workflows {
+		jobs(f, func(id string, job *yaml.Node) {
+			all := steps(job)
+			for i, s := range all {
+				if u := get(s, "uses"); u == nil || !strings.HasPrefix(u.Value, attestAction) {
+					continue
+				}
+				with := get(s, "with")
+				if d := get(with, "subject-digest"); d != nil && !strings.Contains(d.Value, "needs.") {
+					out = append(out, fmt.Sprintf("%s: job %s signs subject-digest %s, which is no output of the building job (needs.<job>.outputs)", at(f, d), id, d.Value))
+				}
+				for _, key := range []string{"subject-path", "sbom-path"} {
+					if p := get(with, key); p != nil && !checkedAgainstOutput(all[:i], p.Value) {
+						out = append(out, fmt.Sprintf("%s: job %s signs %s %s without first checking its sha256 against the building job's output (needs.<job>.outputs)", at(f, p), id, key, p.Value))
+					}
+				}
+			}
+		})
+	}
+	return out
+}
+
+// checkedAgainstOutput says whether one of the steps runs sha256sum over
+// path with an env: value taken from a needs.*.outputs expression.
+func checkedAgainstOutput(before []*yaml.Node, path string) bool {
+	for _, s := range before {
+		run := get(s, "run")
+		if run == nil || !strings.Contains(run.Value, "sha256sum") || !strings.Contains(run.Value, path) {
+			continue
+		}
+		fromOutput := false
+		pairs(get(s, "env"), func(_ string, v *yaml.Node) {
+			fromOutput = fromOutput || regexp.MustCompile(`needs\.[A-Za-z0-9_-]+\.outputs\.`).MatchString(v.Value)
+		})
+		if fromOutput {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	pipInstall       = regexp.MustCompile(`pip"?\s+install\b[^\n]*(?:\\\n[^\n]*)*`)
+	npmInstall       = regexp.MustCompile(`npm\s+(?:install|i|ci)\b[^\n]*`)
+	terraformInit    = regexp.MustCompile(`(?:terraform|\btf)\b[^\n|;]*\sinit\b[^\n]*(?:\\\n[^\n]*)*`)
+	commentLine      = regexp.MustCompile(`(?m)^\s*#.*$`)
+	uncheckedActions = map[string]string{
+		"hashicorp/setup-terraform@": "downloads the Terraform CLI without checking it; install it with a pinned SHA-256 (.github/scripts/install-terraform.sh)",
+	}
+)
+
+// What the pipeline installs is what was pinned, checked against a hash:
+// Python packages only from hash-locked files and only as wheels (an sdist
+// runs its build code), npm packages only from a tarball whose integrity
+// was checked or by npm ci from a committed lock with integrity hashes, Terraform providers only as the committed lock file says,
+// the Terraform CLI only checked. Dependabot moves every kind of pin the
+// repository holds.
+func pinnedInstalls(r *tree) []string {
+	var out []string
+	texts := map[string]string{}
+	for path, text := range r.scripts {
+		texts[path] = text
+	}
+	r.runSteps(func(f *yamlFile, run *yaml.Node, _ []map[string]string) { texts[at(f, run)] = run.Value })
+	for where, text := range texts {
+		text = commentLine.ReplaceAllString(text, "")
+		for _, m := range pipInstall.FindAllString(text, -1) {
+			if !strings.Contains(m, "--require-hashes") || !strings.Contains(m, "--only-binary :all:") {
+				out = append(out, fmt.Sprintf("%s: %q installs without --require-hashes and --only-binary :all:", where, strings.TrimSpace(m)))
+			}
+		}
+		for _, m := range npmInstall.FindAllString(text, -1) {
+			// npm ci installs exactly the committed package-lock.json and
+			// checks each package against the integrity hash it holds.
+			if !strings.Contains(m, "tgz") && !strings.HasPrefix(strings.Join(strings.Fields(m), " "), "npm ci ") {
+				out = append(out, fmt.Sprintf("%s: %q installs from the registry, not a tarball whose integrity was checked", where, strings.TrimSpace(m)))
+			}
+		}
+		if strings.HasPrefix(where, ".github/") {
+			for _, m := range terraformInit.FindAllString(text, -1) {
+				if !strings.Contains(m, "-lockfile=readonly") {
+					out = append(out, fmt.Sprintf("%s: %q may change the provider lock file; add -lockfile=readonly", where, strings.TrimSpace(m)))
+				}
+			}
+		}
+	}
+	for _, f := range slices.Concat(r.workflows, r.actions) {
+		walk(f.doc, func(k, v *yaml.Node) {
+			for prefix, why := range uncheckedActions {
+				if k.Value == "uses" && strings.HasPrefix(v.Value, prefix) {
+					out = append(out, fmt.Sprintf("%s: %s %s", at(f, v), strings.TrimSuffix(prefix, "@"), why))
+				}
+			}
+		})
+	}
+	out = append(out, dependabotCoversPins(r)...)
+	sort.Strings(out)
+	return out
+}
+
+// dependabotCoversPins: each directory with pins of a kind has a
+// Dependabot entry of that ecosystem.
+func dependabotCoversPins(r *tree) []string {
+	data, err := os.ReadFile(filepath.Join(r.root, ".github", "dependabot.yml"))
+	if err != nil {
+		return []string{".github/dependabot.yml: " + err.Error()}
+	}
+	var cfg struct {
+		Updates []struct {
+			Ecosystem   string   `yaml:"package-ecosystem"`
+			Directory   string   `yaml:"directory"`
+			Directories []string `yaml:"directories"`
+		} `yaml:"updates"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return []string{".github/dependabot.yml: " + err.Error()}
+	}
+	covered := map[string]bool{}
+	for _, u := range cfg.Updates {
+		for _, d := range append(u.Directories, u.Directory) {
+			if d != "" {
+				covered[u.Ecosystem+" "+strings.TrimSuffix(d, "/")] = true
+			}
+		}
+	}
+	want := map[string]string{"docker /": "images by digest"}
+	glob := func(pattern, ecosystem, what string) {
+		files, _ := filepath.Glob(filepath.Join(r.root, pattern))
+		for _, f := range files {
+			rel, _ := filepath.Rel(r.root, filepath.Dir(f))
+			want[ecosystem+" /"+strings.TrimPrefix(filepath.ToSlash(rel), ".")] = what
+		}
+	}
+	glob("go.mod", "gomod", "go.mod")
+	glob("scripts/tools/*.in", "pip", "hash-locked Python tools")
+	glob("infra/*/.terraform.lock.hcl", "terraform", "a provider lock file")
+	var out []string
+	for k, what := range want {
+		if !covered[strings.TrimSuffix(k, "/")] && !covered[k] {
+			eco, dir, _ := strings.Cut(k, " ")
+			out = append(out, fmt.Sprintf(".github/dependabot.yml: no %s entry for %s (%s)", eco, dir, what))
+		}
+	}
+	return out
+}
+
 // TestWorkflowRules holds this repository's workflows to every rule.
 func TestWorkflowRules(t *testing.T) {
 	r := loadRepo(t, repo.Root())
@@ -572,7 +876,7 @@ func TestWorkflowRulesCatch(t *testing.T) {
 	want := map[string][]string{
 		"pinned-uses":               {"actions/checkout@v4 is not pinned", "has no version comment", "docker://alpine:3 is not pinned"},
 		"top-permissions":           {"top-level permissions grant contents: write", "no top-level permissions"},
-		"id-token":                  {"job build has id-token: write but assumes no AWS role", "without audience: sts.amazonaws.com", "id-token: write at the top level", "job deploy builds the image while holding AWS or signing credentials", "job sign builds the image while holding AWS or signing credentials", "job call has id-token: write but assumes no AWS role"},
+		"id-token":                  {"job build has id-token: write but assumes no AWS role", "without audience: sts.amazonaws.com", "id-token: write at the top level", "job deploy builds the image while holding AWS or signing credentials", "job sign builds the image while holding AWS or signing credentials", "job call has id-token: write but assumes no AWS role", "job scripted builds the image while holding AWS or signing credentials"},
 		"concurrency":               {"no top-level concurrency group", "without a concurrency group for it", "cancel-in-progress: true in a workflow that deploys"},
 		"no-long-lived-credentials": {`"aws-access-key-id"`, "secret AWS_SECRET_ACCESS_KEY referenced", `"AWS_SECRET_ACCESS_KEY"`},
 		"checkout-credentials":      {"bad.yml:9: actions/checkout without persist-credentials: false", "bad.yml:10: actions/checkout without", "bad.yml:13: actions/checkout without"},
@@ -580,6 +884,17 @@ func TestWorkflowRulesCatch(t *testing.T) {
 		"all-secrets":               {"bad.yml:12: toJSON(secrets) hands every secret", "bad.yml:14: job call passes secrets: inherit"},
 		"triggers":                  {"bad.yml:3: trigger pull_request_target", "bad.yml:4: trigger workflow_run", "list.yml:2: trigger pull_request_target"},
 		"pinned-images":             {"job test container image node:22 is not pinned", "job test service db image postgres:17 is not pinned", "job test service cache image redis@sha256:abc is not pinned"},
+		"pinned-docker-run":         {"bad.yml:11: docker run image alpine:3 is not pinned", "bad.yml:12: docker run image ghcr.io/planted/scanner:latest is not pinned", "bad.yml:16: docker run image busybox is not pinned"},
+		"display-name-gates":        {"bad.yml:8: \"github.workflow == 'deploy'\" compares github.workflow", "bad.yml:12: \"${{ github.workflow != 'ci' && '30' || '7' }}\" compares github.workflow"},
+		"pinned-installs": {
+			`.github/scripts/tf.sh: "terraform -chdir=infra/envs init -input=false" may change the provider lock file`,
+			`bad.yml:11: "pip install -r requirements.txt" installs without --require-hashes`,
+			`scripts/tools.sh: "pip install --require-hashes -r tools.txt" installs without`,
+			`scripts/tools.sh: "npm install --prefix .tools axe-core@4.14.1" installs from the registry`,
+			"hashicorp/setup-terraform downloads the Terraform CLI without checking it",
+			"no terraform entry for /infra/envs", "no docker entry for /",
+		},
+		"attested-inputs": {"job sign signs sbom-path dist/pollstack.cdx.json without first checking", "job sign signs subject-digest ${{ steps.digest.outputs.digest }}, which is no output", "job sign signs subject-path dist/pollstack.oci.tar without first checking"},
 	}
 	for _, rl := range rules {
 		t.Run(rl.name, func(t *testing.T) {

@@ -6,11 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Exactly the Go that go.mod's toolchain line names (downloaded by the go
+# command if this machine has another): the digest depends on the commit
+# only, never on the machine's Go.
+GOTOOLCHAIN=$(sed -n 's/^toolchain //p' go.mod)
+export GOTOOLCHAIN=${GOTOOLCHAIN:?go.mod names no toolchain}
+
 out=${IMAGE_ARCHIVE:-dist/pollstack.oci.tar}
 args=(build --out "$out")
 [ -z "${PLATFORM:-}" ] || args+=(--platform "$PLATFORM")
-# In CI the revision comes from the workflow; locally from the binary's VCS stamp.
+# In CI the revision comes from the workflow; locally from git (HEAD). The
+# source label is the module's repository, whichever fork builds it.
 [ -z "${GITHUB_SHA:-}" ] || args+=(--revision "$GITHUB_SHA")
-[ -z "${GITHUB_SERVER_URL:-}" ] || [ -z "${GITHUB_REPOSITORY:-}" ] || args+=(--source "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY")
 
 go run ./cmd/image "${args[@]}" "$@"

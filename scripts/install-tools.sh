@@ -50,6 +50,12 @@ PINS=(
   "iam-simulate|npm-lock|@cloud-copilot/iam-simulate|locked"
 )
 
+# The sha512 integrity of each npm package's tarball, as npm's lock files
+# record it.
+declare -A NPM_INTEGRITY=(
+  [axe-core@4.14.1]=sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+)
+
 stamp_ok() { [ -f "$TOOLS/stamps/$1" ] && [ "$(cat "$TOOLS/stamps/$1")" = "$2" ]; }
 stamp() { mkdir -p "$TOOLS/stamps"; echo "$2" >"$TOOLS/stamps/$1"; }
 
@@ -85,12 +91,20 @@ install_one() {
       venv=$TOOLS/venv/$name-$(sha256sum "$lock" | cut -c1-12)
       rm -rf "$venv"
       python3 -m venv "$venv"
-      "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes -r "$lock"
+      # Wheels only: an sdist would run its build code at install time.
+      "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes --only-binary :all: -r "$lock"
       ln -sfn "$venv/bin/$name" "$BIN/$name.new" && mv -T "$BIN/$name.new" "$BIN/$name"
       ;;
     npm)
-      mkdir -p "$TOOLS/node"
-      npm install --silent --no-audit --no-fund --prefix "$TOOLS/node" "$pkg@$version"
+      # The package's tarball must have the integrity pinned in
+      # NPM_INTEGRITY (npm view PKG@VERSION dist.integrity): the registry's
+      # own metadata is not trusted. It installs without lifecycle scripts.
+      local want=${NPM_INTEGRITY[$pkg@$version]:?install-tools: no NPM_INTEGRITY for $pkg@$version} tgz got
+      mkdir -p "$TOOLS/node" "$TOOLS/npm-pack"
+      tgz=$(cd "$TOOLS/npm-pack" && npm pack --silent "$pkg@$version")
+      got=sha512-$(openssl dgst -sha512 -binary "$TOOLS/npm-pack/$tgz" | base64 -w0)
+      [ "$got" = "$want" ] || { echo "install-tools: $pkg@$version is $got, pinned $want" >&2; return 1; }
+      npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$TOOLS/node" "$TOOLS/npm-pack/$tgz"
       ;;
     npm-lock)
       # One folder per lock, switched to by one rename of the link, as

@@ -13,11 +13,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PIP_TOOLS=pip-tools==7.6.2
+# pip-tools itself comes from its own lock, scripts/tools/pip-tools.txt
+# (locked by this script from pip-tools.in like every tool), with hashes.
 venv=$(mktemp -d)
 trap 'rm -rf "$venv"' EXIT
 python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "$PIP_TOOLS"
+"$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes --only-binary :all: \
+  -r scripts/tools/pip-tools.txt
 
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then

@@ -9,13 +9,14 @@
 #
 # Gates:
 #   gitleaks-history  secrets in every commit of the git history (.gitleaks.toml)
-#   gitleaks-tree     secrets in the working tree, committed or not (.gitleaks.toml)
+#   gitleaks-tree     secrets in the working tree, committed or not
+#                     (.gitleaks-tree.toml: .gitleaks.toml and the root's build output)
 #   checkov           Terraform under infra/, the environments' root once per
 #                     variable file (.checkov.yaml; suppressions inline in the .tf files)
 #   trivy-config      Terraform under infra/, once per environment variable file,
 #                     and the image definition (.trivyignore.yaml)
 #   actionlint        .github/workflows/, with shellcheck on every run: block;
-#                     and ShellCheck on the pipeline's own scripts
+#                     and ShellCheck on every shell script of the repository
 #   zizmor            the workflows, actions and dependabot.yml (auditor persona;
 #                     fails on medium and above; offline unless GH_TOKEN is set)
 #   govulncheck       known vulnerabilities that the module's code reaches
@@ -56,7 +57,8 @@ gate_gitleaks_history() {
 
 gate_gitleaks_tree() {
   need gitleaks || return 1
-  gitleaks dir --config .gitleaks.toml --redact --verbose --no-banner --exit-code 1 .
+  # .gitleaks-tree.toml: .gitleaks.toml and the root's git-ignored output.
+  gitleaks dir --config .gitleaks-tree.toml --redact --verbose --no-banner --exit-code 1 .
 }
 
 gate_checkov() {
@@ -109,8 +111,19 @@ gate_trivy_config() {
   return $rc
 }
 
+shell_scripts() {
+  local f
+  git ls-files --cached --others --exclude-standard | while IFS= read -r f; do
+    case $f in
+    checks/testdata/*) ;;
+    *.sh) echo "$f" ;;
+    *) [ -f "$f" ] && head -n1 "$f" | grep -qE '^#!.*(/|env )(ba)?sh\b' && echo "$f" ;;
+    esac
+  done
+}
+
 gate_actionlint() {
-  need actionlint shellcheck || return 1
+  need actionlint shellcheck git || return 1
   local rc=0 scripts=()
   shopt -s nullglob
   local workflows=(.github/workflows/*.yml .github/workflows/*.yaml)
@@ -119,9 +132,10 @@ gate_actionlint() {
     return 1
   fi
   actionlint -shellcheck "$(command -v shellcheck)" "${workflows[@]}" || rc=1
-  # The scripts the pipeline runs: the scan and image scripts and the
-  # workflows' helper scripts.
-  scripts=(scripts/scan.sh scripts/image.sh .github/scripts/*.sh)
+  # Every shell script of the repository, whatever its name: *.sh and any
+  # file whose first line runs bash or sh (.ci/run), tracked or new; not
+  # the planted repositories the workflow rules test reads.
+  mapfile -t scripts < <(shell_scripts)
   shellcheck --severity=style "${scripts[@]}" || rc=1
   return $rc
 }

@@ -2,14 +2,16 @@
 # deploy.yml, apply job (deploy role): pushes the image archive that the gates
 # built and scanned to ECR by its digest, with CI's Sigstore bundles (its
 # signed SBOM and provenance, from the attest job) as OCI referrers of that
-# digest, and checks that it is the digest the plan names. verify-image.sh
-# then checks the signatures before anything is applied.
+# digest, after verify-image.sh has verified them: it pushes nothing but
+# VERIFIED_IMAGE, the image the plan names.
 set -euo pipefail
 : "${IMAGE_DIGEST:?the gates job gives the image digest}"
 : "${AWS_REGION:?}"
+: "${VERIFIED_IMAGE:?verify-image.sh runs first and gives the verified image}"
 env_root=infra/envs
 
 want=$(cat "$env_root/image.ref")
+[ "$want" = "$VERIFIED_IMAGE" ] || { echo "::error::the plan names $want, verify-image.sh verified $VERIFIED_IMAGE"; exit 1; }
 repo=${want%@*}
 [ "${want#*@}" = "$IMAGE_DIGEST" ] || { echo "::error::the plan names ${want#*@}, the gates built $IMAGE_DIGEST"; exit 1; }
 got=$(go run ./cmd/image digest --archive dist/pollstack.oci.tar)

@@ -31,8 +31,10 @@ TF_CONTAINER_NAME=${TF_CONTAINER_NAME:-app}
 
 tf() { terraform -chdir="$TF_ROOT" "$@"; }
 
+# The committed lock file says which providers, with their hashes: init
+# never changes it.
 tf_init() {
-  tf init -input=false \
+  tf init -input=false -lockfile=readonly \
     -backend-config="bucket=$TF_STATE_BUCKET" \
     -backend-config="key=$TF_STATE_KEY" \
     -backend-config="region=$AWS_REGION" \
@@ -42,3 +44,22 @@ tf_init() {
 }
 
 tf_output() { tf output -raw "$1"; }
+
+# check_plan_images PLAN: every image the saved plan deploys (the image
+# variable and the containers of every ECS task definition it registers,
+# the migration's too) is VERIFIED_IMAGE, the image verify-image.sh
+# verified; anything else stops the apply before it starts.
+check_plan_images() {
+  : "${VERIFIED_IMAGE:?verify-image.sh runs first and gives the verified image}"
+  local images
+  images=$(tf show -json "$1" | jq -r --arg v "$TF_IMAGE_VAR" '
+    [.variables[$v].value]
+    + [.resource_changes[]? | select(.type == "aws_ecs_task_definition")
+       | .change.after.container_definitions // empty | fromjson | .[].image]
+    | unique | .[]')
+  if [ "$images" != "$VERIFIED_IMAGE" ]; then
+    echo "::error::the plan deploys $(echo "$images" | paste -sd ' '), not the verified image $VERIFIED_IMAGE: not applying it"
+    return 1
+  fi
+  echo "the plan deploys the verified image $VERIFIED_IMAGE"
+}

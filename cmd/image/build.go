@@ -77,30 +77,17 @@ func Build(o BuildOptions) (*BuildResult, error) {
 	}
 	defer os.RemoveAll(work)
 
+	if o.Revision == "" {
+		o.Revision = gitOutput("rev-parse", "HEAD")
+	}
+	created := commitTime(o.Revision)
 	bin := filepath.Join(work, binaryPath)
-	if err := compile(o.Package, plat, bin); err != nil {
+	if err := compile(o.Package, plat, o.Revision, bin); err != nil {
 		return nil, err
 	}
 	info, err := buildinfo.ReadFile(bin)
 	if err != nil {
 		return nil, fmt.Errorf("read build info of %s: %w", o.Package, err)
-	}
-	settings := map[string]string{}
-	for _, s := range info.Settings {
-		settings[s.Key] = s.Value
-	}
-	if o.Revision == "" {
-		o.Revision = settings["vcs.revision"]
-	}
-	// Timestamps come from the commit, so that a rebuild of the same commit
-	// gives the same digest.
-	created := time.Unix(0, 0).UTC()
-	if t, err := time.Parse(time.RFC3339, settings["vcs.time"]); err == nil {
-		created = t.UTC()
-	} else if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			created = time.Unix(n, 0).UTC()
-		}
 	}
 
 	img, err := assemble(bin, plat, o, created)
@@ -124,12 +111,67 @@ func Build(o BuildOptions) (*BuildResult, error) {
 	return &BuildResult{Archive: o.Out, ArchiveSize: st.Size(), SBOM: o.SBOM, Digest: digest, Revision: o.Revision}, nil
 }
 
-func compile(pkg string, plat *v1.Platform, out string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+plat.OS, "GOARCH="+plat.Architecture, "GOFLAGS=-mod=readonly")
-	if plat.Architecture == "arm" && plat.Variant != "" {
-		cmd.Env = append(cmd.Env, "GOARM="+strings.TrimPrefix(plat.Variant, "v"))
+// gitOutput runs git in the working directory and returns its trimmed
+// output, or "" when git fails (no repository, no git).
+func gitOutput(args ...string) string {
+	out, err := exec.Command("git", args...).Output()
+	if err != nil {
+		return ""
 	}
+	return strings.TrimSpace(string(out))
+}
+
+// commitTime is the time every timestamp of the image takes, so that a
+// rebuild of the same commit gives the same digest: the commit's, else
+// SOURCE_DATE_EPOCH, else the Unix epoch.
+func commitTime(revision string) time.Time {
+	s := ""
+	if revision != "" {
+		s = gitOutput("show", "-s", "--format=%ct", revision)
+	}
+	if s == "" {
+		s = os.Getenv("SOURCE_DATE_EPOCH")
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Unix(0, 0).UTC()
+	}
+	return time.Unix(n, 0).UTC()
+}
+
+// passedEnv is the part of the caller's environment the compiler sees:
+// where the toolchain, the caches and the module proxy are, and which
+// toolchain (scripts/image.sh pins go.mod's). Anything else (GOAMD64,
+// GOFLAGS, CGO_*, GOEXPERIMENT, a go env file) could change the binary,
+// so the build sets what it needs itself.
+var passedEnv = []string{
+	"PATH", "HOME", "TMPDIR", "XDG_CACHE_HOME", "GOCACHE", "GOMODCACHE", "GOPATH", "GOTOOLCHAIN",
+	"GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOINSECURE",
+	"SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY",
+}
+
+// buildEnv is the whole environment of the compiler for the platform.
+func buildEnv(plat *v1.Platform) []string {
+	env := []string{"GOENV=off", "CGO_ENABLED=0", "GOOS=" + plat.OS, "GOARCH=" + plat.Architecture, "GOFLAGS=-mod=readonly"}
+	switch {
+	case plat.Architecture == "amd64":
+		env = append(env, "GOAMD64=v1")
+	case plat.Architecture == "arm" && plat.Variant != "":
+		env = append(env, "GOARM="+strings.TrimPrefix(plat.Variant, "v"))
+	}
+	for _, k := range passedEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// compile builds the server. The VCS stamp is off (an untracked file would
+// mark the build modified); the revision goes in by -X main.revision.
+func compile(pkg string, plat *v1.Platform, revision, out string) error {
+	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -X main.revision="+revision, "-o", out, pkg)
+	cmd.Env = buildEnv(plat)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("go build %s for %s: %w", pkg, plat, err)

@@ -159,16 +159,24 @@ func runPush(args []string) error {
 	if err != nil {
 		return err
 	}
+	var bundles [][]byte
 	for _, path := range attestations {
 		bundle, err := os.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("push: --attestation: %w", err)
 		}
-		digest, err := imagesig.Attach(ref, bundle, opts...)
+		bundles = append(bundles, bundle)
+	}
+	if len(bundles) > 0 {
+		// All at once: without the referrers API, the referrers tag is
+		// written once, as an immutable tag can be (imagesig.AttachAll).
+		digests, err := imagesig.AttachAll(ref, bundles, opts...)
 		if err != nil {
-			return fmt.Errorf("push: --attestation %s: %w", path, err)
+			return fmt.Errorf("push: --attestation: %w", err)
 		}
-		fmt.Fprintf(os.Stderr, "attached %s to %s as %s\n", path, ref, digest)
+		for i, d := range digests {
+			fmt.Fprintf(os.Stderr, "attached %s to %s as %s\n", attestations[i], ref, d)
+		}
 	}
 	fmt.Println(ref)
 	return nil

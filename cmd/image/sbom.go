@@ -1,7 +1,7 @@
 package main
 
 import (
-	"crypto/rand"
+	"crypto/sha256"
 	"debug/buildinfo"
 	"encoding/json"
 	"fmt"
@@ -109,11 +109,11 @@ func writeSBOM(path string, info *buildinfo.BuildInfo, o BuildOptions, digest v1
 		comps = append(comps, c)
 		deps = append(deps, c.BOMRef)
 	}
-	serial := make([]byte, 16)
-	if _, err := rand.Read(serial); err != nil {
-		return err
-	}
-	serial[6] = serial[6]&0x0f | 0x40
+	// The serial number names this SBOM of this image: a UUID (version 8,
+	// RFC 9562) from the image digest, so a rebuild writes the same bytes.
+	sum := sha256.Sum256([]byte("pollstack SBOM of " + digest.String()))
+	serial := sum[:16]
+	serial[6] = serial[6]&0x0f | 0x80
 	serial[8] = serial[8]&0x3f | 0x80
 	bom := cdxBOM{
 		BOMFormat:    "CycloneDX",

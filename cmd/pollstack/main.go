@@ -49,6 +49,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 }
 
+// revision is the commit the binary was built from, when the build says so
+// (cmd/image: -ldflags -X main.revision=..., with Go's VCS stamp off).
+var revision string
+
 // version is the module version and VCS revision the binary was built from.
 func version() string {
 	info, ok := debug.ReadBuildInfo()
@@ -56,6 +60,9 @@ func version() string {
 		return "unknown"
 	}
 	v := info.Main.Version
+	if len(revision) >= 12 {
+		return v + " " + revision[:12]
+	}
 	for _, s := range info.Settings {
 		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
 			v += " " + s.Value[:12]

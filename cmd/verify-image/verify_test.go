@@ -3,81 +3,53 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"io"
-	"log"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
-	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
-	protodsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
-	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
-	sgbundle "github.com/sigstore/sigstore-go/pkg/bundle"
-	"github.com/sigstore/sigstore-go/pkg/testing/ca"
-	"github.com/sigstore/sigstore-go/pkg/tlog"
-	"github.com/sigstore/sigstore-go/pkg/verify"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/pollstack/pollstack/internal/imagesig"
+	"github.com/pollstack/pollstack/internal/testing/registrytest"
 )
 
 // These tests run the pipeline's verify step (run, as `go run
-// ./cmd/verify-image` runs it) against an in-process OCI registry and a
-// virtual Sigstore instance (Fulcio, Rekor and a timestamp authority with
-// test keys, from sigstore-go): bundles stored the way the apply job stores
-// CI's (imagesig.Attach), signed by CI's identity or someone else's.
+// ./cmd/verify-image` runs it) against an in-process OCI registry and a test
+// Sigstore instance (sigstore_test.go: Fulcio with GitHub's
+// certificate extensions and a CT log, Rekor and a timestamp authority)
+// under the production trust policy (trustIn) with the instance's root in
+// place of the public-good one: bundles stored the way the apply job stores
+// CI's (imagesig.AttachAll), signed by CI or by someone else.
 
 const (
 	ciIdentity     = "https://github.com/pollstack/pollstack/.github/workflows/ci.yml@refs/heads/main"
+	deployCaller   = "https://github.com/pollstack/pollstack/.github/workflows/deploy.yml@refs/heads/main"
 	forkIdentity   = "https://github.com/mallory/pollstack/.github/workflows/ci.yml@refs/heads/main"
 	branchIdentity = "https://github.com/pollstack/pollstack/.github/workflows/ci.yml@refs/heads/feature"
 	commit         = "0123456789abcdef0123456789abcdef01234567"
+	repositoryID   = "700100200"
+	ownerID        = "9001"
 )
+
+// ciClaims are the claims of CI's attest job in a deploy of main.
+func ciClaims() sigClaims {
+	return sigClaims{
+		Identity: ciIdentity, Issuer: GitHubIssuer, BuildConfigURI: deployCaller,
+		RepositoryID: repositoryID, RepositoryOwnerID: ownerID,
+		RunnerEnvironment: HostedRunner, RepositoryDigest: commit,
+	}
+}
 
 // fixture is a registry holding one image, and the Sigstore instance that
 // signs for the tests.
 type fixture struct {
-	sigstore *ca.VirtualSigstore
+	sigstore *testSigstore
 	image    name.Digest
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	vs, err := ca.NewVirtualSigstore()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{sigstore: vs, image: pushImage(t, strings.TrimPrefix(srv.URL, "http://")+"/pollstack")}
-}
-
-func pushImage(t *testing.T, repo string) name.Digest {
-	t.Helper()
-	img, err := random.Image(512, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	digest, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := name.NewDigest(repo + "@" + digest.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	return ref
+	return &fixture{sigstore: newSigstore(t), image: registrytest.PushRandom(t, registrytest.Start(t, nil))}
 }
 
 // statement is an in-toto statement about digest (sha256:...).
@@ -109,101 +81,50 @@ func provenanceOf(builder, gitCommit string) map[string]any {
 	}
 }
 
-var sbom = map[string]any{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []any{}}
-
-// sign has the virtual Sigstore sign statement for identity and returns it
-// as a v0.3 bundle's JSON, as actions/attest writes it.
-func (f *fixture) sign(t *testing.T, identity string, statement []byte) []byte {
-	t.Helper()
-	entity, err := f.sigstore.AttestAtTime(identity, GitHubIssuer, statement, timeNowPlus5m(), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vc, _ := entity.VerificationContent()
-	cert := vc.(*sgbundle.Certificate).Certificate()
-	sc, _ := entity.SignatureContent()
-	env := sc.(*sgbundle.Envelope).Envelope
-	entries, _ := entity.TlogEntries()
-	timestamps, _ := entity.Timestamps()
-
-	payload, err := base64.StdEncoding.DecodeString(env.Payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sigs []*protodsse.Signature
-	for _, s := range env.Signatures {
-		raw, err := base64.StdEncoding.DecodeString(s.Sig)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sigs = append(sigs, &protodsse.Signature{Sig: raw, Keyid: s.KeyID})
-	}
-	var logEntries []*protorekor.TransparencyLogEntry
-	for _, e := range entries {
-		tle := e.TransparencyLogEntry()
-		tle.KindVersion = &protorekor.KindVersion{Kind: "dsse", Version: "0.0.1"}
-		// The entry's signed entry timestamp, as Rekor returns it.
-		set, err := f.sigstore.RekorSignPayload(tlog.RekorPayload{
-			Body:           base64.StdEncoding.EncodeToString(tle.CanonicalizedBody),
-			IntegratedTime: tle.IntegratedTime,
-			LogIndex:       tle.LogIndex,
-			LogID:          hex.EncodeToString(tle.LogId.KeyId),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tle.InclusionPromise = &protorekor.InclusionPromise{SignedEntryTimestamp: set}
-		logEntries = append(logEntries, tle)
-	}
-	var rfc3161 []*protocommon.RFC3161SignedTimestamp
-	for _, ts := range timestamps {
-		rfc3161 = append(rfc3161, &protocommon.RFC3161SignedTimestamp{SignedTimestamp: ts})
-	}
-	pb := &protobundle.Bundle{
-		MediaType: imagesig.BundleMediaType,
-		VerificationMaterial: &protobundle.VerificationMaterial{
-			Content:                   &protobundle.VerificationMaterial_Certificate{Certificate: &protocommon.X509Certificate{RawBytes: cert.Raw}},
-			TlogEntries:               logEntries,
-			TimestampVerificationData: &protobundle.TimestampVerificationData{Rfc3161Timestamps: rfc3161},
-		},
-		Content: &protobundle.Bundle_DsseEnvelope{DsseEnvelope: &protodsse.Envelope{
-			Payload: payload, PayloadType: env.PayloadType, Signatures: sigs,
-		}},
-	}
-	out, err := protojson.Marshal(pb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+// sbomOf is cmd/image's SBOM as far as the policy reads it: the image
+// digest it describes.
+func sbomOf(digest string) map[string]any {
+	return map[string]any{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": []any{},
+		"metadata": map[string]any{"component": map[string]any{"name": "github.com/pollstack/pollstack",
+			"properties": []any{map[string]string{"name": "oci:image:digest", "value": digest}}}}}
 }
 
-// attach stores bundles as referrers of the fixture's image, as the apply
-// job does with CI's.
+// sign has the test Sigstore sign statement with claims.
+func (f *fixture) sign(t *testing.T, c sigClaims, statement []byte) []byte {
+	t.Helper()
+	return f.sigstore.Sign(t, c, statement)
+}
+
+// attach stores bundles as referrers of the fixture's image, all at once,
+// as the apply job does with CI's.
 func (f *fixture) attach(t *testing.T, bundles ...[]byte) {
 	t.Helper()
-	for _, b := range bundles {
-		if _, err := imagesig.Attach(f.image, b); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := imagesig.AttachAll(f.image, bundles); err != nil {
+		t.Fatal(err)
 	}
 }
 
 // signed returns CI's two attestations of digest, signed by identity.
 func (f *fixture) signed(t *testing.T, identity, digest string) (provenance, sbomBundle []byte) {
-	return f.sign(t, identity, statement(t, digest, ProvenanceType, provenanceOf(identity, commit))),
-		f.sign(t, identity, statement(t, digest, SBOMType, sbom))
+	c := ciClaims()
+	c.Identity = identity
+	return f.signedWith(t, c, digest)
 }
 
-// verifyStep runs the command as the pipeline does, with the virtual
-// Sigstore as the trusted instance.
+// signedWith returns the two attestations of digest, signed with claims c.
+func (f *fixture) signedWith(t *testing.T, c sigClaims, digest string) (provenance, sbomBundle []byte) {
+	return f.sign(t, c, statement(t, digest, ProvenanceType, provenanceOf(c.Identity, commit))),
+		f.sign(t, c, statement(t, digest, SBOMType, sbomOf(digest)))
+}
+
+// verifyStep runs the command as the pipeline does, under the production
+// trust policy with the test Sigstore's root.
 func (f *fixture) verifyStep(t *testing.T, extra ...string) (string, error) {
 	t.Helper()
-	trust := &Trust{Material: f.sigstore, Options: []verify.VerifierOption{
-		verify.WithTransparencyLog(1), verify.WithObserverTimestamps(1),
-	}}
 	var out bytes.Buffer
-	args := append([]string{"--image", f.image.String(), "--identity", ciIdentity, "--commit", commit}, extra...)
-	err := run(args, strings.NewReader(""), &out, trust)
+	args := append([]string{"--image", f.image.String(), "--identity", ciIdentity, "--commit", commit,
+		"--caller", deployCaller, "--repository-id", repositoryID, "--owner-id", ownerID}, extra...)
+	err := run(args, strings.NewReader(""), &out, trustIn(f.sigstore.TrustedRoot()))
 	return out.String(), err
 }
 
@@ -266,17 +187,10 @@ func TestTamperedAttestationFails(t *testing.T) {
 
 func TestAttestationOfAnotherImageFails(t *testing.T) {
 	f := newFixture(t)
-	other := pushImage(t, f.image.Context().String())
+	other := registrytest.PushRandom(t, f.image.Context().String())
 	f.attach(t, pairOf(f.signed(t, ciIdentity, other.DigestStr()))...)
 	_, err := f.verifyStep(t)
 	wantRefused(t, err, "no valid build provenance", "no valid SBOM")
-}
-
-func TestProvenanceOfAnotherCommitFails(t *testing.T) {
-	f := newFixture(t)
-	f.attach(t, pairOf(f.signed(t, ciIdentity, f.image.DigestStr()))...)
-	_, err := f.verifyStep(t, "--commit", strings.Repeat("e", 40))
-	wantRefused(t, err, "no valid build provenance", "provenance says it was built from commit "+commit)
 }
 
 func TestProvenanceAloneFails(t *testing.T) {
@@ -302,6 +216,9 @@ func TestFlagsAreChecked(t *testing.T) {
 		{[]string{"--identity", ciIdentity}, "--image is required"},
 		{[]string{"--image", "registry.example/pollstack:latest", "--identity", ciIdentity}, "--image"},
 		{[]string{"--image", "registry.example/pollstack@sha256:" + strings.Repeat("a", 64)}, "--identity is required"},
+		{[]string{"--image", "registry.example/pollstack@sha256:" + strings.Repeat("a", 64), "--identity", ciIdentity}, "--caller is required"},
+		{[]string{"--image", "registry.example/pollstack@sha256:" + strings.Repeat("a", 64), "--identity", ciIdentity, "--caller", deployCaller}, "--repository-id is required"},
+		{[]string{"--image", "registry.example/pollstack@sha256:" + strings.Repeat("a", 64), "--identity", ciIdentity, "--caller", deployCaller, "--repository-id", "1"}, "--owner-id is required"},
 	} {
 		err := run(tc.args, strings.NewReader(""), &bytes.Buffer{}, &Trust{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -336,6 +253,74 @@ func tamperPayload(t *testing.T, bundleJSON []byte, edit func(string) string) []
 
 func pairOf(a, b []byte) [][]byte { return [][]byte{a, b} }
 
-// timeNowPlus5m is when the virtual Rekor logs an entry: inside the
-// validity of the leaf certificate the virtual Fulcio issues now.
-func timeNowPlus5m() time.Time { return time.Now().Add(5 * time.Minute) }
+func TestSBOMAloneFails(t *testing.T) {
+	f := newFixture(t)
+	_, sbomBundle := f.signed(t, ciIdentity, f.image.DigestStr())
+	f.attach(t, sbomBundle)
+	_, err := f.verifyStep(t)
+	wantRefused(t, err, "no valid build provenance")
+}
+
+// Claims of a signature that is not CI's in a deploy of main, each of which
+// alone must make both attestations count for nothing.
+func TestCertificateClaimsAreChecked(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		edit  func(*sigClaims)
+		wants string
+	}{
+		// ci.yml on main, but run by a push (or by another workflow that
+		// calls it) rather than by deploy.yml.
+		{"another calling workflow", func(c *sigClaims) {
+			c.BuildConfigURI = "https://github.com/pollstack/pollstack/.github/workflows/ci.yml@refs/heads/main"
+		}, "deploy.yml"},
+		// The repository deleted and re-created under the same name.
+		{"another repository ID", func(c *sigClaims) { c.RepositoryID = "700100999" }, repositoryID},
+		{"another owner ID", func(c *sigClaims) { c.RepositoryOwnerID = "31337" }, ownerID},
+		{"a self-hosted runner", func(c *sigClaims) { c.RunnerEnvironment = "self-hosted" }, HostedRunner},
+		{"another commit's run", func(c *sigClaims) { c.RepositoryDigest = strings.Repeat("d", 40) }, commit},
+		{"no certificate transparency proof", func(c *sigClaims) { c.WithoutSCT = true }, "SCT"},
+		{"no transparency log entry", func(c *sigClaims) { c.WithoutTransparency = true }, "transparency log"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			c := ciClaims()
+			tc.edit(&c)
+			f.attach(t, pairOf(f.signedWith(t, c, f.image.DigestStr()))...)
+			_, err := f.verifyStep(t)
+			wantRefused(t, err, "no valid build provenance", "no valid SBOM", tc.wants)
+		})
+	}
+}
+
+// CI's identity signed a provenance that names another builder (a step of
+// the attest job signing a statement it was handed) or another commit than
+// the certificate's.
+func TestProvenanceClaimsAreChecked(t *testing.T) {
+	other := strings.Repeat("e", 40)
+	for _, tc := range []struct{ name, builder, gitCommit, wants string }{
+		{"another builder", forkIdentity, commit, "provenance names builder \"" + forkIdentity},
+		{"another commit", ciIdentity, other, "provenance says it was built from commit " + other},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			prov := f.sign(t, ciClaims(), statement(t, f.image.DigestStr(), ProvenanceType, provenanceOf(tc.builder, tc.gitCommit)))
+			_, sbomBundle := f.signed(t, ciIdentity, f.image.DigestStr())
+			f.attach(t, prov, sbomBundle)
+			_, err := f.verifyStep(t)
+			wantRefused(t, err, "no valid build provenance", tc.wants)
+		})
+	}
+}
+
+// The attest job signed, for this digest, an SBOM that describes another
+// image (the SBOM file was swapped between the build and the signing).
+func TestSBOMOfAnotherImageFails(t *testing.T) {
+	f := newFixture(t)
+	prov, _ := f.signed(t, ciIdentity, f.image.DigestStr())
+	other := "sha256:" + strings.Repeat("b", 64)
+	swapped := f.sign(t, ciClaims(), statement(t, f.image.DigestStr(), SBOMType, sbomOf(other)))
+	f.attach(t, prov, swapped)
+	_, err := f.verifyStep(t)
+	wantRefused(t, err, "no valid SBOM", "the SBOM describes image "+other)
+}

@@ -22,8 +22,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strings"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -84,22 +85,78 @@ func PredicateType(bundleJSON []byte) (string, error) {
 }
 
 // Attach stores bundleJSON in image's repository as an artifact whose
-// subject is image, and returns the artifact's digest.
+// subject is image, and returns the artifact's digest (AttachAll).
 func Attach(image name.Digest, bundleJSON []byte, options ...remote.Option) (v1.Hash, error) {
-	predicateType, err := PredicateType(bundleJSON)
+	digests, err := AttachAll(image, [][]byte{bundleJSON}, options...)
 	if err != nil {
 		return v1.Hash{}, err
 	}
+	return digests[0], nil
+}
+
+// AttachAll stores each bundle in image's repository as an artifact whose
+// subject is image, and returns the artifacts' digests. A registry that
+// serves the OCI referrers API lists them itself. One that does not is
+// given the referrers tag (sha256-<hex> of the image) once, listing every
+// bundle: with immutable tags (ECR's IMMUTABLE repositories) that tag can
+// be written once and never updated, so it cannot grow one bundle at a
+// time; a tag that already exists must already list them all.
+func AttachAll(image name.Digest, bundles [][]byte, options ...remote.Option) ([]v1.Hash, error) {
 	subject, err := remote.Head(image, options...)
 	if err != nil {
-		return v1.Hash{}, fmt.Errorf("the image %s: %w", image, err)
+		return nil, fmt.Errorf("the image %s: %w", image, err)
+	}
+	referrersAPI, err := servesReferrers(image, options...)
+	if err != nil {
+		return nil, err
+	}
+	var digests []v1.Hash
+	var descs []v1.Descriptor
+	for _, b := range bundles {
+		desc, err := putArtifact(image, subject, b, referrersAPI, options...)
+		if err != nil {
+			return nil, err
+		}
+		digests = append(digests, desc.Digest)
+		descs = append(descs, desc)
+	}
+	if !referrersAPI {
+		if err := writeReferrersTag(image, descs, options...); err != nil {
+			return nil, err
+		}
+	}
+	return digests, nil
+}
+
+// servesReferrers asks the registry for image's referrers without the tag
+// fallback: an answer means the API is there.
+func servesReferrers(image name.Digest, options ...remote.Option) (bool, error) {
+	_, err := remote.Referrers(image, append(slices.Clone(options), remote.WithReferrersTagFallback(false))...)
+	switch {
+	case err == nil:
+		return true, nil
+	case strings.Contains(err.Error(), "does not support the Referrers API"):
+		return false, nil
+	default:
+		return false, fmt.Errorf("list the referrers of %s: %w", image, err)
+	}
+}
+
+// putArtifact stores one bundle as an artifact of subject. Without the
+// referrers API the manifest is stored with the tag fallback off, and
+// go-containerregistry then reports the missing API after the upload: the
+// artifact must be in the registry all the same.
+func putArtifact(image name.Digest, subject *v1.Descriptor, bundleJSON []byte, referrersAPI bool, options ...remote.Option) (v1.Descriptor, error) {
+	predicateType, err := PredicateType(bundleJSON)
+	if err != nil {
+		return v1.Descriptor{}, err
 	}
 	repo := image.Context()
 	config := static.NewLayer([]byte("{}"), emptyMediaType)
 	layer := static.NewLayer(bundleJSON, BundleMediaType)
 	for _, blob := range []v1.Layer{config, layer} {
 		if err := remote.WriteLayer(repo, blob, options...); err != nil {
-			return v1.Hash{}, fmt.Errorf("upload to %s: %w", repo, err)
+			return v1.Descriptor{}, fmt.Errorf("upload to %s: %w", repo, err)
 		}
 	}
 	manifest := v1.Manifest{
@@ -110,25 +167,59 @@ func Attach(image name.Digest, bundleJSON []byte, options ...remote.Option) (v1.
 		Layers:        []v1.Descriptor{descriptor(layer, BundleMediaType)},
 		Subject:       &v1.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size},
 		Annotations: map[string]string{
-			AnnotationContent:                  "dsse-envelope",
-			AnnotationPredicateType:            predicateType,
-			"org.opencontainers.image.created": time.Now().UTC().Format(time.RFC3339),
+			AnnotationContent:       "dsse-envelope",
+			AnnotationPredicateType: predicateType,
 		},
 	}
 	raw, err := json.Marshal(manifest)
 	if err != nil {
-		return v1.Hash{}, err
+		return v1.Descriptor{}, err
 	}
-	digest := v1.Hash{Algorithm: "sha256", Hex: hexSHA256(raw)}
-	if err := remote.Put(repo.Digest(digest.String()), rawManifest(raw), options...); err != nil {
-		return v1.Hash{}, fmt.Errorf("store the bundle for %s: %w", image, err)
+	desc := v1.Descriptor{
+		MediaType: types.OCIManifestSchema1, ArtifactType: BundleMediaType, Annotations: manifest.Annotations,
+		Digest: v1.Hash{Algorithm: "sha256", Hex: hexSHA256(raw)}, Size: int64(len(raw)),
 	}
-	return digest, nil
+	ref := repo.Digest(desc.Digest.String())
+	putErr := remote.Put(ref, rawManifest(raw), append(slices.Clone(options), remote.WithReferrersTagFallback(referrersAPI))...)
+	if putErr != nil {
+		if _, err := remote.Head(ref, options...); referrersAPI || err != nil {
+			return v1.Descriptor{}, fmt.Errorf("store the bundle for %s: %w", image, putErr)
+		}
+	}
+	return desc, nil
+}
+
+// writeReferrersTag writes the referrers tag of image as an index of the
+// artifacts, or checks that the existing one lists them all.
+func writeReferrersTag(image name.Digest, descs []v1.Descriptor, options ...remote.Option) error {
+	tag := image.Context().Tag(strings.Replace(image.DigestStr(), ":", "-", 1))
+	if existing, err := remote.Index(tag, options...); err == nil {
+		m, err := existing.IndexManifest()
+		if err != nil {
+			return fmt.Errorf("referrers tag %s: %w", tag, err)
+		}
+		for _, d := range descs {
+			if !slices.ContainsFunc(m.Manifests, func(e v1.Descriptor) bool { return e.Digest == d.Digest }) {
+				return fmt.Errorf("the registry does not serve the OCI referrers API and its referrers tag %s already lists other artifacts (tags may be immutable): the bundle %s cannot be added", tag, d.Digest)
+			}
+		}
+		return nil
+	}
+	sort.Slice(descs, func(i, j int) bool { return descs[i].Digest.String() < descs[j].Digest.String() })
+	raw, err := json.Marshal(v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: descs})
+	if err != nil {
+		return err
+	}
+	if err := remote.Put(tag, rawIndex(raw), options...); err != nil {
+		return fmt.Errorf("write the referrers tag %s: %w", tag, err)
+	}
+	return nil
 }
 
 // Bundle is one Sigstore bundle found for an image.
 type Bundle struct {
 	Digest        v1.Hash // of the artifact's manifest
+	Source        string  // where it was read: the artifact's digest, or a file
 	PredicateType string  // as annotated; verify the statement, not this
 	JSON          []byte
 }
@@ -152,7 +243,7 @@ func Find(image name.Digest, options ...remote.Option) ([]Bundle, error) {
 		if err != nil {
 			return nil, err
 		}
-		found = append(found, Bundle{Digest: d.Digest, PredicateType: d.Annotations[AnnotationPredicateType], JSON: data})
+		found = append(found, Bundle{Digest: d.Digest, Source: d.Digest.String(), PredicateType: d.Annotations[AnnotationPredicateType], JSON: data})
 	}
 	return found, nil
 }
@@ -210,6 +301,12 @@ func (m rawManifest) RawManifest() ([]byte, error) { return bytes.Clone(m), nil 
 func (m rawManifest) MediaType() (types.MediaType, error) {
 	return types.OCIManifestSchema1, nil
 }
+
+// rawIndex is an image index to Put as it is.
+type rawIndex []byte
+
+func (m rawIndex) RawManifest() ([]byte, error)        { return bytes.Clone(m), nil }
+func (m rawIndex) MediaType() (types.MediaType, error) { return types.OCIImageIndex, nil }
 
 // RegistryAuth returns the registry options for a user name and a password
 // read from stdin (as `aws ecr get-login-password | ... --password-stdin`),

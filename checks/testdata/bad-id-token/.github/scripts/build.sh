@@ -1,0 +1,2 @@
+# shellcheck shell=bash
+scripts/image.sh
