@@ -189,6 +189,10 @@ func (s *Server) ballotsCSVPage(w http.ResponseWriter, r *http.Request) {
 // whatever the number of ballots.
 func (s *Server) writeBallotFile(w http.ResponseWriter, r *http.Request, token string) {
 	id := r.PathValue("id")
+	if err := s.limit(r, s.downloads); err != nil { // the file reads every ballot again
+		s.writeError(w, r, err)
+		return
+	}
 	v, err := s.creatorResults(r, id, token)
 	if err != nil {
 		s.writeError(w, r, err)
