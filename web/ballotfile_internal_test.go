@@ -57,8 +57,12 @@ func TestStalledBallotFilesFreeTheStore(t *testing.T) {
 	wg.Wait()
 
 	const stalled = 12 // more than the store's read connections
-	for range stalled {
-		c := stalledDownload(t, srv.Listener.Addr().String(), id, token)
+	for i := range stalled {
+		c, err := stalledDownload(srv.Listener.Addr().String(), id, token)
+		if err != nil {
+			t.Errorf("download %d of %d: %v", i+1, stalled, err)
+			continue
+		}
 		defer c.Close()
 	}
 	other, _ := createNonePoll(t, srv.URL) // a poll that no view has loaded yet: its page needs the store
@@ -92,16 +96,22 @@ func createNonePoll(t *testing.T, base string) (id, token string) {
 }
 
 // stalledDownload asks for the ballot file on a connection with a small
-// receive buffer, and never reads the answer.
-func stalledDownload(t *testing.T, addr, id, token string) net.Conn {
-	t.Helper()
+// receive buffer, and reads no more than the answer's first bytes: the
+// file is being streamed, its query open. An error says it did not start.
+func stalledDownload(addr, id, token string) (net.Conn, error) {
 	d := net.Dialer{Control: func(_, _ string, raw syscall.RawConn) error { return setBuffer(raw, syscall.SO_RCVBUF) }}
 	c, err := d.Dial("tcp", addr)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	fmt.Fprintf(c, "GET /api/v1/polls/%s/ballots.csv HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n\r\n", id, addr, token)
-	return c
+	start := make([]byte, 12)
+	c.SetReadDeadline(time.Now().Add(5 * ballotFileStall))
+	if _, err := io.ReadFull(c, start); err != nil || string(start) != "HTTP/1.1 200" {
+		c.Close()
+		return nil, fmt.Errorf("no answer within %v (%q, %v): the store's connections are all held", 5*ballotFileStall, start, err)
+	}
+	return c, nil
 }
 
 func smallBuffersListener(t *testing.T, option int) net.Listener {
