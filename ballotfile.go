@@ -1,6 +1,8 @@
 package pollstack
 
 import (
+	"crypto/rand"
+	"encoding/base32"
 	"encoding/binary"
 	"encoding/csv"
 	"errors"
@@ -16,7 +18,7 @@ import (
 // store streams them and read back by `pollstack recount`:
 //
 //	ballot_id,cast_at,changed_at,<label of option 1>,<label of option 2>,...
-//	q3Jx0aZ1bW9c,2026-06-01T12:00:00Z,,2,,1
+//	GZ4VQ3KMB7TXE2LA,2026-06-01T12:00:00Z,,2,,1
 //
 // ballot_id is random, drawn for each download: it names a row, never a
 // voter. Times are RFC 3339 in UTC; changed_at is empty for a ballot never
@@ -53,7 +55,7 @@ func NewBallotFile(w io.Writer, p *Poll, guard func(string) string) (*BallotFile
 // Write adds one ballot, under a fresh random ballot ID.
 func (f *BallotFile) Write(b CastBallot) error {
 	cells := f.cells
-	cells[0], cells[1], cells[2] = RandomToken(9), b.Cast.UTC().Format(time.RFC3339Nano), ""
+	cells[0], cells[1], cells[2] = ballotID(), b.Cast.UTC().Format(time.RFC3339Nano), ""
 	if b.Changed != nil {
 		cells[2] = b.Changed.UTC().Format(time.RFC3339Nano)
 	}
@@ -74,6 +76,15 @@ func (f *BallotFile) Write(b CastBallot) error {
 		cells[BallotFileFixed+id-1] = cell
 	}
 	return f.out.Write(cells)
+}
+
+// ballotID is a row's random ID: 80 bits in base32 (A-Z, 2-7), which a
+// spreadsheet shows as it is. A base64url ID could begin with "-", which
+// spreadsheets read as a formula.
+func ballotID() string {
+	b := make([]byte, 10)
+	rand.Read(b) // never returns an error
+	return base32.StdEncoding.EncodeToString(b)
 }
 
 // Flush writes what is buffered.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/pollstack/pollstack"
 )
@@ -412,8 +413,8 @@ func TestBallotFile(t *testing.T) {
 	if !strings.HasSuffix(lines[1], ",2026-06-01T12:00:00Z,2026-06-01T12:01:00Z,2,,1") || !strings.HasSuffix(lines[2], ",2026-06-01T12:00:00Z,,,1,") {
 		t.Errorf("rows %q", lines[1:])
 	}
-	if id1, id2 := strings.Split(lines[1], ",")[0], strings.Split(lines[2], ",")[0]; len(id1) != 12 || id1 == id2 {
-		t.Errorf("ballot IDs %q, %q: want random, 12 characters", id1, id2)
+	if id1, id2 := strings.Split(lines[1], ",")[0], strings.Split(lines[2], ",")[0]; len(id1) != 16 || id1 == id2 {
+		t.Errorf("ballot IDs %q, %q: want random, 16 characters", id1, id2)
 	}
 	labels, rankings, err := pollstack.ReadRankedBallotFile(strings.NewReader(buf.String()))
 	want := []pollstack.Ranking{{OptionIDs: []int{2}, Ballots: 1}, {OptionIDs: []int{3, 1}, Ballots: 1}}
@@ -428,5 +429,29 @@ func TestBallotFile(t *testing.T) {
 	f.Flush()
 	if row := strings.Split(buf.String(), "\r\n")[1]; !strings.HasSuffix(row, ",,0,1") {
 		t.Errorf("single choice row %q, want 0 and 1 per option", row)
+	}
+}
+
+// A ballot ID is a cell a spreadsheet must show as it is: one that begins
+// with - (a base64url letter, once in 64 rows) was read as a formula and
+// shown as #NAME?. Every ID of a long file begins with a letter or digit.
+func TestBallotFileIDsAreNeverFormulas(t *testing.T) {
+	poll := &pollstack.Poll{Options: []pollstack.Option{{ID: 1, Label: "A"}}}
+	var buf strings.Builder
+	f, err := pollstack.NewBallotFile(&buf, poll, func(s string) string { return s })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2000 {
+		f.Write(pollstack.CastBallot{OptionIDs: []int{1}, Cast: now})
+	}
+	if err := f.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for i, row := range strings.Split(strings.TrimSuffix(buf.String(), "\r\n"), "\r\n")[1:] {
+		id, _, _ := strings.Cut(row, ",")
+		if id == "" || !unicode.IsLetter(rune(id[0])) && !unicode.IsDigit(rune(id[0])) {
+			t.Fatalf("row %d: ballot ID %q does not begin with a letter or digit", i+1, id)
+		}
 	}
 }

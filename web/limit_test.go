@@ -85,3 +85,28 @@ func TestPageRateLimits(t *testing.T) {
 	mustContain(t, res, "Too many votes from your address", fmt.Sprintf(`action="/p/%s/vote" class="vote" data-retry-after="1"`, id),
 		`id="option-2" name="option" value="2" checked`)
 }
+
+// The ballot file reads every ballot of the poll again: its downloads meet
+// the same limit as the voter code downloads, per address, past which they
+// get 429 rate_limited without a read of the store.
+func TestBallotFileDownloadsAreLimited(t *testing.T) {
+	now := time.Now()
+	srv := httptest.NewServer(web.New(web.Config{Store: stores["sqlite"](t), TrustProxy: true, CreatesPerMinute: 2,
+		Now: func() time.Time { return now }}))
+	defer srv.Close()
+	c := newClient(t, srv.URL)
+	poll := c.postJSON("/api/v1/polls", `{"question": "Q", "options": ["A", "B"], "kind": "ranked"}`).json(t)
+	download := func(addr string) response {
+		return c.do("GET", "/api/v1/polls/"+poll["id"].(string)+"/ballots.csv", "", "",
+			"Authorization", "Bearer "+poll["admin_token"].(string), "X-Forwarded-For", addr)
+	}
+	for i := range 2 {
+		if res := download("198.51.100.1"); res.Status != http.StatusOK {
+			t.Fatalf("download %d: %d %s", i+1, res.Status, res.Body)
+		}
+	}
+	wantError(t, download("198.51.100.1"), http.StatusTooManyRequests, "rate_limited", "")
+	if res := download("198.51.100.2"); res.Status != http.StatusOK {
+		t.Errorf("a download from another address: %d", res.Status)
+	}
+}

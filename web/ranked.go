@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pollstack/pollstack"
 )
@@ -188,6 +189,10 @@ func (s *Server) ballotsCSVPage(w http.ResponseWriter, r *http.Request) {
 // whatever the number of ballots.
 func (s *Server) writeBallotFile(w http.ResponseWriter, r *http.Request, token string) {
 	id := r.PathValue("id")
+	if err := s.limit(r, s.downloads); err != nil { // the file reads every ballot again
+		s.writeError(w, r, err)
+		return
+	}
 	v, err := s.creatorResults(r, id, token)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -197,7 +202,9 @@ func (s *Server) writeBallotFile(w http.ResponseWriter, r *http.Request, token s
 	h.Set("Content-Type", "text/csv; charset=utf-8; header=present")
 	h.Set("Content-Disposition", `attachment; filename="`+ballotFileName(id)+`"`)
 	h.Set("Cache-Control", "no-store")
-	file, err := pollstack.NewBallotFile(w, v.Poll, spreadsheetSafe)
+	out := stallGuard{w, http.NewResponseController(w)}
+	defer out.rc.SetWriteDeadline(time.Time{}) // the connection may serve other requests
+	file, err := pollstack.NewBallotFile(out, v.Poll, spreadsheetSafe)
 	if err == nil {
 		err = s.store.Ballots(r.Context(), id, file.Write)
 	}
@@ -208,6 +215,24 @@ func (s *Server) writeBallotFile(w http.ResponseWriter, r *http.Request, token s
 		// The status is sent; a cut-off file is what the client sees.
 		s.log.Warn("ballot file cut off", "request_id", requestID(r.Context()), "poll_id", id, "error", err.Error())
 	}
+}
+
+// ballotFileStall bounds how long one write of the ballot file may wait
+// for the client. The store streams the file from an open query, holding
+// one of its few connections: a client that stops reading must not keep it.
+var ballotFileStall = 10 * time.Second
+
+// stallGuard gives each write to the client ballotFileStall to go through.
+type stallGuard struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (g stallGuard) Write(p []byte) (int, error) {
+	if err := g.rc.SetWriteDeadline(time.Now().Add(ballotFileStall)); err != nil {
+		return 0, fmt.Errorf("ballot file: write deadline: %w", err)
+	}
+	return g.w.Write(p)
 }
 
 // ballotFileName names the file after the poll, which `pollstack recount`

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/pollstack/pollstack"
+	"github.com/pollstack/pollstack/web"
 )
 
 // rankedResults is the ranked part of the API's results.
@@ -254,4 +255,32 @@ func TestRankedPageChangeOfVote(t *testing.T) {
 	}
 	_, page := c.follow(c.form("/p/"+id+"/change", url.Values{"rank-3": {"1"}, "rank-1": {"2"}}))
 	mustContain(t, page, "Your vote is changed.", "<ol><li dir=\"auto\">Pie</li><li dir=\"auto\">Soup</li></ol>", `<select id="rank-2" name="rank-2">`)
+}
+
+// Every page that draws a ranked poll's bars names its outcome: the bars
+// are first choices, and the winner of the count can be another option.
+// Before, only the results page drew the rounds: the admin page, the
+// present mode on a big screen and the embedded frame showed Soup ahead on
+// first choices, said "the rounds below", and drew none.
+func TestRankedOutcomeBesideEveryBars(t *testing.T) {
+	c, _, _ := embedServer(t, web.Config{})
+	id, token := c.createPoll(`{"question": "Lunch?", "options": ["Soup", "Salad", "Pie"], "kind": "ranked", "embed_origins": ` + embedOrigins + `}`)
+	for ranking, n := range map[string]int{"[1]": 4, "[2]": 3, "[3, 2]": 2} {
+		for range n {
+			if status, code := c.another().vote(id, `{"option_ids": `+ranking+`}`); status != http.StatusCreated {
+				t.Fatalf("vote %s: %d %s", ranking, status, code)
+			}
+		}
+	}
+	const outcome = "Salad wins in round 2"
+	for name, res := range map[string]response{
+		"results": c.get("/p/" + id + "/results"),
+		"admin":   c.admin(id, token),
+		"present": c.get("/p/" + id + "/present"),
+		"embed":   c.get("/p/" + id + "/embed"),
+	} {
+		if !bytes.Contains(res.Body, []byte(outcome)) {
+			t.Errorf("%s page (%d) does not say %q", name, res.Status, outcome)
+		}
+	}
 }

@@ -34,8 +34,9 @@ type Config struct {
 	PublicURL string
 	// CreatesPerMinute and VotesPerSecond limit each client address (an
 	// IPv6 /56): new polls (and voter code batches) a minute, with a burst of
-	// as many, and as many voter code CSV downloads in a bucket of their own;
-	// votes a second, with a burst of as many. 0 turns a limit off.
+	// as many, and as many downloads of voter code CSVs and ballot files in a
+	// bucket of their own; votes a second, with a burst of as many. 0 turns a
+	// limit off.
 	CreatesPerMinute int
 	VotesPerSecond   int
 	// VoterCodesPerHour is each client address's budget of new voter codes
@@ -82,7 +83,7 @@ type Server struct {
 	creates    *rateLimiter // nil: no limit
 	votes      *rateLimiter
 	codes      *rateLimiter // voter codes, charged by the code (see chargeVoterCodes)
-	downloads  *rateLimiter // voter code CSVs, each derived again from its seed
+	downloads  *rateLimiter // voter code CSVs and ballot files, each made again from the store or a seed
 	voters     *rateLimiter // per voter cookie, see roomlimit.go
 	room       *rateLimiter // per address, for votes with a voter cookie
 	streamCaps *streamLimiter

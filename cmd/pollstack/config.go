@@ -145,7 +145,7 @@ var settings = []setting{
 		parse: func(c *Config, v string) error { c.ServerKey.File = v; return nil }},
 	{flag: "server-key-secret-arn", env: "POLLSTACK_SERVER_KEY_SECRET_ARN", usage: "AWS Secrets Manager secret whose string value is the server key, read with the task role (the platform creates it)",
 		parse: func(c *Config, v string) error { c.ServerKey.SecretARN = v; return checkARN(v) }},
-	{flag: "create-rate-limit", env: "POLLSTACK_CREATE_RATE_LIMIT", def: "10", kind: number, usage: "new polls (and voter code batches) a minute per client address (an IPv6 /56), with a burst of as many, and as many voter code CSV downloads in a bucket of their own; past it `429 rate_limited` with `Retry-After`. `0` turns it off",
+	{flag: "create-rate-limit", env: "POLLSTACK_CREATE_RATE_LIMIT", def: "10", kind: number, usage: "new polls (and voter code batches) a minute per client address (an IPv6 /56), with a burst of as many, and as many downloads of voter code CSVs and ballot files in a bucket of their own; past it `429 rate_limited` with `Retry-After`. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.CreateRateLimit, err = parseRate(v); return err }},
 	{flag: "voter-codes-per-hour", env: "POLLSTACK_VOTER_CODES_PER_HOUR", def: "10000", kind: number, usage: "new voter codes an hour per client address, all of which may be spent at once: two of the largest batches (5,000, a big assembly's electorate), for a creator who redoes one; past it `429` with `Retry-After`. Each code is a stored row, so this bounds what one address adds to the database (about 240,000 codes a day). `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.VoterCodeBudget, err = parseRate(v); return err }},
