@@ -14,8 +14,8 @@ import (
 )
 
 // Config is every setting of the server, parsed once into typed values:
-// each flag has an environment variable fallback, and the README lists them
-// all (the table below is also what `pollstack serve -h` prints).
+// each flag has an environment variable fallback, and docs/configuration.md
+// lists them all (the table below is also what `pollstack serve -h` prints).
 type Config struct {
 	Addr            string
 	Store           StoreConfig
@@ -96,7 +96,8 @@ type KeySource struct {
 
 // setting is one flag with its environment variable, default and meaning,
 // and the function that parses it into the Config. The usage is Markdown:
-// the README's settings table is rendered from it, and -h prints it plain.
+// docs/configuration.md's settings tables are rendered from it, and -h
+// prints it plain.
 type setting struct {
 	flag, env, def, usage string
 	kind                  kind

@@ -13,7 +13,7 @@ import (
 	"github.com/pollstack/pollstack/internal/testing/repo"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's settings tables from the settings")
+var update = flag.Bool("update", false, "rewrite the settings tables of docs/configuration.md from the settings")
 
 // Flags behave like flags: a boolean may stand alone (and must not swallow
 // the next flag), a duration is a duration, and an environment variable is
@@ -62,16 +62,17 @@ func TestHelpNamesKinds(t *testing.T) {
 	}
 }
 
-// The README's settings tables are rendered from the settings: a flag
-// renamed, added or described anew without the README fails here. Run
-// go test ./cmd/pollstack -run TestREADMESettings -update to rewrite them.
-func TestREADMESettings(t *testing.T) {
-	path := filepath.Join(repo.Root(), "README.md")
-	readme, err := os.ReadFile(path)
+// The settings tables of docs/configuration.md are rendered from the
+// settings: a flag renamed, added or described anew without the doc fails
+// here. Run go test ./cmd/pollstack -run TestConfigurationDocSettings -update
+// to rewrite them.
+func TestConfigurationDocSettings(t *testing.T) {
+	path := filepath.Join(repo.Root(), "docs", "configuration.md")
+	doc, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := string(readme)
+	got := string(doc)
 	want := got
 	for name, table := range map[string][]setting{"serve": settings, "migrate": migrateSettings} {
 		want, err = replaceBetween(want, "<!-- settings:"+name+" -->\n", "<!-- /settings:"+name+" -->", markdownTable(table))
@@ -88,7 +89,7 @@ func TestREADMESettings(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("README.md's settings tables differ from the settings in cmd/pollstack/config.go; run go test ./cmd/pollstack -run TestREADMESettings -update")
+	t.Errorf("docs/configuration.md's settings tables differ from the settings in cmd/pollstack/config.go; run go test ./cmd/pollstack -run TestConfigurationDocSettings -update")
 }
 
 func markdownTable(all []setting) string {
@@ -123,5 +124,5 @@ func replaceBetween(doc, start, end, with string) (string, error) {
 type markerError struct{ start, end string }
 
 func (e *markerError) Error() string {
-	return "README.md lacks the markers " + strings.TrimSpace(e.start) + " ... " + e.end
+	return "docs/configuration.md lacks the markers " + strings.TrimSpace(e.start) + " ... " + e.end
 }
