@@ -40,12 +40,13 @@ func BenchmarkBatchStatement(b *testing.B) {
 	for _, n := range []int{1, 10, 100, 500} {
 		b.Run(fmt.Sprintf("votes=%d", n), func(b *testing.B) {
 			polls, voters, options, kinds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			names := make([]string, n) // no meeting participant's name, as the store sends
 			for range b.N {
 				for i := range n {
 					voter++
 					polls[i], voters[i], options[i], kinds[i] = p.ID, fmt.Sprint("v", voter), "1", "vote"
 				}
-				rows, err := conn.Query(ctx, storeBatchSQL, polls, voters, options, time.Now(), kinds)
+				rows, err := conn.Query(ctx, storeBatchSQL, polls, voters, options, time.Now(), kinds, names)
 				if err != nil {
 					b.Fatal(err)
 				}

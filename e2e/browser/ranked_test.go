@@ -6,6 +6,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -56,7 +57,12 @@ func TestBrowserRanked(t *testing.T) {
 	// A change of vote: Curry first.
 	e.do(t, tab, chromedp.Navigate(e.base+"/p/"+id), chromedp.WaitVisible(chromedp.ID("rank-3")),
 		chromedp.SetValue(chromedp.ID("rank-2"), ""), chromedp.SetValue(chromedp.ID("rank-3"), "1"),
-		chromedp.Click(chromedp.CSS("form.vote button")), chromedp.WaitVisible(chromedp.CSS(".mine ol")))
+		chromedp.Click(chromedp.CSS("form.vote button")))
+	// The page before the change shows a .mine list too: wait for the new page.
+	for i := 0; i < 100 && run(t, tab, chromedp.Evaluate[string](`location.search`)) != "?changed"; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.do(t, tab, chromedp.WaitVisible(chromedp.CSS(".mine ol")))
 	if mine := text(t, tab, ".mine ol"); !strings.HasPrefix(strings.TrimSpace(mine), "Curry") {
 		t.Errorf("my vote %q, want Curry first", mine)
 	}
