@@ -88,8 +88,11 @@ func (l *connLimiter) release(client netip.Prefix) {
 	}
 }
 
-// refuse writes the refusal and closes c. It reads what the client sent
-// meanwhile (for at most a second) before closing: closing with unread
+// refuse writes the refusal and closes c. It waits for the client's request
+// first (a second at most): an answer that arrives before the client has
+// sent anything reaches a connection the client still takes for idle, and
+// Go's client, for one, drops it as unsolicited. It reads what the client
+// sent meanwhile (for at most a second) before closing: closing with unread
 // data makes the kernel reset the connection, and the client might lose
 // the answer.
 func (l *connLimiter) refuse(c net.Conn, refusal []byte) {
@@ -102,6 +105,9 @@ func (l *connLimiter) refuse(c net.Conn, refusal []byte) {
 	go func() {
 		defer func() { <-l.refusing }()
 		defer c.Close()
+		c.SetDeadline(time.Now().Add(time.Second))
+		var first [4096]byte
+		c.Read(first[:]) // the request's start, or nothing within the second: answer either way
 		c.SetDeadline(time.Now().Add(time.Second))
 		if _, err := c.Write(refusal); err != nil {
 			return
