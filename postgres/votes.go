@@ -1,0 +1,303 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pollstack/pollstack"
+	"github.com/pollstack/pollstack/internal/groupcommit"
+)
+
+// Vote queues the ballot for the next group commit and waits until its
+// transaction committed.
+func (s *Store) Vote(ctx context.Context, b pollstack.Ballot) error {
+	err := s.votes.Submit(ctx, b)
+	if errors.Is(err, groupcommit.ErrClosed) {
+		return pollstack.Unavailable(err)
+	}
+	return err
+}
+
+func byPoll(b pollstack.Ballot) string { return b.PollID }
+
+// storeBallots writes one batch. The rules that need the poll (options,
+// single or multiple choice, the voter key of its duplicate check, whether
+// it allows changes) are checked first, against a cached copy of the poll
+// (none of that ever changes); then one statement, in its own implicit
+// transaction, inserts the admitted ballots of the polls that are still open
+// (those of "code" polls only with a code the poll has), lets the primary
+// key turn a ballot that lost a race into a conflict, replaces the ballots
+// that changed and moves the counters; once that has committed, the change
+// feed hears of the polls it touched (see notify). Whether a poll is open is
+// decided inside that statement, under the poll row's lock, so a vote and a
+// close cannot cross; the lock is held for one statement and its commit
+// only. A batch with changes first locks its polls in a statement of its own
+// (see storeBatchSQL), and a batch in which one voter comes twice (a vote
+// and a change racing) takes one statement per round (pollstack.Rounds), all
+// in one transaction.
+func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([]error, error) {
+	polls, err := s.cachedPolls(ctx, pollstack.PollIDs(ballots))
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	keys, outcomes := pollstack.Admit(ballots, polls, now)
+	rounds := pollstack.Rounds(ballots, keys, outcomes)
+	if len(rounds) == 0 {
+		return outcomes, nil
+	}
+	var done batchDone
+	err = s.with(ctx, func(c *pgxpool.Conn) error {
+		return writeRounds(ctx, c, &done, ballots, keys, rounds, outcomes, now)
+	})
+	if err != nil {
+		return nil, markUnavailable(fmt.Errorf("postgres: vote batch: %w", err))
+	}
+	s.announcer.announce(done.touched) // committed
+	for i, b := range ballots {
+		p, key := polls[b.PollID], [2]string{b.PollID, keys[i]}
+		switch {
+		case outcomes[i] != nil:
+		case !done.open[b.PollID]:
+			outcomes[i] = s.whyNotOpen(ctx, b.PollID)
+		case b.Change && done.changed[key]:
+		case !b.Change && done.stored[key]:
+		case p.DuplicateCheck == pollstack.CheckCode && !done.known[key]:
+			outcomes[i] = pollstack.ErrInvalidCode
+		case b.Change:
+			outcomes[i] = pollstack.ErrNotVoted
+		default:
+			outcomes[i] = p.DuplicateError()
+		}
+	}
+	return outcomes, nil
+}
+
+// writeRounds stores the rounds of a batch and commits them.
+func writeRounds(ctx context.Context, c *pgxpool.Conn, done *batchDone, ballots []pollstack.Ballot, keys []string, rounds [][]int, outcomes []error, now time.Time) error {
+	if len(rounds) == 1 && !changes(ballots, outcomes) { // nearly always: one statement, its own transaction
+		return done.run(ctx, c, ballots, keys, rounds[0], now)
+	}
+	return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
+		// Lock the polls before the batch statement takes its snapshot:
+		// every ballot a change replaces is then as committed, even by
+		// another server, since whoever wrote it held the same lock.
+		if _, err := tx.Exec(ctx, `SELECT FROM polls WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, pollstack.PollIDs(ballots)); err != nil {
+			return err
+		}
+		for _, round := range rounds {
+			if err := done.run(ctx, tx, ballots, keys, round, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// changes reports whether a batch has an admitted change.
+func changes(ballots []pollstack.Ballot, outcomes []error) bool {
+	for i, b := range ballots {
+		if b.Change && outcomes[i] == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// batchDone is what the batch statement reported: the open polls, the polls
+// it stored or changed ballots of, and by (poll, voter key) the ballots
+// stored and changed and the voter codes found.
+type batchDone struct {
+	open, touched          map[string]bool
+	stored, changed, known map[[2]string]bool
+}
+
+// run writes one round of a batch (the ballots at the indexes) with
+// storeBatchSQL, and records what it did.
+func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ballot, keys []string, round []int, now time.Time) error {
+	if d.open == nil {
+		d.open, d.touched = map[string]bool{}, map[string]bool{}
+		d.stored, d.changed, d.known = map[[2]string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}
+	}
+	var pollIDs, voterKeys, options, kinds, names []string
+	for _, i := range round {
+		kind := "vote"
+		if ballots[i].Change {
+			kind = "change"
+		}
+		pollIDs, voterKeys = append(pollIDs, ballots[i].PollID), append(voterKeys, keys[i])
+		options, kinds = append(options, joinInts(ballots[i].OptionIDs)), append(kinds, kind)
+		names = append(names, ballots[i].Name)
+	}
+	rows, err := q.Query(ctx, storeBatchSQL, pollIDs, voterKeys, options, now, kinds, names)
+	if err != nil {
+		return err
+	}
+	var kind, pollID, voterKey string
+	_, err = pgx.ForEachRow(rows, []any{&kind, &pollID, &voterKey}, func() error {
+		switch kind {
+		case "open":
+			d.open[pollID] = true
+		case "stored":
+			d.stored[[2]string{pollID, voterKey}] = true
+			d.touched[pollID] = true
+		case "changed":
+			d.changed[[2]string{pollID, voterKey}] = true
+			d.touched[pollID] = true
+		case "code":
+			d.known[[2]string{pollID, voterKey}] = true
+		}
+		return nil
+	})
+	return err
+}
+
+// storeBatchSQL stores a batch: $1, $2, $3, $5, $6 are one row per ballot
+// (poll, voter key, options as "1,3", 'vote' or 'change', and a meeting
+// participant's name or empty), $4 is the time; a
+// voter key appears once per poll (pollstack.Rounds). It answers one row per
+// open poll ('open', id), per stored ballot ('stored', poll, voter key), per
+// changed ballot ('changed', poll, voter key), and per voter code found,
+// used or not ('code', poll, code key).
+//
+// A voter code is looked up only for ballots of "code" polls, one index
+// probe each; the ballot's poll check comes from the locked poll row, so the
+// foreign keys that hold the duplicate-check rules are always met.
+//
+// A change replaces a ballot as this statement's snapshot shows it, so its
+// batch runs after a statement of its own has locked the polls (see
+// storeBallots): in READ COMMITTED the snapshot, taken after the lock, holds
+// every change committed by anyone, and nobody can change these ballots until
+// this transaction commits. (Within this statement alone, the snapshot
+// predates the wait on the poll lock: a change committed meanwhile by another
+// server would be counted away twice; TestChangesAcrossServers catches it.)
+// The counters move by the new options minus the old (a meeting ballot's
+// negative IDs move if_need_be, pollstack.EncodeAnswers); so do a ranked poll's
+// counts per ranking (rankings), a rising count by an upsert and a falling
+// one by an update, so that the schema's "never below zero" holds on every
+// row written, each moved once per batch.
+const storeBatchSQL = `
+WITH open AS (
+    SELECT id, duplicate_check, ranked FROM polls
+    WHERE id = ANY($1) AND closed_at IS NULL AND (closes_at IS NULL OR closes_at > $4)
+    ORDER BY id FOR NO KEY UPDATE
+), batch AS (
+    SELECT b.poll_id, b.voter_id, b.options, b.kind, nullif(b.name, '') AS name, o.duplicate_check,
+        o.duplicate_check = 'code' AND EXISTS (
+            SELECT 1 FROM voter_codes c WHERE c.poll_id = b.poll_id AND c.code = b.voter_id) AS known_code
+    FROM unnest($1::text[], $2::text[], $3::text[], $5::text[], $6::text[]) AS b (poll_id, voter_id, options, kind, name)
+    JOIN open o ON o.id = b.poll_id
+), inserted AS (
+    INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code, name)
+    SELECT poll_id, voter_id, string_to_array(options, ',')::smallint[], $4, duplicate_check,
+        CASE WHEN known_code THEN voter_id END, name
+    FROM batch
+    WHERE kind = 'vote' AND (duplicate_check <> 'code' OR known_code)
+    ON CONFLICT DO NOTHING
+    RETURNING poll_id, voter_id, option_ids
+), replaced AS (
+    SELECT bl.poll_id, bl.voter_id, bl.option_ids, string_to_array(b.options, ',')::smallint[] AS new_ids, b.name
+    FROM ballots bl JOIN batch b ON b.poll_id = bl.poll_id AND b.voter_id = bl.voter_id
+    WHERE b.kind = 'change'
+), changed AS (
+    UPDATE ballots bl SET option_ids = r.new_ids, changed_at = $4, name = r.name
+    FROM replaced r
+    WHERE bl.poll_id = r.poll_id AND bl.voter_id = r.voter_id
+    RETURNING bl.poll_id, bl.voter_id, r.option_ids AS old_ids, r.new_ids
+), counted_polls AS (
+    UPDATE polls SET ballots = ballots + d.n, last_vote_at = $4
+    FROM (SELECT poll_id, count(*) AS n FROM inserted GROUP BY poll_id) AS d
+    WHERE polls.id = d.poll_id
+), counted_options AS (
+    UPDATE options SET votes = options.votes + d.yes, if_need_be = options.if_need_be + d.if_need_be
+    FROM (
+        SELECT poll_id, abs(option_id) AS option_id,
+            coalesce(sum(n) FILTER (WHERE option_id > 0), 0) AS yes,
+            coalesce(sum(n) FILTER (WHERE option_id < 0), 0) AS if_need_be
+        FROM (
+            SELECT poll_id, unnest(option_ids) AS option_id, 1 AS n FROM inserted
+            UNION ALL SELECT poll_id, unnest(new_ids), 1 FROM changed
+            UNION ALL SELECT poll_id, unnest(old_ids), -1 FROM changed
+        ) AS moves GROUP BY poll_id, abs(option_id)
+    ) AS d
+    WHERE (d.yes <> 0 OR d.if_need_be <> 0) AND options.poll_id = d.poll_id AND options.id = d.option_id
+), ranking_moves AS (
+    SELECT m.poll_id, m.ranking, sum(m.n) AS n FROM (
+        SELECT poll_id, option_ids AS ranking, 1 AS n FROM inserted
+        UNION ALL SELECT poll_id, new_ids, 1 FROM changed
+        UNION ALL SELECT poll_id, old_ids, -1 FROM changed
+    ) AS m JOIN open o ON o.id = m.poll_id AND o.ranked
+    GROUP BY m.poll_id, m.ranking HAVING sum(m.n) <> 0
+), rankings_up AS (
+    INSERT INTO rankings (poll_id, ranking, ballots)
+    SELECT poll_id, ranking, n FROM ranking_moves WHERE n > 0
+    ON CONFLICT (poll_id, ranking) DO UPDATE SET ballots = rankings.ballots + excluded.ballots
+), rankings_down AS (
+    UPDATE rankings SET ballots = rankings.ballots + d.n
+    FROM ranking_moves d
+    WHERE d.n < 0 AND rankings.poll_id = d.poll_id AND rankings.ranking = d.ranking
+)
+SELECT 'open', id, '' FROM open
+UNION ALL
+SELECT 'stored', poll_id, voter_id FROM inserted
+UNION ALL
+SELECT 'changed', poll_id, voter_id FROM changed
+UNION ALL
+SELECT 'code', poll_id, voter_id FROM batch WHERE known_code`
+
+func joinInts(ids []int) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.Itoa(id)
+	}
+	return strings.Join(parts, ",")
+}
+
+// BallotOf returns the options of the poll's ballot under the voter key.
+func (s *Store) BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error) {
+	var options []int16
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return c.QueryRow(ctx, `SELECT option_ids FROM ballots WHERE poll_id = $1 AND voter_id = $2`, pollID, voterKey).Scan(&options)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, pollstack.ErrNotVoted
+	}
+	if err != nil {
+		return nil, markUnavailable(fmt.Errorf("postgres: ballot: %w", err))
+	}
+	return fromInt16s(options), nil
+}
+
+// NameOf returns the name on the ballot under the voter key.
+func (s *Store) NameOf(ctx context.Context, pollID, voterKey string) (string, error) {
+	var name string
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return c.QueryRow(ctx, `SELECT coalesce(name, '') FROM ballots WHERE poll_id = $1 AND voter_id = $2`, pollID, voterKey).Scan(&name)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", pollstack.ErrNotVoted
+	}
+	if err != nil {
+		return "", markUnavailable(fmt.Errorf("postgres: name: %w", err))
+	}
+	return name, nil
+}
+
+// HasVoted reports whether the poll has a ballot under the voter key.
+func (s *Store) HasVoted(ctx context.Context, pollID, voterKey string) (bool, error) {
+	var voted bool
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ballots WHERE poll_id = $1 AND voter_id = $2)`, pollID, voterKey).Scan(&voted)
+	})
+	if err != nil {
+		return false, markUnavailable(fmt.Errorf("postgres: has voted: %w", err))
+	}
+	return voted, nil
+}

@@ -1,0 +1,114 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/pollstack/pollstack"
+)
+
+// adminView is the data of the admin page and of the delete confirmation:
+// the creator sees the counts whatever the poll's visibility.
+type adminView struct {
+	Poll  *pollstack.Poll
+	Token string
+	resultsView
+	Access resultsAccess // what the public results page shows this browser
+	Embed  string        // the <iframe> for other sites; empty: the poll allows none
+}
+
+// MaxVoterCodes is the domain's limit on codes added at a time, for the form.
+func (adminView) MaxVoterCodes() int { return pollstack.MaxVoterCodes }
+
+// adminPage asks for the admin token: the admin link carries it in its
+// fragment, which app.js puts into this form and posts; without JavaScript
+// the creator pastes it. A token in the query is never read.
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
+	if token := s.ownerToken(r, r.PathValue("id")); token != "" && s.authorize(r, r.PathValue("id"), token) == nil {
+		s.renderAdmin(w, r, "admin", "Manage: ", token)
+		return
+	}
+	s.showAdminLogin(w, r, http.StatusOK, nil)
+}
+
+// adminLogin checks the posted token and shows the admin page, or the form
+// again with what was wrong.
+func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	token := strings.TrimSpace(r.PostFormValue("token"))
+	err := s.authorize(r, r.PathValue("id"), token)
+	if e := pollstack.ErrorOf(err); e == pollstack.ErrTokenMissing || e == pollstack.ErrTokenWrong {
+		_, status := publicError(err)
+		s.showAdminLogin(w, r, status, forPage(e))
+		return
+	}
+	if err == nil {
+		s.rememberPoll(w, r, r.PathValue("id"), token)
+	}
+	s.renderAdmin(w, r, "admin", "Manage: ", token)
+}
+
+func (s *Server) showAdminLogin(w http.ResponseWriter, r *http.Request, status int, e *pollstack.Error) {
+	v, err := s.views.get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.render(w, status, "admin-login", "Manage: "+v.Poll.Question, struct {
+		Poll  *pollstack.Poll
+		Error *pollstack.Error
+	}{v.Poll, e})
+}
+
+// renderAdmin shows one of the creator's pages, once the token is checked.
+func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, name, title, token string) {
+	v, err := s.creatorResults(r, r.PathValue("id"), token)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	access, err := s.resultsAccess(r, v.Poll)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, name, title+v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access,
+		Embed: s.embedSnippet(r, v.Poll, embedWidth, embedHeight(v.Poll))})
+}
+
+// closePage and deletePage are the admin page's forms, through the API's
+// closePoll and deletePoll; the token comes in the form body.
+func (s *Server) closePage(w http.ResponseWriter, r *http.Request) {
+	s.adminAction(w, r, s.closePoll, func(id string) string { return "/p/" + id + "/results" })
+}
+
+// deletePage deletes only what was confirmed: the admin page's button leads
+// to a page that says what will be lost and asks again, with a form of its
+// own, so that the step works without JavaScript.
+func (s *Server) deletePage(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		s.renderAdmin(w, r, "delete", "Delete: ", s.adminToken(r))
+		return
+	}
+	s.adminAction(w, r, s.deletePoll, func(string) string { return "/?deleted" })
+}
+
+func (s *Server) adminAction(w http.ResponseWriter, r *http.Request, act func(*http.Request, string, string) error, next func(id string) string) {
+	if err := parseForm(w, r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if err := act(r, id, s.adminToken(r)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, next(id), http.StatusSeeOther)
+}
