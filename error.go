@@ -3,6 +3,7 @@ package pollstack
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind is the broad class of an error. Transports map kinds to status codes
@@ -26,7 +27,35 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// Key names the message in the translations when one Code has several
+	// wordings; "" means Code itself.
+	Key string
+	// Args are the values Message was made from, in order, for a translation
+	// to fill in: integers as they are (each language writes numbers its own
+	// way), Terms as words to translate, anything else as Message shows it.
+	Args []any
 }
+
+// MessageKey is the key of e's message in the translations.
+func (e *Error) MessageKey() string {
+	if e.Key != "" {
+		return e.Key
+	}
+	return e.Code
+}
+
+// Keyed is e under another translation key: a second wording of its Code.
+func (e *Error) Keyed(key string) *Error {
+	k := *e
+	k.Key = key
+	return &k
+}
+
+// Term is a word or phrase of the product put into a message (a field's
+// name, what was done): Text in English, Key in the translations.
+type Term struct{ Key, Text string }
+
+func (t Term) String() string { return t.Text }
 
 func (e *Error) Error() string {
 	if e.Field != "" {
@@ -56,12 +85,61 @@ var (
 // ballot exists, never what it chose, and cannot change it.
 var (
 	ErrAddressVoted = &Error{Kind: KindForbidden, Code: "ballot_not_yours", Message: "This address has voted. Only the browser that cast the ballot can see or change it."}
-	ErrCodeVoted    = &Error{Kind: KindForbidden, Code: "ballot_not_yours", Field: "code", Message: "This code has voted. Only the browser that cast the ballot can see it."}
+	ErrCodeVoted    = &Error{Kind: KindForbidden, Code: "ballot_not_yours", Key: "ballot_not_yours.code", Field: "code", Message: "This code has voted. Only the browser that cast the ballot can see it."}
 )
 
 // Invalid returns a KindInvalid error about one input field.
 func Invalid(field, code, format string, args ...any) *Error {
-	return &Error{Kind: KindInvalid, Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+	e := NewError(KindInvalid, code, format, args...)
+	e.Field = field
+	return e
+}
+
+// NewError returns an error of kind whose Message is format filled with
+// args, which it keeps for translations (see Error.Args).
+func NewError(kind Kind, code, format string, args ...any) *Error {
+	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...), Args: translatableArgs(format, args)}
+}
+
+// translatableArgs keeps integers (%d) and Terms as they are and writes
+// every other argument as its verb in format does (%q quotes, %U names a
+// character), so that a translation shows it as the English does.
+func translatableArgs(format string, args []any) []any {
+	if len(args) == 0 {
+		return nil
+	}
+	out := make([]any, len(args))
+	i := 0
+	for j := 0; j < len(format) && i < len(args); j++ {
+		if format[j] != '%' {
+			continue
+		}
+		j++
+		if j < len(format) && format[j] == '%' {
+			continue
+		}
+		start := j
+		for j < len(format) && strings.IndexByte("+-# 0123456789.", format[j]) >= 0 {
+			j++
+		}
+		if j >= len(format) {
+			break
+		}
+		switch a := args[i].(type) {
+		case Term:
+			out[i] = a
+		case int:
+			if format[j] == 'd' {
+				out[i] = a
+				break
+			}
+			out[i] = fmt.Sprintf("%"+format[start:j+1], a)
+		default:
+			out[i] = fmt.Sprintf("%"+format[start:j+1], a)
+		}
+		i++
+	}
+	return out
 }
 
 // ErrorOf returns the *Error inside err, or nil when err is an internal error

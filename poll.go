@@ -406,7 +406,7 @@ func validateOptions(labels []string) ([]Option, error) {
 			if first == label {
 				return nil, Invalid("options", "option_duplicate", "Each option must be different: “%s” appears twice.", label)
 			}
-			return nil, Invalid("options", "option_duplicate", "Each option must be different: “%s” and “%s” count as the same option.", first, label)
+			return nil, Invalid("options", "option_duplicate", "Each option must be different: “%s” and “%s” count as the same option.", first, label).Keyed("option_duplicate.same")
 		}
 		seen[key] = label
 		options = append(options, Option{ID: len(options) + 1, Label: label})

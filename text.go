@@ -35,9 +35,9 @@ func cleanText(field, s string, multiline bool) (text string, visible bool, err 
 // such text before the domain does (in a JSON string) use it, so that
 // people read the same words wherever the text came in.
 func InvalidText(field string, r rune) error {
-	label, ok := textLabels[field]
-	if !ok {
-		label = field
+	var label any = field // a field with no words of its own goes by its name
+	if term, ok := textLabels[field]; ok {
+		label = term
 	}
 	if r == utf8.RuneError {
 		return Invalid(field, "text_invalid_utf8", "%s is not valid UTF-8 text.", label)
@@ -46,7 +46,12 @@ func InvalidText(field string, r rune) error {
 }
 
 // textLabels name the fields of people's text in messages.
-var textLabels = map[string]string{"question": "The question", "description": "The description", "options": "An option", "": "The request"}
+var textLabels = map[string]Term{
+	"question":    {Key: "the_question", Text: "The question"},
+	"description": {Key: "the_description", Text: "The description"},
+	"options":     {Key: "an_option", Text: "An option"},
+	"":            {Key: "the_request", Text: "The request"},
+}
 
 // invisible reports whether a character shows nothing by itself: format
 // characters (zero-width space and joiners, the byte order mark, bidi

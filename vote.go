@@ -59,7 +59,7 @@ func (p *Poll) CheckBallot(optionIDs []int) error {
 	case p.Multiple && p.MaxChoices > 0 && n > p.MaxChoices:
 		return Invalid("option_ids", "choices_too_many", "Choose at most %d %s.", p.MaxChoices, plural(p.MaxChoices, "option", "options"))
 	}
-	return p.checkDistinct(optionIDs, "chosen")
+	return p.checkDistinct(optionIDs, Term{Key: "chosen", Text: "chosen"})
 }
 
 // checkRanking verifies a ranked ballot: distinct existing options, most
@@ -71,12 +71,12 @@ func (p *Poll) checkRanking(optionIDs []int) error {
 	case n > p.MaxChoices:
 		return Invalid("option_ids", "rankings_too_many", "Rank at most %d %s.", p.MaxChoices, plural(p.MaxChoices, "option", "options"))
 	}
-	return p.checkDistinct(optionIDs, "ranked")
+	return p.checkDistinct(optionIDs, Term{Key: "ranked", Text: "ranked"})
 }
 
 // checkDistinct verifies that a ballot's options exist and differ; done
 // says what the voter did to an option ("chosen", "ranked").
-func (p *Poll) checkDistinct(optionIDs []int, done string) error {
+func (p *Poll) checkDistinct(optionIDs []int, done Term) error {
 	seen := make(map[int]bool, len(optionIDs))
 	for _, id := range optionIDs {
 		if id < 1 || id > len(p.Options) {
@@ -90,26 +90,71 @@ func (p *Poll) checkDistinct(optionIDs []int, done string) error {
 	return nil
 }
 
-// ChoiceRule says, in words for voters, how many options a ballot takes.
-func (p *Poll) ChoiceRule() string {
+// RuleKind is which words say how many options a ballot takes.
+type RuleKind string
+
+const (
+	RuleRankedAll  RuleKind = "ranked_all"
+	RuleRankedUpTo RuleKind = "ranked_up_to"
+	RuleOne        RuleKind = "single"
+	RuleExactly    RuleKind = "exactly"
+	RuleOneOrMore  RuleKind = "one_or_more"
+	RuleUpTo       RuleKind = "up_to"
+	RuleAtLeast    RuleKind = "at_least"
+	RuleBetween    RuleKind = "between"
+)
+
+// Rule is how many options a ballot takes, as voters are told: the kind of
+// rule and its bounds.
+type Rule struct {
+	Kind     RuleKind
+	Min, Max int
+}
+
+// Rule says how many options a ballot of p takes.
+func (p *Poll) Rule() Rule {
 	lo, hi, n := p.MinChoices, p.MaxChoices, len(p.Options)
 	switch {
 	case p.Ranked && hi >= n:
-		return "Rank the options in order of preference (1 is your first choice); rank as many as you like"
+		return Rule{RuleRankedAll, 0, hi}
 	case p.Ranked:
-		return fmt.Sprintf("Rank up to %d %s in order of preference (1 is your first choice)", hi, plural(hi, "option", "options"))
+		return Rule{RuleRankedUpTo, 0, hi}
 	case !p.Multiple:
-		return "Choose one option"
+		return Rule{RuleOne, 1, 1}
 	case lo == hi:
-		return fmt.Sprintf("Choose %d %s", lo, plural(lo, "option", "options"))
+		return Rule{RuleExactly, lo, hi}
 	case lo <= 1 && (hi == 0 || hi >= n):
-		return "Choose one or more options"
+		return Rule{RuleOneOrMore, lo, hi}
 	case lo <= 1:
-		return fmt.Sprintf("Choose up to %d %s", hi, plural(hi, "option", "options"))
+		return Rule{RuleUpTo, lo, hi}
 	case hi == 0 || hi >= n:
-		return fmt.Sprintf("Choose at least %d options", lo)
+		return Rule{RuleAtLeast, lo, hi}
 	default:
-		return fmt.Sprintf("Choose %d to %d options", lo, hi)
+		return Rule{RuleBetween, lo, hi}
+	}
+}
+
+// ChoiceRule says, in English words for voters, how many options a ballot
+// takes (web words it in each language from Rule).
+func (p *Poll) ChoiceRule() string {
+	r := p.Rule()
+	switch r.Kind {
+	case RuleRankedAll:
+		return "Rank the options in order of preference (1 is your first choice); rank as many as you like"
+	case RuleRankedUpTo:
+		return fmt.Sprintf("Rank up to %d %s in order of preference (1 is your first choice)", r.Max, plural(r.Max, "option", "options"))
+	case RuleOne:
+		return "Choose one option"
+	case RuleExactly:
+		return fmt.Sprintf("Choose %d %s", r.Min, plural(r.Min, "option", "options"))
+	case RuleOneOrMore:
+		return "Choose one or more options"
+	case RuleUpTo:
+		return fmt.Sprintf("Choose up to %d %s", r.Max, plural(r.Max, "option", "options"))
+	case RuleAtLeast:
+		return fmt.Sprintf("Choose at least %d options", r.Min)
+	default:
+		return fmt.Sprintf("Choose %d to %d options", r.Min, r.Max)
 	}
 }
 

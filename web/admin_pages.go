@@ -25,7 +25,7 @@ func (adminView) MaxVoterCodes() int { return pollstack.MaxVoterCodes }
 // the creator pastes it. A token in the query is never read.
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
 	if token := s.ownerToken(r, r.PathValue("id")); token != "" && s.authorize(r, r.PathValue("id"), token) == nil {
-		s.renderAdmin(w, r, "admin", "Manage: ", token)
+		s.renderAdmin(w, r, "admin", token)
 		return
 	}
 	s.showAdminLogin(w, r, http.StatusOK, nil)
@@ -48,7 +48,7 @@ func (s *Server) adminLogin(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		s.rememberPoll(w, r, r.PathValue("id"), token)
 	}
-	s.renderAdmin(w, r, "admin", "Manage: ", token)
+	s.renderAdmin(w, r, "admin", token)
 }
 
 func (s *Server) showAdminLogin(w http.ResponseWriter, r *http.Request, status int, e *pollstack.Error) {
@@ -57,14 +57,14 @@ func (s *Server) showAdminLogin(w http.ResponseWriter, r *http.Request, status i
 		s.writeError(w, r, err)
 		return
 	}
-	s.render(w, status, "admin-login", "Manage: "+v.Poll.Question, struct {
+	s.render(w, r, status, "admin-login", v.Poll.Question, struct {
 		Poll  *pollstack.Poll
 		Error *pollstack.Error
 	}{v.Poll, e})
 }
 
 // renderAdmin shows one of the creator's pages, once the token is checked.
-func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, name, title, token string) {
+func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, name, token string) {
 	v, err := s.creatorResults(r, r.PathValue("id"), token)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -75,7 +75,7 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, name, title
 		s.writeError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, name, title+v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access,
+	s.render(w, r, http.StatusOK, name, v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access,
 		Embed: s.embedSnippet(r, v.Poll, embedWidth, embedHeight(v.Poll))})
 }
 
@@ -94,7 +94,7 @@ func (s *Server) deletePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		s.renderAdmin(w, r, "delete", "Delete: ", s.adminToken(r))
+		s.renderAdmin(w, r, "delete", s.adminToken(r))
 		return
 	}
 	s.adminAction(w, r, s.deletePoll, func(string) string { return "/?deleted" })

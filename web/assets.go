@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"path"
 	"strings"
@@ -71,9 +72,10 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
 }
 
 // parseTemplates builds one template set per page: the shared layout plus
-// the page's own file.
-func parseTemplates(a *assets) map[string]*template.Template {
-	funcs := template.FuncMap{
+// the page's own file, with the words of en (localizedPages makes the others).
+func parseTemplates(a *assets, en *locale) map[string]*template.Template {
+	funcs := en.funcs()
+	maps.Copy(funcs, template.FuncMap{
 		"asset": func(name string) string {
 			u, ok := a.url[name]
 			if !ok {
@@ -81,9 +83,8 @@ func parseTemplates(a *assets) map[string]*template.Template {
 			}
 			return u
 		},
-		"add":        func(a, b int) int { return a + b },
-		"answerText": answerText,
-	}
+		"add": func(a, b int) int { return a + b },
+	})
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/ranked-parts.html", "templates/meeting-parts.html"))
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -96,6 +97,20 @@ func parseTemplates(a *assets) map[string]*template.Template {
 			continue
 		}
 		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, p))
+	}
+	out["embed"] = embedTemplate(out["poll"])
+	return out
+}
+
+// localizedPages are the pages in each language: clones of the parsed
+// pages with that language's words, made once at start.
+func localizedPages(pages map[string]*template.Template, ls *locales) map[string]map[string]*template.Template {
+	out := map[string]map[string]*template.Template{}
+	for _, l := range ls.list {
+		out[l.Code] = map[string]*template.Template{}
+		for name, t := range pages {
+			out[l.Code][name] = template.Must(t.Clone()).Funcs(l.funcs())
+		}
 	}
 	return out
 }

@@ -110,7 +110,7 @@ func (s *Server) codesPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secrets, _ := s.takeForPage(w, r, codesPath(v.Poll.ID), v.Poll)
-	s.render(w, http.StatusOK, "codes", "Voter codes: "+v.Poll.Question, struct {
+	s.render(w, r, http.StatusOK, "codes", v.Poll.Question, struct {
 		Poll  *pollstack.Poll
 		Codes *codesView
 	}{v.Poll, newCodesView(v.Poll, secrets)})

@@ -104,7 +104,7 @@ func (f createForm) FormError() string {
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	f := createForm{Options: make([]string, blankOptionRows), Results: string(pollstack.ResultsAlways),
 		Deleted: r.URL.Query().Has("deleted"), MaxOptions: pollstack.MaxOptions}
-	s.render(w, http.StatusOK, "home", "Create a poll", f)
+	s.render(w, r, http.StatusOK, "home", "", f)
 }
 
 // createPollPage handles the creation form. "Add option" re-renders the
@@ -144,7 +144,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		if len(f.Options) < pollstack.MaxOptions {
 			f.Options, f.Added = append(f.Options, ""), true
 		}
-		s.render(w, http.StatusOK, "home", "Create a poll", f)
+		s.render(w, r, http.StatusOK, "home", "", f)
 		return
 	}
 	req := createPollRequest{Question: f.Question, Description: f.Description, Multiple: f.Multiple, Results: f.Results, AllowChanges: f.AllowChanges,
@@ -166,7 +166,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		if closes, ok := closingTime(f.ClosesAt, f.TZ); ok {
 			req.ClosesAt = &closes
 		} else {
-			typed = pollstack.Invalid("closes_at", "closes_at_invalid", "Write the closing time as a date and a time, such as 2030-01-02 15:04.")
+			typed = pollstack.Invalid("closes_at", "closes_at_invalid", "Write the closing time as a date and a time, such as 2030-01-02 15:04.").Keyed("closes_at_invalid.form")
 		}
 	}
 	var p *pollstack.Poll
@@ -191,7 +191,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 				f.Options = append(f.Options, "")
 			}
 			f.RetryAfter = w.Header().Get("Retry-After")
-			s.render(w, status, "home", "Create a poll", f)
+			s.render(w, r, status, "home", "", f)
 		})
 		return
 	}
@@ -262,7 +262,7 @@ func (s *Server) createdPage(w http.ResponseWriter, r *http.Request) {
 	if token := s.ownerToken(r, v.Poll.ID); data.AdminURL == "" && pollstack.TokenMatches(token, v.Poll.AdminTokenHash) {
 		data.AdminURL, data.Kept = s.adminURL(r, v.Poll.ID, token), true
 	}
-	s.render(w, http.StatusOK, "created", "Your poll is ready", data)
+	s.render(w, r, http.StatusOK, "created", data.Poll.Question, data)
 }
 
 // adminURL is the admin link of a poll. The token is in the fragment,

@@ -101,7 +101,7 @@ func TestPageAddOption(t *testing.T) {
 		t.Errorf("after add option: %d rows, want 5", n)
 	}
 	mustContain(t, res, `value="Tea"`, `value="Coffee"`, `value="Water"`, "Tea?</textarea>",
-		`<input id="option-4" name="option" type="text" value="" autocomplete="off" autofocus>`)
+		`<input id="option-4" name="option" type="text" value="" autocomplete="off" dir="auto" autofocus>`)
 	if n := strings.Count(string(res.Body), "autofocus"); n != 1 {
 		t.Errorf("%d autofocus attributes, want 1 (the new row)", n)
 	}

@@ -109,7 +109,7 @@ func (s *Server) embedVote(w http.ResponseWriter, r *http.Request) {
 // renderPoll draws the poll page, or the embed page when that was asked for.
 func (s *Server) renderPoll(w http.ResponseWriter, r *http.Request, status int, data pollView) {
 	if !isEmbedRoute(r) {
-		s.render(w, status, "poll", data.Poll.Question, data)
+		s.render(w, r, status, "poll", data.Poll.Question, data)
 		return
 	}
 	out := embedView{pollView: data, Partitioned: s.isTLS(r)}
@@ -124,7 +124,7 @@ func (s *Server) renderPoll(w http.ResponseWriter, r *http.Request, status int, 
 	if data.Poll.Embeddable() {
 		w.Header().Del("X-Frame-Options") // frame-ancestors says who may frame it
 	}
-	s.renderFramed(w, status, "embed", data.Poll.Question, out, embedPolicy(data.Poll))
+	s.renderFramed(w, r, status, "embed", data.Poll.Question, out, embedPolicy(data.Poll))
 }
 
 // embedHeight is the frame's height for a poll: the question, an option
@@ -221,7 +221,7 @@ func oembedBound(q url.Values, field string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 || strings.IndexFunc(raw, func(c rune) bool { return !unicode.IsDigit(c) }) >= 0 {
-		return 0, pollstack.Invalid(field, "oembed_"+field+"_invalid", "%s must be a whole number of pixels, 1 or more.", field)
+		return 0, pollstack.Invalid(field, "oembed_"+field+"_invalid", "%s must be a whole number of pixels, 1 or more.", field).Keyed("oembed_size_invalid")
 	}
 	return min(n, def), nil
 }

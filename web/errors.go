@@ -87,6 +87,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.renderError(w, r, e, status)
 		return
 	}
+	e = s.locale(r).localizeError(e)
 	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Field: e.Field}})
 }
 

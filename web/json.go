@@ -101,16 +101,16 @@ func decodeJSON(body []byte, dst any) error {
 		return checkStrict(body, fieldNames(dst))
 	case errors.As(err, &syntax):
 		if syntax.Offset > 0 && json.Valid(body[:syntax.Offset-1]) {
-			return pollstack.Invalid("", "malformed_json", "The body has data after the JSON object.")
+			return pollstack.Invalid("", "malformed_json", "The body has data after the JSON object.").Keyed("malformed_json.trailing")
 		}
 		return errMalformed
 	case errors.As(err, &typ):
 		if typ.Field == "" {
-			return pollstack.Invalid("", "wrong_type", "The body must be a JSON object.")
+			return pollstack.Invalid("", "wrong_type", "The body must be a JSON object.").Keyed("wrong_type.body")
 		}
 		return pollstack.Invalid(typ.Field, "wrong_type", "%s must be %s.", typ.Field, describe(typ.Type.Kind().String()))
 	default:
-		return pollstack.Invalid("", "malformed_json", "The body is not valid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
+		return pollstack.Invalid("", "malformed_json", "The body is not valid JSON: %s.", strings.TrimPrefix(err.Error(), "json: ")).Keyed("malformed_json.detail")
 	}
 }
 
@@ -317,16 +317,17 @@ func checkMediaType(r *http.Request, want string) error {
 	return nil
 }
 
-func describe(kind string) string {
+// describe names a JSON type in a message: a Term, or the Go kind's name.
+func describe(kind string) any {
 	switch kind {
 	case "string":
-		return "a string"
+		return pollstack.Term{Key: "a_string", Text: "a string"}
 	case "bool":
-		return "true or false"
+		return pollstack.Term{Key: "true_or_false", Text: "true or false"}
 	case "slice", "array":
-		return "an array"
+		return pollstack.Term{Key: "an_array", Text: "an array"}
 	case "int", "int64", "float64":
-		return "a number"
+		return pollstack.Term{Key: "a_number", Text: "a number"}
 	default:
 		return fmt.Sprintf("of type %s", kind)
 	}

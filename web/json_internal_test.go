@@ -45,7 +45,7 @@ func FuzzCheckStrict(f *testing.F) {
 		if (got == nil) != (want == nil) {
 			t.Fatalf("%q: checkStrict says %v, the token walk %v", body, got, want)
 		}
-		if got != nil && *pollstack.ErrorOf(got) != *pollstack.ErrorOf(want) {
+		if got != nil && !reflect.DeepEqual(pollstack.ErrorOf(got), pollstack.ErrorOf(want)) {
 			t.Fatalf("%q: checkStrict says %+v, the token walk %+v", body, pollstack.ErrorOf(got), pollstack.ErrorOf(want))
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -123,8 +124,8 @@ func (s *Server) limitN(r *http.Request, l *rateLimiter, n int) error {
 	if ok {
 		return nil
 	}
-	return s.refuse(r, l.name, &pollstack.Error{Kind: kindRateLimited, Code: "rate_limited",
-		Message: fmt.Sprintf("Too many %s from your address. Try again in %s.", l.name, seconds(retry))}, retry)
+	what := pollstack.Term{Key: strings.ReplaceAll(l.name, " ", "_"), Text: l.name}
+	return s.refuse(r, l.name, rateLimited("rate_limited.address", "Too many %s from your address. Try again in %s.", what, retry), retry)
 }
 
 // refuse is the one place where a limit turns a request away (the rate
@@ -138,6 +139,23 @@ func (s *Server) refuse(r *http.Request, limit string, e *pollstack.Error, retry
 // retryAfter is a wait in whole seconds, rounded up: at least 1.
 func retryAfter(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))
+}
+
+// rateLimited is the refusal of a rate limit: format says what is limited
+// (what, if it has a %s) and when to try again (the last %s); key is its
+// translation, with "_minutes" for a wait of minutes.
+func rateLimited(key, format string, what any, retry time.Duration) *pollstack.Error {
+	args := []any{seconds(retry)}
+	if what != nil {
+		args = []any{what, seconds(retry)}
+	}
+	wait := retryAfter(retry)
+	if wait >= 120 {
+		key, wait = key+"_minutes", (wait+59)/60
+	}
+	e := &pollstack.Error{Kind: kindRateLimited, Code: "rate_limited", Key: key, Message: fmt.Sprintf(format, args...)}
+	e.Args = append(args[:len(args)-1:len(args)-1], wait)
+	return e
 }
 
 func seconds(d time.Duration) string {

@@ -76,7 +76,7 @@ func meetingBallot(p *pollstack.Poll, req voteRequest) (name string, ids []int, 
 	for key, a := range req.Answers {
 		id, err := strconv.Atoi(key)
 		if err != nil || strconv.Itoa(id) != key {
-			return "", nil, pollstack.Invalid("answers", "slot_unknown", "Answers are keyed by slot ID; %q is not one.", key)
+			return "", nil, pollstack.Invalid("answers", "slot_unknown", "Answers are keyed by slot ID; %q is not one.", key).Keyed("slot_unknown.key")
 		}
 		answers[id] = pollstack.Answer(a)
 	}

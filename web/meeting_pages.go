@@ -63,7 +63,7 @@ func (f meetingForm) FormError() string {
 func (meetingForm) MaxSlots() int { return pollstack.MaxSlots }
 
 func (s *Server) meetingNewPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "meeting-new", "Find a time", meetingForm{TZ: "UTC", Rows: make([]slotRow, blankSlotRows), ErrorRow: -1})
+	s.render(w, r, http.StatusOK, "meeting-new", "", meetingForm{TZ: "UTC", Rows: make([]slotRow, blankSlotRows), ErrorRow: -1})
 }
 
 // meetingCreatePage creates a meeting poll through the API's createPoll,
@@ -83,7 +83,7 @@ func (s *Server) meetingCreatePage(w http.ResponseWriter, r *http.Request) {
 		if len(f.Rows) < pollstack.MaxSlots {
 			f.Rows = append(f.Rows, slotRow{})
 		}
-		s.render(w, http.StatusOK, "meeting-new", "Find a time", f)
+		s.render(w, r, http.StatusOK, "meeting-new", "", f)
 		return
 	}
 	req := createPollRequest{Question: f.Question, Description: f.Description, Kind: string(pollstack.PollMeeting), HideNames: f.HideNames}
@@ -102,7 +102,7 @@ func (s *Server) meetingCreatePage(w http.ResponseWriter, r *http.Request) {
 			if n, _ := fmt.Sscanf(e.Field, "slots[%d]", &i); n == 1 && i < len(rowOf) {
 				f.ErrorRow = rowOf[i]
 			}
-			s.render(w, http.StatusBadRequest, "meeting-new", "Find a time", f)
+			s.render(w, r, http.StatusBadRequest, "meeting-new", "", f)
 		})
 		return
 	}
@@ -185,20 +185,6 @@ type meetingSlot struct {
 func (m meetingSlot) UTCStart() time.Time { return m.Slot.Start.UTC() }
 func (m meetingSlot) UTCEnd() time.Time   { return m.Slot.End.UTC() }
 
-// DateText is an all-day date as words.
-func (m meetingSlot) DateText() string { return m.Slot.In(time.UTC) }
-
-// answerText is an answer in words.
-func answerText(a pollstack.Answer) string {
-	switch a {
-	case pollstack.AnswerYes:
-		return "Yes"
-	case pollstack.AnswerIfNeedBe:
-		return "If need be"
-	}
-	return "No"
-}
-
 // FieldError is the message for a field of the answer form.
 func (v meetingView) FieldError(field string) string {
 	if v.Error != nil && v.Error.Field == field {
@@ -267,7 +253,7 @@ func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request, v view, sta
 		s.writeError(w, r, err)
 		return
 	}
-	s.render(w, status, "meeting", v.Poll.Question, data)
+	s.render(w, r, status, "meeting", v.Poll.Question, data)
 }
 
 // meetingBallotPage takes the answer form through the API's cast, or shows

@@ -176,7 +176,7 @@ func (s *Server) myPollsPage(w http.ResponseWriter, r *http.Request) {
 	if len(kept) != len(owned) {
 		s.setOwnedPolls(w, r, kept)
 	}
-	s.render(w, http.StatusOK, "mine", "Your polls", struct {
+	s.render(w, r, http.StatusOK, "mine", "", struct {
 		Polls []myPoll
 		Max   int
 	}{list, maxOwnedPolls})

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,31 +25,39 @@ const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-sr
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // page is what every template gets: the page's name (its template, which
-// the body's class names for the stylesheet), its title and its own data.
+// the body's class names for the stylesheet), its title, its own data, its
+// language, the languages of the menu and the address the menu comes back to.
 type page struct {
 	Name  string
 	Title string
 	Data  any
+	Lang  *locale
+	Langs []*locale
+	Here  string
 }
 
-// render writes a page with its status. Pages are personal (votes, tokens)
-// and live, so they are not stored by caches; they send no Referer, so a
-// poll or admin address never leaks to another site.
-func (s *Server) render(w http.ResponseWriter, status int, name, title string, data any) {
-	s.renderFramed(w, status, name, title, data, pageCSP)
+// render writes a page with its status, in the request's language; subject
+// (the poll's question, an error's heading) goes into the title. Pages are
+// personal (votes, tokens) and live, so they are not stored by caches; they
+// send no Referer, so a poll or admin address never leaks to another site.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, subject string, data any) {
+	s.renderFramed(w, r, status, name, subject, data, pageCSP)
 }
 
 // renderFramed is render with a policy of the page's own: the embed page's
 // frame-ancestors.
-func (s *Server) renderFramed(w http.ResponseWriter, status int, name, title string, data any, policy string) {
+func (s *Server) renderFramed(w http.ResponseWriter, r *http.Request, status int, name, subject string, data any, policy string) {
 	var buf bytes.Buffer
-	if err := s.pages[name].ExecuteTemplate(&buf, "layout", page{Name: name, Title: title, Data: data}); err != nil {
+	l := s.locale(r)
+	p := page{Name: name, Title: l.t("title."+name, "Subject", subject), Data: data, Lang: l, Langs: s.locales.list, Here: here(r)}
+	if err := s.pages[l.Code][name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.log.Error("render page", "page", name, "error", err.Error())
 		http.Error(w, "Something went wrong on our side. It has been logged.", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", l.Code)
 	h.Set("Content-Security-Policy", policy)
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
@@ -65,33 +74,29 @@ type errorPage struct {
 	Access  *resultsAccess // and to its results, or when they will show; nil: unknown
 }
 
-// errorHeadings title the error pages by status.
-var errorHeadings = map[int]string{
-	http.StatusBadRequest:            "Something is wrong with the request",
-	http.StatusUnauthorized:          "Admin link needed",
-	http.StatusForbidden:             "Not allowed",
-	http.StatusNotFound:              "Not found",
-	http.StatusMethodNotAllowed:      "Not allowed here",
-	http.StatusConflict:              "Cannot vote",
-	http.StatusRequestEntityTooLarge: "The form is too large",
-	http.StatusTooManyRequests:       "Slow down",
-	http.StatusServiceUnavailable:    "Try again soon",
-}
+// errorHeadings are the statuses whose error pages have a heading of
+// their own (heading.<status> in the catalogues); others say that something
+// went wrong (heading.default).
+var errorHeadings = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden,
+	http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusConflict,
+	http.StatusRequestEntityTooLarge, http.StatusTooManyRequests, http.StatusServiceUnavailable}
 
 // renderError answers an error as a page; writeError chooses it for every
 // path outside /api/.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, e *pollstack.Error, status int) {
-	data := errorPage{Heading: errorHeadings[status], Message: forPage(e).Message}
-	if data.Heading == "" {
-		data.Heading = "Something went wrong"
+	l := s.locale(r)
+	heading := "heading.default"
+	if slices.Contains(errorHeadings, status) {
+		heading = "heading." + strconv.Itoa(status)
 	}
+	data := errorPage{Heading: l.t(heading), Message: l.localizeError(forPage(e)).Message}
 	if e.Kind != pollstack.KindNotFound {
 		data.PollID = r.PathValue("id")
 	}
 	if data.PollID != "" {
 		data.Access = s.errorAccess(r, data.PollID)
 	}
-	s.render(w, status, "error", data.Heading, data)
+	s.render(w, r, status, "error", data.Heading, data)
 }
 
 // errorAccess is the voter's access to the results of the poll an error
@@ -132,6 +137,7 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 // own page.
 func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, rerender func(e *pollstack.Error, status int)) {
 	e, status := publicError(err)
+	e = s.locale(r).localizeError(e)
 	switch {
 	case status == http.StatusBadRequest && e.Kind == pollstack.KindInvalid:
 		rerender(e, status)

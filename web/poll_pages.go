@@ -113,7 +113,7 @@ func (s *Server) showPollWith(w http.ResponseWriter, r *http.Request, status int
 	data.RetryAfter = w.Header().Get("Retry-After")
 	data.ClosedOn = closedOn(v.Poll, s.now())
 	if done := s.confirmation(w, r, v.Poll.ID); done != "" && formErr == nil {
-		data.Confirm, data.CodeUsed = confirmations[done], done == "code"
+		data.Confirm, data.CodeUsed = s.locale(r).t("confirm."+done), done == "code"
 	}
 	s.renderPoll(w, r, status, data)
 }

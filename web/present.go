@@ -39,5 +39,5 @@ func (s *Server) presentPage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "present", v.Poll.Question, data)
+	s.render(w, r, http.StatusOK, "present", v.Poll.Question, data)
 }

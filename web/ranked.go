@@ -77,8 +77,23 @@ type roundsTable struct {
 	Rows       []roundsRow // one per option
 	Continuing []int
 	Exhausted  []int
-	Eliminated []string // per round: who went, and how a tie was broken
-	Outcome    string
+	Eliminated []roundOut // per round: who went, and how a tie was broken
+	Outcome    outcome
+}
+
+// roundOut is who a round eliminated (labels, joined) and how a tie among
+// them was broken: "", "previous" (by the earlier rounds) or "lot".
+type roundOut struct {
+	Names, TieBreak string
+}
+
+// outcome is how the count ended: Kind "winner" (Winner, in Round, with
+// more than half of Continuing), "tie" (Tied) or "none" (no ballots).
+type outcome struct {
+	Kind                  string
+	Winner                string
+	Round, Continuing     int
+	TiedFirst, TiedSecond string
 }
 
 type roundsRow struct {
@@ -115,23 +130,23 @@ func newRoundsTable(p *pollstack.Poll, res resultsJSON) *roundsTable {
 		for _, id := range r.Eliminated {
 			names = append(names, label[id])
 		}
-		gone := strings.Join(names, ", ")
+		gone := roundOut{Names: strings.Join(names, ", ")}
 		switch r.TieBreak {
 		case pollstack.TieByPreviousRounds:
-			gone += " (tie broken by the earlier rounds)"
+			gone.TieBreak = "previous"
 		case pollstack.TieByLot:
-			gone += " (tie broken by lot)"
+			gone.TieBreak = "lot"
 		}
 		t.Eliminated = append(t.Eliminated, gone)
 	}
 	final := res.Rounds[len(res.Rounds)-1]
 	switch {
 	case res.Winner != 0:
-		t.Outcome = fmt.Sprintf("%s wins in round %d, with more than half of the %d continuing ballots.", label[res.Winner], final.Round, final.Continuing)
+		t.Outcome = outcome{Kind: "winner", Winner: label[res.Winner], Round: final.Round, Continuing: final.Continuing}
 	case len(res.Tied) > 0:
-		t.Outcome = fmt.Sprintf("Tie: %s and %s have as many votes in the final round. The poll names no winner.", label[res.Tied[0]], label[res.Tied[1]])
+		t.Outcome = outcome{Kind: "tie", TiedFirst: label[res.Tied[0]], TiedSecond: label[res.Tied[1]]}
 	default:
-		t.Outcome = "No ballots yet."
+		t.Outcome = outcome{Kind: "none"}
 	}
 	return t
 }

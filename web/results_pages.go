@@ -43,8 +43,10 @@ func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	markYours(data.Rows, mine)
-	data.Confirm = confirmations[s.confirmation(w, r, v.Poll.ID)]
-	s.render(w, http.StatusOK, "results", "Results: "+v.Poll.Question, data)
+	if done := s.confirmation(w, r, v.Poll.ID); done != "" {
+		data.Confirm = s.locale(r).t("confirm." + done)
+	}
+	s.render(w, r, http.StatusOK, "results", v.Poll.Question, data)
 }
 
 // resultsView is the counts as the pages draw them: the API's results with

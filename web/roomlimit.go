@@ -3,8 +3,6 @@ package web
 import (
 	"encoding/base64"
 	"net/http"
-
-	"github.com/pollstack/pollstack"
 )
 
 // A room votes at once: hundreds of people on one Wi-Fi share one address,
@@ -39,8 +37,7 @@ func (s *Server) limitVote(r *http.Request) error {
 		return s.limit(r, s.votes)
 	}
 	if allowed, retry := s.voters.allowKey(voter, s.now()); !allowed {
-		return s.refuse(r, "votes per browser", &pollstack.Error{Kind: kindRateLimited, Code: "rate_limited",
-			Message: "Too many votes from this browser. Try again in " + seconds(retry) + "."}, retry)
+		return s.refuse(r, "votes per browser", rateLimited("rate_limited.browser", "Too many votes from this browser. Try again in %s.", nil, retry), retry)
 	}
 	return s.limit(r, s.room)
 }

@@ -90,7 +90,8 @@ type Server struct {
 	addressMAC sync.Pool   // HMAC-SHA256 keyed with cfg.ServerKey, see addressKey
 	creator    cipher.AEAD // seals the creator cookie, see owner.go
 	assets     *assets
-	pages      map[string]*template.Template
+	locales    *locales
+	pages      map[string]map[string]*template.Template // by language, then page
 	draining   atomic.Bool
 	handler    http.Handler
 }
@@ -129,8 +130,8 @@ func New(cfg Config) *Server {
 	s.streams = newHubs(s)
 	s.streams.unwatch = cfg.Store.Watch(s.streams.changed)
 	s.assets = loadAssets()
-	s.pages = parseTemplates(s.assets)
-	s.pages["embed"] = embedTemplate(s.pages["poll"])
+	s.locales = allLocales()
+	s.pages = localizedPages(parseTemplates(s.assets, s.locales.list[0]), s.locales)
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		var h http.Handler = rt.handler
@@ -165,6 +166,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/polls/{id}/results.csv", s.apiResultsCSV, true},
 		{"GET", "/api/v1/polls/{id}/ballots.csv", s.apiBallotsCSV, false},
 		{"GET", "/{$}", s.home, false},
+		{"POST", "/language", s.chooseLanguage, false},
 		{"POST", "/{$}", s.createPollPage, false},
 		{"GET", "/static/{file}", s.serveStatic, false},
 		{"GET", "/p/{id}", s.pollPage, true},

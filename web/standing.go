@@ -16,11 +16,9 @@ import (
 // is scoped to the poll's pages and lives a minute.
 const flashCookie = "pollstack_done"
 
-// The confirmations a flash may carry; anything else is ignored.
-var confirmations = map[string]string{
-	"voted": "Thank you: your vote is counted.",
-	"code":  "Thank you: your vote is counted. The code is used now and cannot vote again.",
-}
+// The confirmations a flash may carry (their words: confirm.<kind> in the
+// catalogues); anything else is ignored.
+var confirmations = map[string]bool{"voted": true, "code": true}
 
 // confirm keeps what the voter did for the next page of the poll.
 func (s *Server) confirm(w http.ResponseWriter, r *http.Request, pollID, done string) {
@@ -37,7 +35,7 @@ func (s *Server) confirmation(w http.ResponseWriter, r *http.Request, pollID str
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/p/" + pollID, MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r)})
-	if _, ok := confirmations[c.Value]; !ok {
+	if !confirmations[c.Value] {
 		return ""
 	}
 	return c.Value
@@ -90,11 +88,11 @@ var pageWords = map[string]string{
 	"admin_token_required": "Managing this poll needs its admin link, or the browser that created it: open the admin link you kept.",
 }
 
-// forPage is e as a page words it.
+// forPage is e as a page words it (its translations under page.<code>).
 func forPage(e *pollstack.Error) *pollstack.Error {
 	if words, ok := pageWords[e.Code]; ok {
 		worded := *e
-		worded.Message = words
+		worded.Message, worded.Key = words, "page."+e.Code
 		return &worded
 	}
 	return e
