@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -124,8 +123,7 @@ func (s *Server) limitN(r *http.Request, l *rateLimiter, n int) error {
 	if ok {
 		return nil
 	}
-	what := pollstack.Term{Key: strings.ReplaceAll(l.name, " ", "_"), Text: l.name}
-	return s.refuse(r, l.name, rateLimited("rate_limited.address", "Too many %s from your address. Try again in %s.", what, retry), retry)
+	return s.refuse(r, l.name, rateLimited("rate_limited.address", "Too many %s from your address. Try again in %s.", limitTerms[l.name], retry), retry)
 }
 
 // refuse is the one place where a limit turns a request away (the rate
@@ -139,6 +137,14 @@ func (s *Server) refuse(r *http.Request, limit string, e *pollstack.Error, retry
 // retryAfter is a wait in whole seconds, rounded up: at least 1.
 func retryAfter(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))
+}
+
+// limitTerms name what each rate limit counts, in its messages.
+var limitTerms = map[string]pollstack.Term{
+	"new polls":            {Key: "new_polls", Text: "new polls"},
+	"votes":                {Key: "votes", Text: "votes"},
+	"voter codes":          {Key: "voter_codes", Text: "voter codes"},
+	"voter code downloads": {Key: "voter_code_downloads", Text: "voter code downloads"},
 }
 
 // rateLimited is the refusal of a rate limit: format says what is limited

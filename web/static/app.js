@@ -6,8 +6,26 @@
 // happen, and opening the admin page from the admin link.
 "use strict";
 (function () {
-  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December"];
+  // The page's language (<html lang>) and its words for this script
+  // (the layout's [data-words]); Intl formats numbers, months and plurals.
+  var lang = document.documentElement.lang || "en";
+  var words = document.querySelector("[data-words]");
+  function word(name) { return words ? words.getAttribute("data-" + name) || "" : ""; }
+  var numbers = new Intl.NumberFormat(lang);
+  var plurals = new Intl.PluralRules(lang);
+  var months = new Intl.DateTimeFormat(lang, { day: "numeric", month: "long", year: "numeric" });
+
+  // counted is el's data-<name>-<plural form> for n, with n in place of {n}.
+  function counted(el, name, n) {
+    var text = el.getAttribute("data-" + name + "-" + plurals.select(n)) ||
+      el.getAttribute("data-" + name + "-other") || "";
+    return text.replace("{n}", numbers.format(n));
+  }
+
+  function monthName(d) {
+    var part = months.formatToParts(d).filter(function (p) { return p.type === "month"; })[0];
+    return part ? part.value : String(d.getMonth() + 1);
+  }
 
   function pad(n) { return String(n).padStart(2, "0"); }
 
@@ -24,8 +42,9 @@
     var d = new Date(el.getAttribute("datetime"));
     if (isNaN(d.getTime())) return;
     el.title = el.textContent;
-    el.textContent = d.getDate() + " " + MONTHS[d.getMonth()] + " " + d.getFullYear() + ", " +
-      pad(d.getHours()) + ":" + pad(d.getMinutes()) + " " + offsetName(-d.getTimezoneOffset());
+    el.textContent = word("datetime").replace("{day}", d.getDate()).replace("{month}", monthName(d))
+      .replace("{year}", d.getFullYear()).replace("{time}", pad(d.getHours()) + ":" + pad(d.getMinutes()))
+      .replace("{zone}", offsetName(-d.getTimezoneOffset()));
   });
 
   // The admin link carries the token in its fragment, which the browser
@@ -60,11 +79,11 @@
     retry.appendChild(status);
     var tick = function () {
       if (left <= 0) {
-        status.textContent = "Sending again…";
+        status.textContent = word("sending");
         retry.submit();
         return;
       }
-      status.textContent = "Sending again in " + left + (left === 1 ? " second…" : " seconds…");
+      status.textContent = words ? counted(words, "sending-in", left) : "";
       left--;
       setTimeout(tick, 1000);
     };
@@ -96,7 +115,7 @@
       if (hint) {
         var name = offsetName(offset);
         if (zone && zone !== "UTC" && zone !== "Etc/UTC") name = zone + " (" + name + ")";
-        hint.textContent = "The time is in your time zone, " + name + ". Leave it empty to close the poll by hand.";
+        hint.textContent = word("tz-hint").replace("{zone}", name);
       }
     };
     describe();
@@ -130,10 +149,10 @@
       var input = document.getElementById(button.getAttribute("data-copy"));
       var status = button.closest(".field").querySelector("[data-copy-status]");
       navigator.clipboard.writeText(input.value).then(function () {
-        if (status) status.textContent = "Copied.";
+        if (status) status.textContent = word("copied");
       }, function () {
         input.select();
-        if (status) status.textContent = "Press Ctrl+C (or Cmd+C) to copy.";
+        if (status) status.textContent = word("copy-by-hand");
       });
     });
   });
@@ -205,15 +224,16 @@
   });
 
   function showResults(results, data) {
-    results.querySelector("[data-total]").textContent = data.total;
-    results.querySelector("[data-total-label]").textContent = data.total === 1 ? "vote" : "votes";
+    var total = results.querySelector("[data-total]");
+    total.textContent = numbers.format(data.total);
+    results.querySelector("[data-total-label]").textContent = counted(total.parentNode, "label", data.total);
     results.querySelector("[data-empty]").hidden = data.total > 0;
     data.options.forEach(function (o) {
       var row = results.querySelector('[data-option="' + o.id + '"]');
       if (!row) return;
       var pct = data.total > 0 ? Math.round(o.votes * 100 / data.total) : 0;
-      row.querySelector("[data-votes]").textContent = o.votes;
-      row.querySelector("[data-percent]").textContent = pct;
+      row.querySelector("[data-votes]").textContent = numbers.format(o.votes);
+      row.querySelector("[data-percent]").textContent = numbers.format(pct);
       row.querySelector("[data-bar]").setAttribute("width", pct);
     });
   }
