@@ -185,6 +185,10 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 				if typed != nil { // the form's last field
 					f.Errors = append(f.Errors, typed)
 				}
+				l := s.locale(r)
+				for i, e := range f.Errors {
+					f.Errors[i] = l.localizeError(e)
+				}
 			}
 			f.echoValidUTF8()
 			for len(f.Options) < pollstack.MinOptions {
