@@ -47,9 +47,9 @@ type locale struct {
 	localizer *i18n.Localizer
 	plain     map[string]string // the messages that take no values, made once
 	printer   *message.Printer
-	own       map[string]bool   // the messages of its own catalogue
+	own       map[string]bool // the messages of its own catalogue
 	messages  map[string]*i18n.Message
-	source    bool              // English, whose error messages are the code's own words
+	source    bool // English, whose error messages are the code's own words
 	missing   func(id string)
 }
 
