@@ -72,9 +72,13 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
 }
 
 // parseTemplates builds one template set per page: the shared layout plus
-// the page's own file, with the words of en (localizedPages makes the others).
-func parseTemplates(a *assets, en *locale) map[string]*template.Template {
-	funcs := en.funcs()
+// the page's own file, with l's words. With inline, every {{t "id"}} of a
+// message that takes no values is written into the template as its text
+// when it is parsed, so that a page in any language costs no more to
+// render than one without a catalogue; without, the templates stay as
+// written (for the tests that read their calls).
+func parseTemplates(a *assets, l *locale, inline bool) map[string]*template.Template {
+	funcs := l.funcs()
 	maps.Copy(funcs, template.FuncMap{
 		"asset": func(name string) string {
 			u, ok := a.url[name]
@@ -85,7 +89,20 @@ func parseTemplates(a *assets, en *locale) map[string]*template.Template {
 		},
 		"add": func(a, b int) int { return a + b },
 	})
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/ranked-parts.html", "templates/meeting-parts.html"))
+	parse := func(t *template.Template, file string) *template.Template {
+		src, err := fs.ReadFile(templateFS, file)
+		if err != nil {
+			panic(err)
+		}
+		if inline {
+			src = l.inlineMessages(src)
+		}
+		return template.Must(t.New(path.Base(file)).Parse(string(src)))
+	}
+	base := template.New("").Funcs(funcs)
+	for _, f := range []string{"layout", "parts", "ranked-parts", "meeting-parts"} {
+		parse(base, "templates/"+f+".html")
+	}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -93,24 +110,22 @@ func parseTemplates(a *assets, en *locale) map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, p := range pages {
 		name := strings.TrimSuffix(path.Base(p), ".html")
-		if name == "layout" || name == "parts" || name == "ranked-parts" || name == "meeting-parts" {
+		if name == "layout" || name == "parts" || name == "ranked-parts" || name == "meeting-parts" || name == "embed" {
 			continue
 		}
-		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, p))
+		out[name] = parse(template.Must(base.Clone()), p)
 	}
-	out["embed"] = embedTemplate(out["poll"])
+	// The embed page on top of the poll page's, whose ballot it shares: a
+	// ballot of any kind looks the same in a frame.
+	out["embed"] = parse(template.Must(out["poll"].Clone()), "templates/embed.html")
 	return out
 }
 
-// localizedPages are the pages in each language: clones of the parsed
-// pages with that language's words, made once at start.
-func localizedPages(pages map[string]*template.Template, ls *locales) map[string]map[string]*template.Template {
+// localizedPages are the pages in each language, parsed once at start.
+func localizedPages(a *assets, ls *locales) map[string]map[string]*template.Template {
 	out := map[string]map[string]*template.Template{}
 	for _, l := range ls.list {
-		out[l.Code] = map[string]*template.Template{}
-		for name, t := range pages {
-			out[l.Code][name] = template.Must(t.Clone()).Funcs(l.funcs())
-		}
+		out[l.Code] = parseTemplates(a, l, true)
 	}
 	return out
 }

@@ -94,3 +94,32 @@ func BenchmarkVoteMetrics(b *testing.B) {
 	m := metrics.New()
 	benchVotes(b, web.New(web.Config{Store: m.Store(instantStore{}), Metrics: m}))
 }
+
+// BenchmarkPollPage measures the server's own cost of one poll page, in
+// each language of the catalogues (Accept-Language): go test -bench PollPage.
+func BenchmarkPollPage(b *testing.B) {
+	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "b.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	s := web.New(web.Config{Store: store})
+	p, _, _ := pollstack.PollDraft{Question: "Q", Options: []string{"A", "B", "C"}}.Validate(pollstackNow())
+	if err := store.CreatePoll(context.Background(), p, nil); err != nil {
+		b.Fatal(err)
+	}
+	for _, lang := range []string{"en", "de", "ar"} {
+		b.Run(lang, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest("GET", "/p/"+p.ID, nil)
+				req.Header.Set("Accept-Language", lang)
+				w := httptest.NewRecorder()
+				s.ServeHTTP(w, req)
+				if w.Code != 200 || !strings.Contains(w.Body.String(), `<html lang="`) {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+}

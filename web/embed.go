@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"html"
-	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,12 +54,6 @@ type embedView struct {
 type embedResults struct {
 	Poll *pollstack.Poll
 	resultsView
-}
-
-// embedTemplate is the embed page's template on top of the poll page's,
-// whose ballot it shares: a ballot of any kind looks the same in a frame.
-func embedTemplate(poll *template.Template) *template.Template {
-	return template.Must(template.Must(poll.Clone()).ParseFS(templateFS, "templates/embed.html"))
 }
 
 // errEmbedCookie refuses a vote from a frame that sent no voter cookie: the

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +44,9 @@ type locale struct {
 	Code string // its tag: the lang attribute, ?lang= and the cookie
 	Name string // its name in itself, for the menu
 	Dir  string // "ltr" or "rtl"
+	// MenuOptions are the language menu's <option>s with this language
+	// selected, made once.
+	MenuOptions template.HTML
 
 	localizer *i18n.Localizer
 	plain     map[string]string // the messages that take no values, made once
@@ -51,6 +55,7 @@ type locale struct {
 	messages  map[string]*i18n.Message
 	source    bool // English, whose error messages are the code's own words
 	missing   func(id string)
+	digits    [10]string // 0 to 9 as the language writes them
 }
 
 // locales are the languages, English first.
@@ -132,6 +137,21 @@ func mustLoadLocales(fsys fs.FS) *locales {
 		}
 	}
 	ls.matcher = language.NewMatcher(tags)
+	for _, l := range ls.list {
+		for d := range l.digits {
+			l.digits[d] = l.printer.Sprint(d)
+		}
+		var menu strings.Builder
+		for _, o := range ls.list {
+			selected := ""
+			if o == l {
+				selected = " selected"
+			}
+			fmt.Fprintf(&menu, `<option value="%s" lang="%s"%s>%s</option>`, template.HTMLEscapeString(o.Code),
+				template.HTMLEscapeString(o.Code), selected, template.HTMLEscapeString(o.Name))
+		}
+		l.MenuOptions = template.HTML(menu.String())
+	}
 	return ls
 }
 
@@ -280,9 +300,21 @@ func (l *locale) th(id string, kv ...any) template.HTML {
 	return template.HTML(out)
 }
 
-// num is a whole number as the language writes it.
+// num is a whole number as the language writes it; below 1000 (no
+// grouping) digit by digit, which is most numbers on a page and costs
+// nothing of the printer's.
 func (l *locale) num(n int) string {
-	return l.printer.Sprint(n)
+	if n < 0 || n >= 1000 {
+		return l.printer.Sprint(n)
+	}
+	if n < 10 {
+		return l.digits[n]
+	}
+	var b strings.Builder
+	for _, c := range strconv.Itoa(n) {
+		b.WriteString(l.digits[c-'0'])
+	}
+	return b.String()
 }
 
 // dateParts are a date's words in l: the day and year in digits, the month
@@ -395,6 +427,23 @@ func (l *locale) pluralAttrs(id, name string) template.HTMLAttr {
 		}
 	}
 	return template.HTMLAttr(b.String())
+}
+
+// plainCall is a template's call of t with a message ID alone.
+var plainCall = regexp.MustCompile(`\{\{t "([A-Za-z0-9_.-]+)"\}\}`)
+
+// inlineMessages writes every {{t "id"}} of a message that takes no values
+// into a template's source as its text, escaped for HTML (the calls sit in
+// element text or in quoted attribute values, where that escaping holds).
+func (l *locale) inlineMessages(src []byte) []byte {
+	return plainCall.ReplaceAllFunc(src, func(call []byte) []byte {
+		id := string(plainCall.FindSubmatch(call)[1])
+		text, ok := l.plain[id]
+		if !ok || strings.Contains(text, "{{") {
+			return call
+		}
+		return []byte(template.HTMLEscapeString(text))
+	})
 }
 
 // funcs are the template functions of pages in l.

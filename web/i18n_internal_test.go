@@ -142,7 +142,7 @@ func TestCodeAsksOnlyForEnglishMessages(t *testing.T) {
 	ls := allLocales()
 	en := ls.list[0]
 	has := func(id string) bool { return en.own[id] }
-	for name, tmpl := range parseTemplates(loadAssets(), en) {
+	for name, tmpl := range parseTemplates(loadAssets(), en, false) {
 		for _, tt := range tmpl.Templates() {
 			if tt.Tree == nil {
 				continue
@@ -199,7 +199,7 @@ func TestCodeAsksOnlyForEnglishMessages(t *testing.T) {
 			t.Errorf("no confirm.%s", kind)
 		}
 	}
-	for name := range localizedPages(parseTemplates(loadAssets(), en), ls)["en"] {
+	for name := range parseTemplates(loadAssets(), en, false) {
 		if !has("title." + name) {
 			t.Errorf("page %s has no title.%s", name, name)
 		}
@@ -470,7 +470,7 @@ func TestTemplatesHaveNoWordsOfTheirOwn(t *testing.T) {
 	attrs := regexp.MustCompile(`\b(?:aria-label|title|alt|placeholder)="([^"{]*)"`)
 	letter := regexp.MustCompile(`\pL`)
 	seen := map[string]bool{}
-	for name, tmpl := range parseTemplates(loadAssets(), allLocales().list[0]) {
+	for name, tmpl := range parseTemplates(loadAssets(), allLocales().list[0], false) {
 		for _, tt := range tmpl.Templates() {
 			if tt.Tree == nil || seen[name+"/"+tt.Name()] {
 				continue

@@ -26,13 +26,12 @@ const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-sr
 
 // page is what every template gets: the page's name (its template, which
 // the body's class names for the stylesheet), its title, its own data, its
-// language, the languages of the menu and the address the menu comes back to.
+// language and the address the language menu comes back to.
 type page struct {
 	Name  string
 	Title string
 	Data  any
 	Lang  *locale
-	Langs []*locale
 	Here  string
 }
 
@@ -49,7 +48,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 func (s *Server) renderFramed(w http.ResponseWriter, r *http.Request, status int, name, subject string, data any, policy string) {
 	var buf bytes.Buffer
 	l := s.locale(r)
-	p := page{Name: name, Title: l.t("title."+name, "Subject", subject), Data: data, Lang: l, Langs: s.locales.list, Here: here(r)}
+	p := page{Name: name, Title: l.t("title."+name, "Subject", subject), Data: data, Lang: l, Here: here(r)}
 	if err := s.pages[l.Code][name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.log.Error("render page", "page", name, "error", err.Error())
 		http.Error(w, "Something went wrong on our side. It has been logged.", http.StatusInternalServerError)

@@ -131,7 +131,7 @@ func New(cfg Config) *Server {
 	s.streams.unwatch = cfg.Store.Watch(s.streams.changed)
 	s.assets = loadAssets()
 	s.locales = allLocales()
-	s.pages = localizedPages(parseTemplates(s.assets, s.locales.list[0]), s.locales)
+	s.pages = localizedPages(s.assets, s.locales)
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		var h http.Handler = rt.handler
