@@ -133,7 +133,7 @@ func (s *Server) embedSnippet(r *http.Request, p *pollstack.Poll, width, height 
 		return ""
 	}
 	return fmt.Sprintf(`<iframe src="%s" title="%s" width="%d" height="%d" style="border:0;max-width:100%%" loading="lazy"></iframe>`,
-		html.EscapeString(src), html.EscapeString("Poll: "+p.Question), width, height)
+		html.EscapeString(src), html.EscapeString(s.locale(r).t("embed.frame_title", "Subject", p.Question)), width, height)
 }
 
 // oembedURL is the address of the poll's oEmbed description, for the poll

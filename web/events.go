@@ -343,7 +343,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	var sent event // the last event sent, never a heartbeat
 	first := fmt.Appendf(nil, "retry: %d\n", retryMillis(streamRetry))
 	if hidden {
-		msg, _ := json.Marshal(map[string]string{"message": pollstack.ErrResultsHidden.Message})
+		msg, _ := json.Marshal(map[string]string{"message": s.locale(r).localizeError(pollstack.ErrResultsHidden).Message})
 		first = fmt.Appendf(first, "event: hidden\ndata: %s\n\n", msg)
 	} else {
 		sent = event{data: s.resultsEvent(v), seq: v.seq}

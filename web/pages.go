@@ -51,7 +51,7 @@ func (s *Server) renderFramed(w http.ResponseWriter, r *http.Request, status int
 	p := page{Name: name, Title: l.t("title."+name, "Subject", subject), Data: data, Lang: l, Here: here(r)}
 	if err := s.pages[l.Code][name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.log.Error("render page", "page", name, "error", err.Error())
-		http.Error(w, "Something went wrong on our side. It has been logged.", http.StatusInternalServerError)
+		http.Error(w, l.localizeError(errInternal).Message, http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
