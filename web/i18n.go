@@ -437,8 +437,7 @@ var plainCall = regexp.MustCompile(`\{\{t "([A-Za-z0-9_.-]+)"\}\}`)
 // element text or in quoted attribute values, where that escaping holds).
 func (l *locale) inlineMessages(src []byte) []byte {
 	return plainCall.ReplaceAllFunc(src, func(call []byte) []byte {
-		id := string(plainCall.FindSubmatch(call)[1])
-		text, ok := l.plain[id]
+		text, ok := l.plain[string(plainCall.FindSubmatch(call)[1])]
 		if !ok || strings.Contains(text, "{{") {
 			return call
 		}
