@@ -219,56 +219,62 @@ func sqliteStore(t *testing.T) *sqlite.Store {
 
 var verb = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
 
-// templateMessageIDs are the literal message IDs a template asks for.
-func templateMessageIDs(n parse.Node) []string {
-	var out []string
-	var walk func(parse.Node)
-	walk = func(n parse.Node) {
-		switch n := n.(type) {
-		case *parse.ListNode:
-			if n == nil {
-				return
-			}
-			for _, c := range n.Nodes {
-				walk(c)
-			}
-		case *parse.ActionNode:
-			walk(n.Pipe)
-		case *parse.PipeNode:
-			if n == nil {
-				return
-			}
-			for _, c := range n.Cmds {
-				walk(c)
-			}
-		case *parse.CommandNode:
-			if len(n.Args) > 1 {
-				if fn, ok := n.Args[0].(*parse.IdentifierNode); ok && slices.Contains([]string{"t", "tn", "th", "pluralAttrs"}, fn.Ident) {
-					if s, ok := n.Args[1].(*parse.StringNode); ok {
-						out = append(out, s.Text)
-					}
-				}
-			}
-			for _, a := range n.Args {
-				walk(a)
-			}
-		case *parse.IfNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.RangeNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.WithNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.TemplateNode:
-			walk(n.Pipe)
-		}
+// walkTemplate calls visit on every node of a template's tree, in order.
+func walkTemplate(n parse.Node, visit func(parse.Node)) {
+	if n == nil {
+		return
 	}
-	walk(n)
+	visit(n)
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			walkTemplate(c, visit)
+		}
+	case *parse.ActionNode:
+		walkTemplate(n.Pipe, visit)
+	case *parse.PipeNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Cmds {
+			walkTemplate(c, visit)
+		}
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			walkTemplate(a, visit)
+		}
+	case *parse.BranchNode:
+		walkTemplate(n.Pipe, visit)
+		walkTemplate(n.List, visit)
+		walkTemplate(n.ElseList, visit)
+	case *parse.IfNode:
+		walkTemplate(&n.BranchNode, visit)
+	case *parse.RangeNode:
+		walkTemplate(&n.BranchNode, visit)
+	case *parse.WithNode:
+		walkTemplate(&n.BranchNode, visit)
+	case *parse.TemplateNode:
+		walkTemplate(n.Pipe, visit)
+	}
+}
+
+// templateMessageIDs are the literal message IDs a template asks for.
+func templateMessageIDs(root parse.Node) []string {
+	var out []string
+	walkTemplate(root, func(n parse.Node) {
+		c, ok := n.(*parse.CommandNode)
+		if !ok || len(c.Args) < 2 {
+			return
+		}
+		if fn, ok := c.Args[0].(*parse.IdentifierNode); ok && slices.Contains([]string{"t", "tn", "th", "pluralAttrs"}, fn.Ident) {
+			if s, ok := c.Args[1].(*parse.StringNode); ok {
+				out = append(out, s.Text)
+			}
+		}
+	})
 	return out
 }
 
@@ -492,31 +498,12 @@ func TestTemplatesHaveNoWordsOfTheirOwn(t *testing.T) {
 }
 
 // templateTexts are a template's text nodes.
-func templateTexts(n parse.Node) []string {
+func templateTexts(root parse.Node) []string {
 	var out []string
-	var walk func(parse.Node)
-	walk = func(n parse.Node) {
-		switch n := n.(type) {
-		case *parse.ListNode:
-			if n == nil {
-				return
-			}
-			for _, c := range n.Nodes {
-				walk(c)
-			}
-		case *parse.TextNode:
-			out = append(out, string(n.Text))
-		case *parse.IfNode:
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.RangeNode:
-			walk(n.List)
-			walk(n.ElseList)
-		case *parse.WithNode:
-			walk(n.List)
-			walk(n.ElseList)
+	walkTemplate(root, func(n parse.Node) {
+		if t, ok := n.(*parse.TextNode); ok {
+			out = append(out, string(t.Text))
 		}
-	}
-	walk(n)
+	})
 	return out
 }
