@@ -62,6 +62,10 @@ type embedResults struct {
 var errEmbedCookie = &pollstack.Error{Kind: pollstack.KindForbidden, Code: "embed_cookie_missing",
 	Message: "Your browser did not keep this poll's cookie inside the frame, so your vote could not be counted once. Vote in a new tab instead."}
 
+// errOEmbedFormat answers an oEmbed request for another format than JSON
+// (501, as the oEmbed spec asks).
+var errOEmbedFormat = &pollstack.Error{Code: "oembed_format", Field: "format", Message: "Only format=json is offered."}
+
 // embedPage shows the compact poll: the vote form and the live results.
 func (s *Server) embedPage(w http.ResponseWriter, r *http.Request) {
 	s.showPoll(w, r, http.StatusOK, nil, nil)
@@ -164,8 +168,8 @@ type oembedJSON struct {
 func (s *Server) oembed(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if f := q.Get("format"); f != "" && f != "json" {
-		writeJSON(w, http.StatusNotImplemented, errorBody{Error: errorDetail{Code: "oembed_format", Field: "format",
-			Message: "Only format=json is offered."}})
+		e := s.locale(r).localizeError(errOEmbedFormat)
+		writeJSON(w, http.StatusNotImplemented, errorBody{Error: errorDetail{Code: e.Code, Field: e.Field, Message: e.Message}})
 		return
 	}
 	out, err := s.oembedAnswer(r, q)

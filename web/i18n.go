@@ -101,7 +101,7 @@ func mustLoadLocales(fsys fs.FS) *locales {
 			panic(fmt.Sprintf("web: catalogue %s: %v", f, err))
 		}
 		l := &locale{Code: mf.Tag.String(), Dir: direction(mf.Tag), source: mf.Tag == language.English,
-			localizer: i18n.NewLocalizer(bundle, mf.Tag.String()), printer: message.NewPrinter(mf.Tag),
+			localizer: i18n.NewLocalizer(bundle, mf.Tag.String()), printer: numberPrinter(mf.Tag),
 			plain: map[string]string{}, own: map[string]bool{}, messages: map[string]*i18n.Message{}}
 		if l.source {
 			for _, m := range mf.Messages {
@@ -160,6 +160,17 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// numberPrinter writes numbers for tag in Latin digits, as browsers'
+// Intl (current CLDR) does for each of the catalogues' languages, Arabic
+// included, where x/text's older CLDR data would write Arabic-Indic
+// digits: a count must not change its digits when app.js updates it.
+func numberPrinter(tag language.Tag) *message.Printer {
+	if latn, err := tag.SetTypeForKey("nu", "latn"); err == nil {
+		tag = latn
+	}
+	return message.NewPrinter(tag)
 }
 
 // direction is "rtl" for a language written right to left.

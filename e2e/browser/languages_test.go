@@ -45,6 +45,14 @@ func TestBrowserLanguages(t *testing.T) {
 			e.do(t, tab, chromedp.Navigate(e.base+"/p/"+id+"/results"), chromedp.WaitVisible(chromedp.CSS("[data-total]")))
 			e.saysLanguage(t, tab, "results", tc.lang, tc.dir)
 			e.axeBothThemes(t, tab, tc.lang+" results")
+			// The server writes the count as the browser's Intl does, so that
+			// app.js's updates never change its digits.
+			if same := run(t, tab, chromedp.Evaluate[bool](`fetch(location.href).then(r => r.text()).then(page => {
+				const m = page.match(/<span data-total>([^<]*)<\/span>/);
+				return m !== null && m[1] === new Intl.NumberFormat(document.documentElement.lang).format(1);
+			})`, chromedp.EvalAwaitPromise)); !same {
+				t.Errorf("the server writes the count otherwise than Intl.NumberFormat(%q)", tc.lang)
+			}
 			// Live: another vote arrives; app.js writes the count and its
 			// word as the language does (Intl.NumberFormat, PluralRules).
 			waitFor(t, tab, `!document.querySelector("[data-live]").hidden`)
