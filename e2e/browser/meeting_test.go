@@ -135,10 +135,13 @@ func TestBrowserMeeting(t *testing.T) {
 		token := adminURL[strings.Index(adminURL, "#")+1:]
 
 		// The slot across New York's change to summer time, at its local
-		// time in New York and in Berlin (JavaScript), in UTC without.
+		// time in New York and in Berlin (JavaScript), in UTC without; the
+		// all-day date the same at UTC-10 and at UTC+14.
 		for zone, want := range map[string][2]string{
-			"America/New_York": {"8 March 2026, 01:00 UTC-05:00", "8 March 2026, 04:00 UTC-04:00"},
-			"Europe/Berlin":    {"8 March 2026, 07:00 UTC+01:00", "8 March 2026, 09:00 UTC+01:00"},
+			"America/New_York":   {"8 March 2026, 01:00 UTC-05:00", "8 March 2026, 04:00 UTC-04:00"},
+			"Europe/Berlin":      {"8 March 2026, 07:00 UTC+01:00", "8 March 2026, 09:00 UTC+01:00"},
+			"Pacific/Honolulu":   {"7 March 2026, 20:00 UTC-10:00", "7 March 2026, 22:00 UTC-10:00"},
+			"Pacific/Kiritimati": {"8 March 2026, 20:00 UTC+14:00", "8 March 2026, 22:00 UTC+14:00"},
 		} {
 			tab := e.voterTab(t, js)
 			inZone(t, tab, zone)
