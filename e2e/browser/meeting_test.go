@@ -11,6 +11,8 @@ package browser
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -231,6 +233,34 @@ func TestBrowserMeeting(t *testing.T) {
 		}
 		if js {
 			e.check(t, viewer, "meeting-hidden-names")
+		}
+
+		// Thirty slots on a phone: the page keeps to the screen's width (the
+		// grid scrolls sideways in its own region) and every answer is in reach.
+		var slots []string
+		for i := range 30 {
+			slots = append(slots, fmt.Sprintf(`{"start": "2026-05-%02dT09:00:00+02:00", "end": "2026-05-%02dT10:00:00+02:00"}`, i+1, i+1))
+		}
+		many, _ := e.apiPoll(t, `{"question": "A month of mornings", "kind": "meeting", "slots": [`+strings.Join(slots, ",")+`]}`)
+		for _, name := range []string{"Ada", "Bob", "Cy"} {
+			res, err := http.Post(e.base+"/api/v1/polls/"+many+"/votes", "application/json", strings.NewReader(`{"name": "`+name+`", "answers": {"1": "yes", "30": "if_need_be"}}`))
+			if err != nil || res.StatusCode != http.StatusCreated {
+				t.Fatalf("%s's answers: %v %v", name, res, err)
+			}
+			res.Body.Close()
+		}
+		phone := e.voterTab(t, js)
+		e.do(t, phone, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(e.base+"/p/"+many), chromedp.WaitVisible(chromedp.ID("name")))
+		if wide := run(t, phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)); wide {
+			t.Error("with 30 slots the page is wider than the phone's screen")
+		}
+		if outside := run(t, phone, chromedp.Evaluate[int](`[...document.querySelectorAll("form.meeting-answers input[type=radio]")].filter(r => {
+			const b = r.getBoundingClientRect(); return b.left < 0 || b.right > window.innerWidth || b.width < 10;
+		}).length`)); outside != 0 {
+			t.Errorf("%d answer buttons lie off the phone's screen or are too small", outside)
+		}
+		if js {
+			e.check(t, phone, "meeting-30-slots")
 		}
 	})
 }
