@@ -41,8 +41,9 @@ type BallotFile struct {
 }
 
 // NewBallotFile writes the byte order mark and the header row; guard is
-// applied to every cell, as labels and names are people's text, to keep a
-// spreadsheet from running it as a formula.
+// applied to every cell that holds people's text (the labels, a meeting
+// participant's name), to keep a spreadsheet from running it as a formula.
+// The other cells are the file's own words, numbers and times.
 func NewBallotFile(w io.Writer, p *Poll, guard func(string) string) (*BallotFile, error) {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return nil, err
@@ -55,17 +56,9 @@ func NewBallotFile(w io.Writer, p *Poll, guard func(string) string) (*BallotFile
 	f.cells = make([]string, f.fixed+len(p.Options))
 	f.out.UseCRLF = true
 	for _, o := range p.Options {
-		header = append(header, o.Label)
+		header = append(header, guard(o.Label))
 	}
-	return f, f.write(header)
-}
-
-// write adds a row, every cell through the guard.
-func (f *BallotFile) write(cells []string) error {
-	for i := range cells {
-		cells[i] = f.guard(cells[i])
-	}
-	return f.out.Write(cells)
+	return f, f.out.Write(header)
 }
 
 // Write adds one ballot, under a fresh random ballot ID.
@@ -94,7 +87,7 @@ func (f *BallotFile) Write(b CastBallot) error {
 		}
 		cells[BallotFileFixed+id-1] = cell
 	}
-	return f.write(cells)
+	return f.out.Write(cells)
 }
 
 // writeAnswers finishes a meeting ballot's row: the name, unless hidden,
@@ -104,12 +97,12 @@ func (f *BallotFile) writeAnswers(b CastBallot) error {
 		return fmt.Errorf("ballot file: %w", err)
 	}
 	if f.fixed > BallotFileFixed {
-		f.cells[BallotFileFixed] = b.Name
+		f.cells[BallotFileFixed] = f.guard(b.Name)
 	}
 	for id, a := range f.poll.DecodeAnswers(b.OptionIDs) {
 		f.cells[f.fixed+id-1] = string(a)
 	}
-	return f.write(f.cells)
+	return f.out.Write(f.cells)
 }
 
 // ballotID is a row's random ID: 80 bits in base32 (A-Z, 2-7), which a
