@@ -150,7 +150,9 @@
     var rows = function () { return Array.prototype.slice.call(list.querySelectorAll("li.slot-row")); };
     var dateOf = function (row) { return row.querySelector("input[name=date]"); };
     var chosen = rows().map(function (r) { return dateOf(r).value; }).filter(Boolean).sort()[0];
-    var month = chosen ? new Date(chosen + "T00:00") : new Date();
+    // Days are counted from noon, which no change of clocks moves to another date.
+    var month = chosen ? new Date(chosen + "T12:00") : new Date();
+    month.setHours(12, 0, 0, 0);
     month.setDate(1);
     var focusDay = chosen || isoDate(new Date());
     // The times are most likely in the creator's own zone.
@@ -245,7 +247,7 @@
     box.addEventListener("keydown", function (e) {
       var b = e.target.closest("button[data-date]");
       if (!b) return;
-      var d = new Date(b.getAttribute("data-date") + "T00:00"), weekday = (d.getDay() + 6) % 7;
+      var d = new Date(b.getAttribute("data-date") + "T12:00"), weekday = (d.getDay() + 6) % 7;
       var step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7, Home: -weekday, End: 6 - weekday }[e.key];
       if (step !== undefined) d.setDate(d.getDate() + step);
       else if (e.key === "PageUp" || e.key === "PageDown") d.setMonth(d.getMonth() + (e.key === "PageUp" ? -1 : 1));
