@@ -24,7 +24,8 @@ import (
 // voter. Times are RFC 3339 in UTC; changed_at is empty for a ballot never
 // changed. The option columns are in option ID order: a ranked poll's cell
 // holds the option's rank (1 is the first choice; empty: not ranked), any
-// other poll's 1 (chosen) or 0.
+// other poll's 1 (chosen) or 0. A voter's own answer that is not approved
+// has no column: its text is the creator's to review, not the file's.
 
 // BallotFileFixed is how many columns come before the options.
 const BallotFileFixed = 3
@@ -34,6 +35,9 @@ type BallotFile struct {
 	out   *csv.Writer
 	poll  *Poll
 	cells []string
+	// column[optionID] is the option's column among the options; IDs have
+	// gaps where voters' answers are not approved.
+	column map[int]int
 }
 
 // NewBallotFile writes the byte order mark and the header row; guard is
@@ -45,8 +49,10 @@ func NewBallotFile(w io.Writer, p *Poll, guard func(string) string) (*BallotFile
 	}
 	f := &BallotFile{out: csv.NewWriter(w), poll: p, cells: make([]string, BallotFileFixed+len(p.Options))}
 	f.out.UseCRLF = true
+	f.column = make(map[int]int, len(p.Options))
 	header := []string{"ballot_id", "cast_at", "changed_at"}
-	for _, o := range p.Options {
+	for i, o := range p.Options {
+		f.column[o.ID] = i
 		header = append(header, guard(o.Label))
 	}
 	return f, f.out.Write(header)
@@ -66,14 +72,18 @@ func (f *BallotFile) Write(b CastBallot) error {
 		}
 	}
 	for rank, id := range b.OptionIDs {
-		if id < 1 || id > len(f.poll.Options) {
+		col, ok := f.column[id]
+		switch {
+		case !ok && f.poll.AllowOther && id >= 1 && id <= MaxOptions:
+			continue // a voter's answer that is not approved
+		case !ok:
 			return fmt.Errorf("ballot file: option %d is not part of the poll", id)
 		}
 		cell := "1"
 		if f.poll.Ranked {
 			cell = strconv.Itoa(rank + 1)
 		}
-		cells[BallotFileFixed+id-1] = cell
+		cells[BallotFileFixed+col] = cell
 	}
 	return f.out.Write(cells)
 }
