@@ -84,7 +84,8 @@ func (s *Server) showPollWith(w http.ResponseWriter, r *http.Request, status int
 	}
 	mine := b.Mine
 	data := pollView{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Voted: b.Voted, Yours: mine != nil, CanChange: mine != nil && s.canChange(v.Poll), Code: code,
-		Changed: r.URL.Query().Has("changed"), Other: r.PostForm.Get("other"),
+		Changed: r.URL.Query().Has("changed"),
+		Other:   r.PostForm.Get("other"),
 		Chosen:  map[int]bool{}, Error: formErr, Access: accessOf(v.Poll, v.Poll.ResultsVisible(s.now(), b.Voted))}
 	if s.cfg.Retention > 0 {
 		at := v.Poll.DeletesAt(v.Results.LastVote, s.cfg.Retention)
