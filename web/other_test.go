@@ -118,6 +118,10 @@ func TestOtherPendingNeverPublic(t *testing.T) {
 			if code, _ := res.errorCode(t); code != "option_unknown" {
 				t.Errorf("choosing the pending answer by ID: %d %s, want option_unknown", res.Status, res.Body)
 			}
+			ballots := c.do("GET", "/api/v1/polls/"+id+"/ballots.csv", "", "", "Authorization", "Bearer "+token)
+			if ballots.Status != http.StatusOK || strings.Contains(string(ballots.Body), secret) || strings.Count(string(ballots.Body), "\r\n") != 2 {
+				t.Errorf("the creator's ballot file: %d, want the header and the one ballot, without the pending answer:\n%s", ballots.Status, ballots.Body)
+			}
 			pending := c.do("GET", "/api/v1/polls/"+id+"/answers", "", "", "Authorization", "Bearer "+token)
 			if !strings.Contains(string(pending.Body), `{"id":3,"label":"`+secret+`","votes":1}`) {
 				t.Fatalf("the creator's list lacks the answer: %d %s", pending.Status, pending.Body)
