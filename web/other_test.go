@@ -28,10 +28,7 @@ func TestOtherCreateRules(t *testing.T) {
 			{`{"question":"Q","options":["A","B"],"other_approval":"creator"}`, "other_approval_without_other", "other_approval"},
 			{`{"question":"Q","options":["A","B"],"allow_other":true,"other_approval":"boss"}`, "other_approval_invalid", "other_approval"},
 		} {
-			res := c.postJSON("/api/v1/polls", tt.body)
-			if code, field := res.errorCode(t); res.Status != http.StatusBadRequest || code != tt.code || field != tt.field {
-				t.Errorf("%s: %d %s, want 400 %s on %s", tt.body, res.Status, res.Body, tt.code, tt.field)
-			}
+			wantError(t, c.postJSON("/api/v1/polls", tt.body), http.StatusBadRequest, tt.code, tt.field)
 		}
 	})
 }
@@ -54,10 +51,7 @@ func TestOtherAPIVotes(t *testing.T) {
 			{`{"other":"a\u0007b"}`, "text_control_character", "other"},
 			{`{"other":"   "}`, "option_required", "option_ids"},
 		} {
-			res := voteWith(tt.body)
-			if code, field := res.errorCode(t); res.Status != http.StatusBadRequest || code != tt.code || field != tt.field {
-				t.Errorf("vote %s: %d %s, want 400 %s on %s", tt.body, res.Status, res.Body, tt.code, tt.field)
-			}
+			wantError(t, voteWith(tt.body), http.StatusBadRequest, tt.code, tt.field)
 		}
 		if total, votes := c.results(id); total != 3 || !slices.Equal(votes, []int{0, 1, 2}) {
 			t.Errorf("results %d %v, want 3 ballots: Tea 0, Coffee 1, Juice 2", total, votes)
@@ -66,10 +60,7 @@ func TestOtherAPIVotes(t *testing.T) {
 			t.Errorf("the new answer is not an option: %s", got.Body)
 		}
 		plain, _ := c.createPoll(`{"question":"Q","options":["A","B"]}`)
-		res := c.postJSON("/api/v1/polls/"+plain+"/votes", `{"other":"C"}`)
-		if code, field := res.errorCode(t); res.Status != http.StatusBadRequest || code != "other_not_allowed" || field != "other" {
-			t.Errorf("answer to a poll without allow_other: %d %s", res.Status, res.Body)
-		}
+		wantError(t, c.postJSON("/api/v1/polls/"+plain+"/votes", `{"other":"C"}`), http.StatusBadRequest, "other_not_allowed", "other")
 
 		labels := make([]string, pollstack.MaxOptions-1)
 		for i := range labels {
@@ -79,10 +70,7 @@ func TestOtherAPIVotes(t *testing.T) {
 		if res := c.another().postJSON("/api/v1/polls/"+full+"/votes", `{"other":"Last"}`); res.Status != http.StatusCreated {
 			t.Fatalf("the last room: %d %s", res.Status, res.Body)
 		}
-		res = c.another().postJSON("/api/v1/polls/"+full+"/votes", `{"other":"One too many"}`)
-		if code, field := res.errorCode(t); res.Status != http.StatusConflict || code != "other_full" || field != "other" {
-			t.Errorf("past the option limit: %d %s, want 409 other_full on other", res.Status, res.Body)
-		}
+		wantError(t, c.another().postJSON("/api/v1/polls/"+full+"/votes", `{"other":"One too many"}`), http.StatusConflict, "other_full", "other")
 	})
 }
 
