@@ -26,7 +26,8 @@ import (
 // holds the option's rank (1 is the first choice; empty: not ranked), any
 // other poll's 1 (chosen) or 0. A meeting poll's cells are yes, if_need_be
 // or no, after a name column holding the participant's name (absent when
-// the creator hides names).
+// the creator hides names). A voter's own answer that is not approved has
+// no column: its text is the creator's to review, not the file's.
 
 // BallotFileFixed is how many columns come before the options.
 const BallotFileFixed = 3
@@ -38,6 +39,9 @@ type BallotFile struct {
 	guard func(string) string
 	fixed int // columns before the options: BallotFileFixed, and the name
 	cells []string
+	// column[optionID] is the option's column among the options; IDs have
+	// gaps where voters' answers are not approved.
+	column map[int]int
 }
 
 // NewBallotFile writes the byte order mark and the header row; guard is
@@ -55,7 +59,9 @@ func NewBallotFile(w io.Writer, p *Poll, guard func(string) string) (*BallotFile
 	f := &BallotFile{out: csv.NewWriter(w), poll: p, guard: guard, fixed: len(header)}
 	f.cells = make([]string, f.fixed+len(p.Options))
 	f.out.UseCRLF = true
-	for _, o := range p.Options {
+	f.column = make(map[int]int, len(p.Options))
+	for i, o := range p.Options {
+		f.column[o.ID] = i
 		header = append(header, guard(o.Label))
 	}
 	return f, f.out.Write(header)
@@ -78,14 +84,18 @@ func (f *BallotFile) Write(b CastBallot) error {
 		}
 	}
 	for rank, id := range b.OptionIDs {
-		if id < 1 || id > len(f.poll.Options) {
+		col, ok := f.column[id]
+		switch {
+		case !ok && f.poll.AllowOther && id >= 1 && id <= MaxOptions:
+			continue // a voter's answer that is not approved
+		case !ok:
 			return fmt.Errorf("ballot file: option %d is not part of the poll", id)
 		}
 		cell := "1"
 		if f.poll.Ranked {
 			cell = strconv.Itoa(rank + 1)
 		}
-		cells[BallotFileFixed+id-1] = cell
+		cells[BallotFileFixed+col] = cell
 	}
 	return f.out.Write(cells)
 }

@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -46,7 +47,7 @@ func InvalidText(field string, r rune) error {
 }
 
 // textLabels name the fields of people's text in messages.
-var textLabels = map[string]string{"question": "The question", "description": "The description", "options": "An option", "": "The request"}
+var textLabels = map[string]string{"question": "The question", "description": "The description", "options": "An option", "other": "Your answer", "": "The request"}
 
 // invisible reports whether a character shows nothing by itself: format
 // characters (zero-width space and joiners, the byte order mark, bidi
@@ -66,14 +67,15 @@ func invisible(r rune) bool {
 	return false
 }
 
-// sameTextKey is what two options are compared by for duplicates: NFC text
-// (cleanText has made it so) without invisible characters, in lower case.
-// "Tea", " tea " and "Te\u200ba" are the same option.
+// sameTextKey is what two options (and a voter's own answer) are compared
+// by: the text without invisible characters, with width and compatibility
+// forms folded (NFKC) and case folded. "Tea", " tea ", "Te\u200ba" and the
+// full-width "Ｔｅａ" are the same option.
 func sameTextKey(s string) string {
-	return strings.ToLower(strings.Map(func(r rune) rune {
+	return cases.Fold().String(norm.NFKC.String(strings.Map(func(r rune) rune {
 		if invisible(r) {
 			return -1
 		}
 		return r
-	}, s))
+	}, s)))
 }
