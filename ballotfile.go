@@ -24,7 +24,10 @@ import (
 // voter. Times are RFC 3339 in UTC; changed_at is empty for a ballot never
 // changed. The option columns are in option ID order: a ranked poll's cell
 // holds the option's rank (1 is the first choice; empty: not ranked), any
-// other poll's 1 (chosen) or 0.
+// other poll's 1 (chosen) or 0. A meeting poll's cells are yes, if_need_be
+// or no, after a name column holding the participant's name (absent when
+// the creator hides names). A voter's own answer that is not approved has
+// no column: its text is the creator's to review, not the file's.
 
 // BallotFileFixed is how many columns come before the options.
 const BallotFileFixed = 3
@@ -33,20 +36,32 @@ const BallotFileFixed = 3
 type BallotFile struct {
 	out   *csv.Writer
 	poll  *Poll
+	guard func(string) string
+	fixed int // columns before the options: BallotFileFixed, and the name
 	cells []string
+	// column[optionID] is the option's column among the options; IDs have
+	// gaps where voters' answers are not approved.
+	column map[int]int
 }
 
 // NewBallotFile writes the byte order mark and the header row; guard is
-// applied to every cell that holds people's text (the labels), to keep a
-// spreadsheet from running it as a formula.
+// applied to every cell that holds people's text (the labels, a meeting
+// participant's name), to keep a spreadsheet from running it as a formula.
+// The other cells are the file's own words, numbers and times.
 func NewBallotFile(w io.Writer, p *Poll, guard func(string) string) (*BallotFile, error) {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return nil, err
 	}
-	f := &BallotFile{out: csv.NewWriter(w), poll: p, cells: make([]string, BallotFileFixed+len(p.Options))}
-	f.out.UseCRLF = true
 	header := []string{"ballot_id", "cast_at", "changed_at"}
-	for _, o := range p.Options {
+	if p.Meeting && !p.HideNames {
+		header = append(header, "name")
+	}
+	f := &BallotFile{out: csv.NewWriter(w), poll: p, guard: guard, fixed: len(header)}
+	f.cells = make([]string, f.fixed+len(p.Options))
+	f.out.UseCRLF = true
+	f.column = make(map[int]int, len(p.Options))
+	for i, o := range p.Options {
+		f.column[o.ID] = i
 		header = append(header, guard(o.Label))
 	}
 	return f, f.out.Write(header)
@@ -59,6 +74,9 @@ func (f *BallotFile) Write(b CastBallot) error {
 	if b.Changed != nil {
 		cells[2] = b.Changed.UTC().Format(time.RFC3339Nano)
 	}
+	if f.poll.Meeting {
+		return f.writeAnswers(b)
+	}
 	for i := range f.poll.Options {
 		cells[BallotFileFixed+i] = ""
 		if !f.poll.Ranked {
@@ -66,16 +84,35 @@ func (f *BallotFile) Write(b CastBallot) error {
 		}
 	}
 	for rank, id := range b.OptionIDs {
-		if id < 1 || id > len(f.poll.Options) {
+		col, ok := f.column[id]
+		switch {
+		case !ok && f.poll.AllowOther && id >= 1 && id <= MaxOptions:
+			continue // a voter's answer that is not approved
+		case !ok:
 			return fmt.Errorf("ballot file: option %d is not part of the poll", id)
 		}
 		cell := "1"
 		if f.poll.Ranked {
 			cell = strconv.Itoa(rank + 1)
 		}
-		cells[BallotFileFixed+id-1] = cell
+		cells[BallotFileFixed+col] = cell
 	}
 	return f.out.Write(cells)
+}
+
+// writeAnswers finishes a meeting ballot's row: the name, unless hidden,
+// and each slot's answer.
+func (f *BallotFile) writeAnswers(b CastBallot) error {
+	if err := f.poll.checkAnswers(b.OptionIDs); err != nil {
+		return fmt.Errorf("ballot file: %w", err)
+	}
+	if f.fixed > BallotFileFixed {
+		f.cells[BallotFileFixed] = f.guard(b.Name)
+	}
+	for id, a := range f.poll.DecodeAnswers(b.OptionIDs) {
+		f.cells[f.fixed+id-1] = string(a)
+	}
+	return f.out.Write(f.cells)
 }
 
 // ballotID is a row's random ID: 80 bits in base32 (A-Z, 2-7), which a

@@ -84,6 +84,11 @@ type Poll struct {
 	// EmbedOrigins are the sites that may frame the poll's embed page:
 	// https origins, or AnyOrigin alone; none: no site may.
 	EmbedOrigins []string
+	// AllowOther: a voter may write one answer of their own (other.go);
+	// OtherApproval then says whether it shows at once or waits for the
+	// creator. Options holds only approved options, so its IDs may have gaps.
+	AllowOther    bool
+	OtherApproval OtherApproval
 
 	// AdminTokenHash is the SHA-256 of the admin token; the token itself is
 	// shown once, to the creator, and never stored.
@@ -158,6 +163,10 @@ type PollDraft struct {
 	// EmbedOrigins are the sites that may frame the poll (see
 	// validateEmbedOrigins); none: the poll is never framed.
 	EmbedOrigins []string
+	// AllowOther lets voters write an answer of their own; OtherApproval
+	// (empty: auto) says whether the creator approves new answers first.
+	AllowOther    bool
+	OtherApproval OtherApproval
 }
 
 // Secrets are what a new poll's creator is shown once; the store keeps only
@@ -226,6 +235,10 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	if err != nil {
 		return nil, Secrets{}, err
 	}
+	otherApproval, err := n.validateOther(kind)
+	if err != nil {
+		return nil, Secrets{}, err
+	}
 	secrets := Secrets{AdminToken: RandomToken(16)}
 	if check == CheckCode {
 		if secrets.Codes, err = MintCodes(n.VoterCodes); err != nil {
@@ -250,6 +263,8 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		AdminTokenHash: HashToken(secrets.AdminToken),
 		DuplicateCheck: check,
 		EmbedOrigins:   embedOrigins,
+		AllowOther:     n.AllowOther,
+		OtherApproval:  otherApproval,
 	}
 	return poll, secrets, nil
 }
@@ -537,6 +552,14 @@ type Store interface {
 	// does; deciding again changes the slot. ErrPollNotFound when there is
 	// no such meeting poll.
 	Decide(ctx context.Context, id string, optionID int, now time.Time) error
+	// PendingAnswers returns the voters' own answers of the poll that wait
+	// for the creator (AnswerPending), with their votes, in ID order, or
+	// ErrPollNotFound.
+	PendingAnswers(ctx context.Context, pollID string) ([]StoredOption, error)
+	// ReviewAnswer approves or rejects a pending answer (option ID), or
+	// returns ErrAnswerNotPending; an approved answer is an option from then
+	// on, a rejected one is never shown.
+	ReviewAnswer(ctx context.Context, pollID string, optionID int, approve bool) error
 	// DeletePoll removes a poll and its ballots.
 	DeletePoll(ctx context.Context, id string) error
 	// DeleteExpired takes one bounded step of the retention job in one

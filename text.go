@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -50,6 +51,7 @@ var textLabels = map[string]Term{
 	"question":    {Key: "the_question", Text: "The question"},
 	"description": {Key: "the_description", Text: "The description"},
 	"options":     {Key: "an_option", Text: "An option"},
+	"other":       {Key: "your_answer", Text: "Your answer"},
 	"":            {Key: "the_request", Text: "The request"},
 }
 
@@ -71,14 +73,15 @@ func invisible(r rune) bool {
 	return false
 }
 
-// sameTextKey is what two options are compared by for duplicates: NFC text
-// (cleanText has made it so) without invisible characters, in lower case.
-// "Tea", " tea " and "Te\u200ba" are the same option.
+// sameTextKey is what two options (and a voter's own answer) are compared
+// by: the text without invisible characters, with width and compatibility
+// forms folded (NFKC) and case folded. "Tea", " tea ", "Te\u200ba" and the
+// full-width "Ｔｅａ" are the same option.
 func sameTextKey(s string) string {
-	return strings.ToLower(strings.Map(func(r rune) rune {
+	return cases.Fold().String(norm.NFKC.String(strings.Map(func(r rune) rune {
 		if invisible(r) {
 			return -1
 		}
 		return r
-	}, s))
+	}, s)))
 }

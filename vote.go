@@ -15,6 +15,9 @@ type Ballot struct {
 	// Name is a meeting participant's display name (CleanName); empty for
 	// the other kinds. A change replaces it too.
 	Name string
+	// Other is the voter's own answer (CleanOther), for a poll that allows
+	// one; the store places it (PlaceOther) and adds its option to OptionIDs.
+	Other string
 }
 
 // CastBallot is a stored ballot as the ballot file shows it: its options
@@ -43,15 +46,29 @@ func (p *Poll) TakesChanges() bool {
 // choice poll; for a multiple choice one, distinct existing options, as many
 // as the poll's choice limits allow.
 func (p *Poll) CheckBallot(optionIDs []int) error {
+	return p.checkChoices(optionIDs, false)
+}
+
+// checkChoices is CheckBallot for a ballot that may also carry the voter's
+// own answer, which counts as one more choice.
+func (p *Poll) checkChoices(optionIDs []int, other bool) error {
 	if p.Ranked {
 		return p.checkRanking(optionIDs)
 	}
 	if p.Meeting {
 		return p.checkAnswers(optionIDs)
 	}
-	switch n := len(optionIDs); {
+	n := len(optionIDs)
+	if other {
+		n++
+	}
+	switch {
+	case n == 0 && p.AllowOther:
+		return Invalid("option_ids", "option_required", "Choose an option or write your own answer.").Keyed("option_required.other")
 	case n == 0:
 		return Invalid("option_ids", "option_required", "Choose an option.")
+	case !p.Multiple && n > 1 && other:
+		return Invalid("other", "option_single", "This poll takes exactly one answer: choose an option or write your own, not both.").Keyed("option_single.other")
 	case !p.Multiple && n > 1:
 		return Invalid("option_ids", "option_single", "This poll takes exactly one option.")
 	case p.Multiple && n < p.MinChoices:
@@ -79,7 +96,7 @@ func (p *Poll) checkRanking(optionIDs []int) error {
 func (p *Poll) checkDistinct(optionIDs []int, done Term) error {
 	seen := make(map[int]bool, len(optionIDs))
 	for _, id := range optionIDs {
-		if id < 1 || id > len(p.Options) {
+		if !p.hasOption(id) {
 			return Invalid("option_ids", "option_unknown", "Option %d is not part of this poll.", id)
 		}
 		if seen[id] {
@@ -88,6 +105,16 @@ func (p *Poll) checkDistinct(optionIDs []int, done Term) error {
 		seen[id] = true
 	}
 	return nil
+}
+
+// hasOption reports whether the poll has an (approved) option with the ID.
+func (p *Poll) hasOption(id int) bool {
+	for _, o := range p.Options {
+		if o.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // RuleKind is which words say how many options a ballot takes.
@@ -190,8 +217,10 @@ func Admit(ballots []Ballot, polls map[string]*Poll, now time.Time) (keys []stri
 			outcomes[i] = ErrNoChanges
 		case p.Meeting && b.Name == "":
 			outcomes[i] = Invalid("name", "name_required", "Write your name.")
+		case b.Other != "" && !p.AllowOther:
+			outcomes[i] = Invalid("other", "other_not_allowed", "This poll takes no answers of your own; choose one of its options.")
 		default:
-			outcomes[i] = p.CheckBallot(b.OptionIDs)
+			outcomes[i] = p.checkChoices(b.OptionIDs, b.Other != "")
 		}
 		if outcomes[i] != nil {
 			continue

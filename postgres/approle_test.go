@@ -21,26 +21,40 @@ import (
 )
 
 // appDatabase is a database set up as on RDS: an owner that is no
-// superuser but may create roles (the master user) owns the app's database
-// and one more (RDS's postgres database), migrates and makes the app role.
+// superuser but may create roles and databases (the master user) owns the
+// app's database and one more (RDS's postgres database) and runs InitRoles
+// once; the migrator then migrates and makes the app role, as each deploy
+// does.
 type appDatabase struct {
-	server           *pgtest.Server
-	db, other        string
-	owner, app       string
-	ownerURL, appURL string
-	closedByAppRole  []string
-	otherSchemaTable string
+	server                        *pgtest.Server
+	db, other                     string
+	owner, migrator, app          string
+	ownerURL, migratorURL, appURL string
+	closedByInit                  []string
+	otherSchemaTable              string
 }
 
-// setUpAppRole migrates a new database as its owner and runs EnsureAppRole.
+// setUpAppRole prepares a new database as an administrator and a deploy do:
+// InitRoles as the master user, then the migrations and EnsureAppRole as
+// the migrator.
 func setUpAppRole(tb testing.TB) *appDatabase {
+	tb.Helper()
+	d := newRDSLikeDatabase(tb)
+	d.initRoles(tb)
+	d.ensure(tb)
+	return d
+}
+
+// newRDSLikeDatabase makes the master user, its two databases and a
+// schema of its own in the app's database, without pollstack's roles.
+func newRDSLikeDatabase(tb testing.TB) *appDatabase {
 	tb.Helper()
 	ctx := context.Background()
 	server := pgtest.Shared(tb)
 	suffix := fmt.Sprint(time.Now().UnixNano())
-	d := &appDatabase{server: server, owner: "owner_" + suffix, app: "app_" + suffix, db: "app_" + suffix, other: "other_" + suffix}
+	d := &appDatabase{server: server, owner: "owner_" + suffix, migrator: "migrator_" + suffix, app: "app_" + suffix, db: "app_" + suffix, other: "other_" + suffix}
 	for _, sql := range []string{
-		"CREATE ROLE " + d.owner + " LOGIN CREATEROLE",
+		"CREATE ROLE " + d.owner + " LOGIN CREATEROLE CREATEDB",
 		"CREATE DATABASE " + d.db + " OWNER " + d.owner,
 		"CREATE DATABASE " + d.other + " OWNER " + d.owner,
 	} {
@@ -48,27 +62,39 @@ func setUpAppRole(tb testing.TB) *appDatabase {
 			tb.Fatalf("%s: %v", sql, err)
 		}
 	}
-	d.ownerURL, d.appURL = server.URL(d.db, d.owner, ""), server.URL(d.db, d.app, "")
-	// A schema of the owner's that is none of the app's business.
+	d.ownerURL, d.migratorURL, d.appURL = server.URL(d.db, d.owner, ""), server.URL(d.db, d.migrator, ""), server.URL(d.db, d.app, "")
+	// A schema of the owner's that is none of pollstack's business.
 	d.otherSchemaTable = "private.accounts"
 	owner := mustConnect(tb, d.ownerURL)
 	if _, err := owner.Exec(ctx, "CREATE SCHEMA private; CREATE TABLE private.accounts (secret text); INSERT INTO private.accounts VALUES ('s3cret')"); err != nil {
 		tb.Fatal(err)
 	}
-	d.ensure(tb)
 	return d
 }
 
-// ensure runs what `pollstack migrate --app-user` runs: the migrations and
-// EnsureAppRole, as the owner.
-func (d *appDatabase) ensure(tb testing.TB) {
+// initRoles runs what `pollstack migrate --init-roles` runs, as the master user.
+func (d *appDatabase) initRoles(tb testing.TB) {
 	tb.Helper()
-	s, err := postgres.Open(context.Background(), d.ownerURL, postgres.Options{})
+	s, err := postgres.Open(context.Background(), d.ownerURL, postgres.Options{RolesOnly: true})
 	if err != nil {
-		tb.Fatalf("migrate as the owner: %v", err)
+		tb.Fatalf("connect as the master user: %v", err)
 	}
 	defer s.Close()
-	if d.closedByAppRole, err = s.EnsureAppRole(context.Background(), d.app); err != nil {
+	if d.closedByInit, err = s.InitRoles(context.Background(), d.migrator, d.app); err != nil {
+		tb.Fatalf("InitRoles: %v", err)
+	}
+}
+
+// ensure runs what `pollstack migrate --app-user` runs on each deploy: the
+// migrations and EnsureAppRole, as the migrator.
+func (d *appDatabase) ensure(tb testing.TB) {
+	tb.Helper()
+	s, err := postgres.Open(context.Background(), d.migratorURL, postgres.Options{})
+	if err != nil {
+		tb.Fatalf("migrate as the migrator: %v", err)
+	}
+	defer s.Close()
+	if _, err = s.EnsureAppRole(context.Background(), d.app); err != nil {
 		tb.Fatalf("EnsureAppRole: %v", err)
 	}
 }
@@ -104,8 +130,8 @@ func TestAppRoleCannotChangeTheSchema(t *testing.T) {
 	}
 	s.Close()
 	wantAppRoleRefused(t, d)
-	if len(d.closedByAppRole) != 1 || d.closedByAppRole[0] != d.other {
-		t.Errorf("other databases closed = %v, want [%s]", d.closedByAppRole, d.other)
+	if len(d.closedByInit) != 1 || d.closedByInit[0] != d.other {
+		t.Errorf("other databases closed = %v, want [%s]", d.closedByInit, d.other)
 	}
 }
 
@@ -151,15 +177,22 @@ func permissionDenied(err error) bool {
 }
 
 // EnsureAppRole is idempotent, and running it again (each deploy) takes
-// back a privilege granted by hand on the app's schema and databases.
+// back a privilege granted by hand on the app's schema and database;
+// InitRoles run again (by an administrator) takes back one on the master
+// user's other databases, which the migrator may not touch.
 func TestEnsureAppRoleTakesBackGrants(t *testing.T) {
 	d := setUpAppRole(t)
-	grants := fmt.Sprintf("GRANT ALL ON ALL TABLES IN SCHEMA public TO %[1]s; GRANT CREATE ON SCHEMA public TO %[1]s; GRANT TEMPORARY ON DATABASE %[2]s TO %[1]s; GRANT CONNECT ON DATABASE %[3]s TO %[1]s", d.app, d.db, d.other)
-	if _, err := mustConnect(t, d.ownerURL).Exec(context.Background(), grants); err != nil {
+	ctx := context.Background()
+	grants := fmt.Sprintf("GRANT ALL ON ALL TABLES IN SCHEMA public TO %[1]s; GRANT CREATE ON SCHEMA public TO %[1]s; GRANT TEMPORARY ON DATABASE %[2]s TO %[1]s", d.app, d.db)
+	if _, err := mustConnect(t, d.migratorURL).Exec(ctx, grants); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mustConnect(t, d.ownerURL).Exec(ctx, fmt.Sprintf("GRANT CONNECT ON DATABASE %s TO %s, %s", d.other, d.app, d.migrator)); err != nil {
 		t.Fatal(err)
 	}
 	d.ensure(t)
 	d.ensure(t)
+	d.initRoles(t)
 	wantAppRoleRefused(t, d)
 }
 
@@ -170,7 +203,7 @@ func TestEnsureAppRoleRefusesPowerfulRoles(t *testing.T) {
 	if err := d.server.Exec(ctx, "postgres", "ALTER ROLE "+d.app+" CREATEROLE"); err != nil {
 		t.Fatal(err)
 	}
-	s, err := postgres.Open(ctx, d.ownerURL, postgres.Options{})
+	s, err := postgres.Open(ctx, d.migratorURL, postgres.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,9 +211,74 @@ func TestEnsureAppRoleRefusesPowerfulRoles(t *testing.T) {
 	if _, err := s.EnsureAppRole(ctx, d.app); err == nil || !strings.Contains(err.Error(), "CREATEROLE") {
 		t.Errorf("EnsureAppRole of a CREATEROLE role: %v; want a refusal naming CREATEROLE", err)
 	}
-	if _, err := s.EnsureAppRole(ctx, d.owner); err == nil || !strings.Contains(err.Error(), "role of its own") {
-		t.Errorf("EnsureAppRole of the owner: %v; want a refusal", err)
+	if _, err := s.EnsureAppRole(ctx, d.migrator); err == nil || !strings.Contains(err.Error(), "role of its own") {
+		t.Errorf("EnsureAppRole of the migrator: %v; want a refusal", err)
 	}
+}
+
+// The attacks of a pipeline taken over: the migrator is the credential
+// the pipeline's code can reach (it ships the migrations), so it must not
+// lead to the master user, other roles or other databases. As the
+// migrator, each is refused for want of privilege.
+func TestMigratorCannotReachTheMasterUser(t *testing.T) {
+	d := setUpAppRole(t)
+	ctx := context.Background()
+	migrator := mustConnect(t, d.migratorURL)
+	for _, attack := range []string{
+		"CREATE ROLE loot LOGIN PASSWORD 'loot'",
+		"ALTER ROLE " + d.owner + " PASSWORD 'taken'",
+		"ALTER ROLE " + d.app + " PASSWORD 'taken'",
+		"GRANT " + d.owner + " TO " + d.migrator,
+		"SET ROLE " + d.owner,
+		"CREATE DATABASE loot",
+		"SELECT * FROM " + d.otherSchemaTable,
+		"ALTER SCHEMA private OWNER TO " + d.migrator,
+	} {
+		_, err := migrator.Exec(ctx, attack)
+		if !permissionDenied(err) {
+			t.Errorf("as the migrator, %s: %v; want a permission error (42501)", attack, err)
+		}
+	}
+	conn, err := pgx.Connect(ctx, d.server.URL(d.other, d.migrator, ""))
+	if err == nil {
+		conn.Close(ctx)
+	}
+	if !permissionDenied(err) {
+		t.Errorf("as the migrator, connect to database %s: %v; want a permission error (42501)", d.other, err)
+	}
+	var super, createRole, createDB bool
+	if err := migrator.QueryRow(ctx, `SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user`).Scan(&super, &createRole, &createDB); err != nil || super || createRole || createDB {
+		t.Errorf("migrator superuser %v, createrole %v, createdb %v (%v); want none", super, createRole, createDB, err)
+	}
+}
+
+// A database an earlier release migrated as the master user is handed to
+// the migrator, which then migrates and owns every table; InitRoles run
+// again changes nothing.
+func TestInitRolesHandsOverAnOldDatabase(t *testing.T) {
+	d := newRDSLikeDatabase(t)
+	ctx := context.Background()
+	old, err := postgres.Open(ctx, d.ownerURL, postgres.Options{})
+	if err != nil {
+		t.Fatalf("migrate as the master user, as before: %v", err)
+	}
+	old.Close()
+	d.initRoles(t)
+	d.initRoles(t)
+	d.ensure(t)
+	rows, err := mustConnect(t, d.ownerURL).Query(ctx, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'S') AND pg_get_userbyid(c.relowner) <> $1`, d.migrator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notHanded, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(notHanded) > 0 {
+		t.Errorf("objects not owned by the migrator: %v (%v); want none", notHanded, err)
+	}
+	if _, err := mustConnect(t, d.migratorURL).Exec(ctx, "ALTER TABLE polls ADD COLUMN probe boolean; ALTER TABLE polls DROP COLUMN probe"); err != nil {
+		t.Errorf("as the migrator, change a table made by the master user: %v", err)
+	}
+	wantAppRoleRefused(t, d)
 }
 
 // Without migrations a server refuses a database that pollstack migrate
@@ -254,7 +352,9 @@ func TestEnsureAppRoleJoinsRDSIAM(t *testing.T) {
 	d := setUpAppRole(t)
 	var member bool
 	admin := mustConnect(t, server.URL("postgres", server.User, ""))
-	if err := admin.QueryRow(ctx, `SELECT pg_has_role($1, 'rds_iam', 'MEMBER')`, d.app).Scan(&member); err != nil || !member {
-		t.Errorf("app role a member of rds_iam: %v (%v); want true", member, err)
+	for _, role := range []string{d.app, d.migrator} {
+		if err := admin.QueryRow(ctx, `SELECT pg_has_role($1, 'rds_iam', 'MEMBER')`, role).Scan(&member); err != nil || !member {
+			t.Errorf("%s a member of rds_iam: %v (%v); want true", role, member, err)
+		}
 	}
 }

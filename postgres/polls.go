@@ -22,8 +22,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 	}
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
 		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins) VALUES ($1, $2, $3, $4, $13, $14, $15, $5, $6, $7, $8, $9, $10, $11, $12, $16)`,
-				p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck), p.Ranked, p.Meeting, p.HideNames, strings.Join(p.EmbedOrigins, " ")); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins, allow_other, other_approval) VALUES ($1, $2, $3, $4, $13, $14, $15, $5, $6, $7, $8, $9, $10, $11, $12, $16, $17, $18)`,
+				p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck), p.Ranked, p.Meeting, p.HideNames, strings.Join(p.EmbedOrigins, " "), p.AllowOther, string(p.OtherApproval)); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label) SELECT $1, * FROM unnest($2::smallint[], $3::text[])`, p.ID, ids, labels); err != nil {
@@ -95,20 +95,21 @@ func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
 // loadPolls reads polls and their options.
 func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
-	rows, err := q.Query(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
+	rows, err := q.Query(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins, allow_other, other_approval FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: load polls: %w", err))
 	}
 	for rows.Next() {
 		var p pollstack.Poll
-		var results, check, embedOrigins string
+		var results, check, embedOrigins, otherApproval string
 		var decided int16
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check, &embedOrigins); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check, &embedOrigins, &p.AllowOther, &otherApproval); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("postgres: load polls: %w", err)
 		}
 		p.Visibility, p.DuplicateCheck = pollstack.Visibility(results), pollstack.DuplicateCheck(check)
 		p.EmbedOrigins = strings.Fields(embedOrigins)
+		p.OtherApproval = pollstack.OtherApproval(otherApproval)
 		p.Decided = int(decided)
 		p.Created = p.Created.UTC()
 		p.ClosesAt, p.ClosedAt = inUTC(p.ClosesAt), inUTC(p.ClosedAt)
@@ -117,7 +118,7 @@ func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollst
 	if err := rows.Err(); err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: load polls: %w", err))
 	}
-	rows, err = q.Query(ctx, `SELECT poll_id, id, label FROM options WHERE poll_id = ANY($1) ORDER BY poll_id, id`, ids)
+	rows, err = q.Query(ctx, `SELECT poll_id, id, label FROM options WHERE poll_id = ANY($1) AND status = 'approved' ORDER BY poll_id, id`, ids)
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: load options: %w", err))
 	}
@@ -151,7 +152,8 @@ func (s *Store) whyNotOpen(ctx context.Context, id string) error {
 
 // cachedPolls returns the polls, from memory where it has them. A cached
 // poll may be stale in one respect only, whether it is closed, and the batch
-// statement decides that itself.
+// statement decides that itself. A poll that takes voters' own answers
+// gains options, so it is read again for every batch, never cached.
 func (s *Store) cachedPolls(ctx context.Context, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
 	var missing []string
@@ -181,7 +183,9 @@ func (s *Store) cachedPolls(ctx context.Context, ids []string) (map[string]*poll
 		clear(s.cache) // simple and bounded: the hot polls come back at once
 	}
 	for id, p := range loaded {
-		s.cache[id], polls[id] = p, p
+		if polls[id] = p; !p.AllowOther {
+			s.cache[id] = p
+		}
 	}
 	s.cacheMu.Unlock()
 	return polls, nil

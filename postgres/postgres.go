@@ -75,6 +75,9 @@ type Options struct {
 	// the owner) and refuses otherwise. For an app role that may not
 	// create, alter or drop anything.
 	NoMigrations bool
+	// RolesOnly neither migrates nor checks the schema: a connection for
+	// InitRoles as the master user, on a database that may be empty.
+	RolesOnly bool
 }
 
 // Open connects a pool to connString (a postgres:// URL or key=value
@@ -123,7 +126,10 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	}
 	s.pool = pool
 	prepare := s.migrate
-	if opts.NoMigrations {
+	switch {
+	case opts.RolesOnly:
+		prepare = s.Ping
+	case opts.NoMigrations:
 		prepare = s.checkSchema
 	}
 	if err := prepare(ctx); err != nil {

@@ -294,3 +294,47 @@ func TestChangesAcrossServers(t *testing.T) {
 		t.Errorf("options whose counters differ from the stored ballots: %d; counters %v", n, r.Counts)
 	}
 }
+
+// Voters on two servers writing the same new answer at once make one
+// option, counted once per ballot, and the counters equal the ballots; many
+// polls, so that the two servers' batches meet.
+func TestWriteInsAcrossServers(t *testing.T) {
+	clock := storetest.NewClock()
+	a, url := MustOpen(t, clock)
+	b := MustOpenAnother(t, url, clock)
+	const polls, voters = 20, 10
+	ids := make([]string, polls)
+	for i := range ids {
+		ids[i] = storetest.MustCreate(t, a, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, AllowOther: true}).ID
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		for v := range voters {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				server := []*postgres.Store{a, b}[v%2]
+				other := []string{"Plum", "plum", "PLUM"}[v%3]
+				if err := server.Vote(context.Background(), pollstack.Ballot{PollID: id, Voter: pollstack.Voter{Browser: fmt.Sprint("v", v)}, Other: other}); err != nil {
+					t.Errorf("vote: %v", err)
+				}
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	for _, id := range ids {
+		got, err := b.Poll(context.Background(), id)
+		if err != nil || len(got.Options) != 3 {
+			t.Fatalf("options = %+v, %v; want A, B and one Plum", got.Options, err)
+		}
+		if r, _ := a.Results(context.Background(), id); r.Total != voters || r.Counts[got.Options[2].ID] != voters {
+			t.Errorf("results %+v, want %d ballots, all for option %d", r, voters, got.Options[2].ID)
+		}
+	}
+	if n := counterMismatches(t, url); n != 0 {
+		t.Errorf("options whose counters differ from the stored ballots: %d", n)
+	}
+}

@@ -16,7 +16,7 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 	r := pollstack.Results{Counts: make(map[int]int)}
 	found := false
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, p.last_vote_at, p.ranked, p.meeting, coalesce(p.decided, 0), o.id, o.votes, o.if_need_be FROM polls p JOIN options o ON o.poll_id = p.id WHERE p.id = $1`, pollID)
+		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, p.last_vote_at, p.ranked, p.meeting, coalesce(p.decided, 0), o.id, o.votes, o.if_need_be FROM polls p JOIN options o ON o.poll_id = p.id AND o.status = 'approved' WHERE p.id = $1`, pollID)
 		if err != nil {
 			return err
 		}

@@ -55,7 +55,7 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	}
 	var done batchDone
 	err = s.with(ctx, func(c *pgxpool.Conn) error {
-		return writeRounds(ctx, c, &done, ballots, keys, rounds, outcomes, now)
+		return writeRounds(ctx, c, &done, polls, ballots, keys, rounds, outcomes, now)
 	})
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: vote batch: %w", err))
@@ -80,9 +80,11 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	return outcomes, nil
 }
 
-// writeRounds stores the rounds of a batch and commits them.
-func writeRounds(ctx context.Context, c *pgxpool.Conn, done *batchDone, ballots []pollstack.Ballot, keys []string, rounds [][]int, outcomes []error, now time.Time) error {
-	if len(rounds) == 1 && !changes(ballots, outcomes) { // nearly always: one statement, its own transaction
+// writeRounds stores the rounds of a batch and commits them. Voters' own
+// answers are placed first, under the same poll locks (placeOthers).
+func writeRounds(ctx context.Context, c *pgxpool.Conn, done *batchDone, polls map[string]*pollstack.Poll, ballots []pollstack.Ballot, keys []string, rounds [][]int, outcomes []error, now time.Time) error {
+	others := writeIns(ballots, outcomes)
+	if len(rounds) == 1 && !others && !changes(ballots, outcomes) { // nearly always: one statement, its own transaction
 		return done.run(ctx, c, ballots, keys, rounds[0], now)
 	}
 	return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
@@ -92,6 +94,12 @@ func writeRounds(ctx context.Context, c *pgxpool.Conn, done *batchDone, ballots 
 		if _, err := tx.Exec(ctx, `SELECT FROM polls WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, pollstack.PollIDs(ballots)); err != nil {
 			return err
 		}
+		if others {
+			if err := placeOthers(ctx, tx, polls, ballots, keys, outcomes, now); err != nil {
+				return err
+			}
+			rounds = pollstack.Rounds(ballots, keys, outcomes)
+		}
 		for _, round := range rounds {
 			if err := done.run(ctx, tx, ballots, keys, round, now); err != nil {
 				return err
@@ -99,6 +107,122 @@ func writeRounds(ctx context.Context, c *pgxpool.Conn, done *batchDone, ballots 
 		}
 		return nil
 	})
+}
+
+// writeIns reports whether a batch has an admitted ballot with the voter's
+// own answer.
+func writeIns(ballots []pollstack.Ballot, outcomes []error) bool {
+	for i, b := range ballots {
+		if b.Other != "" && outcomes[i] == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// placeOthers places the own answers of a batch's admitted ballots
+// (pollstack.PlaceOther) among their polls' options, adding new options,
+// and adds each answer's option to its ballot; an answer that finds no room
+// gets its outcome. The polls are locked (writeRounds), and every vote on
+// them takes the same lock, so these reads see every option and ballot
+// committed before, and two voters writing the same answer at once make one
+// option. A ballot that the batch statement will refuse (poll closed,
+// voted already, unknown code) adds nothing.
+func placeOthers(ctx context.Context, tx pgx.Tx, polls map[string]*pollstack.Poll, ballots []pollstack.Ballot, keys []string, outcomes []error, now time.Time) error {
+	answers := make(map[string][]pollstack.StoredOption) // each poll's options as this batch left them
+	for i := range ballots {
+		b := &ballots[i]
+		if outcomes[i] != nil || b.Other == "" {
+			continue
+		}
+		var takes, voted bool
+		err := tx.QueryRow(ctx, `SELECT closed_at IS NULL AND (closes_at IS NULL OR closes_at > $3)
+    AND (duplicate_check <> 'code' OR EXISTS (SELECT 1 FROM voter_codes WHERE poll_id = $1 AND code = $2)),
+    EXISTS (SELECT 1 FROM ballots WHERE poll_id = $1 AND voter_id = $2)
+FROM polls WHERE id = $1`, b.PollID, keys[i], now).Scan(&takes, &voted)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("place answer: %w", err)
+		}
+		switch {
+		case voted: // a ballot without its answer's option must not reach the batch statement
+			outcomes[i] = polls[b.PollID].DuplicateError()
+			continue
+		case !takes:
+			continue // the batch statement leaves it out, and storeBallots says why
+		}
+		options, ok := answers[b.PollID]
+		if !ok {
+			if options, err = storedOptions(ctx, tx, b.PollID, ""); err != nil {
+				return err
+			}
+		}
+		id, added, err := pollstack.PlaceOther(polls[b.PollID], options, b.Other)
+		if err != nil {
+			outcomes[i] = err
+			continue
+		}
+		if added != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label, status) VALUES ($1, $2, $3, $4)`, b.PollID, added.ID, added.Label, string(added.Status)); err != nil {
+				return fmt.Errorf("add answer: %w", err)
+			}
+			options = append(options, *added)
+		}
+		answers[b.PollID] = options
+		b.OptionIDs = pollstack.WithOther(b.OptionIDs, id)
+	}
+	return nil
+}
+
+// storedOptions reads the poll's options with their status and votes; a
+// status other than "" keeps those only.
+func storedOptions(ctx context.Context, q querier, pollID string, status pollstack.AnswerStatus) ([]pollstack.StoredOption, error) {
+	rows, err := q.Query(ctx, `SELECT id, label, status, votes FROM options WHERE poll_id = $1 AND $2 IN ('', status) ORDER BY id`, pollID, string(status))
+	if err != nil {
+		return nil, fmt.Errorf("read options: %w", err)
+	}
+	var id int16
+	var votes int64
+	var label, st string
+	var out []pollstack.StoredOption
+	_, err = pgx.ForEachRow(rows, []any{&id, &label, &st, &votes}, func() error {
+		out = append(out, pollstack.StoredOption{Option: pollstack.Option{ID: int(id), Label: label}, Status: pollstack.AnswerStatus(st), Votes: int(votes)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read options: %w", err)
+	}
+	return out, nil
+}
+
+// PendingAnswers returns the voters' answers that wait for the creator.
+func (s *Store) PendingAnswers(ctx context.Context, pollID string) ([]pollstack.StoredOption, error) {
+	if _, err := s.Poll(ctx, pollID); err != nil {
+		return nil, err
+	}
+	var out []pollstack.StoredOption
+	err := s.with(ctx, func(c *pgxpool.Conn) (err error) {
+		out, err = storedOptions(ctx, c, pollID, pollstack.AnswerPending)
+		return err
+	})
+	if err != nil {
+		return nil, markUnavailable(fmt.Errorf("postgres: pending answers: %w", err))
+	}
+	return out, nil
+}
+
+// ReviewAnswer approves or rejects a pending answer and tells the change
+// feed, in one statement.
+func (s *Store) ReviewAnswer(ctx context.Context, pollID string, optionID int, approve bool) error {
+	status := pollstack.AnswerRejected
+	if approve {
+		status = pollstack.AnswerApproved
+	}
+	err := s.execOne(ctx, "review answer", `WITH reviewed AS (UPDATE options SET status = $3 WHERE poll_id = $1 AND id = $2 AND status = 'pending' RETURNING poll_id)
+SELECT pg_notify('`+changesChannel+`', poll_id) FROM reviewed`, pollID, optionID, string(status))
+	if errors.Is(err, pollstack.ErrPollNotFound) {
+		return pollstack.ErrAnswerNotPending
+	}
+	return err
 }
 
 // changes reports whether a batch has an admitted change.

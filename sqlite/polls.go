@@ -21,8 +21,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.Meeting, p.HideNames, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck), strings.Join(p.EmbedOrigins, " "))
+	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins, allow_other, other_approval) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.Meeting, p.HideNames, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck), strings.Join(p.EmbedOrigins, " "), p.AllowOther, string(p.OtherApproval))
 	if err != nil {
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
@@ -108,28 +108,29 @@ type queryer interface {
 func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
 	in, args := inList(ids)
-	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins FROM polls WHERE id IN (`+in+`)`, args...)
+	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins, allow_other, other_approval FROM polls WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: load polls: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var p pollstack.Poll
-		var results, check, embedOrigins string
+		var results, check, embedOrigins, otherApproval string
 		var closesAt, closedAt sql.NullInt64
 		var created int64
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &p.Decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check, &embedOrigins); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &p.Decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check, &embedOrigins, &p.AllowOther, &otherApproval); err != nil {
 			return nil, fmt.Errorf("sqlite: load polls: %w", err)
 		}
 		p.Visibility, p.DuplicateCheck = pollstack.Visibility(results), pollstack.DuplicateCheck(check)
 		p.EmbedOrigins = strings.Fields(embedOrigins)
+		p.OtherApproval = pollstack.OtherApproval(otherApproval)
 		p.ClosesAt, p.ClosedAt, p.Created = fromMicros(closesAt), fromMicros(closedAt), time.UnixMicro(created).UTC()
 		polls[p.ID] = &p
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: load polls: %w", err)
 	}
-	rows, err = db.QueryContext(ctx, `SELECT poll_id, id, label FROM options WHERE poll_id IN (`+in+`) ORDER BY poll_id, id`, args...)
+	rows, err = db.QueryContext(ctx, `SELECT poll_id, id, label FROM options WHERE poll_id IN (`+in+`) AND status = 'approved' ORDER BY poll_id, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: load options: %w", err)
 	}

@@ -29,7 +29,7 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 	if meeting {
 		r.IfNeedBe = make(map[int]int)
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT id, votes, if_need_be FROM options WHERE poll_id = ?`, pollID)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, votes, if_need_be FROM options WHERE poll_id = ? AND status = 'approved'`, pollID)
 	if err != nil {
 		return r, fmt.Errorf("sqlite: results: %w", err)
 	}

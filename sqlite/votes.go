@@ -32,6 +32,7 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	now := s.now()
 	keys, outcomes := pollstack.Admit(ballots, polls, now)
 	stored, replaced := make([]bool, len(ballots)), make([][]int, len(ballots))
+	answers := make(map[string][]pollstack.StoredOption) // every option of polls with voters' answers, as placed so far
 	// In batch order: with one writer, a voter's vote and changes apply in
 	// the order they came.
 	for i, b := range ballots {
@@ -50,6 +51,15 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 				continue
 			}
 			code = keys[i]
+		}
+		if b.Other != "" {
+			if outcomes[i], err = placeOther(ctx, tx, p, &ballots[i], keys[i], answers); err != nil {
+				return nil, err
+			}
+			if outcomes[i] != nil {
+				continue
+			}
+			b = ballots[i]
 		}
 		if b.Change {
 			if replaced[i], err = changeBallot(ctx, tx, b, keys[i], now); err != nil {
@@ -97,6 +107,89 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 	}
 	s.publish(tallies)
 	return outcomes, nil
+}
+
+// placeOther places the ballot's own answer (pollstack.PlaceOther) among
+// the options of its poll, adding a new option if need be, and adds the
+// option to the ballot; the outcome says why it could not. A voter who has
+// voted already adds nothing. The store's one writer runs the batch, so two
+// voters writing the same answer find one option. answers holds each poll's
+// options as this batch left them.
+func placeOther(ctx context.Context, tx *sql.Tx, p *pollstack.Poll, b *pollstack.Ballot, key string, answers map[string][]pollstack.StoredOption) (outcome, err error) {
+	var voted int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ballots WHERE poll_id = ? AND voter_id = ?`, b.PollID, key).Scan(&voted); err != nil {
+		return nil, fmt.Errorf("sqlite: place answer: %w", err)
+	}
+	if voted > 0 {
+		return p.DuplicateError(), nil
+	}
+	options, ok := answers[b.PollID]
+	if !ok {
+		if options, err = storedOptions(ctx, tx, b.PollID, ""); err != nil {
+			return nil, err
+		}
+	}
+	id, added, err := pollstack.PlaceOther(p, options, b.Other)
+	if err != nil {
+		return err, nil
+	}
+	if added != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO options (poll_id, id, label, status) VALUES (?, ?, ?, ?)`, b.PollID, added.ID, added.Label, string(added.Status)); err != nil {
+			return nil, fmt.Errorf("sqlite: add answer: %w", err)
+		}
+		options = append(options, *added)
+	}
+	answers[b.PollID] = options
+	b.OptionIDs = pollstack.WithOther(b.OptionIDs, id)
+	return nil, nil
+}
+
+// storedOptions reads the poll's options with their status and votes; a
+// status other than "" keeps those only.
+func storedOptions(ctx context.Context, db queryer, pollID string, status pollstack.AnswerStatus) ([]pollstack.StoredOption, error) {
+	rows, err := db.QueryContext(ctx, `SELECT id, label, status, votes FROM options WHERE poll_id = ? AND ? IN ('', status) ORDER BY id`, pollID, string(status))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read options: %w", err)
+	}
+	defer rows.Close()
+	var out []pollstack.StoredOption
+	for rows.Next() {
+		var o pollstack.StoredOption
+		var st string
+		if err := rows.Scan(&o.ID, &o.Label, &st, &o.Votes); err != nil {
+			return nil, fmt.Errorf("sqlite: read options: %w", err)
+		}
+		o.Status = pollstack.AnswerStatus(st)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// PendingAnswers returns the voters' answers that wait for the creator.
+func (s *Store) PendingAnswers(ctx context.Context, pollID string) ([]pollstack.StoredOption, error) {
+	if _, err := s.Poll(ctx, pollID); err != nil {
+		return nil, err
+	}
+	s.transactions.Add(1)
+	return storedOptions(ctx, s.read, pollID, pollstack.AnswerPending)
+}
+
+// ReviewAnswer approves or rejects a pending answer, then tells the watchers.
+func (s *Store) ReviewAnswer(ctx context.Context, pollID string, optionID int, approve bool) error {
+	status := pollstack.AnswerRejected
+	if approve {
+		status = pollstack.AnswerApproved
+	}
+	s.transactions.Add(1)
+	res, err := s.write.ExecContext(ctx, `UPDATE options SET status = ? WHERE poll_id = ? AND id = ? AND status = 'pending'`, string(status), pollID, optionID)
+	if err != nil {
+		return fmt.Errorf("sqlite: review answer: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return pollstack.ErrAnswerNotPending
+	}
+	s.changes.Publish([]string{pollID})
+	return nil
 }
 
 // publish tells the watchers which polls got ballots in a committed batch.

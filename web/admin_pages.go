@@ -15,6 +15,8 @@ type adminView struct {
 	resultsView
 	Access resultsAccess // what the public results page shows this browser
 	Embed  string        // the <iframe> for other sites; empty: the poll allows none
+	// Pending are voters' own answers that wait for the creator's approval.
+	Pending []pollstack.StoredOption
 }
 
 // MaxVoterCodes is the domain's limit on codes added at a time, for the form.
@@ -75,8 +77,15 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, name, token
 		s.writeError(w, r, err)
 		return
 	}
+	var pending []pollstack.StoredOption
+	if v.Poll.AllowOther {
+		if pending, err = s.store.PendingAnswers(r.Context(), v.Poll.ID); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	s.render(w, r, http.StatusOK, name, v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access,
-		Embed: s.embedSnippet(r, v.Poll, embedWidth, embedHeight(v.Poll))})
+		Embed: s.embedSnippet(r, v.Poll, embedWidth, embedHeight(v.Poll)), Pending: pending})
 }
 
 // closePage and deletePage are the admin page's forms, through the API's

@@ -29,6 +29,10 @@ type createPollRequest struct {
 	// Slots are a meeting poll's options; HideNames shows totals only.
 	Slots     []slotRequest `json:"slots"`
 	HideNames bool          `json:"hide_names"`
+	// AllowOther lets voters write an answer of their own; OtherApproval
+	// ("auto" or "creator") says whether new answers wait for the creator.
+	AllowOther    bool   `json:"allow_other"`
+	OtherApproval string `json:"other_approval"`
 }
 
 // newPoll turns the request into the domain's PollDraft.
@@ -37,7 +41,8 @@ func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 		Kind: pollstack.PollKind(req.Kind), MaxRankings: req.MaxRankings,
 		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, AllowChanges: req.AllowChanges, Visibility: pollstack.Visibility(req.Results),
 		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes, EmbedOrigins: req.EmbedOrigins,
-		Slots: slotDrafts(req.Slots), HideNames: req.HideNames}
+		Slots: slotDrafts(req.Slots), HideNames: req.HideNames,
+		AllowOther: req.AllowOther, OtherApproval: pollstack.OtherApproval(req.OtherApproval)}
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
 		if err != nil {
@@ -91,13 +96,15 @@ type pollJSON struct {
 	Slots          []slotJSON   `json:"slots,omitempty"`       // meeting polls only, as their options
 	HideNames      bool         `json:"hide_names,omitempty"`
 	Decided        int          `json:"decided,omitempty"` // the slot picked for a meeting poll
+	AllowOther     bool         `json:"allow_other,omitempty"`
+	OtherApproval  string       `json:"other_approval,omitempty"`
 }
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple, Kind: string(p.Kind()),
 		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
 		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), ClosedAt: closedOn(p, s.now()), CreatedAt: p.Created,
-		EmbedOrigins: p.EmbedOrigins}
+		EmbedOrigins: p.EmbedOrigins, AllowOther: p.AllowOther, OtherApproval: string(p.OtherApproval)}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
 	}
@@ -184,6 +191,8 @@ type voteRequest struct {
 	// slot keyed by slot ID (a slot left out is "no").
 	Name    string            `json:"name"`
 	Answers map[string]string `json:"answers"`
+	// Other is the voter's own answer, for a poll with allow_other.
+	Other string `json:"other"`
 }
 
 // meetingVoteJSON is a meeting ballot as stored.
@@ -215,7 +224,7 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 		return
 	}
 	id := r.PathValue("id")
-	ballot := pollstack.Ballot{PollID: id, OptionIDs: req.OptionIDs, Change: change}
+	ballot := pollstack.Ballot{PollID: id, OptionIDs: req.OptionIDs, Change: change, Other: req.Other}
 	var meeting *pollstack.Poll // set when the request answers as a meeting participant
 	if req.Answers != nil || req.Name != "" {
 		v, err := s.views.get(r.Context(), id)
@@ -254,8 +263,8 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 // within the client's rate limit, and gives the browser the ballot's marker
 // (see ballot.go); the pages use it too. Changes are not votes for the vote
 // metrics.
-func (s *Server) vote(w http.ResponseWriter, r *http.Request, pollID string, optionIDs []int, code string, change bool) error {
-	return s.cast(w, r, pollstack.Ballot{PollID: pollID, OptionIDs: optionIDs, Change: change}, code)
+func (s *Server) vote(w http.ResponseWriter, r *http.Request, pollID string, optionIDs []int, other, code string, change bool) error {
+	return s.cast(w, r, pollstack.Ballot{PollID: pollID, OptionIDs: optionIDs, Change: change, Other: other}, code)
 }
 
 // cast stores the ballot as the request's voter's, as vote does: a meeting
@@ -276,6 +285,9 @@ func (s *Server) cast(w http.ResponseWriter, r *http.Request, b pollstack.Ballot
 func (s *Server) castBallot(w http.ResponseWriter, r *http.Request, b pollstack.Ballot, code string) error {
 	p, err := s.views.poll(r.Context(), b.PollID)
 	if err != nil {
+		return err
+	}
+	if b.Other, err = pollstack.CleanOther(b.Other); err != nil {
 		return err
 	}
 	if b.Change {

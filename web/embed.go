@@ -92,7 +92,7 @@ func (s *Server) embedVote(w http.ResponseWriter, r *http.Request) {
 		s.showPollWith(w, r, http.StatusBadRequest, nil, pollstack.ErrorOf(err), func(d *pollView) { d.Ranks = typed })
 		return
 	}
-	if err := s.vote(w, r, id, chosen, r.PostFormValue("code"), false); err != nil {
+	if err := s.vote(w, r, id, chosen, r.PostFormValue("other"), r.PostFormValue("code"), false); err != nil {
 		if e, status := publicError(err); status < http.StatusInternalServerError {
 			s.showPoll(w, r, status, chosen, e) // in the frame: an error page would be refused there
 			return

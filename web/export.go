@@ -38,12 +38,42 @@ func (s *Server) resultsCSVPage(w http.ResponseWriter, r *http.Request) {
 // writeResultsCSV writes one row per option: its id, label, votes and
 // percentage of the ballots (rounded as on the results page).
 func (s *Server) writeResultsCSV(w http.ResponseWriter, v view) {
+	if v.Poll.Meeting {
+		writeCSV(w, "poll-"+v.Poll.ID+"-results.csv", meetingResultsRows(v))
+		return
+	}
 	res := s.resultsJSON(v)
 	rows := [][]string{{"option_id", "option", "votes", "percent"}}
 	for _, o := range res.Options {
 		rows = append(rows, []string{strconv.Itoa(o.ID), spreadsheetSafe(o.Label), strconv.Itoa(o.Votes), strconv.Itoa(percent(o.Votes, res.Total))})
 	}
 	writeCSV(w, "poll-"+v.Poll.ID+"-results.csv", rows)
+}
+
+// meetingResultsRows is a meeting poll's results: one row per slot, in
+// option order, with its totals and each participant's answer under their
+// name (no such columns when names are hidden: the view has no ballots).
+// Every cell goes through spreadsheetSafe, the names above all.
+func meetingResultsRows(v view) [][]string {
+	header := []string{"option_id", "slot", "yes", "if_need_be"}
+	for _, b := range v.Participants {
+		header = append(header, b.Name)
+	}
+	rows := [][]string{header}
+	for _, t := range v.Poll.SlotTotals(v.Results) {
+		rows = append(rows, []string{strconv.Itoa(t.OptionID), t.Slot.Label(), strconv.Itoa(t.Yes), strconv.Itoa(t.IfNeedBe)})
+	}
+	for _, b := range v.Participants {
+		for id, a := range v.Poll.DecodeAnswers(b.OptionIDs) {
+			rows[id] = append(rows[id], string(a))
+		}
+	}
+	for _, row := range rows {
+		for i := range row {
+			row[i] = spreadsheetSafe(row[i])
+		}
+	}
+	return rows
 }
 
 // writeCSV answers with a CSV download, its first row a header. The file

@@ -72,6 +72,8 @@ func setAside(req *createPollRequest, field string) bool {
 		}
 	case "allow_changes":
 		req.AllowChanges = false
+	case "allow_other", "other_approval":
+		req.AllowOther, req.OtherApproval = false, ""
 	default:
 		return false
 	}
@@ -89,7 +91,7 @@ var fieldTargets = map[string]string{
 	"question": "question", "description": "description", "options": "option-0",
 	"min_choices": "min_choices", "max_choices": "max_choices", "closes_at": "closes_at",
 	"results": "results-always", "duplicate_check": "check-browser", "voter_codes": "voter_codes",
-	"allow_changes": "allow_changes",
+	"allow_changes": "allow_changes", "allow_other": "allow_other-no", "other_approval": "allow_other-no",
 }
 
 // ErrorList is the list of every broken rule, linked to its field, when

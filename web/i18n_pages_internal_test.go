@@ -105,6 +105,7 @@ func (w *walker) walk() {
 	multiple.Set("min_choices", "2")
 	multiple.Set("max_choices", "3")
 	multiple.Set("results", "after_vote")
+	multiple.Set("allow_other", "creator")
 	ranked := base("Which city?", "Oslo", "Rome", "Lima")
 	ranked.Set("choice", "ranked")
 	code := base("Which day?", "Monday", "Friday")
@@ -127,7 +128,8 @@ func (w *walker) walk() {
 		w.do(voter, "POST", "/p/"+polls["single"][0]+"/vote", url.Values{"option": {[]string{"1", "2", "2"}[i]}})
 	}
 	w.do(visitor, "POST", "/p/"+polls["meeting"][0]+"/vote", url.Values{"name": {"Ann"}, "slot-1": {"yes"}, "slot-2": {"if_need_be"}})
-	w.do(w.client(), "POST", "/p/"+polls["multiple"][0]+"/vote", url.Values{}) // a broken ballot
+	w.do(w.client(), "POST", "/p/"+polls["multiple"][0]+"/vote", url.Values{})                                   // a broken ballot
+	w.do(w.client(), "POST", "/p/"+polls["multiple"][0]+"/vote", url.Values{"option": {"1"}, "other": {"Kiwi"}}) // an answer to approve
 
 	// Every page the routes serve, for every poll, to its creator and to others.
 	for _, rt := range w.s.routes() {

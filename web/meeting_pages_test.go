@@ -91,7 +91,7 @@ func TestMeetingPagesWithoutJavaScript(t *testing.T) {
 	if dec < 0 || mar < 0 || dec > mar {
 		t.Errorf("grid rows: 31 December at %d, 8 March at %d; want 31 December first and marked best:\n%s", dec, mar, grid)
 	}
-	mustContain(t, page, `<th scope="col" dir="auto">Ada</th>`, `<th scope="col" dir="auto">`+html.EscapeString("Cy <3")+`</th>`, `<td>3</td><td>0</td>`)
+	mustContain(t, page, `<th scope="col" dir="auto">Ada</th>`, `<th scope="col" dir="auto">`+html.EscapeString("Cy <3")+`</th>`, `<td data-yes>3</td><td data-if-need-be>0</td>`)
 
 	// The creator decides on the admin page; the poll shows the decision
 	// and its calendar file.
@@ -120,7 +120,7 @@ func TestMeetingPageHiddenNames(t *testing.T) {
 	c.follow(c.form("/p/"+id+"/vote", url.Values{"name": {"Secret Person"}, "slot-1": {"yes"}}))
 	page := pageClient(t, c.base).get("/p/" + id) // anyone but the participant, whose form keeps their name
 	// 01:30 CET is 00:30 UTC; 03:30 CEST (after the change at 02:00) is 01:30 UTC.
-	mustContain(t, page, `<time datetime="2026-03-29T00:30:00Z" data-local>29 March 2026, 00:30 UTC</time>`, `<time datetime="2026-03-29T01:30:00Z" data-local>`, `<td>1</td><td>0</td>`)
+	mustContain(t, page, `<time datetime="2026-03-29T00:30:00Z" data-local>29 March 2026, 00:30 UTC</time>`, `<time datetime="2026-03-29T01:30:00Z" data-local>`, `<td data-yes>1</td><td data-if-need-be>0</td>`)
 	if strings.Contains(string(page.Body), "Secret Person") {
 		t.Error("the page shows a name the creator hid")
 	}

@@ -291,5 +291,17 @@ func TestMeetingConcurrentAnswersAndEdits(t *testing.T) {
 				t.Errorf("slot %d: yes, if need be %v, want %v", s.ID, got, want[s.ID])
 			}
 		}
+		// Each participant's answers are their last edit, once.
+		seen := map[string]bool{}
+		for _, got := range *r.Participants {
+			var p int
+			fmt.Sscanf(got.Name, "P%d", &p)
+			var last struct{ Answers map[string]string }
+			json.Unmarshal([]byte(ballot(p, edits)), &last)
+			if seen[got.Name] || !reflect.DeepEqual(got.Answers, last.Answers) {
+				t.Errorf("%s: answers %v (seen before: %v), want their last edit %v", got.Name, got.Answers, seen[got.Name], last.Answers)
+			}
+			seen[got.Name] = true
+		}
 	})
 }

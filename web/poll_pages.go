@@ -30,6 +30,7 @@ type pollView struct {
 	Changed   bool               // the voter just changed it
 	Code      string             // the voter code the page came with, for a code poll
 	Chosen    map[int]bool       // the boxes to tick: as sent, or the voter's ballot
+	Other     string             // the voter's own answer as sent
 	Ranks     map[int]string     // a ranked ballot's ranks by option: as sent, or the voter's ballot
 	Error     *pollstack.Error
 	Access    resultsAccess
@@ -84,6 +85,7 @@ func (s *Server) showPollWith(w http.ResponseWriter, r *http.Request, status int
 	mine := b.Mine
 	data := pollView{Poll: v.Poll, Closed: v.Poll.Closed(s.now()), Voted: b.Voted, Yours: mine != nil, CanChange: mine != nil && s.canChange(v.Poll), Code: code,
 		Changed: r.URL.Query().Has("changed"),
+		Other:   r.PostForm.Get("other"),
 		Chosen:  map[int]bool{}, Error: formErr, Access: accessOf(v.Poll, v.Poll.ResultsVisible(s.now(), b.Voted))}
 	if s.cfg.Retention > 0 {
 		at := v.Poll.DeletesAt(v.Results.LastVote, s.cfg.Retention)
@@ -158,7 +160,7 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		s.showPollWith(w, r, http.StatusBadRequest, nil, pollstack.ErrorOf(err), func(d *pollView) { d.Ranks = typed })
 		return
 	}
-	err = s.vote(w, r, id, chosen, r.PostFormValue("code"), change)
+	err = s.vote(w, r, id, chosen, r.PostFormValue("other"), r.PostFormValue("code"), change)
 	if err == nil && !change { // the next page reads the same view: it is loaded once
 		if v, err := s.views.get(r.Context(), id); err == nil {
 			s.confirm(w, r, id, doneKind(v.Poll))
@@ -186,6 +188,9 @@ func (s *Server) postedBallot(r *http.Request, id string) (chosen []int, typed m
 	}
 	chosen = []int{}
 	for _, raw := range r.PostForm["option"] {
+		if raw == "other" { // the radio button of the voter's own answer, which comes as "other"
+			continue
+		}
 		n, _ := strconv.Atoi(raw) // not a number: option 0, which the domain rejects with its own words
 		chosen = append(chosen, n)
 	}

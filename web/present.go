@@ -26,6 +26,9 @@ type presentView struct {
 // once it closes.
 func (s *Server) presentPage(w http.ResponseWriter, r *http.Request) {
 	v, err := s.views.get(r.Context(), r.PathValue("id"))
+	if err == nil && !v.Poll.Presentable() {
+		err = errPresentUnmoderated
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

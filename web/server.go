@@ -165,6 +165,8 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/polls/{id}/results", s.apiResults, true},
 		{"GET", "/api/v1/polls/{id}/results.csv", s.apiResultsCSV, true},
 		{"GET", "/api/v1/polls/{id}/ballots.csv", s.apiBallotsCSV, false},
+		{"GET", "/api/v1/polls/{id}/answers", s.apiAnswers, false},
+		{"POST", "/api/v1/polls/{id}/answers/{option}", s.apiReviewAnswer, false},
 		{"GET", "/{$}", s.home, false},
 		{"POST", "/language", s.chooseLanguage, false},
 		{"POST", "/{$}", s.createPollPage, false},
@@ -184,6 +186,7 @@ func (s *Server) routes() []route {
 		{"POST", "/p/{id}/delete", s.deletePage, false},
 		{"POST", "/p/{id}/results.csv", s.resultsCSVPage, false},
 		{"POST", "/p/{id}/ballots.csv", s.ballotsCSVPage, false},
+		{"POST", "/p/{id}/answers", s.reviewAnswerPage, false},
 		{"GET", "/p/{id}/present", s.presentPage, true},
 		{"GET", embedPattern, s.embedPage, true},
 		{"POST", embedPattern, s.embedVote, true},
@@ -289,6 +292,9 @@ func (s *Server) loadView(ctx context.Context, id string, held *view) (view, err
 		r, err := s.store.Results(ctx, id)
 		if err != nil {
 			return view{}, err
+		}
+		if len(r.Counts) != len(held.Poll.Options) { // an answer became an option: read the poll again
+			return s.loadView(ctx, id, nil)
 		}
 		p := held.Poll
 		if !sameTime(p.ClosedAt, r.ClosedAt) || p.Decided != r.Decided {

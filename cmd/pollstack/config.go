@@ -66,6 +66,10 @@ type StoreConfig struct {
 	// AppUser is the role `pollstack migrate` creates and grants the
 	// server's least privileges to; empty: none.
 	AppUser string
+	// InitRoles: `pollstack migrate` runs as the master user, once, and
+	// only makes MigratorUser and AppUser (postgres.Store.InitRoles).
+	InitRoles    bool
+	MigratorUser string
 }
 
 // CredentialSource names where database credentials come from.
@@ -214,8 +218,12 @@ var settings = []setting{
 
 // migrateSettings are the settings of `pollstack migrate` beside the above.
 var migrateSettings = []setting{
-	{flag: "app-user", env: "POLLSTACK_DB_APP_USER", usage: "after migrating, as the owner: create the role the server connects as (if need be; no password, a member of `rds_iam` where that role exists, as on RDS) and grant it exactly: connect to this database, use its schema, read and write its tables (only read `schema_migrations`). No `CREATE`, `ALTER`, `DROP`, `TRUNCATE` or temporary tables; `CONNECT` is taken from `PUBLIC` on this and the owner's other databases. Run again, it takes back whatever else was granted on them. The platform runs it once per deploy (docs/decisions.md)",
+	{flag: "app-user", env: "POLLSTACK_DB_APP_USER", usage: "after migrating, as the owner (the `--migrator-user`): create the role the server connects as (if need be and allowed; no password, a member of `rds_iam` where that role exists, as on RDS) and grant it exactly: connect to this database, use its schema, read and write its tables (only read `schema_migrations`). No `CREATE`, `ALTER`, `DROP`, `TRUNCATE` or temporary tables; `CONNECT` is taken from `PUBLIC` on this and the owner's other databases. Run again, it takes back whatever else was granted on them. The platform runs it once per deploy (docs/decisions.md)",
 		parse: func(c *Config, v string) error { c.Store.AppUser = v; return checkRoleName(v) }},
+	{flag: "init-roles", env: "POLLSTACK_DB_INIT_ROLES", def: "false", kind: boolean, usage: "instead of migrating: as the master user, once per database (an administrator, docs/deploy.md), create the `--migrator-user` and `--app-user` roles (no password, no CREATEROLE or CREATEDB, members of `rds_iam` where it exists), make the migrator the owner of the database and of the tables the master user made, and close the master user's other databases to both. From then on migrations run as the migrator and nothing that ships needs the master password",
+		parse: func(c *Config, v string) (err error) { c.Store.InitRoles, err = parseBool(v); return err }},
+	{flag: "migrator-user", env: "POLLSTACK_DB_MIGRATOR_USER", usage: "the role `--init-roles` makes, which owns the database and runs the migrations (the platform: `pollstack_migrator`, logging in with IAM tokens)",
+		parse: func(c *Config, v string) error { c.Store.MigratorUser = v; return checkRoleName(v) }},
 }
 
 // parseConfig reads flags, falling back to the environment, then to

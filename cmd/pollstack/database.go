@@ -29,7 +29,7 @@ func openStore(ctx context.Context, cfg StoreConfig, log *slog.Logger, observeBa
 // that the store asks to refresh when the database rejects them; IAM tokens
 // are signed afresh for each new connection instead.
 func openPostgres(ctx context.Context, cfg StoreConfig, log *slog.Logger, observeBatch func(int, time.Duration)) (*postgres.Store, error) {
-	opts := postgres.Options{Logger: log, ObserveBatch: observeBatch, NoMigrations: cfg.NoMigrations}
+	opts := postgres.Options{Logger: log, ObserveBatch: observeBatch, NoMigrations: cfg.NoMigrations, RolesOnly: cfg.InitRoles}
 	if cfg.Credentials.Source == FromIAM {
 		port := cfg.URL.Port()
 		if port == "" {

@@ -241,6 +241,10 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stderr, "pollstack migrate:", err)
 		return 2
 	}
+	if cfg.Store.InitRoles && (cfg.Store.Kind != Postgres || cfg.Store.MigratorUser == "" || cfg.Store.AppUser == "") {
+		fmt.Fprintln(stderr, "pollstack migrate: --init-roles needs a PostgreSQL --database-url, --migrator-user and --app-user")
+		return 2
+	}
 	log := newLogger(stdout, cfg.LogLevel, cfg.LogFormat)
 	if err := migrate(ctx, cfg.Store, log); err != nil {
 		log.Error("migrate failed", "error", err.Error())
@@ -261,6 +265,9 @@ func migrate(ctx context.Context, cfg StoreConfig, log *slog.Logger) error {
 		log.Info("migrations applied", "store", string(cfg.Kind))
 		return store.Close()
 	}
+	if cfg.InitRoles {
+		return initRoles(ctx, cfg, log)
+	}
 	store, err := openPostgres(ctx, cfg, log, nil)
 	if err != nil {
 		return err
@@ -275,6 +282,22 @@ func migrate(ctx context.Context, cfg StoreConfig, log *slog.Logger) error {
 		return err
 	}
 	log.Info("app role ready", "role", cfg.AppUser, "other_databases_closed", closed)
+	return nil
+}
+
+// initRoles makes the migrator and app roles as the master user, and
+// migrates nothing: the migrator does, on the next deploy.
+func initRoles(ctx context.Context, cfg StoreConfig, log *slog.Logger) error {
+	store, err := openPostgres(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	closed, err := store.InitRoles(ctx, cfg.MigratorUser, cfg.AppUser)
+	if err != nil {
+		return err
+	}
+	log.Info("database roles ready", "migrator", cfg.MigratorUser, "app", cfg.AppUser, "other_databases_closed", closed)
 	return nil
 }
 

@@ -21,6 +21,8 @@ const (
 	deployRole      who = iota
 	taskRole            // the running app
 	executionRole       // the ECS agent starting a task
+	migrateRole         // the migration task
+	dbInitRole          // the administrator's one-off database-init task
 	workloadRole        // any role created within the workload boundary, allowed everything by its own policy
 	serviceRole         // any role created within the service boundary, likewise
 	keyPolicy           // an AWS service named in the stack key's policy
@@ -29,7 +31,7 @@ const (
 
 // rendered values the requests name.
 type named struct {
-	dbSecret, serverKey, dbResourceID, topic string
+	dbSecret, serverKey, dbResourceID, dbMaster, topic string
 }
 
 func (s *stack) named(t *testing.T) named {
@@ -39,6 +41,7 @@ func (s *stack) named(t *testing.T) named {
 		dbSecret:     db.Values["master_user_secret"].([]any)[0].(map[string]any)["secret_arn"].(string),
 		serverKey:    s.one(t, "module.stack.module.security.aws_secretsmanager_secret.server_key").str("arn"),
 		dbResourceID: db.str("resource_id"),
+		dbMaster:     db.str("username"),
 		topic:        s.one(t, "module.stack.module.monitoring.aws_sns_topic.alarms").str("arn"),
 	}
 }
@@ -80,8 +83,44 @@ var attacks = []play{
 	{2, serviceRole, "", "read this database's master password", func(s *stack, n named) call {
 		return plain("secretsmanager:GetSecretValue", n.dbSecret)
 	}},
-	{3, deployRole, "", "run the migration with ECS Exec (a shell beside the master password)", func(s *stack, n named) call {
+	{3, deployRole, "", "run the migration with ECS Exec (a shell beside its database token)", func(s *stack, n named) call {
 		return plain("ecs:RunTask", arn("ecs", "task-definition/"+s.name+"-migrate:1"), "ecs:cluster", arn("ecs", "cluster/"+s.name), "ecs:enable-execute-command", "true")
+	}},
+	// Finding 3: the deploy token runs the migration with overrides, as a
+	// revision of its own or with a role it creates or passes; so no role
+	// it can pass or make may read the master password.
+	{3, executionRole, "", "the agent of a task of its own resolves the master password", func(s *stack, n named) call {
+		return plain("secretsmanager:GetSecretValue", n.dbSecret)
+	}},
+	{3, executionRole, "", "the agent of a task of its own decrypts the master password through Secrets Manager", func(s *stack, n named) call {
+		return plain("kms:Decrypt", keyARN, "kms:ViaService", viaSecrets, secretARN, n.dbSecret)
+	}},
+	{3, migrateRole, "", "the migration reads the master password", func(s *stack, n named) call {
+		return plain("secretsmanager:GetSecretValue", n.dbSecret)
+	}},
+	{3, migrateRole, "", "the migration connects as the master user", func(s *stack, n named) call {
+		return plain("rds-db:connect", arn("rds-db", "dbuser:"+n.dbResourceID+"/"+n.dbMaster))
+	}},
+	{3, workloadRole, "", "a role of its own reads this database's master password", func(s *stack, n named) call {
+		return plain("secretsmanager:GetSecretValue", n.dbSecret)
+	}},
+	{3, workloadRole, "", "a role of its own decrypts this database's master password through Secrets Manager", func(s *stack, n named) call {
+		return plain("kms:Decrypt", keyARN, "kms:ViaService", viaSecrets, secretARN, n.dbSecret)
+	}},
+	{3, deployRole, "", "pass the database-init role to a task of its own", func(s *stack, n named) call {
+		return plain("iam:PassRole", "arn:aws:iam::"+account+":role/"+s.name+"-db-init", "iam:PassedToService", "ecs-tasks.amazonaws.com")
+	}},
+	{3, deployRole, "", "give the database-init role a policy of its own", func(s *stack, n named) call {
+		return bounded(s, "iam:PutRolePolicy", "arn:aws:iam::"+account+":role/"+s.name+"-db-init")
+	}},
+	{3, deployRole, "", "delete the database-init role, to make one of its own by that name", func(s *stack, n named) call {
+		return plain("iam:DeleteRole", "arn:aws:iam::"+account+":role/"+s.name+"-db-init")
+	}},
+	{3, deployRole, "", "run a database-init task", func(s *stack, n named) call {
+		return plain("ecs:RunTask", arn("ecs", "task-definition/"+s.name+"-db-init:1"), "ecs:cluster", arn("ecs", "cluster/"+s.name))
+	}},
+	{3, deployRole, "", "take the master password out of Secrets Manager to set one of its own", func(s *stack, n named) call {
+		return plain("rds:ModifyDBInstance", arn("rds", "db:"+s.name), "rds:ManageMasterUserPassword", "false")
 	}},
 	{4, workloadRole, "", "connect to another instance as the app user", func(s *stack, n named) call {
 		return plain("rds-db:connect", arn("rds-db", "dbuser:db-OTHERDATABASE0000000000000/pollstack_app"))
@@ -145,11 +184,26 @@ var uses = []play{
 	{1, taskRole, "", "the app decrypts its server key through Secrets Manager", func(s *stack, n named) call {
 		return plain("kms:Decrypt", keyARN, "kms:ViaService", viaSecrets, secretARN, n.serverKey)
 	}},
-	{1, executionRole, "", "the migration's agent decrypts the master password through Secrets Manager", func(s *stack, n named) call {
+	{3, dbInitRole, "", "the administrator's database-init task reads the master password", func(s *stack, n named) call {
+		return plain("secretsmanager:GetSecretValue", n.dbSecret)
+	}},
+	{3, dbInitRole, "", "the administrator's database-init task decrypts the master password through Secrets Manager", func(s *stack, n named) call {
 		return plain("kms:Decrypt", keyARN, "kms:ViaService", viaSecrets, secretARN, n.dbSecret)
 	}},
-	{2, workloadRole, "", "read this database's master password", func(s *stack, n named) call {
-		return plain("secretsmanager:GetSecretValue", n.dbSecret)
+	{3, migrateRole, "", "the migration connects as the migrator", func(s *stack, n named) call {
+		return plain("rds-db:connect", arn("rds-db", "dbuser:"+n.dbResourceID+"/pollstack_migrator"))
+	}},
+	{3, deployRole, "", "run the migration on the stack's cluster", func(s *stack, n named) call {
+		return plain("ecs:RunTask", arn("ecs", "task-definition/"+s.name+"-migrate:7"), "ecs:cluster", arn("ecs", "cluster/"+s.name))
+	}},
+	{3, deployRole, "", "pass the migration's role to its task", func(s *stack, n named) call {
+		return plain("iam:PassRole", "arn:aws:iam::"+account+":role/"+s.name+"-ecs-migrate", "iam:PassedToService", "ecs-tasks.amazonaws.com")
+	}},
+	{3, deployRole, "", "change the database's settings with RDS still keeping the password", func(s *stack, n named) call {
+		return plain("rds:ModifyDBInstance", arn("rds", "db:"+s.name))
+	}},
+	{2, workloadRole, "", "read the stack's own server key", func(s *stack, n named) call {
+		return plain("secretsmanager:GetSecretValue", n.serverKey)
 	}},
 	{4, workloadRole, "", "connect to this instance as the app user", func(s *stack, n named) call {
 		return plain("rds-db:connect", arn("rds-db", "dbuser:"+n.dbResourceID+"/pollstack_app"))
@@ -187,6 +241,10 @@ func judge(t *testing.T, s *stack, d docs, p play, c call) (dec doctor.Decision,
 		return decide(t, d.task, d.boundary, c), true
 	case executionRole:
 		return decide(t, d.execution, d.boundary, c), true
+	case migrateRole:
+		return decide(t, d.migrate, d.boundary, c), true
+	case dbInitRole:
+		return decide(t, d.dbInit, nil, c), true
 	case workloadRole:
 		return decide(t, everything, d.boundary, c), true
 	case serviceRole:

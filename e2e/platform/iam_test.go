@@ -22,6 +22,7 @@ var envs = []string{"lean", "enterprise"}
 // docs are an environment's IAM documents, parsed.
 type docs struct {
 	deploy, plan, task, execution []doctor.PolicyDocument
+	migrate, dbInit               []doctor.PolicyDocument
 	deployTrust, planTrust        doctor.PolicyDocument
 	boundary                      []doctor.PolicyDocument
 }
@@ -58,6 +59,8 @@ func (s *stack) docs(t *testing.T) docs {
 	d.plan = []doctor.PolicyDocument{parse(t, "plan policy", s.one(t, "module.stack.module.cicd.aws_iam_role_policy.plan").str("policy"))}
 	d.task = []doctor.PolicyDocument{parse(t, "task policy", s.one(t, "module.stack.module.security.aws_iam_role_policy.task").str("policy"))}
 	d.execution = []doctor.PolicyDocument{parse(t, "execution policy", s.one(t, "module.stack.module.security.aws_iam_role_policy.execution").str("policy"))}
+	d.migrate = []doctor.PolicyDocument{parse(t, "migrate policy", s.one(t, "module.stack.module.security.aws_iam_role_policy.migrate").str("policy"))}
+	d.dbInit = []doctor.PolicyDocument{parse(t, "database-init policy", s.one(t, "module.stack.module.cicd.aws_iam_role_policy.db_init").str("policy"))}
 	return d
 }
 
@@ -267,9 +270,10 @@ func TestDeployRoleCannotLeaveItsStack(t *testing.T) {
 					t.Errorf("a role created within the boundary may %s: %s", e.name, e.c)
 				}
 			}
-			ownSecret := s.one(t, "module.stack.module.database.aws_db_instance.this").Values["master_user_secret"].([]any)[0].(map[string]any)["secret_arn"].(string)
-			if got := decide(t, everything, d.boundary, plain("secretsmanager:GetSecretValue", ownSecret, "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn", arn("rds", "db:"+s.name))); got != doctor.Allowed {
-				t.Errorf("the boundary refuses the stack's own database secret (%v): the migration task could not start", got)
+			db := s.one(t, "module.stack.module.database.aws_db_instance.this")
+			migrator := plain("rds-db:connect", arn("rds-db", "dbuser:"+db.str("resource_id")+"/pollstack_migrator"))
+			if got := decide(t, everything, d.boundary, migrator); got != doctor.Allowed {
+				t.Errorf("the boundary refuses the migrator on the stack's own database (%v): the migration could not log in", got)
 			}
 		})
 	}

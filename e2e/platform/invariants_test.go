@@ -9,7 +9,10 @@ package platform
 //     task definition's execution role; every *_SECRET_ARN setting, by its
 //     task role; the migration's task definition too) is readable by that
 //     role and decryptable through Secrets Manager with the secret's ARN as
-//     encryption context, and readable by no other role of the stack;
+//     encryption context, and readable by no other role of the stack; a
+//     secret no task of the stack reads (the database's master secret) is
+//     read only by roles outside every boundary, that is roles only an
+//     administrator makes, and by at least one;
 //   - every resource the deploy role creates is requested with the tags the
 //     provider sends (its tags_all: its own tags merged with the provider's
 //     default tags), and the deploy role may make that request.
@@ -219,6 +222,44 @@ func (sec secret) decrypts(t *testing.T, ro *role) doctor.Decision {
 	return got
 }
 
+// secretARNs lists every secret of the state: those the stack makes and
+// the master secrets RDS makes for its databases.
+func (s *stack) secretARNs() []string {
+	var out []string
+	for _, r := range s.all("aws_secretsmanager_secret") {
+		out = append(out, r.str("arn"))
+	}
+	for _, db := range s.all("aws_db_instance") {
+		for _, m := range db.Values["master_user_secret"].([]any) {
+			out = append(out, m.(map[string]any)["secret_arn"].(string))
+		}
+	}
+	return out
+}
+
+// administratorsOnly checks a secret that no task of the stack reads: the
+// roles that may read it carry no boundary (the deploy role can make no
+// such role), and one of them may also decrypt it, or nobody could use it.
+func administratorsOnly(t *testing.T, sec secret, roles map[string]*role) {
+	t.Helper()
+	var usable []string
+	for _, ro := range roles {
+		if sec.reads(t, ro) != doctor.Allowed {
+			continue
+		}
+		if ro.boundary != nil {
+			t.Errorf("role %s, which the deploy role may make within its boundary, may read secret %s, which no task of the stack reads", ro.name, sec.arn)
+		}
+		if sec.decrypts(t, ro) == doctor.Allowed {
+			usable = append(usable, ro.name)
+		}
+	}
+	if len(usable) == 0 {
+		t.Errorf("no role may read and decrypt secret %s: nobody can use it", sec.arn)
+	}
+	t.Logf("%s, read by no task of the stack, is read by %v only", sec.arn, usable)
+}
+
 func TestInvariantSecretsReadByTheirRolesOnly(t *testing.T) {
 	for _, env := range envs {
 		t.Run(env, func(t *testing.T) {
@@ -255,6 +296,11 @@ func TestInvariantSecretsReadByTheirRolesOnly(t *testing.T) {
 					if !allowed[ro.arn] && sec.reads(t, ro) == doctor.Allowed {
 						t.Errorf("role %s may read secret %s, which only %v read", ro.name, secretARN, slices.Sorted(maps.Keys(allowed)))
 					}
+				}
+			}
+			for _, secretARN := range s.secretARNs() {
+				if readers[secretARN] == nil {
+					administratorsOnly(t, s.secret(t, secretARN), roles)
 				}
 			}
 		})

@@ -280,6 +280,14 @@ override_resource {
   values = { arn = "arn:aws:iam::{{.Account}}:role/{{.Name}}-ecs-task" }
 }
 override_resource {
+  target = module.stack.module.security.aws_iam_role.migrate
+  values = { arn = "arn:aws:iam::{{.Account}}:role/{{.Name}}-ecs-migrate" }
+}
+override_resource {
+  target = module.stack.module.cicd.aws_iam_role.db_init
+  values = { arn = "arn:aws:iam::{{.Account}}:role/{{.Name}}-db-init" }
+}
+override_resource {
   target = module.stack.module.cicd.aws_iam_role.deploy
   values = { arn = "arn:aws:iam::{{.Account}}:role/{{.Name}}-github-deploy" }
 }

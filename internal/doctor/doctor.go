@@ -326,7 +326,7 @@ type deployment struct {
 
 // migrationTaskDef is the latest revision of the stack's migration task
 // definition (family <name>-migrate beside the app's <name>-app, module
-// compute), which alone gets the database's master secret; nil when the
+// compute), which migrates as the migrator with IAM tokens; nil when the
 // app's family is named otherwise or there is none.
 func migrationTaskDef(ctx context.Context, cl *clients, app *ecstypes.TaskDefinition) *ecstypes.TaskDefinition {
 	name, ok := strings.CutSuffix(aws.ToString(app.Family), "-app")

@@ -1,8 +1,8 @@
 // pollstack: everything works without this script. It only adds:
 // times in the viewer's time zone, the time zone of the closing time,
 // hiding the parts of the create form that the choices made moot, copying
-// links and codes, live results (or counts reloaded now and then when no
-// stream is to be had), closing and deleting shown on open pages as they
+// links and codes, live results and meeting grids (or counts reloaded now
+// and then when no stream is to be had), closing and deleting shown on open pages as they
 // happen, and opening the admin page from the admin link.
 "use strict";
 (function () {
@@ -141,6 +141,161 @@
   onlyWith(document.querySelector("[data-limits]"), "choice", "choice-multiple");
   onlyWith(document.querySelector("[data-codes]"), "duplicate_check", "check-code");
 
+  // The meeting create form's dates, picked on a month grid: choosing a day
+  // fills a row of the list below with its date (the list stays, for the
+  // times of each date); choosing it again empties its rows. Arrow keys move
+  // by day and week, Page Up and Page Down by month, Home and End to the
+  // week's ends; one day of the grid is in the tab order.
+  var slots = document.querySelector("[data-calendar]");
+  if (slots) calendar(slots);
+
+  function isoDate(d) { return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()); }
+
+  function calendar(fieldset) {
+    var list = fieldset.querySelector("ol"), max = parseInt(list.getAttribute("data-max"), 10) || 100;
+    // The week starts on Monday; the names of days and months are the
+    // page's language's (Intl).
+    var longDay = new Intl.DateTimeFormat(lang, { weekday: "long" }), shortDay = new Intl.DateTimeFormat(lang, { weekday: "short" });
+    var monthTitle = new Intl.DateTimeFormat(lang, { month: "long", year: "numeric" });
+    var dayLabel = new Intl.DateTimeFormat(lang, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+    var box = document.createElement("div");
+    box.className = "calendar";
+    box.innerHTML = '<div class="calendar-bar"><p class="calendar-month" aria-live="polite"></p>' +
+      '<button type="button" class="secondary" data-month="-1"></button><button type="button" class="secondary" data-month="1"></button></div>' +
+      '<table><caption class="hint"></caption><thead><tr></tr></thead><tbody></tbody></table>';
+    box.querySelector('[data-month="-1"]').textContent = word("previous-month");
+    box.querySelector('[data-month="1"]').textContent = word("next-month");
+    box.querySelector("caption").textContent = word("calendar-caption");
+    for (var i = 0; i < 7; i++) {
+      var monday = new Date(2024, 0, 1 + i, 12), th = document.createElement("th"), abbr = document.createElement("abbr");
+      th.scope = "col";
+      abbr.title = longDay.format(monday);
+      abbr.textContent = shortDay.format(monday);
+      th.appendChild(abbr);
+      box.querySelector("thead tr").appendChild(th);
+    }
+    list.parentNode.insertBefore(box, list);
+    var rows = function () { return Array.prototype.slice.call(list.querySelectorAll("li.slot-row")); };
+    var dateOf = function (row) { return row.querySelector("input[name=date]"); };
+    var chosen = rows().map(function (r) { return dateOf(r).value; }).filter(Boolean).sort()[0];
+    // Days are counted from noon, which no change of clocks moves to another date.
+    var month = chosen ? new Date(chosen + "T12:00") : new Date();
+    month.setHours(12, 0, 0, 0);
+    month.setDate(1);
+    var focusDay = chosen || isoDate(new Date());
+    // The times are most likely in the creator's own zone.
+    var tzBox = document.getElementById("tz"), zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tzBox && tzBox.value === "UTC" && zone) tzBox.value = zone;
+
+    // renumber keeps each row's ids (and its labels' for) unique.
+    function renumber() {
+      rows().forEach(function (row, i) {
+        row.querySelectorAll("input").forEach(function (input) {
+          var label = row.querySelector('label[for="' + input.id + '"]');
+          input.id = input.name + "-" + i;
+          if (label) label.htmlFor = input.id;
+        });
+      });
+    }
+    // addRow appends an empty row like the last one; null at the limit.
+    function addRow() {
+      var all = rows();
+      if (all.length >= max) return null;
+      var row = all[all.length - 1].cloneNode(true);
+      row.removeAttribute("aria-describedby");
+      row.querySelectorAll(".error").forEach(function (e) { e.remove(); });
+      row.querySelectorAll("input").forEach(function (input) {
+        input.value = "";
+        input.removeAttribute("aria-invalid");
+        input.removeAttribute("autofocus");
+      });
+      list.appendChild(row);
+      renumber();
+      return row;
+    }
+    function toggle(date) {
+      var having = rows().filter(function (r) { return dateOf(r).value === date; });
+      if (having.length) {
+        having.forEach(function (r) { r.querySelectorAll("input").forEach(function (i) { i.value = ""; }); });
+      } else {
+        var blank = rows().filter(function (r) {
+          return !Array.prototype.some.call(r.querySelectorAll("input"), function (i) { return i.value; });
+        })[0] || addRow();
+        if (blank) dateOf(blank).value = date;
+      }
+      draw();
+    }
+    function draw(focus) {
+      var picked = {};
+      rows().forEach(function (r) { if (dateOf(r).value) picked[dateOf(r).value] = true; });
+      var title = box.querySelector(".calendar-month"), name = monthTitle.format(month);
+      if (title.textContent !== name) title.textContent = name;
+      var body = box.querySelector("tbody");
+      body.textContent = "";
+      var first = new Date(month), inMonth = isoDate(month).slice(0, 7);
+      first.setDate(1 - (month.getDay() + 6) % 7); // back to Monday
+      if (focusDay.slice(0, 7) !== inMonth) focusDay = isoDate(month);
+      for (var week = 0; week < 6; week++) {
+        var tr = body.insertRow();
+        for (var d = 0; d < 7; d++) {
+          var day = new Date(first);
+          day.setDate(first.getDate() + week * 7 + d);
+          var td = tr.insertCell(), iso = isoDate(day);
+          if (iso.slice(0, 7) !== inMonth) continue;
+          var b = document.createElement("button");
+          b.type = "button";
+          b.textContent = numbers.format(day.getDate());
+          b.setAttribute("data-date", iso);
+          b.setAttribute("aria-label", dayLabel.format(day));
+          b.setAttribute("aria-pressed", picked[iso] ? "true" : "false");
+          b.tabIndex = iso === focusDay ? 0 : -1;
+          td.appendChild(b);
+        }
+      }
+      if (focus) box.querySelector('button[data-date="' + focusDay + '"]').focus();
+    }
+    function moveTo(d) {
+      focusDay = isoDate(d);
+      month = new Date(d);
+      month.setDate(1);
+      draw(true);
+    }
+    box.addEventListener("click", function (e) {
+      var b = e.target.closest("button");
+      if (!b) return;
+      if (b.hasAttribute("data-month")) {
+        month.setMonth(month.getMonth() + parseInt(b.getAttribute("data-month"), 10));
+        draw();
+      } else {
+        focusDay = b.getAttribute("data-date");
+        toggle(focusDay);
+        box.querySelector('button[data-date="' + focusDay + '"]').focus();
+      }
+    });
+    box.addEventListener("keydown", function (e) {
+      var b = e.target.closest("button[data-date]");
+      if (!b) return;
+      var d = new Date(b.getAttribute("data-date") + "T12:00"), weekday = (d.getDay() + 6) % 7;
+      var step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7, Home: -weekday, End: 6 - weekday }[e.key];
+      if (step !== undefined) d.setDate(d.getDate() + step);
+      else if (e.key === "PageUp" || e.key === "PageDown") d.setMonth(d.getMonth() + (e.key === "PageUp" ? -1 : 1));
+      else return;
+      e.preventDefault();
+      moveTo(d);
+    });
+    // The list stays the form: typing a date there marks it on the grid.
+    list.addEventListener("input", function () { draw(); });
+    // "Add a row" adds it here, without a round trip.
+    var more = fieldset.querySelector("[data-add-row]");
+    if (more) more.addEventListener("click", function (e) {
+      e.preventDefault();
+      var row = addRow();
+      if (row) dateOf(row).focus();
+      more.hidden = rows().length >= max;
+    });
+    draw();
+  }
+
   // Copy buttons.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     if (!navigator.clipboard) return;
@@ -188,6 +343,8 @@
         var data = JSON.parse(e.data);
         wait = 5000;
         if (el.querySelector("[data-total]")) showResults(el, data);
+        var grid = el.querySelector("[data-meeting-grid]");
+        if (grid && data.slots) showMeeting(grid, data);
         if (data.closed) {
           show("closed");
         } else if (live) {
@@ -213,15 +370,64 @@
     // the stream is away.
     function reload() {
       var id = (el.getAttribute("data-events").match(/^\/p\/([^/]+)\/events$/) || [])[1];
-      if (!id || !el.querySelector("[data-total]") || !window.fetch) return;
+      if (!id || !el.querySelector("[data-total], [data-meeting-grid]") || !window.fetch) return;
       fetch("/api/v1/polls/" + id + "/results", { credentials: "same-origin" }).then(function (res) {
         return res.ok ? res.json() : null;
       }).then(function (data) {
-        if (data && !ended) showResults(el, data);
+        if (!data || ended) return;
+        if (el.querySelector("[data-total]")) showResults(el, data);
+        var grid = el.querySelector("[data-meeting-grid]");
+        if (grid && data.slots) showMeeting(grid, data);
       }, function () {});
     }
     connect();
   });
+
+  // showMeeting redraws a meeting poll's grid from its results: the totals,
+  // the rows in best-first order, the "best" mark, and a column per
+  // participant (none when names are hidden). The slot cells stay as drawn.
+  var ANSWER_WORDS = { yes: word("yes"), if_need_be: word("if-need-be"), no: word("no") };
+  function showMeeting(grid, data) {
+    var head = grid.querySelector("thead tr"), body = grid.querySelector("tbody");
+    var names = data.participants || [], totals = {}, fixed = 3;
+    data.slots.forEach(function (s) { totals[s.id] = s; });
+    while (head.children.length > fixed) head.removeChild(head.lastChild);
+    names.forEach(function (p) {
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.dir = "auto";
+      th.textContent = p.name;
+      head.appendChild(th);
+    });
+    var first = totals[data.best[0]];
+    data.best.forEach(function (id) {
+      var row = body.querySelector('tr[data-slot="' + id + '"]'), s = totals[id];
+      if (!row || !s) return;
+      row.querySelector("[data-yes]").textContent = numbers.format(s.yes);
+      row.querySelector("[data-if-need-be]").textContent = numbers.format(s.if_need_be);
+      var top = (s.yes > 0 || s.if_need_be > 0) && s.yes === first.yes && s.if_need_be === first.if_need_be;
+      var badge = row.querySelector(".badge");
+      row.classList.toggle("top", top);
+      if (top && !badge) {
+        badge = document.createElement("span");
+        badge.className = "badge";
+        badge.textContent = word("best");
+        row.firstElementChild.append(" ", badge);
+      } else if (!top && badge) {
+        var before = badge.previousSibling; // ends with the space before the mark
+        if (before && before.nodeType === Node.TEXT_NODE) before.textContent = before.textContent.replace(/ $/, "");
+        badge.remove();
+      }
+      while (row.children.length > fixed) row.removeChild(row.lastChild);
+      names.forEach(function (p) {
+        var answer = p.answers[id] || "no", td = document.createElement("td");
+        td.className = "answer-" + answer;
+        td.textContent = ANSWER_WORDS[answer];
+        row.appendChild(td);
+      });
+      body.appendChild(row); // in best-first order
+    });
+  }
 
   function showResults(results, data) {
     var total = results.querySelector("[data-total]");

@@ -41,9 +41,12 @@ locals {
   ec2               = "${local.arn}:ec2:${local.region}:${local.account}"
   vpc_arn           = "${local.ec2}:vpc/${var.vpc_id}"
   tag_is_this_stack = { "aws:ResourceTag/${local.stack_tag}" = var.name }
-  workload_secrets  = [var.db_secret_arn, local.stack_secrets]
-  alarm_topic       = "${local.arn}:sns:${local.region}:${local.account}:${var.name}-alarms"
-  backup_reads      = ["backup:DescribeBackupVault", "backup:GetBackupPlan", "backup:GetBackupSelection", "backup:ListTags", "backup:GetBackupVaultAccessPolicy", "backup:GetBackupVaultNotifications"]
+  db_init_role_name = "${var.name}-db-init"
+  # The stack's own secrets (the server key); never the database's master
+  # secret, which only the administrator's database-init role reads.
+  workload_secrets = [local.stack_secrets]
+  alarm_topic      = "${local.arn}:sns:${local.region}:${local.account}:${var.name}-alarms"
+  backup_reads     = ["backup:DescribeBackupVault", "backup:GetBackupPlan", "backup:GetBackupSelection", "backup:ListTags", "backup:GetBackupVaultAccessPolicy", "backup:GetBackupVaultNotifications"]
 
   # What AWS services write with the roles they assume (RDS Enhanced
   # Monitoring, VPC flow logs): the stack's log groups, nothing else.
@@ -119,8 +122,21 @@ locals {
       local.boundary_arn,
       local.service_boundary,
       "${local.arn}:iam::${local.account}:role/${var.name}-backup",
+      "${local.arn}:iam::${local.account}:role/${local.db_init_role_name}",
       "${local.arn}:iam::${local.account}:oidc-provider/${local.github_oidc_url}",
     ]
+  }
+
+  # The master password stays in Secrets Manager, rotated by RDS, read by
+  # the administrator's database-init role only: the pipeline may not turn
+  # that off to set a password of its own (which it could then use from a
+  # task of its own), on this database or a new one.
+  deny_master_password = {
+    Sid       = "NeverTakeTheMasterPasswordOutOfSecretsManager"
+    Effect    = "Deny"
+    Action    = ["rds:CreateDBInstance", "rds:ModifyDBInstance", "rds:RestoreDBInstanceFromDBSnapshot", "rds:RestoreDBInstanceToPointInTime"]
+    Resource  = "*"
+    Condition = { Bool = { "rds:ManageMasterUserPassword" = "false" } }
   }
 
   # While the database is deletion-protected, the data is taken away by an
@@ -227,7 +243,7 @@ locals {
       },
       {
         # No ECS Exec into a task the pipeline starts (a shell beside the
-        # master password). Denied when asked for, so that a RunTask that
+        # migrator's token). Denied when asked for, so that a RunTask that
         # does not name the setting is not refused.
         Sid       = "NeverExecIntoTheMigration"
         Effect    = "Deny"
@@ -567,6 +583,7 @@ locals {
         Action   = local.backup_reads
         Resource = "*"
       },
+      local.deny_master_password,
     ], local.deny_data_loss, local.deny_log_loss)
 
     # Alarms, the dashboard, the task-state rule, the alarm topic and the
@@ -801,8 +818,8 @@ resource "aws_iam_policy" "boundary" {
       },
       local.write_logs_statement,
       {
-        # This database's master secret by its ARN (no other database's, of
-        # this account or of another stack) and the stack's own secrets.
+        # The stack's own secrets: no database's master secret, of this
+        # stack or another.
         Sid      = "ReadTheStacksSecrets"
         Effect   = "Allow"
         Action   = ["secretsmanager:GetSecretValue"]
@@ -821,12 +838,12 @@ resource "aws_iam_policy" "boundary" {
         }
       },
       {
-        # IAM database authentication as the app's database user, on this
-        # instance only.
-        Sid      = "ConnectAsTheAppUser"
+        # IAM database authentication as the app's user or the migrator, on
+        # this instance only; never as the master user.
+        Sid      = "ConnectAsTheStacksDatabaseUsers"
         Effect   = "Allow"
         Action   = ["rds-db:connect"]
-        Resource = ["${local.arn}:rds-db:${local.region}:${local.account}:dbuser:${var.db_resource_id}/${var.db_app_user}"]
+        Resource = [for user in [var.db_app_user, var.db_migrator_user] : "${local.arn}:rds-db:${local.region}:${local.account}:dbuser:${var.db_resource_id}/${user}"]
       },
     ]
   })
@@ -893,5 +910,59 @@ resource "aws_iam_role_policy" "plan" {
   policy = jsonencode({
     Version   = "2012-10-17"
     Statement = local.plan_statements
+  })
+}
+
+# The database-init role: the task role of the one-off task an
+# administrator runs once per database (`pollstack migrate --init-roles`,
+# scripts/init-database.sh) to make the migrator and app roles. It alone
+# reads the master secret. Made by the administrator's first apply: it
+# carries no boundary (the workload boundary names no master secret), so
+# the deploy role could not create it, and may neither change it nor pass
+# it to a task.
+resource "aws_iam_role" "db_init" {
+  name        = local.db_init_role_name
+  description = "${var.name}: an administrator's one-off database-init task (reads the master secret)"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ecs-tasks.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = local.account }
+        ArnLike      = { "aws:SourceArn" = "${local.arn}:ecs:${local.region}:${local.account}:*" }
+      }
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "db_init" {
+  name = "read-the-master-secret"
+  role = aws_iam_role.db_init.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ReadTheMasterSecret"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetSecretValue"]
+        Resource = [var.db_secret_arn]
+      },
+      {
+        Sid      = "DecryptTheMasterSecretThroughSecretsManager"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt"]
+        Resource = ["${local.arn}:kms:${local.region}:${local.account}:key/*"]
+        Condition = {
+          StringEquals = {
+            "kms:ViaService"                  = "secretsmanager.${local.region}.amazonaws.com"
+            "kms:EncryptionContext:SecretARN" = var.db_secret_arn
+          }
+        }
+      },
+    ]
   })
 }

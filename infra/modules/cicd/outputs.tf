@@ -37,3 +37,8 @@ output "deploy_workflow_ref" {
   description = "The job_workflow_ref both roles require: the deploy workflow on the protected branch."
   value       = local.deploy_workflow_ref
 }
+
+output "db_init_policy" {
+  description = "The database-init role's policy (JSON), for the stack's wiring tests: it reads the secret RDS made and decrypts it with the key the database module gave RDS."
+  value       = aws_iam_role_policy.db_init.policy
+}

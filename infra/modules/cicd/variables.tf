@@ -72,6 +72,18 @@ variable "vpc_id" {
   }
 }
 
+variable "db_migrator_user" {
+  description = "The database role that owns the schema and runs the migrations (IAM database authentication): the boundary lets workload roles connect as it or db_app_user only."
+  type        = string
+  default     = "pollstack_migrator"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.db_migrator_user))
+    error_message = "db_migrator_user must be a PostgreSQL role name of lower-case letters, digits and underscores."
+  }
+}
+
 variable "db_app_user" {
   description = "The app's database user (IAM database authentication): the boundary lets workload roles connect as this user only."
   type        = string
@@ -179,13 +191,13 @@ variable "ecr_repository_arn" {
 }
 
 variable "ecs_role_arns" {
-  description = "ARNs of the two ECS roles (execution and task) the deploy role may pass, to ECS tasks only."
+  description = "ARNs of the three ECS roles (execution, the app's task role, the migration's task role) the deploy role may pass, to ECS tasks only."
   type        = list(string)
   nullable    = false
 
   validation {
-    condition     = length(var.ecs_role_arns) == 2
-    error_message = "ecs_role_arns must list exactly the execution role and the task role."
+    condition     = length(var.ecs_role_arns) == 3
+    error_message = "ecs_role_arns must list exactly the execution role and the two task roles."
   }
 }
 
@@ -215,7 +227,7 @@ variable "tags" {
 }
 
 variable "db_secret_arn" {
-  description = "ARN of the database's master user secret (made by RDS): the only database secret the workload boundary lets a role read and decrypt."
+  description = "ARN of the database's master user secret (made by RDS): read and decrypted by the administrator's database-init role only, never by a role within the workload boundary."
   type        = string
   nullable    = false
 

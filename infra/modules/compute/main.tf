@@ -90,9 +90,11 @@ locals {
     logConfiguration = local.log_configuration[local.container_name]
   }]
 
-  # The migration: `pollstack migrate --app-user`, as the RDS master user,
-  # whose password the execution role resolves when the task starts. Only
-  # this one-off task ever holds it; the app's task does not.
+  # The migration: `pollstack migrate --app-user` as the migrator, the role
+  # that owns the database (made once by an administrator: docs/deploy.md),
+  # with an IAM token signed by its own task role. No password: the
+  # pipeline runs this task, so no override, revision or image of its
+  # choosing can hand a password to anyone.
   migrate_container_name = "migrate"
   migrate_container_definitions = [{
     name                   = local.migrate_container_name
@@ -103,15 +105,10 @@ locals {
     command                = ["migrate"]
 
     environment = [
-      { name = "DATABASE_URL", value = "postgres://${var.db_master_username}@${var.db_host}:${var.db_port}/${var.db_name}?sslmode=verify-full" },
+      { name = "DATABASE_URL", value = "postgres://${var.db_migrator_user}@${var.db_host}:${var.db_port}/${var.db_name}?sslmode=verify-full" },
       { name = "POLLSTACK_DB_APP_USER", value = var.db_app_user },
+      { name = "POLLSTACK_DB_IAM_AUTH", value = "true" },
     ]
-
-    # Resolved by the execution role when the task starts; never a plain value.
-    secrets = [{
-      name      = "DATABASE_PASSWORD"
-      valueFrom = "${var.db_secret_arn}:password::"
-    }]
 
     linuxParameters  = local.linux_parameters
     logConfiguration = local.log_configuration[local.migrate_container_name]
@@ -178,7 +175,8 @@ resource "aws_ecs_task_definition" "app" {
 }
 
 # The one-off migration task: the same image, run once per deploy (below)
-# before the service changes. No task role: it calls no AWS API.
+# before the service changes, with a task role of its own that may only
+# sign the migrator's database tokens.
 resource "aws_ecs_task_definition" "migrate" {
   family                   = "${var.name}-migrate"
   requires_compatibilities = ["FARGATE"]
@@ -186,6 +184,7 @@ resource "aws_ecs_task_definition" "migrate" {
   cpu                      = "256"
   memory                   = "512"
   execution_role_arn       = var.execution_role_arn
+  task_role_arn            = var.migrate_task_role_arn
   container_definitions    = jsonencode(local.migrate_container_definitions)
 
   runtime_platform {

@@ -81,7 +81,7 @@ variable "container_user" {
 }
 
 variable "execution_role_arn" {
-  description = "ARN of the ECS task execution role (image pull, logs, database secret)."
+  description = "ARN of the ECS task execution role (image pull, logs)."
   type        = string
   nullable    = false
 }
@@ -92,20 +92,26 @@ variable "task_role_arn" {
   nullable    = false
 }
 
-variable "db_secret_arn" {
-  description = "ARN of the database master secret (RDS-managed JSON with username and password). Only the migration task gets the password, by `valueFrom` as DATABASE_PASSWORD; the app's task never does."
+variable "migrate_task_role_arn" {
+  description = "ARN of the migration task's role, which may only log in to the database as db_migrator_user (module security)."
   type        = string
   nullable    = false
 }
 
-variable "db_master_username" {
-  description = "The database's master user, as whom the migration task migrates and sets up the app's role."
+variable "db_migrator_user" {
+  description = "The database role that owns the schema, as whom the migration task migrates and sets up the app's role with IAM database authentication. An administrator makes it once (`pollstack migrate --init-roles`)."
   type        = string
+  default     = "pollstack_migrator"
   nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.db_migrator_user))
+    error_message = "db_migrator_user must be a PostgreSQL role name of lower-case letters, digits and underscores."
+  }
 }
 
 variable "db_app_user" {
-  description = "The app's own database role, which the migration task creates and grants only reading and writing the app's tables to; the app logs in as it with IAM database authentication (the task role needs `rds-db:connect` on it: module security)."
+  description = "The app's own database role, which the migration task grants only reading and writing the app's tables to; the app logs in as it with IAM database authentication (the task role needs `rds-db:connect` on it: module security)."
   type        = string
   default     = "pollstack_app"
   nullable    = false

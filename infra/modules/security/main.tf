@@ -20,9 +20,10 @@ locals {
   # Secrets Manager asks (kms:ViaService) for that very secret: Secrets
   # Manager puts the secret's ARN in the encryption context, so a role that
   # reads one secret cannot decrypt another one encrypted with the same key.
+  # The database's master secret is read by no role of this module: the
+  # administrator's database-init role only (module cicd).
   read_secret_statements = { for sid, secret in {
-    DatabaseSecret = var.db_secret_arn
-    ServerKey      = aws_secretsmanager_secret.server_key.arn
+    ServerKey = aws_secretsmanager_secret.server_key.arn
     } : sid => [
     {
       Sid      = "Read${sid}"
@@ -229,12 +230,13 @@ resource "aws_vpc_security_group_ingress_rule" "db_from_app" {
 
 # ECS roles -----------------------------------------------------------------
 
-# Used by the ECS agent to start the task: pull the image, create the log
-# stream, resolve the `valueFrom` secret. Never by the app.
+# Used by the ECS agent to start the tasks: pull the image, create the log
+# stream. It resolves no secret: the app reads its server key with the task
+# role, and the database takes IAM tokens.
 resource "aws_iam_role" "execution" {
   name                 = "${var.name}-ecs-execution"
   permissions_boundary = var.permissions_boundary_arn
-  description          = "${var.name}: ECS agent starts the app task (image pull, logs, database secret)"
+  description          = "${var.name}: ECS agent starts the tasks (image pull, logs)"
   assume_role_policy   = local.ecs_tasks_trust
 
   tags = var.tags
@@ -245,7 +247,7 @@ resource "aws_iam_role_policy" "execution" {
   role = aws_iam_role.execution.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = concat([
+    Statement = [
       {
         # GetAuthorizationToken has no resource-level permissions.
         Sid      = "RegistryLogin"
@@ -265,7 +267,7 @@ resource "aws_iam_role_policy" "execution" {
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = ["${var.log_group_arn}:log-stream:*"]
       },
-    ], local.read_secret_statements["DatabaseSecret"])
+    ]
   })
 }
 
@@ -295,6 +297,34 @@ resource "aws_iam_role_policy" "task" {
         Resource = ["arn:${local.partition}:rds-db:${local.region}:${local.account_id}:dbuser:${var.db_resource_id}/${var.db_app_user}"]
       },
     ], local.read_secret_statements["ServerKey"])
+  })
+}
+
+# Assumed by the one-off migration task: it logs in as the migrator, the
+# role that owns the database (made once by an administrator with
+# `pollstack migrate --init-roles`), with IAM database authentication. No
+# password: the pipeline runs this task with code it ships, so nothing it
+# can reach may hold the master password.
+resource "aws_iam_role" "migrate" {
+  name                 = "${var.name}-ecs-migrate"
+  permissions_boundary = var.permissions_boundary_arn
+  description          = "${var.name}: the migration task (database as the migrator by IAM)"
+  assume_role_policy   = local.ecs_tasks_trust
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "migrate" {
+  name = "migrate"
+  role = aws_iam_role.migrate.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "ConnectAsTheMigrator"
+      Effect   = "Allow"
+      Action   = ["rds-db:connect"]
+      Resource = ["arn:${local.partition}:rds-db:${local.region}:${local.account_id}:dbuser:${var.db_resource_id}/${var.db_migrator_user}"]
+    }]
   })
 }
 

@@ -29,7 +29,7 @@ output "db_security_group_id" {
 }
 
 output "execution_role_arn" {
-  description = "ARN of the ECS task execution role (image pull, logs, database secret for `valueFrom`)."
+  description = "ARN of the ECS task execution role (image pull, logs)."
   value       = aws_iam_role.execution.arn
 }
 
@@ -61,4 +61,9 @@ output "task_role_policy" {
 output "server_key_secret_arn" {
   description = "ARN of the secret that holds the app's server key (its value is written by the pipeline, never by Terraform)."
   value       = aws_secretsmanager_secret.server_key.arn
+}
+
+output "migrate_task_role_arn" {
+  description = "ARN of the migration task's role (IAM database authentication as the migrator)."
+  value       = aws_iam_role.migrate.arn
 }

@@ -85,19 +85,8 @@ variable "log_group_arn" {
   }
 }
 
-variable "db_secret_arn" {
-  description = "ARN of the Secrets Manager secret that holds the database credentials (managed by RDS). Only the execution role may read it (for the migration task), and no other secret of the kind; the task role may not."
-  type        = string
-  nullable    = false
-
-  validation {
-    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[^*]+$", var.db_secret_arn))
-    error_message = "db_secret_arn must be a Secrets Manager secret ARN without wildcards."
-  }
-}
-
 variable "db_resource_id" {
-  description = "The database instance's resource ID (`db-...`): the task role may connect to it as db_app_user only."
+  description = "The database instance's resource ID (`db-...`): the task role may connect to it as db_app_user only, the migration task's role as db_migrator_user only."
   type        = string
   nullable    = false
 }
@@ -111,6 +100,18 @@ variable "db_app_user" {
   validation {
     condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.db_app_user))
     error_message = "db_app_user must be a PostgreSQL role name of lower-case letters, digits and underscores."
+  }
+}
+
+variable "db_migrator_user" {
+  description = "The database role that owns the schema and runs the migrations, which the migration task's role may log in as with IAM database authentication."
+  type        = string
+  default     = "pollstack_migrator"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.db_migrator_user))
+    error_message = "db_migrator_user must be a PostgreSQL role name of lower-case letters, digits and underscores."
   }
 }
 

@@ -57,9 +57,9 @@ module "security" {
   vpc_id                   = module.network.vpc_id
   ecr_repository_arn       = module.registry.repository_arn
   log_group_arn            = module.compute.log_group_arn
-  db_secret_arn            = module.database.master_user_secret_arn
   db_resource_id           = module.database.resource_id
   db_app_user              = var.db_app_user
+  db_migrator_user         = var.db_migrator_user
   permissions_boundary_arn = module.cicd.permissions_boundary_arn
   tags                     = local.tags
 }
@@ -137,8 +137,8 @@ module "compute" {
   memory                       = var.task_memory
   execution_role_arn           = module.security.execution_role_arn
   task_role_arn                = module.security.task_role_arn
-  db_secret_arn                = module.database.master_user_secret_arn
-  db_master_username           = module.database.master_username
+  migrate_task_role_arn        = module.security.migrate_task_role_arn
+  db_migrator_user             = var.db_migrator_user
   db_app_user                  = var.db_app_user
   server_key_secret_arn        = module.security.server_key_secret_arn
   public_url                   = local.app_url
@@ -192,6 +192,7 @@ module "cicd" {
   github_repository_id       = var.github_repository_id
   accept_legacy_subject      = var.accept_legacy_subject
   db_app_user                = var.db_app_user
+  db_migrator_user           = var.db_migrator_user
   db_secret_arn              = module.database.master_user_secret_arn
   db_resource_id             = module.database.resource_id
   kms_key_arn                = module.security.kms_key_arn
@@ -203,7 +204,7 @@ module "cicd" {
   state_bucket_name          = coalesce(var.state_bucket_name, "pollstack-tfstate-${data.aws_caller_identity.current.account_id}")
   state_key                  = var.state_key
   ecr_repository_arn         = module.registry.repository_arn
-  ecs_role_arns              = [module.security.execution_role_arn, module.security.task_role_arn]
+  ecs_role_arns              = [module.security.execution_role_arn, module.security.task_role_arn, module.security.migrate_task_role_arn]
   vpc_id                     = module.network.vpc_id
   hosted_zone_id             = var.hosted_zone_id
   tags                       = local.tags

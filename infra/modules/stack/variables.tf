@@ -282,9 +282,16 @@ variable "budget_emails" {
 }
 
 variable "db_app_user" {
-  description = "The app's own database role (see the compute module): created by the migration task, logged in to with IAM database authentication; the task role and the boundary allow connecting as it only."
+  description = "The app's own database role (see the compute module): made once by an administrator (`pollstack migrate --init-roles`), granted its rights by each migration, logged in to with IAM database authentication; of workload roles, the task role may connect as it only."
   type        = string
   default     = "pollstack_app"
+  nullable    = false
+}
+
+variable "db_migrator_user" {
+  description = "The database role that owns the schema and runs the migrations with IAM database authentication, made once by an administrator (`pollstack migrate --init-roles`, docs/deploy.md)."
+  type        = string
+  default     = "pollstack_migrator"
   nullable    = false
 }
 

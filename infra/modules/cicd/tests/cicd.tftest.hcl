@@ -28,6 +28,7 @@ variables {
   ecs_role_arns = [
     "arn:aws:iam::123456789012:role/pollstack-test-ecs-execution",
     "arn:aws:iam::123456789012:role/pollstack-test-ecs-task",
+    "arn:aws:iam::123456789012:role/pollstack-test-ecs-migrate",
   ]
   hosted_zone_id       = "Z0123456789ABCDEFGHIJ"
   github_owner_id      = "1001"
@@ -211,8 +212,10 @@ run "deploy_role_is_scoped" {
   }
 }
 
-# The workload boundary names this database's secret and instance; the
-# service boundary lets a service role write logs and nothing else.
+# The workload boundary names no master secret and this instance's two
+# pollstack users; the database-init role alone reads the master secret and
+# is the administrator's; the service boundary lets a service role write
+# logs and nothing else.
 run "boundaries_name_this_database" {
   command = apply
 
@@ -221,10 +224,20 @@ run "boundaries_name_this_database" {
       for s in jsondecode(aws_iam_policy.boundary.policy).Statement : s.Resource
       if contains(flatten([s.Action]), "secretsmanager:GetSecretValue") || contains(flatten([s.Action]), "rds-db:connect")
       ] == [
-      [var.db_secret_arn, "arn:aws:secretsmanager:us-east-1:123456789012:secret:pollstack-test-*"],
-      ["arn:aws:rds-db:us-east-1:123456789012:dbuser:${var.db_resource_id}/pollstack_app"],
+      ["arn:aws:secretsmanager:us-east-1:123456789012:secret:pollstack-test-*"],
+      [for u in ["pollstack_app", "pollstack_migrator"] : "arn:aws:rds-db:us-east-1:123456789012:dbuser:${var.db_resource_id}/${u}"],
     ]
-    error_message = "the workload boundary reads this database's secret by its ARN and connects to this instance only"
+    error_message = "the workload boundary reads the stack's own secrets, never a master secret, and connects to this instance as the app or the migrator only"
+  }
+
+  assert {
+    condition = (
+      aws_iam_role.db_init.permissions_boundary == null
+      && [for s in jsondecode(aws_iam_role_policy.db_init.policy).Statement : s.Resource if contains(flatten([s.Action]), "secretsmanager:GetSecretValue")] == [[var.db_secret_arn]]
+      && contains(local.deny_own_identity.Resource, "arn:aws:iam::123456789012:role/${aws_iam_role.db_init.name}")
+      && !contains(var.ecs_role_arns, "arn:aws:iam::123456789012:role/${aws_iam_role.db_init.name}")
+    )
+    error_message = "the database-init role reads the master secret, is outside the boundary (so only an administrator makes it), and the deploy role may neither change nor pass it"
   }
 
   assert {

@@ -18,7 +18,7 @@ variables {
   image                        = "123456789012.dkr.ecr.us-east-1.amazonaws.com/pollstack-test@sha256:0000000000000000000000000000000000000000000000000000000000000000"
   execution_role_arn           = "arn:aws:iam::123456789012:role/pollstack-test-ecs-execution"
   task_role_arn                = "arn:aws:iam::123456789012:role/pollstack-test-ecs-task"
-  db_secret_arn                = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
+  migrate_task_role_arn        = "arn:aws:iam::123456789012:role/pollstack-test-ecs-migrate"
   server_key_secret_arn        = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pollstack-test-server-key-AbCdEf"
   public_url                   = "https://polls.example.com"
   db_host                      = "pollstack-test.abcdefghijkl.us-east-1.rds.amazonaws.com"
@@ -28,7 +28,6 @@ variables {
   security_group_ids           = ["sg-0app"]
   target_group_arn             = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/pollstack-test/0123456789abcdef"
   request_count_resource_label = "app/pollstack-test/0123456789abcdef/targetgroup/pollstack-test/0123456789abcdef"
-  db_master_username           = "pollstack"
   # Mocked AWS runs no task: the runs below apply without the migration run
   # (which calls the AWS CLI); migration_runs_before_the_service plans it.
   run_migrations = false
@@ -115,31 +114,27 @@ run "container_hardening_and_secrets" {
   }
 
   assert {
-    condition     = alltrue([for c in jsondecode(aws_ecs_task_definition.app.container_definitions) : try(c.secrets, null) == null])
-    error_message = "the app's task gets no secret: it logs in to the database with IAM tokens"
-  }
-
-  assert {
-    condition = jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].secrets == [{
-      name      = "DATABASE_PASSWORD"
-      valueFrom = "${var.db_secret_arn}:password::"
-    }]
-    error_message = "the migration task alone gets the master password, by valueFrom from the database secret"
+    condition = alltrue([
+      for c in concat(jsondecode(aws_ecs_task_definition.app.container_definitions), jsondecode(aws_ecs_task_definition.migrate.container_definitions)) :
+      try(c.secrets, null) == null
+    ])
+    error_message = "no task gets a secret from ECS: the app and the migration log in to the database with IAM tokens"
   }
 
   assert {
     condition = (
       jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].command == ["migrate"]
       && { for e in jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].environment : e.name => e.value } == {
-        DATABASE_URL          = "postgres://pollstack@${var.db_host}:5432/pollstack?sslmode=verify-full"
+        DATABASE_URL          = "postgres://pollstack_migrator@${var.db_host}:5432/pollstack?sslmode=verify-full"
         POLLSTACK_DB_APP_USER = "pollstack_app"
+        POLLSTACK_DB_IAM_AUTH = "true"
       }
-      && aws_ecs_task_definition.migrate.task_role_arn == null
+      && aws_ecs_task_definition.migrate.task_role_arn == var.migrate_task_role_arn
       && aws_ecs_task_definition.migrate.execution_role_arn == var.execution_role_arn
       && jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].readonlyRootFilesystem == true
       && jsondecode(aws_ecs_task_definition.migrate.container_definitions)[0].image == var.image
     )
-    error_message = "the migration task runs `migrate` with the app's image as the master user over TLS, sets up pollstack_app, has no task role and a read-only root file system"
+    error_message = "the migration task runs `migrate` with the app's image as the migrator over TLS with IAM tokens, sets up pollstack_app, has its own task role and a read-only root file system"
   }
 
   assert {

@@ -24,32 +24,29 @@ variables {
   vpc_id             = "vpc-0123456789abcdef0"
   ecr_repository_arn = "arn:aws:ecr:us-east-1:123456789012:repository/pollstack-test"
   log_group_arn      = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/pollstack-test"
-  db_secret_arn      = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
   db_resource_id     = "db-ABCDEFGHIJKLMNOPQRSTUVWXY1"
 }
 
-# Guard 1: the execution role must be able to decrypt the key that encrypts
-# the database secret, through Secrets Manager, and read that one secret.
-run "execution_role_can_read_the_database_secret" {
+# Guard 1, for every role of this module: a role that reads a secret may
+# decrypt it through Secrets Manager (the task role and the server key),
+# and no role here reads the database's master secret (module cicd's
+# database-init role alone does, for an administrator).
+run "roles_read_and_decrypt_their_own_secrets_only" {
   command = apply
 
   assert {
     condition = length([
       for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s
-      if s.Effect == "Allow" && contains(flatten([s.Action]), "kms:Decrypt")
-      && flatten([s.Resource]) == [aws_kms_key.this.arn]
-      && try(s.Condition.StringEquals["kms:ViaService"], "") == "secretsmanager.us-east-1.amazonaws.com"
-    ]) == 1
-    error_message = "the execution role needs kms:Decrypt on the project key (the one that encrypts the database secret), conditioned on kms:ViaService = secretsmanager.<region>.amazonaws.com"
+      if length(setintersection(flatten([s.Action]), ["secretsmanager:GetSecretValue", "kms:Decrypt"])) > 0
+    ]) == 0
+    error_message = "the execution role resolves no secret: the app reads its key with the task role, the database takes IAM tokens"
   }
 
   assert {
-    condition = length([
-      for s in jsondecode(aws_iam_role_policy.execution.policy).Statement : s
-      if s.Effect == "Allow" && contains(flatten([s.Action]), "secretsmanager:GetSecretValue")
-      && flatten([s.Resource]) == [var.db_secret_arn]
-    ]) == 1
-    error_message = "the execution role needs secretsmanager:GetSecretValue on the database secret"
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.migrate.policy).Statement : [flatten([s.Action]), flatten([s.Resource])]
+    ] == [[["rds-db:connect"], ["arn:aws:rds-db:us-east-1:123456789012:dbuser:${var.db_resource_id}/pollstack_migrator"]]]
+    error_message = "the migration task's role may only log in to this database as the migrator (IAM database authentication)"
   }
 
   assert {
@@ -69,19 +66,18 @@ run "execution_role_can_read_the_database_secret" {
   }
 
   assert {
-    condition = (
-      toset(flatten([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Action])) == toset(["rds-db:connect", "secretsmanager:GetSecretValue", "kms:Decrypt"])
-      && !contains(flatten([for s in jsondecode(aws_iam_role_policy.task.policy).Statement : s.Resource]), var.db_secret_arn)
-    )
-    error_message = "the task role connects as the app user and reads the server key, never the database's master secret"
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.task.policy).Statement : flatten([s.Resource])
+      if contains(flatten([s.Action]), "secretsmanager:GetSecretValue")
+    ] == [[aws_secretsmanager_secret.server_key.arn]]
+    error_message = "the task role connects as the app user and reads the server key, no other secret"
   }
 
   # A role decrypts with the stack's key only what Secrets Manager decrypts
   # for the secret it reads (the secret's ARN is the encryption context).
   assert {
     condition = alltrue([for p, secret in {
-      (aws_iam_role_policy.execution.policy) = var.db_secret_arn
-      (aws_iam_role_policy.task.policy)      = aws_secretsmanager_secret.server_key.arn
+      (aws_iam_role_policy.task.policy) = aws_secretsmanager_secret.server_key.arn
       } : [
       for s in jsondecode(p).Statement : try(s.Condition.StringEquals["kms:EncryptionContext:SecretARN"], "")
       if contains(flatten([s.Action]), "kms:Decrypt")
@@ -98,8 +94,8 @@ run "execution_role_can_read_the_database_secret" {
   }
 
   assert {
-    condition     = aws_iam_role.execution.name != aws_iam_role.task.name
-    error_message = "execution role and task role must be separate roles"
+    condition     = length(toset([aws_iam_role.execution.name, aws_iam_role.task.name, aws_iam_role.migrate.name])) == 3
+    error_message = "the execution role, the app's task role and the migration's task role must be separate roles"
   }
 }
 
@@ -139,16 +135,6 @@ run "key_and_security_groups" {
     condition     = alltrue([for r in concat(values(aws_vpc_security_group_ingress_rule.alb_http), values(aws_vpc_security_group_ingress_rule.alb_https)) : r.description != null && r.description != ""])
     error_message = "every rule is described"
   }
-}
-
-run "rejects_wildcard_secret" {
-  command = plan
-
-  variables {
-    db_secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:*"
-  }
-
-  expect_failures = [var.db_secret_arn]
 }
 
 run "rejects_privileged_port" {

@@ -25,23 +25,32 @@ run "enterprise_like" {
     min_capacity         = 2
   }
 
-  # Guard 1, wired: the execution role decrypts the very key the database
-  # module gives RDS for the secret, and reads the very secret RDS made.
+  # Guard 1, wired: the one role that reads the master secret (the
+  # administrator's database-init role) reads the very secret RDS made and
+  # may decrypt it, through Secrets Manager, with the very key the database
+  # module gives RDS; the ECS roles read no master secret.
   assert {
     condition = length([
-      for s in jsondecode(module.security.execution_role_policy).Statement : s
-      if contains(flatten([s.Action]), "kms:Decrypt") && flatten([s.Resource]) == [module.database.secret_kms_key_arn]
+      for s in jsondecode(module.cicd.db_init_policy).Statement : s
+      if contains(flatten([s.Action]), "kms:Decrypt")
+      && anytrue([for r in flatten([s.Resource]) : startswith(module.database.secret_kms_key_arn, trimsuffix(r, "*"))])
       && try(s.Condition.StringEquals["kms:ViaService"], "") == "secretsmanager.us-east-1.amazonaws.com"
+      && try(s.Condition.StringEquals["kms:EncryptionContext:SecretARN"], "") == module.database.master_user_secret_arn
     ]) == 1
-    error_message = "the execution role must be able to kms:Decrypt (via Secrets Manager) the key that encrypts the database secret"
+    error_message = "the database-init role must be able to kms:Decrypt (via Secrets Manager, for that secret) the key that encrypts the database secret"
   }
 
   assert {
     condition = length([
-      for s in jsondecode(module.security.execution_role_policy).Statement : s
+      for s in jsondecode(module.cicd.db_init_policy).Statement : s
       if contains(flatten([s.Action]), "secretsmanager:GetSecretValue") && flatten([s.Resource]) == [module.database.master_user_secret_arn]
     ]) == 1
-    error_message = "the execution role must be able to read the secret the database module outputs"
+    error_message = "the database-init role must be able to read the secret the database module outputs"
+  }
+
+  assert {
+    condition     = !strcontains(module.security.execution_role_policy, module.database.master_user_secret_arn)
+    error_message = "the execution role reads no master secret"
   }
 
   # Guard 2, wired: the architecture variable reaches the task definition.
