@@ -478,7 +478,7 @@ func (s *Server) chooseLanguage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, pollstack.Invalid("lang", "lang_unknown", "Choose one of the languages offered."))
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l.Code, Path: "/", MaxAge: 365 * 24 * 3600,
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l.Code, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r)})
 	http.Redirect(w, r, localPath(r.PostForm.Get("next")), http.StatusSeeOther)
 }
