@@ -494,9 +494,18 @@ func localPath(next string) string {
 	return u.RequestURI()
 }
 
-// here is the request's path and query without lang, for the menu to come
-// back to.
-func here(r *http.Request) string {
+// here is the page the language menu comes back to: for a GET, the
+// request's path and query without lang; for a form post, the nearest page
+// above its path (a vote's /p/ID/vote comes back to /p/ID).
+func (s *Server) here(r *http.Request) string {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		for path := r.URL.Path; path != ""; path = path[:strings.LastIndex(path, "/")] {
+			if _, pattern := s.pageRoutes.Handler(&http.Request{Method: http.MethodGet, Host: r.Host, URL: &url.URL{Path: path}}); pattern != "" {
+				return path
+			}
+		}
+		return "/"
+	}
 	if r.URL.RawQuery == "" {
 		return r.URL.Path
 	}

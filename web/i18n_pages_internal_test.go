@@ -336,6 +336,25 @@ func TestLanguageChoice(t *testing.T) {
 	}
 }
 
+// The menu of a page that answers a form post comes back to a page, not
+// to the post's address.
+func TestLanguageMenuComesBackToAPage(t *testing.T) {
+	s := New(Config{Store: sqliteStore(t)})
+	for _, tc := range []struct{ method, target, want string }{
+		{"GET", "/p/abc/results?lang=de&x=1", "/p/abc/results?x=1"},
+		{"GET", "/?lang=ar", "/"},
+		{"POST", "/p/abc/vote", "/p/abc"},
+		{"POST", "/p/abc/delete", "/p/abc"},
+		{"POST", "/p/abc/admin", "/p/abc/admin"},
+		{"POST", "/", "/"},
+		{"POST", "/meeting", "/meeting"},
+	} {
+		if got := s.here(httptest.NewRequest(tc.method, tc.target, nil)); got != tc.want {
+			t.Errorf("%s %s: the menu comes back to %q, want %q", tc.method, tc.target, got, tc.want)
+		}
+	}
+}
+
 // TestLanguageMenuStaysOnSite plays an open redirect through the menu's
 // next field: it must only ever lead to a path of this site.
 func TestLanguageMenuStaysOnSite(t *testing.T) {

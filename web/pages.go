@@ -48,7 +48,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 func (s *Server) renderFramed(w http.ResponseWriter, r *http.Request, status int, name, subject string, data any, policy string) {
 	var buf bytes.Buffer
 	l := s.locale(r)
-	p := page{Name: name, Title: l.t("title."+name, "Subject", subject), Data: data, Lang: l, Here: here(r)}
+	p := page{Name: name, Title: l.t("title."+name, "Subject", subject), Data: data, Lang: l, Here: s.here(r)}
 	if err := s.pages[l.Code][name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.log.Error("render page", "page", name, "error", err.Error())
 		http.Error(w, l.localizeError(errInternal).Message, http.StatusInternalServerError)

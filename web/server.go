@@ -91,6 +91,7 @@ type Server struct {
 	creator    cipher.AEAD // seals the creator cookie, see owner.go
 	assets     *assets
 	locales    *locales
+	pageRoutes *http.ServeMux // the GET routes alone, for the language menu's way back (here)
 	pages      map[string]map[string]*template.Template // by language, then page
 	draining   atomic.Bool
 	handler    http.Handler
@@ -133,7 +134,11 @@ func New(cfg Config) *Server {
 	s.locales = allLocales()
 	s.pages = localizedPages(s.assets, s.locales)
 	mux := http.NewServeMux()
+	s.pageRoutes = http.NewServeMux()
 	for _, rt := range s.routes() {
+		if rt.method == http.MethodGet {
+			s.pageRoutes.Handle(rt.method+" "+rt.pattern, http.NotFoundHandler())
+		}
 		var h http.Handler = rt.handler
 		if rt.voter {
 			h = s.identify(h)
