@@ -91,7 +91,7 @@ type Server struct {
 	creator    cipher.AEAD // seals the creator cookie, see owner.go
 	assets     *assets
 	locales    *locales
-	pageRoutes *http.ServeMux // the GET routes alone, for the language menu's way back (here)
+	pageRoutes *http.ServeMux                           // the GET routes alone, for the language menu's way back (here)
 	pages      map[string]map[string]*template.Template // by language, then page
 	draining   atomic.Bool
 	handler    http.Handler
