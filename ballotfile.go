@@ -177,7 +177,7 @@ func Recount(pollID string, file io.Reader) (labels []string, result RankedResul
 	for i := range ids {
 		ids[i] = i + 1
 	}
-	return labels, CountInstantRunoff(ids, rankings, RankedSeed(pollID, rankings)), nil
+	return labels, countInstantRunoff(ids, rankings, lazySeed(pollID, rankings)), nil
 }
 
 // rankingKey is a ranking as a map key.
