@@ -84,6 +84,9 @@ type Poll struct {
 	// EmbedOrigins are the sites that may frame the poll's embed page:
 	// https origins, or AnyOrigin alone; none: no site may.
 	EmbedOrigins []string
+	// BallotsPublic: anyone may download the ballot file once the poll has
+	// closed (BallotsOpenToAll); otherwise only the creator may.
+	BallotsPublic bool
 
 	// AdminTokenHash is the SHA-256 of the admin token; the token itself is
 	// shown once, to the creator, and never stored.
@@ -113,6 +116,13 @@ func (p *Poll) Kind() PollKind {
 // Closed reports whether the poll takes no more votes at time now.
 func (p *Poll) Closed(now time.Time) bool {
 	return p.ClosedAt != nil || (p.ClosesAt != nil && !now.Before(*p.ClosesAt))
+}
+
+// BallotsOpenToAll reports whether anyone, not only the creator, may
+// download the ballot file at time now: when the creator chose so, once
+// the poll has closed and no ballot can change.
+func (p *Poll) BallotsOpenToAll(now time.Time) bool {
+	return p.BallotsPublic && p.Closed(now)
 }
 
 // ResultsVisible reports whether a person who has (or has not) voted may see
@@ -158,6 +168,9 @@ type PollDraft struct {
 	// EmbedOrigins are the sites that may frame the poll (see
 	// validateEmbedOrigins); none: the poll is never framed.
 	EmbedOrigins []string
+	// BallotsPublic lets anyone download the ballot file once the poll has
+	// closed.
+	BallotsPublic bool
 }
 
 // Secrets are what a new poll's creator is shown once; the store keeps only
@@ -250,6 +263,7 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		AdminTokenHash: HashToken(secrets.AdminToken),
 		DuplicateCheck: check,
 		EmbedOrigins:   embedOrigins,
+		BallotsPublic:  n.BallotsPublic,
 	}
 	return poll, secrets, nil
 }
@@ -320,6 +334,8 @@ func (d PollDraft) kind() (PollKind, error) {
 		return "", Invalid("max_rankings", "max_rankings_unranked", "max_rankings applies only to ranked polls.")
 	case d.HideNames && kind != PollMeeting:
 		return "", Invalid("hide_names", "hide_names_not_meeting", "hide_names applies only to meeting polls.")
+	case d.BallotsPublic && kind == PollMeeting:
+		return "", Invalid("ballots_public", "ballots_public_meeting", "A meeting poll has no ballot file to publish: its answers carry names.")
 	}
 	return kind, nil
 }

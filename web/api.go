@@ -29,6 +29,8 @@ type createPollRequest struct {
 	// Slots are a meeting poll's options; HideNames shows totals only.
 	Slots     []slotRequest `json:"slots"`
 	HideNames bool          `json:"hide_names"`
+	// BallotsPublic lets anyone download the ballot file once the poll has closed.
+	BallotsPublic bool `json:"ballots_public"`
 }
 
 // newPoll turns the request into the domain's PollDraft.
@@ -37,7 +39,7 @@ func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 		Kind: pollstack.PollKind(req.Kind), MaxRankings: req.MaxRankings,
 		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, AllowChanges: req.AllowChanges, Visibility: pollstack.Visibility(req.Results),
 		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes, EmbedOrigins: req.EmbedOrigins,
-		Slots: slotDrafts(req.Slots), HideNames: req.HideNames}
+		Slots: slotDrafts(req.Slots), HideNames: req.HideNames, BallotsPublic: req.BallotsPublic}
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
 		if err != nil {
@@ -91,13 +93,14 @@ type pollJSON struct {
 	Slots          []slotJSON   `json:"slots,omitempty"`       // meeting polls only, as their options
 	HideNames      bool         `json:"hide_names,omitempty"`
 	Decided        int          `json:"decided,omitempty"` // the slot picked for a meeting poll
+	BallotsPublic  bool         `json:"ballots_public"`    // anyone may download the ballot file once the poll has closed
 }
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple, Kind: string(p.Kind()),
 		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
 		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), ClosedAt: closedOn(p, s.now()), CreatedAt: p.Created,
-		EmbedOrigins: p.EmbedOrigins}
+		EmbedOrigins: p.EmbedOrigins, BallotsPublic: p.BallotsPublic}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
 	}

@@ -23,6 +23,7 @@ type createForm struct {
 	MinChoices   string // as typed; blank: no limit of its own
 	MaxChoices   string
 	AllowChanges bool
+	Public       bool   // ballots_public: anyone may download the ballots once the poll closes
 	ClosesAt     string // a datetime-local value: 2030-01-02T15:04
 	TZ           string // the browser's offset from UTC in minutes, filled in by app.js
 	Results      string
@@ -95,7 +96,7 @@ func (f createForm) FormError() string {
 		return ""
 	}
 	switch f.Error.Field {
-	case "question", "description", "options", "min_choices", "max_choices", "max_rankings", "allow_changes", "closes_at", "results", "duplicate_check", "voter_codes", "embed_origins":
+	case "question", "description", "options", "min_choices", "max_choices", "max_rankings", "allow_changes", "ballots_public", "closes_at", "results", "duplicate_check", "voter_codes", "embed_origins":
 		return ""
 	}
 	return f.Error.Message
@@ -135,6 +136,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		TZ:           r.PostFormValue("tz"),
 		Results:      r.PostFormValue("results"),
 		AllowChanges: r.PostFormValue("allow_changes") == "yes",
+		Public:       r.PostFormValue("ballots_public") == "yes",
 		Check:        r.PostFormValue("duplicate_check"),
 		VoterCodes:   strings.TrimSpace(r.PostFormValue("voter_codes")),
 		EmbedOrigins: r.PostFormValue("embed_origins"),
@@ -149,7 +151,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 	}
 	req := createPollRequest{Question: f.Question, Description: f.Description, Multiple: f.Multiple, Results: f.Results, AllowChanges: f.AllowChanges,
 		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices), DuplicateCheck: f.Check,
-		EmbedOrigins: typedOrigins(f.EmbedOrigins)}
+		EmbedOrigins: typedOrigins(f.EmbedOrigins), BallotsPublic: f.Public}
 	if f.Ranked { // the choice limits are for "several options"; a ranked poll has its own
 		req.Kind, req.MaxRankings, req.MinChoices, req.MaxChoices = string(pollstack.PollRanked), choiceLimit(f.MaxRankings), 0, 0
 	}
