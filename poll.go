@@ -87,6 +87,10 @@ type Poll struct {
 	// BallotsPublic: anyone may download the ballot file once the poll has
 	// closed (BallotsOpenToAll); otherwise only the creator may.
 	BallotsPublic bool
+	// Verifiable: each new ballot gets a receipt, shown once to its voter,
+	// whose digest (ReceiptDigest) the store keeps and the ballot file lists;
+	// the receipt finds the ballot again (Store.BallotByReceipt).
+	Verifiable bool
 
 	// AdminTokenHash is the SHA-256 of the admin token; the token itself is
 	// shown once, to the creator, and never stored.
@@ -171,6 +175,8 @@ type PollDraft struct {
 	// BallotsPublic lets anyone download the ballot file once the poll has
 	// closed.
 	BallotsPublic bool
+	// Verifiable gives each voter a receipt (Poll.Verifiable).
+	Verifiable bool
 }
 
 // Secrets are what a new poll's creator is shown once; the store keeps only
@@ -264,6 +270,7 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		DuplicateCheck: check,
 		EmbedOrigins:   embedOrigins,
 		BallotsPublic:  n.BallotsPublic,
+		Verifiable:     n.Verifiable,
 	}
 	return poll, secrets, nil
 }
@@ -336,6 +343,8 @@ func (d PollDraft) kind() (PollKind, error) {
 		return "", Invalid("hide_names", "hide_names_not_meeting", "hide_names applies only to meeting polls.")
 	case d.BallotsPublic && kind == PollMeeting:
 		return "", Invalid("ballots_public", "ballots_public_meeting", "A meeting poll has no ballot file to publish: its answers carry names.")
+	case d.Verifiable && kind == PollMeeting:
+		return "", Invalid("verifiable", "verifiable_meeting", "A meeting poll needs no receipts: its answers stand under names.")
 	}
 	return kind, nil
 }
@@ -531,6 +540,9 @@ type Store interface {
 	// ErrAlreadyVoted, ErrCodeUsed, ErrInvalidCode, ErrNotVoted, ErrNoChanges,
 	// ErrPollClosed or ErrPollNotFound say why it was not stored.
 	Vote(ctx context.Context, b Ballot) error
+	// BallotByReceipt returns the poll's ballot whose receipt has the digest
+	// (ReceiptDigest), or ErrReceiptUnknown.
+	BallotByReceipt(ctx context.Context, pollID string, digest []byte) (CastBallot, error)
 	// BallotOf returns the options of the poll's ballot under the voter key
 	// (Poll.VoterKey), or ErrNotVoted.
 	BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error)

@@ -402,15 +402,15 @@ func TestBallotFile(t *testing.T) {
 	cast := now
 	changed := now.Add(time.Minute)
 	f.Write(pollstack.CastBallot{OptionIDs: []int{3, 1}, Cast: cast, Changed: &changed})
-	f.Write(pollstack.CastBallot{OptionIDs: []int{2}, Cast: cast})
+	f.Write(pollstack.CastBallot{OptionIDs: []int{2}, Cast: cast, ReceiptDigest: []byte{0xab, 0x01}})
 	if err := f.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(buf.String(), "\r\n")
-	if lines[0] != "\uFEFFballot_id,cast_at,changed_at,'=A,'B,\"'C, or not\"" {
+	if lines[0] != "\uFEFFballot_id,cast_at,changed_at,receipt_sha256,'=A,'B,\"'C, or not\"" {
 		t.Errorf("header %q", lines[0])
 	}
-	if !strings.HasSuffix(lines[1], ",2026-06-01T12:00:00Z,2026-06-01T12:01:00Z,2,,1") || !strings.HasSuffix(lines[2], ",2026-06-01T12:00:00Z,,,1,") {
+	if !strings.HasSuffix(lines[1], ",2026-06-01T12:00:00Z,2026-06-01T12:01:00Z,,2,,1") || !strings.HasSuffix(lines[2], ",2026-06-01T12:00:00Z,,ab01,,1,") {
 		t.Errorf("rows %q", lines[1:])
 	}
 	if id1, id2 := strings.Split(lines[1], ",")[0], strings.Split(lines[2], ",")[0]; len(id1) != 16 || id1 == id2 {

@@ -15,6 +15,10 @@ type Ballot struct {
 	// Name is a meeting participant's display name (CleanName); empty for
 	// the other kinds. A change replaces it too.
 	Name string
+	// ReceiptDigest is the digest of a new ballot's receipt (ReceiptDigest)
+	// in a verifiable poll, kept with it; nil otherwise. A change keeps the
+	// ballot's digest.
+	ReceiptDigest []byte
 }
 
 // CastBallot is a stored ballot as the ballot file shows it: its options
@@ -25,6 +29,9 @@ type CastBallot struct {
 	Cast      time.Time
 	Changed   *time.Time
 	Name      string // a meeting participant's name; empty for the other kinds
+	// ReceiptDigest is the digest of the ballot's receipt, in a verifiable
+	// poll; nil otherwise.
+	ReceiptDigest []byte
 }
 
 // TakesChanges reports whether the poll lets a voter change their ballot.

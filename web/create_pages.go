@@ -24,6 +24,7 @@ type createForm struct {
 	MaxChoices   string
 	AllowChanges bool
 	Public       bool   // ballots_public: anyone may download the ballots once the poll closes
+	Verifiable   bool   // each voter gets a receipt
 	ClosesAt     string // a datetime-local value: 2030-01-02T15:04
 	TZ           string // the browser's offset from UTC in minutes, filled in by app.js
 	Results      string
@@ -96,7 +97,7 @@ func (f createForm) FormError() string {
 		return ""
 	}
 	switch f.Error.Field {
-	case "question", "description", "options", "min_choices", "max_choices", "max_rankings", "allow_changes", "ballots_public", "closes_at", "results", "duplicate_check", "voter_codes", "embed_origins":
+	case "question", "description", "options", "min_choices", "max_choices", "max_rankings", "allow_changes", "ballots_public", "verifiable", "closes_at", "results", "duplicate_check", "voter_codes", "embed_origins":
 		return ""
 	}
 	return f.Error.Message
@@ -137,6 +138,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		Results:      r.PostFormValue("results"),
 		AllowChanges: r.PostFormValue("allow_changes") == "yes",
 		Public:       r.PostFormValue("ballots_public") == "yes",
+		Verifiable:   r.PostFormValue("verifiable") == "yes",
 		Check:        r.PostFormValue("duplicate_check"),
 		VoterCodes:   strings.TrimSpace(r.PostFormValue("voter_codes")),
 		EmbedOrigins: r.PostFormValue("embed_origins"),
@@ -151,7 +153,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 	}
 	req := createPollRequest{Question: f.Question, Description: f.Description, Multiple: f.Multiple, Results: f.Results, AllowChanges: f.AllowChanges,
 		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices), DuplicateCheck: f.Check,
-		EmbedOrigins: typedOrigins(f.EmbedOrigins), BallotsPublic: f.Public}
+		EmbedOrigins: typedOrigins(f.EmbedOrigins), BallotsPublic: f.Public, Verifiable: f.Verifiable}
 	if f.Ranked { // the choice limits are for "several options"; a ranked poll has its own
 		req.Kind, req.MaxRankings, req.MinChoices, req.MaxChoices = string(pollstack.PollRanked), choiceLimit(f.MaxRankings), 0, 0
 	}
