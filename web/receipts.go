@@ -20,23 +20,17 @@ const receiptCookie = "receipt"
 
 // keepReceipt keeps the receipt for the poll's next page.
 func (s *Server) keepReceipt(w http.ResponseWriter, r *http.Request, pollID, receipt string) {
-	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Value: receipt, Path: "/p/" + pollID, MaxAge: 600,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r)})
+	s.keepForNextPage(w, r, receiptCookie, pollID, receipt, 600)
 }
 
 // takeReceipt returns the receipt kept for this poll's page, if any, and
 // deletes it: it is shown once.
 func (s *Server) takeReceipt(w http.ResponseWriter, r *http.Request, pollID string) string {
-	c, err := r.Cookie(receiptCookie)
-	if err != nil {
+	receipt := s.takeFromPage(w, r, receiptCookie, pollID)
+	if pollstack.CheckReceipt(receipt) != nil {
 		return ""
 	}
-	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Path: "/p/" + pollID, MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r)})
-	if pollstack.CheckReceipt(c.Value) != nil {
-		return ""
-	}
-	return c.Value
+	return receipt
 }
 
 // checkReceipt finds the poll's ballot with the receipt, within the
