@@ -5,9 +5,11 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,12 +19,13 @@ import (
 // byte order mark for spreadsheets), one row per ballot, written as the
 // store streams them and read back by `pollstack recount`:
 //
-//	ballot_id,cast_at,changed_at,<label of option 1>,<label of option 2>,...
-//	GZ4VQ3KMB7TXE2LA,2026-06-01T12:00:00Z,,2,,1
+//	ballot_id,cast_at,changed_at,receipt_sha256,<label of option 1>,<label of option 2>,...
+//	GZ4VQ3KMB7TXE2LA,2026-06-01T12:00:00Z,,,2,,1
 //
 // ballot_id is random, drawn for each download: it names a row, never a
 // voter. Times are RFC 3339 in UTC; changed_at is empty for a ballot never
-// changed. The option columns are in option ID order: a ranked poll's cell
+// changed. receipt_sha256 is the ballot's receipt digest in hex, in a
+// verifiable poll (receipt.go), else empty. The option columns are in option ID order: a ranked poll's cell
 // holds the option's rank (1 is the first choice; empty: not ranked), any
 // other poll's 1 (chosen) or 0. A meeting poll's cells are yes, if_need_be
 // or no, after a name column holding the participant's name (absent when
@@ -30,7 +33,10 @@ import (
 // no column: its text is the creator's to review, not the file's.
 
 // BallotFileFixed is how many columns come before the options.
-const BallotFileFixed = 3
+const BallotFileFixed = 4
+
+// ballotFileHeader names the columns before the options.
+var ballotFileHeader = []string{"ballot_id", "cast_at", "changed_at", "receipt_sha256"}
 
 // BallotFile writes a poll's ballot file.
 type BallotFile struct {
@@ -52,7 +58,7 @@ func NewBallotFile(w io.Writer, p *Poll, guard func(string) string) (*BallotFile
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return nil, err
 	}
-	header := []string{"ballot_id", "cast_at", "changed_at"}
+	header := slices.Clone(ballotFileHeader)
 	if p.Meeting && !p.HideNames {
 		header = append(header, "name")
 	}
@@ -70,7 +76,7 @@ func NewBallotFile(w io.Writer, p *Poll, guard func(string) string) (*BallotFile
 // Write adds one ballot, under a fresh random ballot ID.
 func (f *BallotFile) Write(b CastBallot) error {
 	cells := f.cells
-	cells[0], cells[1], cells[2] = ballotID(), b.Cast.UTC().Format(time.RFC3339Nano), ""
+	cells[0], cells[1], cells[2], cells[3] = ballotID(), b.Cast.UTC().Format(time.RFC3339Nano), "", hex.EncodeToString(b.ReceiptDigest)
 	if b.Changed != nil {
 		cells[2] = b.Changed.UTC().Format(time.RFC3339Nano)
 	}
@@ -141,8 +147,8 @@ func ReadRankedBallotFile(r io.Reader) (labels []string, rankings []Ranking, err
 		return nil, nil, fmt.Errorf("ballot file: header: %w", err)
 	}
 	header[0] = strings.TrimPrefix(header[0], "\uFEFF")
-	if len(header) < BallotFileFixed+1 || strings.Join(header[:BallotFileFixed], ",") != "ballot_id,cast_at,changed_at" {
-		return nil, nil, errors.New("ballot file: the header must start ballot_id,cast_at,changed_at and name the options")
+	if len(header) < BallotFileFixed+1 || !slices.Equal(header[:BallotFileFixed], ballotFileHeader) {
+		return nil, nil, fmt.Errorf("ballot file: the header must start %s and name the options", strings.Join(ballotFileHeader, ","))
 	}
 	labels = append([]string(nil), header[BallotFileFixed:]...)
 	counts := map[string]*Ranking{}
@@ -214,7 +220,7 @@ func Recount(pollID string, file io.Reader) (labels []string, result RankedResul
 	for i := range ids {
 		ids[i] = i + 1
 	}
-	return labels, CountInstantRunoff(ids, rankings, RankedSeed(pollID, rankings)), nil
+	return labels, countInstantRunoff(ids, rankings, lazySeed(pollID, rankings)), nil
 }
 
 // rankingKey is a ranking as a map key.

@@ -51,6 +51,11 @@ var (
 	ErrUnavailable   = &Error{Kind: KindUnavailable, Code: "unavailable", Message: "The service is briefly unavailable. Please try again in a few seconds."}
 )
 
+// ErrBallotsOpen refuses the ballot file of a poll whose creator published
+// the ballots to someone other than the creator while the poll is open
+// (Poll.BallotsOpenToAll).
+var ErrBallotsOpen = &Error{Kind: KindForbidden, Code: "ballots_not_yet_public", Message: "This poll's ballots are published once it closes, and it is still open. Until then only its creator can download them, with the admin token."}
+
 // ErrAddressVoted and ErrCodeVoted answer someone who shares a ballot's key
 // (an address, a code) but not the browser that cast it: they learn that the
 // ballot exists, never what it chose, and cannot change it.

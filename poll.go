@@ -89,6 +89,13 @@ type Poll struct {
 	// creator. Options holds only approved options, so its IDs may have gaps.
 	AllowOther    bool
 	OtherApproval OtherApproval
+	// BallotsPublic: anyone may download the ballot file once the poll has
+	// closed (BallotsOpenToAll); otherwise only the creator may.
+	BallotsPublic bool
+	// Verifiable: each new ballot gets a receipt, shown once to its voter,
+	// whose digest (ReceiptDigest) the store keeps and the ballot file lists;
+	// the receipt finds the ballot again (Store.BallotByReceipt).
+	Verifiable bool
 
 	// AdminTokenHash is the SHA-256 of the admin token; the token itself is
 	// shown once, to the creator, and never stored.
@@ -118,6 +125,13 @@ func (p *Poll) Kind() PollKind {
 // Closed reports whether the poll takes no more votes at time now.
 func (p *Poll) Closed(now time.Time) bool {
 	return p.ClosedAt != nil || (p.ClosesAt != nil && !now.Before(*p.ClosesAt))
+}
+
+// BallotsOpenToAll reports whether anyone, not only the creator, may
+// download the ballot file at time now: when the creator chose so, once
+// the poll has closed and no ballot can change.
+func (p *Poll) BallotsOpenToAll(now time.Time) bool {
+	return p.BallotsPublic && p.Closed(now)
 }
 
 // ResultsVisible reports whether a person who has (or has not) voted may see
@@ -167,6 +181,11 @@ type PollDraft struct {
 	// (empty: auto) says whether the creator approves new answers first.
 	AllowOther    bool
 	OtherApproval OtherApproval
+	// BallotsPublic lets anyone download the ballot file once the poll has
+	// closed.
+	BallotsPublic bool
+	// Verifiable gives each voter a receipt (Poll.Verifiable).
+	Verifiable bool
 }
 
 // Secrets are what a new poll's creator is shown once; the store keeps only
@@ -265,6 +284,8 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		EmbedOrigins:   embedOrigins,
 		AllowOther:     n.AllowOther,
 		OtherApproval:  otherApproval,
+		BallotsPublic:  n.BallotsPublic,
+		Verifiable:     n.Verifiable,
 	}
 	return poll, secrets, nil
 }
@@ -335,6 +356,10 @@ func (d PollDraft) kind() (PollKind, error) {
 		return "", Invalid("max_rankings", "max_rankings_unranked", "max_rankings applies only to ranked polls.")
 	case d.HideNames && kind != PollMeeting:
 		return "", Invalid("hide_names", "hide_names_not_meeting", "hide_names applies only to meeting polls.")
+	case d.BallotsPublic && kind == PollMeeting:
+		return "", Invalid("ballots_public", "ballots_public_meeting", "A meeting poll has no ballot file to publish: its answers carry names.")
+	case d.Verifiable && kind == PollMeeting:
+		return "", Invalid("verifiable", "verifiable_meeting", "A meeting poll needs no receipts: its answers stand under names.")
 	}
 	return kind, nil
 }
@@ -530,6 +555,9 @@ type Store interface {
 	// ErrAlreadyVoted, ErrCodeUsed, ErrInvalidCode, ErrNotVoted, ErrNoChanges,
 	// ErrPollClosed or ErrPollNotFound say why it was not stored.
 	Vote(ctx context.Context, b Ballot) error
+	// BallotByReceipt returns the poll's ballot whose receipt has the digest
+	// (ReceiptDigest), or ErrReceiptUnknown.
+	BallotByReceipt(ctx context.Context, pollID string, digest []byte) (CastBallot, error)
 	// BallotOf returns the options of the poll's ballot under the voter key
 	// (Poll.VoterKey), or ErrNotVoted.
 	BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error)

@@ -18,6 +18,10 @@ type Ballot struct {
 	// Other is the voter's own answer (CleanOther), for a poll that allows
 	// one; the store places it (PlaceOther) and adds its option to OptionIDs.
 	Other string
+	// ReceiptDigest is the digest of a new ballot's receipt (ReceiptDigest)
+	// in a verifiable poll, kept with it; nil otherwise. A change keeps the
+	// ballot's digest.
+	ReceiptDigest []byte
 }
 
 // CastBallot is a stored ballot as the ballot file shows it: its options
@@ -28,6 +32,9 @@ type CastBallot struct {
 	Cast      time.Time
 	Changed   *time.Time
 	Name      string // a meeting participant's name; empty for the other kinds
+	// ReceiptDigest is the digest of the ballot's receipt, in a verifiable
+	// poll; nil otherwise.
+	ReceiptDigest []byte
 }
 
 // TakesChanges reports whether the poll lets a voter change their ballot.

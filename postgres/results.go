@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -82,19 +83,48 @@ func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.
 		return err
 	}
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, `SELECT option_ids, created_at, changed_at, coalesce(name, '') FROM ballots WHERE poll_id = $1 ORDER BY created_at`, pollID)
+		rows, err := c.Query(ctx, `SELECT `+castBallotColumns+` FROM ballots WHERE poll_id = $1 ORDER BY created_at`, pollID)
 		if err != nil {
 			return err
 		}
-		var options []int16
-		var b pollstack.CastBallot
-		_, err = pgx.ForEachRow(rows, []any{&options, &b.Cast, &b.Changed, &b.Name}, func() error {
-			return each(pollstack.CastBallot{OptionIDs: fromInt16s(options), Cast: b.Cast.UTC(), Changed: inUTC(b.Changed), Name: b.Name})
-		})
+		var row castBallotRow
+		_, err = pgx.ForEachRow(rows, row.fields(), func() error { return each(row.ballot()) })
 		return err
 	})
 	if err != nil && pollstack.ErrorOf(err) == nil {
 		return markUnavailable(fmt.Errorf("postgres: ballots: %w", err))
 	}
 	return err
+}
+
+// BallotByReceipt returns the poll's ballot whose receipt has the digest.
+func (s *Store) BallotByReceipt(ctx context.Context, pollID string, digest []byte) (pollstack.CastBallot, error) {
+	var row castBallotRow
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return c.QueryRow(ctx, `SELECT `+castBallotColumns+` FROM ballots WHERE poll_id = $1 AND receipt_digest = $2`, pollID, digest).Scan(row.fields()...)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return pollstack.CastBallot{}, pollstack.ErrReceiptUnknown
+	}
+	if err != nil {
+		return pollstack.CastBallot{}, markUnavailable(fmt.Errorf("postgres: ballot by receipt: %w", err))
+	}
+	return row.ballot(), nil
+}
+
+// castBallotColumns are the columns of a ballot that castBallotRow reads.
+const castBallotColumns = `option_ids, created_at, changed_at, coalesce(name, ''), receipt_digest`
+
+// castBallotRow is a ballot row as CastBallot shows it.
+type castBallotRow struct {
+	options []int16
+	b       pollstack.CastBallot
+}
+
+func (r *castBallotRow) fields() []any {
+	return []any{&r.options, &r.b.Cast, &r.b.Changed, &r.b.Name, &r.b.ReceiptDigest}
+}
+
+func (r *castBallotRow) ballot() pollstack.CastBallot {
+	return pollstack.CastBallot{OptionIDs: fromInt16s(r.options), Cast: r.b.Cast.UTC(), Changed: inUTC(r.b.Changed), Name: r.b.Name, ReceiptDigest: r.b.ReceiptDigest}
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -250,7 +251,7 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 		d.open, d.touched = map[string]bool{}, map[string]bool{}
 		d.stored, d.changed, d.known = map[[2]string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}
 	}
-	var pollIDs, voterKeys, options, kinds, names []string
+	var pollIDs, voterKeys, options, kinds, names, receipts []string
 	for _, i := range round {
 		kind := "vote"
 		if ballots[i].Change {
@@ -258,9 +259,9 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 		}
 		pollIDs, voterKeys = append(pollIDs, ballots[i].PollID), append(voterKeys, keys[i])
 		options, kinds = append(options, joinInts(ballots[i].OptionIDs)), append(kinds, kind)
-		names = append(names, ballots[i].Name)
+		names, receipts = append(names, ballots[i].Name), append(receipts, hex.EncodeToString(ballots[i].ReceiptDigest))
 	}
-	rows, err := q.Query(ctx, storeBatchSQL, pollIDs, voterKeys, options, now, kinds, names)
+	rows, err := q.Query(ctx, storeBatchSQL, pollIDs, voterKeys, options, now, kinds, names, receipts)
 	if err != nil {
 		return err
 	}
@@ -283,9 +284,10 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 	return err
 }
 
-// storeBatchSQL stores a batch: $1, $2, $3, $5, $6 are one row per ballot
-// (poll, voter key, options as "1,3", 'vote' or 'change', and a meeting
-// participant's name or empty), $4 is the time; a
+// storeBatchSQL stores a batch: $1, $2, $3, $5, $6, $7 are one row per
+// ballot (poll, voter key, options as "1,3", 'vote' or 'change', a meeting
+// participant's name or empty, and a verifiable poll's receipt digest in
+// hex or empty), $4 is the time; a
 // voter key appears once per poll (pollstack.Rounds). It answers one row per
 // open poll ('open', id), per stored ballot ('stored', poll, voter key), per
 // changed ballot ('changed', poll, voter key), and per voter code found,
@@ -314,14 +316,15 @@ WITH open AS (
     ORDER BY id FOR NO KEY UPDATE
 ), batch AS (
     SELECT b.poll_id, b.voter_id, b.options, b.kind, nullif(b.name, '') AS name, o.duplicate_check,
+        decode(nullif(b.receipt, ''), 'hex') AS receipt_digest,
         o.duplicate_check = 'code' AND EXISTS (
             SELECT 1 FROM voter_codes c WHERE c.poll_id = b.poll_id AND c.code = b.voter_id) AS known_code
-    FROM unnest($1::text[], $2::text[], $3::text[], $5::text[], $6::text[]) AS b (poll_id, voter_id, options, kind, name)
+    FROM unnest($1::text[], $2::text[], $3::text[], $5::text[], $6::text[], $7::text[]) AS b (poll_id, voter_id, options, kind, name, receipt)
     JOIN open o ON o.id = b.poll_id
 ), inserted AS (
-    INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code, name)
+    INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code, name, receipt_digest)
     SELECT poll_id, voter_id, string_to_array(options, ',')::smallint[], $4, duplicate_check,
-        CASE WHEN known_code THEN voter_id END, name
+        CASE WHEN known_code THEN voter_id END, name, receipt_digest
     FROM batch
     WHERE kind = 'vote' AND (duplicate_check <> 'code' OR known_code)
     ON CONFLICT DO NOTHING

@@ -75,6 +75,7 @@ func Run(t *testing.T, open Opener) {
 		{"RankedBallots", testRankedBallots},
 		{"RankedConcurrent", testRankedConcurrent},
 		{"EmbedOrigins", testEmbedOrigins},
+		{"Receipts", testReceipts},
 		{"MeetingAnswers", testMeetingAnswers},
 		{"MeetingCode", testMeetingCode},
 		{"MeetingConcurrent", testMeetingConcurrent},

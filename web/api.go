@@ -33,6 +33,10 @@ type createPollRequest struct {
 	// ("auto" or "creator") says whether new answers wait for the creator.
 	AllowOther    bool   `json:"allow_other"`
 	OtherApproval string `json:"other_approval"`
+	// BallotsPublic lets anyone download the ballot file once the poll has closed.
+	BallotsPublic bool `json:"ballots_public"`
+	// Verifiable gives each voter a receipt that finds their ballot again.
+	Verifiable bool `json:"verifiable"`
 }
 
 // newPoll turns the request into the domain's PollDraft.
@@ -42,7 +46,8 @@ func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, AllowChanges: req.AllowChanges, Visibility: pollstack.Visibility(req.Results),
 		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes, EmbedOrigins: req.EmbedOrigins,
 		Slots: slotDrafts(req.Slots), HideNames: req.HideNames,
-		AllowOther: req.AllowOther, OtherApproval: pollstack.OtherApproval(req.OtherApproval)}
+		AllowOther: req.AllowOther, OtherApproval: pollstack.OtherApproval(req.OtherApproval),
+		BallotsPublic: req.BallotsPublic, Verifiable: req.Verifiable}
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
 		if err != nil {
@@ -98,13 +103,16 @@ type pollJSON struct {
 	Decided        int          `json:"decided,omitempty"` // the slot picked for a meeting poll
 	AllowOther     bool         `json:"allow_other,omitempty"`
 	OtherApproval  string       `json:"other_approval,omitempty"`
+	BallotsPublic  bool         `json:"ballots_public"` // anyone may download the ballot file once the poll has closed
+	Verifiable     bool         `json:"verifiable"`     // each voter gets a receipt
 }
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple, Kind: string(p.Kind()),
 		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
 		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), ClosedAt: closedOn(p, s.now()), CreatedAt: p.Created,
-		EmbedOrigins: p.EmbedOrigins, AllowOther: p.AllowOther, OtherApproval: string(p.OtherApproval)}
+		EmbedOrigins: p.EmbedOrigins, AllowOther: p.AllowOther, OtherApproval: string(p.OtherApproval),
+		BallotsPublic: p.BallotsPublic, Verifiable: p.Verifiable}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
 	}
@@ -206,6 +214,7 @@ type meetingVoteJSON struct {
 type voteJSON struct {
 	PollID    string `json:"poll_id"`
 	OptionIDs []int  `json:"option_ids"`
+	Receipt   string `json:"receipt,omitempty"` // a verifiable poll's receipt, given this once
 }
 
 func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) { s.apiBallot(w, r, false) }
@@ -240,7 +249,8 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 			return
 		}
 	}
-	if err := s.cast(w, r, ballot, req.Code); err != nil {
+	receipt, err := s.cast(w, r, ballot, req.Code)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -256,54 +266,57 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 		writeJSON(w, http.StatusOK, myVoteJSON{PollID: id, OptionIDs: req.OptionIDs, CanChange: true})
 		return
 	}
-	writeJSON(w, http.StatusCreated, voteJSON{PollID: id, OptionIDs: req.OptionIDs})
+	writeJSON(w, http.StatusCreated, voteJSON{PollID: id, OptionIDs: req.OptionIDs, Receipt: receipt})
 }
 
 // vote stores the request's voter's ballot, or with change replaces it,
 // within the client's rate limit, and gives the browser the ballot's marker
 // (see ballot.go); the pages use it too. Changes are not votes for the vote
 // metrics.
-func (s *Server) vote(w http.ResponseWriter, r *http.Request, pollID string, optionIDs []int, other, code string, change bool) error {
+func (s *Server) vote(w http.ResponseWriter, r *http.Request, pollID string, optionIDs []int, other, code string, change bool) (receipt string, err error) {
 	return s.cast(w, r, pollstack.Ballot{PollID: pollID, OptionIDs: optionIDs, Change: change, Other: other}, code)
 }
 
 // cast stores the ballot as the request's voter's, as vote does: a meeting
 // participant's answers come here with their name.
-func (s *Server) cast(w http.ResponseWriter, r *http.Request, b pollstack.Ballot, code string) error {
+func (s *Server) cast(w http.ResponseWriter, r *http.Request, b pollstack.Ballot, code string) (receipt string, err error) {
 	if err := s.limitVote(r); err != nil {
-		return err
+		return "", err
 	}
-	err := s.castBallot(w, r, b, code)
+	receipt, err = s.castBallot(w, r, b, code)
 	if !b.Change {
 		s.countVote(err)
 	}
-	return err
+	return receipt, err
 }
 
 // castBallot stores the ballot (a change only from a browser that may make
-// it) and gives the browser its marker.
-func (s *Server) castBallot(w http.ResponseWriter, r *http.Request, b pollstack.Ballot, code string) error {
+// it) and gives the browser its marker; a new ballot of a verifiable poll
+// gets a receipt, returned to be shown once.
+func (s *Server) castBallot(w http.ResponseWriter, r *http.Request, b pollstack.Ballot, code string) (receipt string, err error) {
 	p, err := s.views.poll(r.Context(), b.PollID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if b.Other, err = pollstack.CleanOther(b.Other); err != nil {
-		return err
+		return "", err
 	}
 	if b.Change {
 		if err := s.mayChange(w, r, p, code); err != nil {
-			return err
+			return "", err
 		}
+	} else if p.Verifiable {
+		receipt, b.ReceiptDigest = pollstack.NewReceipt()
 	}
 	b.Voter = s.voter(r, b.PollID, code)
 	if err := s.store.Vote(r.Context(), b); err != nil {
-		return err
+		return "", err
 	}
 	s.views.invalidate(b.PollID)
 	if key := p.VoterKey(b.Voter); key != "" {
 		s.markBallot(w, r, b.PollID, key, b.OptionIDs)
 	}
-	return nil
+	return receipt, nil
 }
 
 // mayChange refuses a change of an "ip" poll's ballot from any browser but

@@ -24,6 +24,8 @@ type createForm struct {
 	MaxChoices   string
 	AllowChanges bool
 	AllowOther   string // voters' own answers: "" none, "auto" or "creator" (their approval)
+	Public       bool   // ballots_public: anyone may download the ballots once the poll closes
+	Verifiable   bool   // each voter gets a receipt
 	ClosesAt     string // a datetime-local value: 2030-01-02T15:04
 	TZ           string // the browser's offset from UTC in minutes, filled in by app.js
 	Results      string
@@ -96,7 +98,7 @@ func (f createForm) FormError() string {
 		return ""
 	}
 	switch f.Error.Field {
-	case "question", "description", "options", "min_choices", "max_choices", "max_rankings", "allow_changes", "closes_at", "results", "duplicate_check", "voter_codes", "embed_origins", "allow_other", "other_approval":
+	case "question", "description", "options", "min_choices", "max_choices", "max_rankings", "allow_changes", "closes_at", "results", "duplicate_check", "voter_codes", "embed_origins", "allow_other", "other_approval", "ballots_public", "verifiable":
 		return ""
 	}
 	return f.Error.Message
@@ -137,6 +139,8 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		Results:      r.PostFormValue("results"),
 		AllowChanges: r.PostFormValue("allow_changes") == "yes",
 		AllowOther:   r.PostFormValue("allow_other"),
+		Public:       r.PostFormValue("ballots_public") == "yes",
+		Verifiable:   r.PostFormValue("verifiable") == "yes",
 		Check:        r.PostFormValue("duplicate_check"),
 		VoterCodes:   strings.TrimSpace(r.PostFormValue("voter_codes")),
 		EmbedOrigins: r.PostFormValue("embed_origins"),
@@ -151,7 +155,7 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 	}
 	req := createPollRequest{Question: f.Question, Description: f.Description, Multiple: f.Multiple, Results: f.Results, AllowChanges: f.AllowChanges,
 		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices), DuplicateCheck: f.Check,
-		EmbedOrigins: typedOrigins(f.EmbedOrigins)}
+		EmbedOrigins: typedOrigins(f.EmbedOrigins), BallotsPublic: f.Public, Verifiable: f.Verifiable}
 	if f.AllowOther != "" {
 		req.AllowOther, req.OtherApproval = true, f.AllowOther
 	}

@@ -32,6 +32,7 @@ func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
 		resultsView
 		Share   share
 		Confirm string // the vote just made, confirmed once
+		Receipt string // a verifiable poll's receipt, shown once after the vote
 	}{Poll: v.Poll, resultsView: s.resultsView(v)}
 	if data.Share, err = s.share(r, v.Poll); err != nil {
 		s.writeError(w, r, err)
@@ -44,6 +45,7 @@ func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	markYours(data.Rows, mine)
 	data.Confirm = confirmations[s.confirmation(w, r, v.Poll.ID)]
+	data.Receipt = s.takeReceipt(w, r, v.Poll.ID)
 	s.render(w, http.StatusOK, "results", "Results: "+v.Poll.Question, data)
 }
 

@@ -83,7 +83,7 @@ type Server struct {
 	creates    *rateLimiter // nil: no limit
 	votes      *rateLimiter
 	codes      *rateLimiter // voter codes, charged by the code (see chargeVoterCodes)
-	downloads  *rateLimiter // voter code CSVs and ballot files, each made again from the store or a seed
+	downloads  *rateLimiter // voter code CSVs and ballot files, each made again from the store or a seed; receipt checks
 	voters     *rateLimiter // per voter cookie, see roomlimit.go
 	room       *rateLimiter // per address, for votes with a voter cookie
 	streamCaps *streamLimiter
@@ -166,6 +166,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/polls/{id}/ballots.csv", s.apiBallotsCSV, false},
 		{"GET", "/api/v1/polls/{id}/answers", s.apiAnswers, false},
 		{"POST", "/api/v1/polls/{id}/answers/{option}", s.apiReviewAnswer, false},
+		{"POST", "/api/v1/polls/{id}/receipt", s.apiCheckReceipt, false},
 		{"GET", "/{$}", s.home, false},
 		{"POST", "/{$}", s.createPollPage, false},
 		{"GET", "/static/{file}", s.serveStatic, false},
@@ -185,6 +186,8 @@ func (s *Server) routes() []route {
 		{"POST", "/p/{id}/results.csv", s.resultsCSVPage, false},
 		{"POST", "/p/{id}/ballots.csv", s.ballotsCSVPage, false},
 		{"POST", "/p/{id}/answers", s.reviewAnswerPage, false},
+		{"GET", "/p/{id}/check", s.checkPage, false},
+		{"POST", "/p/{id}/check", s.checkPagePost, false},
 		{"GET", "/p/{id}/present", s.presentPage, true},
 		{"GET", embedPattern, s.embedPage, true},
 		{"POST", embedPattern, s.embedVote, true},
