@@ -66,14 +66,15 @@ func (f *BallotFile) Write(b CastBallot) error {
 		}
 	}
 	for rank, id := range b.OptionIDs {
-		if id < 1 || id > len(f.poll.Options) {
+		column := f.poll.optionIndex(id)
+		if column < 0 {
 			return fmt.Errorf("ballot file: option %d is not part of the poll", id)
 		}
 		cell := "1"
 		if f.poll.Ranked {
 			cell = strconv.Itoa(rank + 1)
 		}
-		cells[BallotFileFixed+id-1] = cell
+		cells[BallotFileFixed+column] = cell
 	}
 	return f.out.Write(cells)
 }

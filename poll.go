@@ -88,6 +88,15 @@ type Poll struct {
 	// AdminTokenHash is the SHA-256 of the admin token; the token itself is
 	// shown once, to the creator, and never stored.
 	AdminTokenHash []byte
+
+	// Version counts the creator's edits (Store.EditPoll); the API shows it
+	// as the poll's ETag, so that a stale edit is refused.
+	Version int
+	// Relabels is the public change log: options relabelled after votes.
+	Relabels []Relabel
+	// LastOptionID is the highest option ID the poll ever had: a new
+	// option gets the next, so that no ID means two options in turn.
+	LastOptionID int
 }
 
 // Option is one answer of a poll. IDs are 1..n in the order given.
@@ -171,14 +180,9 @@ type Secrets struct {
 // option IDs and creation time set, and the secrets to give the creator.
 // The question and the options are checked and normalised by cleanText.
 func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
-	question, visible, err := cleanText("question", n.Question, true)
-	switch {
-	case err != nil:
+	question, err := validateQuestion(n.Question)
+	if err != nil {
 		return nil, Secrets{}, err
-	case !visible:
-		return nil, Secrets{}, Invalid("question", "question_required", "Write a question.")
-	case utf8.RuneCountInString(question) > MaxQuestionLen:
-		return nil, Secrets{}, Invalid("question", "question_too_long", "The question can be at most %d characters.", MaxQuestionLen)
 	}
 	description, err := validateDescription(n.Description)
 	if err != nil {
@@ -250,6 +254,8 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		AdminTokenHash: HashToken(secrets.AdminToken),
 		DuplicateCheck: check,
 		EmbedOrigins:   embedOrigins,
+		Version:        1,
+		LastOptionID:   len(options),
 	}
 	return poll, secrets, nil
 }
@@ -530,6 +536,12 @@ type Store interface {
 	HasVoted(ctx context.Context, pollID, voterKey string) (bool, error)
 	// Results returns the counts of a poll, equal to its stored ballots.
 	Results(ctx context.Context, pollID string) (Results, error)
+	// EditPoll applies the creator's edit (Poll.Edit) to the poll under its
+	// lock, against its counts at that moment, so that no ballot admitted
+	// under the old rules commits after it; it bumps Version and returns the
+	// poll as stored. ifVersion 0 edits any version; another that is not
+	// the stored one gives ErrVersionStale.
+	EditPoll(ctx context.Context, id string, ifVersion int, edit PollEdit, now time.Time) (*Poll, error)
 	// ClosePoll closes a poll by hand at time now; closing twice keeps the first time.
 	ClosePoll(ctx context.Context, id string, now time.Time) error
 	// Decide records the slot (option ID, checked by Poll.CheckDecision)

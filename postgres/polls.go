@@ -22,8 +22,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 	}
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
 		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins) VALUES ($1, $2, $3, $4, $13, $14, $15, $5, $6, $7, $8, $9, $10, $11, $12, $16)`,
-				p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck), p.Ranked, p.Meeting, p.HideNames, strings.Join(p.EmbedOrigins, " ")); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins, last_option_id) VALUES ($1, $2, $3, $4, $13, $14, $15, $5, $6, $7, $8, $9, $10, $11, $12, $16, $17)`,
+				p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck), p.Ranked, p.Meeting, p.HideNames, strings.Join(p.EmbedOrigins, " "), p.LastOptionID); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label) SELECT $1, * FROM unnest($2::smallint[], $3::text[])`, p.ID, ids, labels); err != nil {
@@ -95,7 +95,7 @@ func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
 // loadPolls reads polls and their options.
 func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
-	rows, err := q.Query(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
+	rows, err := q.Query(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins, version, relabels, last_option_id FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: load polls: %w", err))
 	}
@@ -103,7 +103,7 @@ func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollst
 		var p pollstack.Poll
 		var results, check, embedOrigins string
 		var decided int16
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check, &embedOrigins); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check, &embedOrigins, &p.Version, &p.Relabels, &p.LastOptionID); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("postgres: load polls: %w", err)
 		}
@@ -112,6 +112,9 @@ func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollst
 		p.Decided = int(decided)
 		p.Created = p.Created.UTC()
 		p.ClosesAt, p.ClosedAt = inUTC(p.ClosesAt), inUTC(p.ClosedAt)
+		for i := range p.Relabels {
+			p.Relabels[i].At = p.Relabels[i].At.UTC()
+		}
 		polls[p.ID] = &p
 	}
 	if err := rows.Err(); err != nil {
@@ -150,14 +153,16 @@ func (s *Store) whyNotOpen(ctx context.Context, id string) error {
 }
 
 // cachedPolls returns the polls, from memory where it has them. A cached
-// poll may be stale in one respect only, whether it is closed, and the batch
-// statement decides that itself.
+// poll may be stale: the batch statement decides itself whether it is
+// open, and stores a ballot only under the version it was admitted against
+// (an edit bumps it, see storeBallots); a cached poll that looks closed is
+// read again, since an edit may have reopened it.
 func (s *Store) cachedPolls(ctx context.Context, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
 	var missing []string
 	s.cacheMu.Lock()
 	for _, id := range ids {
-		if p := s.cache[id]; p != nil {
+		if p := s.cache[id]; p != nil && !p.Closed(s.now()) {
 			polls[id] = p
 		} else {
 			missing = append(missing, id)

@@ -78,6 +78,8 @@ func Run(t *testing.T, open Opener) {
 		{"MeetingAnswers", testMeetingAnswers},
 		{"MeetingCode", testMeetingCode},
 		{"MeetingConcurrent", testMeetingConcurrent},
+		{"Edit", testEdit},
+		{"EditConcurrentVotes", testEditConcurrent},
 		{"Ping", func(t *testing.T, s pollstack.Store, _ *Clock) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatalf("Ping: %v", err)
