@@ -483,6 +483,9 @@ type Results struct {
 	// changes with ClosedAt.
 	Decided  int
 	LastVote *time.Time // when the latest ballot was stored; nil: none yet
+	// Version is the poll's (Poll.Version): a reader holding an older poll
+	// reads it again, since the creator edited it.
+	Version int
 }
 
 // DeletesAt is when the retention job deletes the poll with its ballots and

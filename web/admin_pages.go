@@ -15,6 +15,7 @@ type adminView struct {
 	resultsView
 	Access resultsAccess // what the public results page shows this browser
 	Embed  string        // the <iframe> for other sites; empty: the poll allows none
+	Edit   *editForm     // the edit form, as the poll is or as typed
 }
 
 // MaxVoterCodes is the domain's limit on codes added at a time, for the form.
@@ -65,6 +66,16 @@ func (s *Server) showAdminLogin(w http.ResponseWriter, r *http.Request, status i
 
 // renderAdmin shows one of the creator's pages, once the token is checked.
 func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, name, title, token string) {
+	s.renderCreatorPage(w, r, http.StatusOK, name, title, token, nil)
+}
+
+// renderAdminPage shows the admin page with its edit form: saved, or as
+// typed with its error (nil: as the poll is).
+func (s *Server) renderAdminPage(w http.ResponseWriter, r *http.Request, status int, token string, edit *editForm) {
+	s.renderCreatorPage(w, r, status, "admin", "Manage: ", token, edit)
+}
+
+func (s *Server) renderCreatorPage(w http.ResponseWriter, r *http.Request, status int, name, title, token string, edit *editForm) {
 	v, err := s.creatorResults(r, r.PathValue("id"), token)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -75,8 +86,13 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, name, title
 		s.writeError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, name, title+v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access,
-		Embed: s.embedSnippet(r, v.Poll, embedWidth, embedHeight(v.Poll))})
+	if edit == nil || edit.Saved {
+		saved := edit != nil
+		edit = newEditForm(v.Poll)
+		edit.Saved = saved
+	}
+	s.render(w, status, name, title+v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access,
+		Embed: s.embedSnippet(r, v.Poll, embedWidth, embedHeight(v.Poll)), Edit: edit})
 }
 
 // closePage and deletePage are the admin page's forms, through the API's

@@ -69,35 +69,40 @@ type optionJSON struct {
 }
 
 type pollJSON struct {
-	ID             string       `json:"id"`
-	Question       string       `json:"question"`
-	Description    string       `json:"description"`
-	Options        []optionJSON `json:"options"`
-	Multiple       bool         `json:"multiple"`
-	Kind           string       `json:"kind"`
-	MaxRankings    int          `json:"max_rankings,omitempty"` // ranked polls only
-	MinChoices     int          `json:"min_choices"`
-	MaxChoices     int          `json:"max_choices"`
-	AllowChanges   bool         `json:"allow_changes"`
-	ClosesAt       *time.Time   `json:"closes_at"`
-	Closed         bool         `json:"closed"`
-	ClosedAt       *time.Time   `json:"closed_at"`
-	Results        string       `json:"results"`
-	DuplicateCheck string       `json:"duplicate_check"`
-	CreatedAt      time.Time    `json:"created_at"`
-	EmbedOrigins   []string     `json:"embed_origins,omitempty"` // absent: no site may frame the poll
-	AdminToken     string       `json:"admin_token,omitempty"`
-	VoterCodes     []string     `json:"voter_codes,omitempty"` // shown once, like the admin token
-	Slots          []slotJSON   `json:"slots,omitempty"`       // meeting polls only, as their options
-	HideNames      bool         `json:"hide_names,omitempty"`
-	Decided        int          `json:"decided,omitempty"` // the slot picked for a meeting poll
+	ID             string              `json:"id"`
+	Question       string              `json:"question"`
+	Description    string              `json:"description"`
+	Options        []optionJSON        `json:"options"`
+	Multiple       bool                `json:"multiple"`
+	Kind           string              `json:"kind"`
+	MaxRankings    int                 `json:"max_rankings,omitempty"` // ranked polls only
+	MinChoices     int                 `json:"min_choices"`
+	MaxChoices     int                 `json:"max_choices"`
+	AllowChanges   bool                `json:"allow_changes"`
+	ClosesAt       *time.Time          `json:"closes_at"`
+	Closed         bool                `json:"closed"`
+	ClosedAt       *time.Time          `json:"closed_at"`
+	Results        string              `json:"results"`
+	DuplicateCheck string              `json:"duplicate_check"`
+	CreatedAt      time.Time           `json:"created_at"`
+	EmbedOrigins   []string            `json:"embed_origins,omitempty"` // absent: no site may frame the poll
+	AdminToken     string              `json:"admin_token,omitempty"`
+	VoterCodes     []string            `json:"voter_codes,omitempty"` // shown once, like the admin token
+	Slots          []slotJSON          `json:"slots,omitempty"`       // meeting polls only, as their options
+	HideNames      bool                `json:"hide_names,omitempty"`
+	Decided        int                 `json:"decided,omitempty"` // the slot picked for a meeting poll
+	Version        int                 `json:"version"`           // counts the creator's edits; the ETag
+	Changes        []pollstack.Relabel `json:"changes"`           // options renamed after they had votes
 }
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple, Kind: string(p.Kind()),
 		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
 		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), ClosedAt: closedOn(p, s.now()), CreatedAt: p.Created,
-		EmbedOrigins: p.EmbedOrigins}
+		EmbedOrigins: p.EmbedOrigins, Version: p.Version, Changes: p.Relabels}
+	if out.Changes == nil {
+		out.Changes = []pollstack.Relabel{}
+	}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
 	}
@@ -174,6 +179,7 @@ func (s *Server) apiGetPoll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", etag(v.Poll))
 	writeJSON(w, http.StatusOK, s.pollJSON(v.Poll))
 }
 

@@ -155,6 +155,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/polls", s.apiCreatePoll, true},
 		{"GET", "/api/v1/polls/{id}", s.apiGetPoll, true},
 		{"DELETE", "/api/v1/polls/{id}", s.apiDeletePoll, false},
+		{"PATCH", "/api/v1/polls/{id}", s.apiEditPoll, false},
 		{"POST", "/api/v1/polls/{id}/close", s.apiClosePoll, false},
 		{"POST", "/api/v1/polls/{id}/decision", s.apiDecide, false},
 		{"POST", "/api/v1/polls/{id}/votes", s.apiVote, true},
@@ -179,6 +180,7 @@ func (s *Server) routes() []route {
 		{"GET", "/p/{id}/codes", s.codesPage, false},
 		{"POST", "/p/{id}/codes.csv", s.codesCSVPage, false},
 		{"POST", "/p/{id}/close", s.closePage, false},
+		{"POST", "/p/{id}/edit", s.editPage, false},
 		{"POST", "/p/{id}/delete", s.deletePage, false},
 		{"POST", "/p/{id}/results.csv", s.resultsCSVPage, false},
 		{"POST", "/p/{id}/ballots.csv", s.ballotsCSVPage, false},
@@ -287,6 +289,9 @@ func (s *Server) loadView(ctx context.Context, id string, held *view) (view, err
 		r, err := s.store.Results(ctx, id)
 		if err != nil {
 			return view{}, err
+		}
+		if r.Version != held.Poll.Version { // edited: read the poll again
+			return s.loadView(ctx, id, nil)
 		}
 		p := held.Poll
 		if !sameTime(p.ClosedAt, r.ClosedAt) || p.Decided != r.Decided {
