@@ -350,6 +350,9 @@ func (s *Server) resultsEvent(v view) []byte {
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	v, err := s.visibleResults(r, id)
+	if errors.Is(err, pollstack.ErrResultsHidden) && r.URL.Query().Has("reveal") && s.ownsPoll(r, id) {
+		v, err = s.views.get(r.Context(), id) // present mode, revealed by the owner
+	}
 	hidden := errors.Is(err, pollstack.ErrResultsHidden)
 	if err != nil && !hidden {
 		s.writeError(w, r, err)

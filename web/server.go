@@ -185,6 +185,7 @@ func (s *Server) routes() []route {
 		{"POST", "/p/{id}/results.csv", s.resultsCSVPage, false},
 		{"POST", "/p/{id}/ballots.csv", s.ballotsCSVPage, false},
 		{"GET", "/p/{id}/present", s.presentPage, true},
+		{"POST", "/p/{id}/present", s.presentReveal, false},
 		{"GET", embedPattern, s.embedPage, true},
 		{"POST", embedPattern, s.embedVote, true},
 		{"GET", oembedPath, s.oembed, false},
