@@ -94,6 +94,9 @@ type Poll struct {
 	Version int
 	// Relabels is the public change log: options relabelled after votes.
 	Relabels []Relabel
+	// JoinCode is the short code a room types to reach the poll (/j/CODE);
+	// empty for a poll made before join codes.
+	JoinCode string
 	// LastOptionID is the highest option ID the poll ever had: a new
 	// option gets the next, so that no ID means two options in turn.
 	LastOptionID int
@@ -256,6 +259,7 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		EmbedOrigins:   embedOrigins,
 		Version:        1,
 		LastOptionID:   len(options),
+		JoinCode:       NewJoinCode(),
 	}
 	return poll, secrets, nil
 }
@@ -517,6 +521,10 @@ type Store interface {
 	// ErrPollNotFound, ErrNotCodePoll, or an invalid "voter_codes" error past
 	// MaxPollVoterCodes.
 	AddVoterCodes(ctx context.Context, pollID string, codes []string) error
+	// PollIDByJoinCode returns the ID of the poll with the join code
+	// (NormalizeJoinCode's form), or ErrPollNotFound. CreatePoll answers
+	// ErrJoinCodeTaken when a poll has the new poll's code.
+	PollIDByJoinCode(ctx context.Context, code string) (string, error)
 	// Poll returns the poll or ErrPollNotFound.
 	Poll(ctx context.Context, id string) (*Poll, error)
 	// Vote stores a ballot once it has committed, or with Change replaces

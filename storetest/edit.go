@@ -209,3 +209,30 @@ func testEditConcurrent(t *testing.T, s pollstack.Store, clock *Clock) {
 		t.Errorf("the race never happened: votes %s, edits %s", out.String(), edits.String())
 	}
 }
+
+// testJoinCode finds a poll by its join code, and refuses a second poll
+// with a code already taken, so that the caller draws another.
+func testJoinCode(t *testing.T, s pollstack.Store, clock *Clock) {
+	ctx := context.Background()
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
+	if got, err := s.Poll(ctx, p.ID); err != nil || got.JoinCode != p.JoinCode || p.JoinCode == "" {
+		t.Fatalf("stored join code %v %v, want %q", got, err, p.JoinCode)
+	}
+	if id, err := s.PollIDByJoinCode(ctx, p.JoinCode); err != nil || id != p.ID {
+		t.Errorf("PollIDByJoinCode(%s) = %q, %v; want %s", p.JoinCode, id, err, p.ID)
+	}
+	if _, err := s.PollIDByJoinCode(ctx, "ZZZZZ2"); !errors.Is(err, pollstack.ErrPollNotFound) && p.JoinCode != "ZZZZZ2" {
+		t.Errorf("an unknown join code: %v", err)
+	}
+	twin, secrets, err := pollstack.PollDraft{Question: "Q2", Options: []string{"A", "B"}}.Validate(clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin.JoinCode = p.JoinCode
+	if err := s.CreatePoll(ctx, twin, secrets.Codes.Keys()); !errors.Is(err, pollstack.ErrJoinCodeTaken) {
+		t.Errorf("a second poll with the same join code: %v, want join_code_taken", err)
+	}
+	if _, err := s.Poll(ctx, twin.ID); !errors.Is(err, pollstack.ErrPollNotFound) {
+		t.Errorf("the refused poll was stored: %v", err)
+	}
+}

@@ -80,6 +80,7 @@ func Run(t *testing.T, open Opener) {
 		{"MeetingConcurrent", testMeetingConcurrent},
 		{"Edit", testEdit},
 		{"EditConcurrentVotes", testEditConcurrent},
+		{"JoinCode", testJoinCode},
 		{"Ping", func(t *testing.T, s pollstack.Store, _ *Clock) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatalf("Ping: %v", err)

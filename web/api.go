@@ -90,16 +90,17 @@ type pollJSON struct {
 	VoterCodes     []string            `json:"voter_codes,omitempty"` // shown once, like the admin token
 	Slots          []slotJSON          `json:"slots,omitempty"`       // meeting polls only, as their options
 	HideNames      bool                `json:"hide_names,omitempty"`
-	Decided        int                 `json:"decided,omitempty"` // the slot picked for a meeting poll
-	Version        int                 `json:"version"`           // counts the creator's edits; the ETag
-	Changes        []pollstack.Relabel `json:"changes"`           // options renamed after they had votes
+	Decided        int                 `json:"decided,omitempty"`   // the slot picked for a meeting poll
+	JoinCode       string              `json:"join_code,omitempty"` // the short code for /j/CODE; absent on old polls
+	Version        int                 `json:"version"`             // counts the creator's edits; the ETag
+	Changes        []pollstack.Relabel `json:"changes"`             // options renamed after they had votes
 }
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple, Kind: string(p.Kind()),
 		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
 		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), ClosedAt: closedOn(p, s.now()), CreatedAt: p.Created,
-		EmbedOrigins: p.EmbedOrigins, Version: p.Version, Changes: p.Relabels}
+		EmbedOrigins: p.EmbedOrigins, Version: p.Version, Changes: p.Relabels, JoinCode: p.JoinCode}
 	if out.Changes == nil {
 		out.Changes = []pollstack.Relabel{}
 	}
@@ -166,7 +167,12 @@ func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.
 	if err := s.limit(r, s.creates); err != nil {
 		return nil, pollstack.Secrets{}, err
 	}
-	if err := s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys()); err != nil {
+	err = s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys())
+	for try := 0; errors.Is(err, pollstack.ErrJoinCodeTaken) && try < 3; try++ { // rare: draw another
+		p.JoinCode = pollstack.NewJoinCode()
+		err = s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys())
+	}
+	if err != nil {
 		return nil, pollstack.Secrets{}, err
 	}
 	s.log.Info("poll created", "request_id", requestID(r.Context()), "poll_id", p.ID, "options", len(p.Options), "duplicate_check", string(p.DuplicateCheck))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/pollstack/pollstack"
@@ -79,3 +80,30 @@ func (s *Server) presentReveal(w http.ResponseWriter, r *http.Request) {
 	s.rememberPoll(w, r, id, token)
 	http.Redirect(w, r, "/p/"+id+"/present?reveal", http.StatusSeeOther)
 }
+
+// joinPage takes a room to a poll by its join code: /j/CODE as shown on the
+// projector (a trailing slash or full stop forgiven), or the home page's box
+// (/j?code=). An unknown code is a 404 that says so.
+func (s *Server) joinPage(w http.ResponseWriter, r *http.Request) {
+	typed := r.PathValue("code")
+	if typed == "" {
+		typed = r.URL.Query().Get("code")
+	}
+	code, ok := pollstack.NormalizeJoinCode(typed)
+	var id string
+	var err error = errJoinCodeUnknown
+	if ok {
+		id, err = s.store.PollIDByJoinCode(r.Context(), code)
+	}
+	if errors.Is(err, pollstack.ErrPollNotFound) {
+		err = errJoinCodeUnknown
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/p/"+id, http.StatusSeeOther)
+}
+
+var errJoinCodeUnknown = &pollstack.Error{Kind: pollstack.KindNotFound, Code: "join_code_unknown", Field: "code",
+	Message: "No poll has that code. Check the six characters shown on the screen (letters and digits, any case)."}

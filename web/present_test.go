@@ -62,3 +62,36 @@ func TestPresentRevealOwnerOnly(t *testing.T) {
 		st.cancel()
 	})
 }
+
+// The join code shown in present mode takes a room to the poll, typed in
+// any case, with a trailing slash or full stop, as a link or in the home
+// page's box; an unknown or malformed code says so.
+func TestJoinCodeRoute(t *testing.T) {
+	eachStore(t, func(t *testing.T, api *client) {
+		id, _ := api.createPoll(`{"question": "Join?", "options": ["Yes", "No"]}`)
+		code := api.do("GET", "/api/v1/polls/"+id, "", "").json(t)["join_code"].(string)
+		if present := string(api.get("/p/" + id + "/present").Body); !strings.Contains(present, "<span>/j/"+code+"</span>") {
+			t.Errorf("present mode does not show /j/%s", code)
+		}
+		if home := string(api.get("/").Body); !strings.Contains(home, `action="/j"`) || !strings.Contains(home, `name="code"`) {
+			t.Error("the home page has no box for a join code")
+		}
+		c := pageClient(t, api.base)
+		lower := strings.ToLower(code)
+		for _, path := range []string{"/j/" + code, "/j/" + lower, "/j/" + code + "/", "/j/" + lower + ".", "/j?code=" + url.QueryEscape(" "+lower+". ")} {
+			res := c.get(path)
+			if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/p/"+id {
+				t.Errorf("%s: status %d to %q, want 303 to /p/%s", path, res.Status, res.Header.Get("Location"), id)
+			}
+		}
+		for _, path := range []string{"/j/ZZZZZ2", "/j/nope", "/j?code="} {
+			if path == "/j/ZZZZZ2" && code == "ZZZZZ2" {
+				continue
+			}
+			res := c.get(path)
+			if res.Status != http.StatusNotFound || !strings.Contains(string(res.Body), "No poll has that code") {
+				t.Errorf("%s: status %d", path, res.Status)
+			}
+		}
+	})
+}

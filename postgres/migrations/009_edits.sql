@@ -18,3 +18,7 @@ ALTER TABLE ballots
         OR (name IS NOT NULL AND cardinality(option_ids) <= 100
             AND -100 <= ALL (option_ids) AND 100 >= ALL (option_ids) AND 0 <> ALL (option_ids))) NOT VALID;
 ALTER TABLE ballots VALIDATE CONSTRAINT ballots_option_ids_check;
+-- A short code a room types to reach a poll (pollstack.JoinCode); polls made
+-- before it have none.
+ALTER TABLE polls ADD COLUMN join_code text CHECK (join_code IS NULL OR length(join_code) = 6);
+CREATE UNIQUE INDEX polls_join_code ON polls (join_code);

@@ -8,3 +8,7 @@ ALTER TABLE polls ADD COLUMN version INTEGER NOT NULL DEFAULT 1 CHECK (version >
 ALTER TABLE polls ADD COLUMN relabels TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(relabels) AND json_array_length(relabels) <= 50);
 ALTER TABLE polls ADD COLUMN last_option_id INTEGER NOT NULL DEFAULT 0 CHECK (last_option_id BETWEEN 0 AND 100);
 UPDATE polls SET last_option_id = (SELECT coalesce(max(id), 0) FROM options WHERE options.poll_id = polls.id);
+-- A short code a room types to reach a poll (pollstack.JoinCode); polls made
+-- before it have none.
+ALTER TABLE polls ADD COLUMN join_code TEXT CHECK (join_code IS NULL OR length(join_code) = 6);
+CREATE UNIQUE INDEX polls_join_code ON polls (join_code);
