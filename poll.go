@@ -94,6 +94,10 @@ type Poll struct {
 	Version int
 	// Relabels is the public change log: options relabelled after votes.
 	Relabels []Relabel
+	// Kiosk: the poll runs on a shared device; after each vote the page
+	// resets to an empty ballot for the next person and never shows the
+	// last voter's choice or the results. Its duplicate check is none.
+	Kiosk bool
 	// JoinCode is the short code a room types to reach the poll (/j/CODE);
 	// empty for a poll made before join codes.
 	JoinCode string
@@ -170,6 +174,9 @@ type PollDraft struct {
 	// EmbedOrigins are the sites that may frame the poll (see
 	// validateEmbedOrigins); none: the poll is never framed.
 	EmbedOrigins []string
+	// Kiosk runs the poll on a shared device (Poll.Kiosk); the duplicate
+	// check is then none, or must be.
+	Kiosk bool
 }
 
 // Secrets are what a new poll's creator is shown once; the store keeps only
@@ -217,6 +224,17 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	if n.ClosesAt != nil && !n.ClosesAt.After(now) {
 		return nil, Secrets{}, Invalid("closes_at", "closes_at_past", "The closing time must be in the future.")
 	}
+	if n.Kiosk {
+		switch {
+		case n.DuplicateCheck == "":
+			n.DuplicateCheck = CheckNone
+		case n.DuplicateCheck != CheckNone:
+			return nil, Secrets{}, Invalid("kiosk", "kiosk_check", "A kiosk poll counts every vote made on the shared device, so its duplicate check is none.")
+		}
+		if kind == PollMeeting {
+			return nil, Secrets{}, Invalid("kiosk", "kiosk_meeting", "A meeting poll cannot run as a kiosk: participants come back to their answers.")
+		}
+	}
 	check, err := n.duplicateCheck(results)
 	if err != nil {
 		return nil, Secrets{}, err
@@ -260,6 +278,7 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		Version:        1,
 		LastOptionID:   len(options),
 		JoinCode:       NewJoinCode(),
+		Kiosk:          n.Kiosk,
 	}
 	return poll, secrets, nil
 }

@@ -23,8 +23,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 	}
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
 		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins, last_option_id, join_code) VALUES ($1, $2, $3, $4, $13, $14, $15, $5, $6, $7, $8, $9, $10, $11, $12, $16, $17, nullif($18, ''))`,
-				p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck), p.Ranked, p.Meeting, p.HideNames, strings.Join(p.EmbedOrigins, " "), p.LastOptionID, p.JoinCode); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins, last_option_id, join_code, kiosk) VALUES ($1, $2, $3, $4, $13, $14, $15, $5, $6, $7, $8, $9, $10, $11, $12, $16, $17, nullif($18, ''), $19)`,
+				p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck), p.Ranked, p.Meeting, p.HideNames, strings.Join(p.EmbedOrigins, " "), p.LastOptionID, p.JoinCode, p.Kiosk); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label) SELECT $1, * FROM unnest($2::smallint[], $3::text[])`, p.ID, ids, labels); err != nil {
@@ -115,7 +115,7 @@ func (s *Store) PollIDByJoinCode(ctx context.Context, code string) (string, erro
 // loadPolls reads polls and their options.
 func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
-	rows, err := q.Query(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins, version, relabels, last_option_id, coalesce(join_code, '') FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
+	rows, err := q.Query(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins, version, relabels, last_option_id, coalesce(join_code, ''), kiosk FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: load polls: %w", err))
 	}
@@ -123,7 +123,7 @@ func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollst
 		var p pollstack.Poll
 		var results, check, embedOrigins string
 		var decided int16
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check, &embedOrigins, &p.Version, &p.Relabels, &p.LastOptionID, &p.JoinCode); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check, &embedOrigins, &p.Version, &p.Relabels, &p.LastOptionID, &p.JoinCode, &p.Kiosk); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("postgres: load polls: %w", err)
 		}

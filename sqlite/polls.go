@@ -22,8 +22,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins, last_option_id, join_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, ''))`,
-		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.Meeting, p.HideNames, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck), strings.Join(p.EmbedOrigins, " "), p.LastOptionID, p.JoinCode)
+	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins, last_option_id, join_code, kiosk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?)`,
+		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.Meeting, p.HideNames, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck), strings.Join(p.EmbedOrigins, " "), p.LastOptionID, p.JoinCode, p.Kiosk)
 	if err != nil && strings.Contains(err.Error(), "polls.join_code") {
 		return pollstack.ErrJoinCodeTaken
 	}
@@ -126,7 +126,7 @@ type queryer interface {
 func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
 	in, args := inList(ids)
-	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins, version, relabels, last_option_id, coalesce(join_code, '') FROM polls WHERE id IN (`+in+`)`, args...)
+	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins, version, relabels, last_option_id, coalesce(join_code, ''), kiosk FROM polls WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: load polls: %w", err)
 	}
@@ -136,7 +136,7 @@ func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*polls
 		var results, check, embedOrigins, relabels string
 		var closesAt, closedAt sql.NullInt64
 		var created int64
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &p.Decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check, &embedOrigins, &p.Version, &relabels, &p.LastOptionID, &p.JoinCode); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &p.Decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check, &embedOrigins, &p.Version, &relabels, &p.LastOptionID, &p.JoinCode, &p.Kiosk); err != nil {
 			return nil, fmt.Errorf("sqlite: load polls: %w", err)
 		}
 		if err := json.Unmarshal([]byte(relabels), &p.Relabels); err != nil {

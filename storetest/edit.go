@@ -218,6 +218,10 @@ func testJoinCode(t *testing.T, s pollstack.Store, clock *Clock) {
 	if got, err := s.Poll(ctx, p.ID); err != nil || got.JoinCode != p.JoinCode || p.JoinCode == "" {
 		t.Fatalf("stored join code %v %v, want %q", got, err, p.JoinCode)
 	}
+	kiosk := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, Kiosk: true})
+	if got, err := s.Poll(ctx, kiosk.ID); err != nil || !got.Kiosk || got.DuplicateCheck != pollstack.CheckNone || got.JoinCode == p.JoinCode {
+		t.Errorf("a kiosk poll reads back as %+v, %v", got, err)
+	}
 	if id, err := s.PollIDByJoinCode(ctx, p.JoinCode); err != nil || id != p.ID {
 		t.Errorf("PollIDByJoinCode(%s) = %q, %v; want %s", p.JoinCode, id, err, p.ID)
 	}

@@ -29,6 +29,7 @@ type createPollRequest struct {
 	// Slots are a meeting poll's options; HideNames shows totals only.
 	Slots     []slotRequest `json:"slots"`
 	HideNames bool          `json:"hide_names"`
+	Kiosk     bool          `json:"kiosk"` // a shared device: the page resets for the next voter; duplicate check none
 }
 
 // newPoll turns the request into the domain's PollDraft.
@@ -37,7 +38,7 @@ func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 		Kind: pollstack.PollKind(req.Kind), MaxRankings: req.MaxRankings,
 		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, AllowChanges: req.AllowChanges, Visibility: pollstack.Visibility(req.Results),
 		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes, EmbedOrigins: req.EmbedOrigins,
-		Slots: slotDrafts(req.Slots), HideNames: req.HideNames}
+		Slots: slotDrafts(req.Slots), HideNames: req.HideNames, Kiosk: req.Kiosk}
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
 		if err != nil {
@@ -90,7 +91,8 @@ type pollJSON struct {
 	VoterCodes     []string            `json:"voter_codes,omitempty"` // shown once, like the admin token
 	Slots          []slotJSON          `json:"slots,omitempty"`       // meeting polls only, as their options
 	HideNames      bool                `json:"hide_names,omitempty"`
-	Decided        int                 `json:"decided,omitempty"`   // the slot picked for a meeting poll
+	Decided        int                 `json:"decided,omitempty"` // the slot picked for a meeting poll
+	Kiosk          bool                `json:"kiosk"`
 	JoinCode       string              `json:"join_code,omitempty"` // the short code for /j/CODE; absent on old polls
 	Version        int                 `json:"version"`             // counts the creator's edits; the ETag
 	Changes        []pollstack.Relabel `json:"changes"`             // options renamed after they had votes
@@ -100,7 +102,7 @@ func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple, Kind: string(p.Kind()),
 		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
 		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), ClosedAt: closedOn(p, s.now()), CreatedAt: p.Created,
-		EmbedOrigins: p.EmbedOrigins, Version: p.Version, Changes: p.Relabels, JoinCode: p.JoinCode}
+		EmbedOrigins: p.EmbedOrigins, Version: p.Version, Changes: p.Relabels, JoinCode: p.JoinCode, Kiosk: p.Kiosk}
 	if out.Changes == nil {
 		out.Changes = []pollstack.Relabel{}
 	}

@@ -22,3 +22,6 @@ ALTER TABLE ballots VALIDATE CONSTRAINT ballots_option_ids_check;
 -- before it have none.
 ALTER TABLE polls ADD COLUMN join_code text CHECK (join_code IS NULL OR length(join_code) = 6);
 CREATE UNIQUE INDEX polls_join_code ON polls (join_code);
+-- A poll on a shared device (pollstack.Poll.Kiosk): the page resets for the
+-- next voter. It counts every submission (duplicate check none).
+ALTER TABLE polls ADD COLUMN kiosk boolean NOT NULL DEFAULT false;

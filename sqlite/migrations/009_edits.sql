@@ -12,3 +12,6 @@ UPDATE polls SET last_option_id = (SELECT coalesce(max(id), 0) FROM options WHER
 -- before it have none.
 ALTER TABLE polls ADD COLUMN join_code TEXT CHECK (join_code IS NULL OR length(join_code) = 6);
 CREATE UNIQUE INDEX polls_join_code ON polls (join_code);
+-- A poll on a shared device (pollstack.Poll.Kiosk): the page resets for the
+-- next voter. It counts every submission (duplicate check none).
+ALTER TABLE polls ADD COLUMN kiosk INTEGER NOT NULL DEFAULT 0 CHECK (kiosk IN (0, 1));
