@@ -116,6 +116,21 @@ func (s *Server) deletePage(w http.ResponseWriter, r *http.Request) {
 	s.adminAction(w, r, s.deletePoll, func(string) string { return "/?deleted" })
 }
 
+// adminForm reads an admin form and checks its token (posted, or the
+// creator cookie's); ok is false once it has answered with what was wrong.
+func (s *Server) adminForm(w http.ResponseWriter, r *http.Request) (id, token string, ok bool) {
+	if err := parseForm(w, r); err != nil {
+		s.writeError(w, r, err)
+		return "", "", false
+	}
+	id, token = r.PathValue("id"), s.adminToken(r)
+	if err := s.authorize(r, id, token); err != nil {
+		s.writeError(w, r, err)
+		return "", "", false
+	}
+	return id, token, true
+}
+
 func (s *Server) adminAction(w http.ResponseWriter, r *http.Request, act func(*http.Request, string, string) error, next func(id string) string) {
 	if err := parseForm(w, r); err != nil {
 		s.writeError(w, r, err)

@@ -222,13 +222,8 @@ func (f *editForm) request(p *pollstack.Poll) editPollRequest {
 // admin page again, saying it is saved, or the form as typed with what was
 // wrong.
 func (s *Server) editPage(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	id, token := r.PathValue("id"), s.adminToken(r)
-	if err := s.authorize(r, id, token); err != nil {
-		s.writeError(w, r, err)
+	id, token, ok := s.adminForm(w, r)
+	if !ok {
 		return
 	}
 	p, err := s.store.Poll(r.Context(), id)

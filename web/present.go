@@ -68,13 +68,8 @@ func (s *Server) ownsPoll(r *http.Request, id string) bool {
 // did not create the poll) is checked and kept in this browser's creator
 // cookie, which present mode and its live stream then read.
 func (s *Server) presentReveal(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	id, token := r.PathValue("id"), s.adminToken(r)
-	if err := s.authorize(r, id, token); err != nil {
-		s.writeError(w, r, err)
+	id, token, ok := s.adminForm(w, r)
+	if !ok {
 		return
 	}
 	s.rememberPoll(w, r, id, token)
