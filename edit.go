@@ -121,6 +121,9 @@ func (q *Poll) editRules(e PollEdit, voted bool) error {
 			return Invalid("kind", "kind_fixed", "Only a single choice poll and a multiple choice poll can become one another.")
 		}
 		q.Multiple = *e.Kind == PollMultiple
+		if q.Multiple { // as at creation: any number of options, unless limits come with it
+			q.MinChoices, q.MaxChoices = 1, len(q.Options)
+		}
 	}
 	if e.DuplicateCheck != nil && *e.DuplicateCheck != q.DuplicateCheck {
 		check := *e.DuplicateCheck
