@@ -45,9 +45,6 @@ type BallotFile struct {
 	guard func(string) string
 	fixed int // columns before the options: BallotFileFixed, and the name
 	cells []string
-	// column[optionID] is the option's column among the options; IDs have
-	// gaps where voters' answers are not approved.
-	column map[int]int
 }
 
 // NewBallotFile writes the byte order mark and the header row; guard is
@@ -65,9 +62,7 @@ func NewBallotFile(w io.Writer, p *Poll, guard func(string) string) (*BallotFile
 	f := &BallotFile{out: csv.NewWriter(w), poll: p, guard: guard, fixed: len(header)}
 	f.cells = make([]string, f.fixed+len(p.Options))
 	f.out.UseCRLF = true
-	f.column = make(map[int]int, len(p.Options))
-	for i, o := range p.Options {
-		f.column[o.ID] = i
+	for _, o := range p.Options {
 		header = append(header, guard(o.Label))
 	}
 	return f, f.out.Write(header)
@@ -90,18 +85,18 @@ func (f *BallotFile) Write(b CastBallot) error {
 		}
 	}
 	for rank, id := range b.OptionIDs {
-		col, ok := f.column[id]
+		column := f.poll.optionIndex(id)
 		switch {
-		case !ok && f.poll.AllowOther && id >= 1 && id <= MaxOptions:
+		case column < 0 && f.poll.AllowOther && id >= 1 && id <= MaxOptions:
 			continue // a voter's answer that is not approved
-		case !ok:
+		case column < 0:
 			return fmt.Errorf("ballot file: option %d is not part of the poll", id)
 		}
 		cell := "1"
 		if f.poll.Ranked {
 			cell = strconv.Itoa(rank + 1)
 		}
-		cells[BallotFileFixed+col] = cell
+		cells[BallotFileFixed+column] = cell
 	}
 	return f.out.Write(cells)
 }
@@ -115,8 +110,9 @@ func (f *BallotFile) writeAnswers(b CastBallot) error {
 	if f.fixed > BallotFileFixed {
 		f.cells[BallotFileFixed] = f.guard(b.Name)
 	}
-	for id, a := range f.poll.DecodeAnswers(b.OptionIDs) {
-		f.cells[f.fixed+id-1] = string(a)
+	answers := f.poll.DecodeAnswers(b.OptionIDs)
+	for i, o := range f.poll.Options {
+		f.cells[f.fixed+i] = string(answers[o.ID])
 	}
 	return f.out.Write(f.cells)
 }

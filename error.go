@@ -16,6 +16,7 @@ const (
 	KindUnauthorized Kind = "unauthorized" // a credential is missing
 	KindForbidden    Kind = "forbidden"    // a credential is wrong, or the caller may not see this
 	KindUnavailable  Kind = "unavailable"  // a dependency (the database) is down; retry later
+	KindStale        Kind = "stale"        // the request was made against an older version
 )
 
 // Error is an error meant for the person or program that made the request:

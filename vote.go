@@ -98,12 +98,25 @@ func (p *Poll) checkRanking(optionIDs []int) error {
 	return p.checkDistinct(optionIDs, "ranked")
 }
 
+// optionIndex returns the index in Options of the option with the ID, or
+// -1. IDs run 1..n until an edit deletes an option (Poll.Edit) or a voter's
+// own answer waits for approval (Options holds approved options only): they
+// are never reused, so a ballot's IDs keep meaning what the voter chose.
+func (p *Poll) optionIndex(id int) int {
+	for i, o := range p.Options {
+		if o.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
 // checkDistinct verifies that a ballot's options exist and differ; done
 // says what the voter did to an option ("chosen", "ranked").
 func (p *Poll) checkDistinct(optionIDs []int, done string) error {
 	seen := make(map[int]bool, len(optionIDs))
 	for _, id := range optionIDs {
-		if !p.hasOption(id) {
+		if p.optionIndex(id) < 0 {
 			return Invalid("option_ids", "option_unknown", "Option %d is not part of this poll.", id)
 		}
 		if seen[id] {
@@ -112,16 +125,6 @@ func (p *Poll) checkDistinct(optionIDs []int, done string) error {
 		seen[id] = true
 	}
 	return nil
-}
-
-// hasOption reports whether the poll has an (approved) option with the ID.
-func (p *Poll) hasOption(id int) bool {
-	for _, o := range p.Options {
-		if o.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // ChoiceRule says, in words for voters, how many options a ballot takes.

@@ -17,14 +17,14 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 	r := pollstack.Results{Counts: make(map[int]int)}
 	found := false
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, p.last_vote_at, p.ranked, p.meeting, coalesce(p.decided, 0), o.id, o.votes, o.if_need_be FROM polls p JOIN options o ON o.poll_id = p.id AND o.status = 'approved' WHERE p.id = $1`, pollID)
+		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, p.last_vote_at, p.ranked, p.meeting, coalesce(p.decided, 0), p.version, o.id, o.votes, o.if_need_be FROM polls p JOIN options o ON o.poll_id = p.id AND o.status = 'approved' WHERE p.id = $1`, pollID)
 		if err != nil {
 			return err
 		}
 		var total, votes, ifNeedBe int64
 		var id, decided int16
 		var ranked, meeting bool
-		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &r.LastVote, &ranked, &meeting, &decided, &id, &votes, &ifNeedBe}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &r.LastVote, &ranked, &meeting, &decided, &r.Version, &id, &votes, &ifNeedBe}, func() error {
 			found = true
 			r.Total, r.Counts[int(id)], r.Decided = int(total), int(votes), int(decided)
 			if meeting {

@@ -18,7 +18,7 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 	var closedAt, lastVote sql.NullInt64
 	var ranked, meeting bool
 	s.transactions.Add(2) // the poll's counters, its options'
-	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, last_vote_at, ranked, meeting, coalesce(decided, 0) FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &lastVote, &ranked, &meeting, &r.Decided)
+	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, last_vote_at, ranked, meeting, coalesce(decided, 0), version FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &lastVote, &ranked, &meeting, &r.Decided, &r.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, pollstack.ErrPollNotFound
 	}

@@ -137,6 +137,9 @@ func placeOther(ctx context.Context, tx *sql.Tx, p *pollstack.Poll, b *pollstack
 		if _, err := tx.ExecContext(ctx, `INSERT INTO options (poll_id, id, label, status) VALUES (?, ?, ?, ?)`, b.PollID, added.ID, added.Label, string(added.Status)); err != nil {
 			return nil, fmt.Errorf("sqlite: add answer: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, `UPDATE polls SET last_option_id = max(last_option_id, ?) WHERE id = ?`, added.ID, b.PollID); err != nil {
+			return nil, fmt.Errorf("sqlite: add answer: %w", err)
+		}
 		options = append(options, *added)
 	}
 	answers[b.PollID] = options

@@ -37,6 +37,7 @@ type createPollRequest struct {
 	BallotsPublic bool `json:"ballots_public"`
 	// Verifiable gives each voter a receipt that finds their ballot again.
 	Verifiable bool `json:"verifiable"`
+	Kiosk      bool `json:"kiosk"` // a shared device: the page resets for the next voter; duplicate check none
 }
 
 // newPoll turns the request into the domain's PollDraft.
@@ -45,7 +46,7 @@ func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 		Kind: pollstack.PollKind(req.Kind), MaxRankings: req.MaxRankings,
 		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, AllowChanges: req.AllowChanges, Visibility: pollstack.Visibility(req.Results),
 		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes, EmbedOrigins: req.EmbedOrigins,
-		Slots: slotDrafts(req.Slots), HideNames: req.HideNames,
+		Slots: slotDrafts(req.Slots), HideNames: req.HideNames, Kiosk: req.Kiosk,
 		AllowOther: req.AllowOther, OtherApproval: pollstack.OtherApproval(req.OtherApproval),
 		BallotsPublic: req.BallotsPublic, Verifiable: req.Verifiable}
 	if req.ClosesAt != nil {
@@ -79,32 +80,36 @@ type optionJSON struct {
 }
 
 type pollJSON struct {
-	ID             string       `json:"id"`
-	Question       string       `json:"question"`
-	Description    string       `json:"description"`
-	Options        []optionJSON `json:"options"`
-	Multiple       bool         `json:"multiple"`
-	Kind           string       `json:"kind"`
-	MaxRankings    int          `json:"max_rankings,omitempty"` // ranked polls only
-	MinChoices     int          `json:"min_choices"`
-	MaxChoices     int          `json:"max_choices"`
-	AllowChanges   bool         `json:"allow_changes"`
-	ClosesAt       *time.Time   `json:"closes_at"`
-	Closed         bool         `json:"closed"`
-	ClosedAt       *time.Time   `json:"closed_at"`
-	Results        string       `json:"results"`
-	DuplicateCheck string       `json:"duplicate_check"`
-	CreatedAt      time.Time    `json:"created_at"`
-	EmbedOrigins   []string     `json:"embed_origins,omitempty"` // absent: no site may frame the poll
-	AdminToken     string       `json:"admin_token,omitempty"`
-	VoterCodes     []string     `json:"voter_codes,omitempty"` // shown once, like the admin token
-	Slots          []slotJSON   `json:"slots,omitempty"`       // meeting polls only, as their options
-	HideNames      bool         `json:"hide_names,omitempty"`
-	Decided        int          `json:"decided,omitempty"` // the slot picked for a meeting poll
-	AllowOther     bool         `json:"allow_other,omitempty"`
-	OtherApproval  string       `json:"other_approval,omitempty"`
-	BallotsPublic  bool         `json:"ballots_public"` // anyone may download the ballot file once the poll has closed
-	Verifiable     bool         `json:"verifiable"`     // each voter gets a receipt
+	ID             string              `json:"id"`
+	Question       string              `json:"question"`
+	Description    string              `json:"description"`
+	Options        []optionJSON        `json:"options"`
+	Multiple       bool                `json:"multiple"`
+	Kind           string              `json:"kind"`
+	MaxRankings    int                 `json:"max_rankings,omitempty"` // ranked polls only
+	MinChoices     int                 `json:"min_choices"`
+	MaxChoices     int                 `json:"max_choices"`
+	AllowChanges   bool                `json:"allow_changes"`
+	ClosesAt       *time.Time          `json:"closes_at"`
+	Closed         bool                `json:"closed"`
+	ClosedAt       *time.Time          `json:"closed_at"`
+	Results        string              `json:"results"`
+	DuplicateCheck string              `json:"duplicate_check"`
+	CreatedAt      time.Time           `json:"created_at"`
+	EmbedOrigins   []string            `json:"embed_origins,omitempty"` // absent: no site may frame the poll
+	AdminToken     string              `json:"admin_token,omitempty"`
+	VoterCodes     []string            `json:"voter_codes,omitempty"` // shown once, like the admin token
+	Slots          []slotJSON          `json:"slots,omitempty"`       // meeting polls only, as their options
+	HideNames      bool                `json:"hide_names,omitempty"`
+	Decided        int                 `json:"decided,omitempty"` // the slot picked for a meeting poll
+	AllowOther     bool                `json:"allow_other,omitempty"`
+	OtherApproval  string              `json:"other_approval,omitempty"`
+	BallotsPublic  bool                `json:"ballots_public"` // anyone may download the ballot file once the poll has closed
+	Verifiable     bool                `json:"verifiable"`     // each voter gets a receipt
+	Kiosk          bool                `json:"kiosk"`
+	JoinCode       string              `json:"join_code,omitempty"` // the short code for /j/CODE; absent on old polls
+	Version        int                 `json:"version"`             // counts the creator's edits; the ETag
+	Changes        []pollstack.Relabel `json:"changes"`             // options renamed after they had votes
 }
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
@@ -112,7 +117,10 @@ func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
 		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), ClosedAt: closedOn(p, s.now()), CreatedAt: p.Created,
 		EmbedOrigins: p.EmbedOrigins, AllowOther: p.AllowOther, OtherApproval: string(p.OtherApproval),
-		BallotsPublic: p.BallotsPublic, Verifiable: p.Verifiable}
+		BallotsPublic: p.BallotsPublic, Verifiable: p.Verifiable, Version: p.Version, Changes: p.Relabels, JoinCode: p.JoinCode, Kiosk: p.Kiosk}
+	if out.Changes == nil {
+		out.Changes = []pollstack.Relabel{}
+	}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
 	}
@@ -176,7 +184,12 @@ func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.
 	if err := s.limit(r, s.creates); err != nil {
 		return nil, pollstack.Secrets{}, err
 	}
-	if err := s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys()); err != nil {
+	err = s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys())
+	for try := 0; errors.Is(err, pollstack.ErrJoinCodeTaken) && try < 3; try++ { // rare: draw another
+		p.JoinCode = pollstack.NewJoinCode()
+		err = s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys())
+	}
+	if err != nil {
 		return nil, pollstack.Secrets{}, err
 	}
 	s.log.Info("poll created", "request_id", requestID(r.Context()), "poll_id", p.ID, "options", len(p.Options), "duplicate_check", string(p.DuplicateCheck))
@@ -189,6 +202,7 @@ func (s *Server) apiGetPoll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", etag(v.Poll))
 	writeJSON(w, http.StatusOK, s.pollJSON(v.Poll))
 }
 

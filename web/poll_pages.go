@@ -121,6 +121,11 @@ func (s *Server) showPollWith(w http.ResponseWriter, r *http.Request, status int
 	if done := s.confirmation(w, r, v.Poll.ID); done != "" && formErr == nil {
 		data.Confirm, data.CodeUsed = confirmations[done], done == "code"
 	}
+	if v.Poll.Kiosk && data.Confirm != "" {
+		// A shared device: thanks over an empty ballot (a kiosk poll's check
+		// is none, so no ballot is this browser's), for the next person.
+		data.Confirm = "Thank you: your vote is counted. The ballot is ready for the next person."
+	}
 	s.renderPoll(w, r, status, data)
 }
 
@@ -128,7 +133,7 @@ func (s *Server) showPollWith(w http.ResponseWriter, r *http.Request, status int
 // (or the poll, if its results are not visible yet).
 func (s *Server) votePage(w http.ResponseWriter, r *http.Request) {
 	s.ballotPage(w, r, false, func(id string) string {
-		if v, err := s.views.get(r.Context(), id); err == nil && !v.Poll.ResultsVisible(s.now(), true) {
+		if v, err := s.views.get(r.Context(), id); err == nil && (v.Poll.Kiosk || !v.Poll.ResultsVisible(s.now(), true)) {
 			return "/p/" + id
 		}
 		return "/p/" + id + "/results"

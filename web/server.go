@@ -155,6 +155,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/polls", s.apiCreatePoll, true},
 		{"GET", "/api/v1/polls/{id}", s.apiGetPoll, true},
 		{"DELETE", "/api/v1/polls/{id}", s.apiDeletePoll, false},
+		{"PATCH", "/api/v1/polls/{id}", s.apiEditPoll, false},
 		{"POST", "/api/v1/polls/{id}/close", s.apiClosePoll, false},
 		{"POST", "/api/v1/polls/{id}/decision", s.apiDecide, false},
 		{"POST", "/api/v1/polls/{id}/votes", s.apiVote, true},
@@ -182,6 +183,7 @@ func (s *Server) routes() []route {
 		{"GET", "/p/{id}/codes", s.codesPage, false},
 		{"POST", "/p/{id}/codes.csv", s.codesCSVPage, false},
 		{"POST", "/p/{id}/close", s.closePage, false},
+		{"POST", "/p/{id}/edit", s.editPage, false},
 		{"POST", "/p/{id}/delete", s.deletePage, false},
 		{"POST", "/p/{id}/results.csv", s.resultsCSVPage, false},
 		{"POST", "/p/{id}/ballots.csv", s.ballotsCSVPage, false},
@@ -189,10 +191,14 @@ func (s *Server) routes() []route {
 		{"GET", "/p/{id}/check", s.checkPage, false},
 		{"POST", "/p/{id}/check", s.checkPagePost, false},
 		{"GET", "/p/{id}/present", s.presentPage, true},
+		{"POST", "/p/{id}/present", s.presentReveal, false},
 		{"GET", embedPattern, s.embedPage, true},
 		{"POST", embedPattern, s.embedVote, true},
 		{"GET", oembedPath, s.oembed, false},
 		{"GET", "/my-polls", s.myPollsPage, false},
+		{"GET", "/j", s.joinPage, false},
+		{"GET", "/j/{code}", s.joinPage, false},
+		{"GET", "/j/{code}/", s.joinPage, false},
 		{"GET", "/p/{id}/event.ics", s.eventICS, false},
 		{"POST", "/p/{id}/decide", s.decidePage, false},
 		{"GET", "/meeting", s.meetingNewPage, false},
@@ -294,7 +300,8 @@ func (s *Server) loadView(ctx context.Context, id string, held *view) (view, err
 		if err != nil {
 			return view{}, err
 		}
-		if len(r.Counts) != len(held.Poll.Options) { // an answer became an option: read the poll again
+		// Edited, or an answer became an option: read the poll again.
+		if r.Version != held.Poll.Version || len(r.Counts) != len(held.Poll.Options) {
 			return s.loadView(ctx, id, nil)
 		}
 		p := held.Poll

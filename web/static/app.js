@@ -444,6 +444,13 @@
         }
       });
       source.addEventListener("closed", function () { end("closed"); });
+      // The creator edited the poll: a page with a ballot says so, keeping
+      // what the voter chose; the others show the poll as it now is.
+      source.addEventListener("edited", function () {
+        var notice = el.querySelector('[data-state="edited"]');
+        if (notice) notice.hidden = false;
+        else window.location.reload();
+      });
       source.addEventListener("gone", function () { end("gone"); });
       source.addEventListener("error", function () {
         // EventSource reconnects by itself after a dropped stream, but gives
@@ -461,7 +468,7 @@
     // reload fetches the counts once, for a page that shows them, while
     // the stream is away.
     function reload() {
-      var id = (el.getAttribute("data-events").match(/^\/p\/([^/]+)\/events$/) || [])[1];
+      var id = (el.getAttribute("data-events").match(/^\/p\/([^/]+)\/events(\?|$)/) || [])[1];
       if (!id || !el.querySelector("[data-total], [data-meeting-grid]") || !window.fetch) return;
       fetch("/api/v1/polls/" + id + "/results", { credentials: "same-origin" }).then(function (res) {
         return res.ok ? res.json() : null;
