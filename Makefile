@@ -13,10 +13,14 @@ export TF_IN_AUTOMATION := 1
 # planted problems, real server processes) carry this build tag; without it
 # `go test ./...` is the quick loop.
 INTEGRATION := integration
-# Every benchmark also runs once (-benchtime 1x), so that none rots unseen.
-GO_TEST_FLAGS ?= -race -count=1 -timeout 45m -bench . -benchtime 1x
-# PKGS narrows test-go to some packages: make test-go PKGS=./e2e/browser
-PKGS ?= ./...
+# One package more than cores (go test's default is as many): the emulated
+# apply (e2e/aws, the longest package) mostly waits on Terraform and moto
+# (about 50 s of CPU in 5 minutes), so the others share the cores beside it.
+GO_TEST_FLAGS ?= -race -count=1 -timeout 45m -p $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) + 1 )))
+# PKGS narrows test-go to some packages: make test-go PKGS=./e2e/browser.
+# go test starts packages in the order named: the slowest come first, so
+# that none of them starts last and runs alone at the end.
+PKGS ?= ./e2e/aws ./checks ./e2e/browser ./web ./cmd/image ./...
 # Each stage's wall time goes here; .ci/run prints the table at the end.
 STAGES := $(CURDIR)/out/stages.txt
 stage = scripts/stage.sh $(STAGES)
@@ -50,11 +54,18 @@ test-unit: ## the quick loop: every package's fast tests, no tool, server or net
 .PHONY: test-go
 # Tests with figures (fault tests, emulated apply) append them to out/figures.txt,
 # printed at the end so that they reach the CI log without go test -v.
+# Every benchmark also runs once (-benchtime 1x), so that none rots unseen,
+# in a run of its own over the packages that have one: with -bench, go test
+# runs the packages one after another, their tests included.
 FIGURES := $(CURDIR)/out/figures.txt
 
 test-go: tools ## Go tests with the heavy suites (PKGS=./e2e/browser for one room)
 	mkdir -p out && rm -f $(FIGURES)
 	$(stage) go-tests env POLLSTACK_FIGURES=$(FIGURES) go test $(GO_TEST_FLAGS) -tags $(INTEGRATION) $(PKGS)
+	pkgs=$$(go list -tags $(INTEGRATION) -f '{{.ImportPath}} {{.Dir}}' $(PKGS) | while read -r p d; do \
+	  ! grep -qs '^func Benchmark' "$$d"/*_test.go || echo "$$p"; done); \
+	[ -z "$$pkgs" ] || $(stage) go-benchmarks env POLLSTACK_FIGURES=$(FIGURES) \
+	  go test $(GO_TEST_FLAGS) -tags $(INTEGRATION) -run '^$$' -bench . -benchtime 1x $$pkgs
 	@echo "== figures"; cat $(FIGURES) 2>/dev/null || true
 
 .PHONY: test-infra

@@ -5,9 +5,11 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,12 +19,13 @@ import (
 // byte order mark for spreadsheets), one row per ballot, written as the
 // store streams them and read back by `pollstack recount`:
 //
-//	ballot_id,cast_at,changed_at,<label of option 1>,<label of option 2>,...
-//	GZ4VQ3KMB7TXE2LA,2026-06-01T12:00:00Z,,2,,1
+//	ballot_id,cast_at,changed_at,receipt_sha256,<label of option 1>,<label of option 2>,...
+//	GZ4VQ3KMB7TXE2LA,2026-06-01T12:00:00Z,,,2,,1
 //
 // ballot_id is random, drawn for each download: it names a row, never a
 // voter. Times are RFC 3339 in UTC; changed_at is empty for a ballot never
-// changed. The option columns are in option ID order: a ranked poll's cell
+// changed. receipt_sha256 is the ballot's receipt digest in hex, in a
+// verifiable poll (receipt.go), else empty. The option columns are in option ID order: a ranked poll's cell
 // holds the option's rank (1 is the first choice; empty: not ranked), any
 // other poll's 1 (chosen) or 0. A meeting poll's cells are yes, if_need_be
 // or no, after a name column holding the participant's name (absent when
@@ -30,7 +33,10 @@ import (
 // no column: its text is the creator's to review, not the file's.
 
 // BallotFileFixed is how many columns come before the options.
-const BallotFileFixed = 3
+const BallotFileFixed = 4
+
+// ballotFileHeader names the columns before the options.
+var ballotFileHeader = []string{"ballot_id", "cast_at", "changed_at", "receipt_sha256"}
 
 // BallotFile writes a poll's ballot file.
 type BallotFile struct {
@@ -39,9 +45,6 @@ type BallotFile struct {
 	guard func(string) string
 	fixed int // columns before the options: BallotFileFixed, and the name
 	cells []string
-	// column[optionID] is the option's column among the options; IDs have
-	// gaps where voters' answers are not approved.
-	column map[int]int
 }
 
 // NewBallotFile writes the byte order mark and the header row; guard is
@@ -52,16 +55,14 @@ func NewBallotFile(w io.Writer, p *Poll, guard func(string) string) (*BallotFile
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return nil, err
 	}
-	header := []string{"ballot_id", "cast_at", "changed_at"}
+	header := slices.Clone(ballotFileHeader)
 	if p.Meeting && !p.HideNames {
 		header = append(header, "name")
 	}
 	f := &BallotFile{out: csv.NewWriter(w), poll: p, guard: guard, fixed: len(header)}
 	f.cells = make([]string, f.fixed+len(p.Options))
 	f.out.UseCRLF = true
-	f.column = make(map[int]int, len(p.Options))
-	for i, o := range p.Options {
-		f.column[o.ID] = i
+	for _, o := range p.Options {
 		header = append(header, guard(o.Label))
 	}
 	return f, f.out.Write(header)
@@ -70,7 +71,7 @@ func NewBallotFile(w io.Writer, p *Poll, guard func(string) string) (*BallotFile
 // Write adds one ballot, under a fresh random ballot ID.
 func (f *BallotFile) Write(b CastBallot) error {
 	cells := f.cells
-	cells[0], cells[1], cells[2] = ballotID(), b.Cast.UTC().Format(time.RFC3339Nano), ""
+	cells[0], cells[1], cells[2], cells[3] = ballotID(), b.Cast.UTC().Format(time.RFC3339Nano), "", hex.EncodeToString(b.ReceiptDigest)
 	if b.Changed != nil {
 		cells[2] = b.Changed.UTC().Format(time.RFC3339Nano)
 	}
@@ -84,18 +85,18 @@ func (f *BallotFile) Write(b CastBallot) error {
 		}
 	}
 	for rank, id := range b.OptionIDs {
-		col, ok := f.column[id]
+		column := f.poll.optionIndex(id)
 		switch {
-		case !ok && f.poll.AllowOther && id >= 1 && id <= MaxOptions:
+		case column < 0 && f.poll.AllowOther && id >= 1 && id <= MaxOptions:
 			continue // a voter's answer that is not approved
-		case !ok:
+		case column < 0:
 			return fmt.Errorf("ballot file: option %d is not part of the poll", id)
 		}
 		cell := "1"
 		if f.poll.Ranked {
 			cell = strconv.Itoa(rank + 1)
 		}
-		cells[BallotFileFixed+col] = cell
+		cells[BallotFileFixed+column] = cell
 	}
 	return f.out.Write(cells)
 }
@@ -109,8 +110,9 @@ func (f *BallotFile) writeAnswers(b CastBallot) error {
 	if f.fixed > BallotFileFixed {
 		f.cells[BallotFileFixed] = f.guard(b.Name)
 	}
-	for id, a := range f.poll.DecodeAnswers(b.OptionIDs) {
-		f.cells[f.fixed+id-1] = string(a)
+	answers := f.poll.DecodeAnswers(b.OptionIDs)
+	for i, o := range f.poll.Options {
+		f.cells[f.fixed+i] = string(answers[o.ID])
 	}
 	return f.out.Write(f.cells)
 }
@@ -141,8 +143,8 @@ func ReadRankedBallotFile(r io.Reader) (labels []string, rankings []Ranking, err
 		return nil, nil, fmt.Errorf("ballot file: header: %w", err)
 	}
 	header[0] = strings.TrimPrefix(header[0], "\uFEFF")
-	if len(header) < BallotFileFixed+1 || strings.Join(header[:BallotFileFixed], ",") != "ballot_id,cast_at,changed_at" {
-		return nil, nil, errors.New("ballot file: the header must start ballot_id,cast_at,changed_at and name the options")
+	if len(header) < BallotFileFixed+1 || !slices.Equal(header[:BallotFileFixed], ballotFileHeader) {
+		return nil, nil, fmt.Errorf("ballot file: the header must start %s and name the options", strings.Join(ballotFileHeader, ","))
 	}
 	labels = append([]string(nil), header[BallotFileFixed:]...)
 	counts := map[string]*Ranking{}
@@ -214,7 +216,7 @@ func Recount(pollID string, file io.Reader) (labels []string, result RankedResul
 	for i := range ids {
 		ids[i] = i + 1
 	}
-	return labels, CountInstantRunoff(ids, rankings, RankedSeed(pollID, rankings)), nil
+	return labels, countInstantRunoff(ids, rankings, lazySeed(pollID, rankings)), nil
 }
 
 // rankingKey is a ranking as a map key.

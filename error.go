@@ -17,6 +17,7 @@ const (
 	KindUnauthorized Kind = "unauthorized" // a credential is missing
 	KindForbidden    Kind = "forbidden"    // a credential is wrong, or the caller may not see this
 	KindUnavailable  Kind = "unavailable"  // a dependency (the database) is down; retry later
+	KindStale        Kind = "stale"        // the request was made against an older version
 )
 
 // Error is an error meant for the person or program that made the request:
@@ -79,6 +80,11 @@ var (
 	ErrTokenWrong    = &Error{Kind: KindForbidden, Code: "admin_token_invalid", Message: "The admin token does not match this poll."}
 	ErrUnavailable   = &Error{Kind: KindUnavailable, Code: "unavailable", Message: "The service is briefly unavailable. Please try again in a few seconds."}
 )
+
+// ErrBallotsOpen refuses the ballot file of a poll whose creator published
+// the ballots to someone other than the creator while the poll is open
+// (Poll.BallotsOpenToAll).
+var ErrBallotsOpen = &Error{Kind: KindForbidden, Code: "ballots_not_yet_public", Message: "This poll's ballots are published once it closes, and it is still open. Until then only its creator can download them, with the admin token."}
 
 // ErrAddressVoted and ErrCodeVoted answer someone who shares a ballot's key
 // (an address, a code) but not the browser that cast it: they learn that the

@@ -93,14 +93,14 @@ func CleanOther(raw string) (string, error) {
 // transaction with the poll locked, so that two voters writing the same new
 // answer make one option.
 func PlaceOther(p *Poll, options []StoredOption, text string) (id int, added *StoredOption, err error) {
-	key, next := sameTextKey(text), 1
+	key, next := sameTextKey(text), p.LastOptionID+1 // IDs are never reused (Poll.Edit)
 	for _, o := range options {
 		if sameTextKey(o.Label) == key {
 			return o.ID, nil, nil
 		}
 		next = max(next, o.ID+1)
 	}
-	if len(options) >= MaxOptions || next > MaxOptions {
+	if len(options) >= MaxOptions || next > maxOptionID {
 		return 0, nil, ErrOtherFull
 	}
 	status := AnswerApproved

@@ -89,10 +89,33 @@ type Poll struct {
 	// creator. Options holds only approved options, so its IDs may have gaps.
 	AllowOther    bool
 	OtherApproval OtherApproval
+	// BallotsPublic: anyone may download the ballot file once the poll has
+	// closed (BallotsOpenToAll); otherwise only the creator may.
+	BallotsPublic bool
+	// Verifiable: each new ballot gets a receipt, shown once to its voter,
+	// whose digest (ReceiptDigest) the store keeps and the ballot file lists;
+	// the receipt finds the ballot again (Store.BallotByReceipt).
+	Verifiable bool
 
 	// AdminTokenHash is the SHA-256 of the admin token; the token itself is
 	// shown once, to the creator, and never stored.
 	AdminTokenHash []byte
+
+	// Version counts the creator's edits (Store.EditPoll); the API shows it
+	// as the poll's ETag, so that a stale edit is refused.
+	Version int
+	// Relabels is the public change log: options relabelled after votes.
+	Relabels []Relabel
+	// Kiosk: the poll runs on a shared device; after each vote the page
+	// resets to an empty ballot for the next person and never shows the
+	// last voter's choice or the results. Its duplicate check is none.
+	Kiosk bool
+	// JoinCode is the short code a room types to reach the poll (/j/CODE);
+	// empty for a poll made before join codes.
+	JoinCode string
+	// LastOptionID is the highest option ID the poll ever had: a new
+	// option gets the next, so that no ID means two options in turn.
+	LastOptionID int
 }
 
 // Option is one answer of a poll. IDs are 1..n in the order given.
@@ -118,6 +141,13 @@ func (p *Poll) Kind() PollKind {
 // Closed reports whether the poll takes no more votes at time now.
 func (p *Poll) Closed(now time.Time) bool {
 	return p.ClosedAt != nil || (p.ClosesAt != nil && !now.Before(*p.ClosesAt))
+}
+
+// BallotsOpenToAll reports whether anyone, not only the creator, may
+// download the ballot file at time now: when the creator chose so, once
+// the poll has closed and no ballot can change.
+func (p *Poll) BallotsOpenToAll(now time.Time) bool {
+	return p.BallotsPublic && p.Closed(now)
 }
 
 // ResultsVisible reports whether a person who has (or has not) voted may see
@@ -167,6 +197,14 @@ type PollDraft struct {
 	// (empty: auto) says whether the creator approves new answers first.
 	AllowOther    bool
 	OtherApproval OtherApproval
+	// BallotsPublic lets anyone download the ballot file once the poll has
+	// closed.
+	BallotsPublic bool
+	// Verifiable gives each voter a receipt (Poll.Verifiable).
+	Verifiable bool
+	// Kiosk runs the poll on a shared device (Poll.Kiosk); the duplicate
+	// check is then none, or must be.
+	Kiosk bool
 }
 
 // Secrets are what a new poll's creator is shown once; the store keeps only
@@ -180,14 +218,9 @@ type Secrets struct {
 // option IDs and creation time set, and the secrets to give the creator.
 // The question and the options are checked and normalised by cleanText.
 func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
-	question, visible, err := cleanText("question", n.Question, true)
-	switch {
-	case err != nil:
+	question, err := validateQuestion(n.Question)
+	if err != nil {
 		return nil, Secrets{}, err
-	case !visible:
-		return nil, Secrets{}, Invalid("question", "question_required", "Write a question.")
-	case utf8.RuneCountInString(question) > MaxQuestionLen:
-		return nil, Secrets{}, Invalid("question", "question_too_long", "The question can be at most %d characters.", MaxQuestionLen)
 	}
 	description, err := validateDescription(n.Description)
 	if err != nil {
@@ -218,6 +251,17 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 	}
 	if n.ClosesAt != nil && !n.ClosesAt.After(now) {
 		return nil, Secrets{}, Invalid("closes_at", "closes_at_past", "The closing time must be in the future.")
+	}
+	if n.Kiosk {
+		switch {
+		case n.DuplicateCheck == "":
+			n.DuplicateCheck = CheckNone
+		case n.DuplicateCheck != CheckNone:
+			return nil, Secrets{}, Invalid("kiosk", "kiosk_check", "A kiosk poll counts every vote made on the shared device, so its duplicate check is none.")
+		}
+		if kind == PollMeeting {
+			return nil, Secrets{}, Invalid("kiosk", "kiosk_meeting", "A meeting poll cannot run as a kiosk: participants come back to their answers.")
+		}
 	}
 	check, err := n.duplicateCheck(results)
 	if err != nil {
@@ -265,6 +309,12 @@ func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
 		EmbedOrigins:   embedOrigins,
 		AllowOther:     n.AllowOther,
 		OtherApproval:  otherApproval,
+		BallotsPublic:  n.BallotsPublic,
+		Verifiable:     n.Verifiable,
+		Version:        1,
+		LastOptionID:   len(options),
+		JoinCode:       NewJoinCode(),
+		Kiosk:          n.Kiosk,
 	}
 	return poll, secrets, nil
 }
@@ -335,6 +385,10 @@ func (d PollDraft) kind() (PollKind, error) {
 		return "", Invalid("max_rankings", "max_rankings_unranked", "max_rankings applies only to ranked polls.")
 	case d.HideNames && kind != PollMeeting:
 		return "", Invalid("hide_names", "hide_names_not_meeting", "hide_names applies only to meeting polls.")
+	case d.BallotsPublic && kind == PollMeeting:
+		return "", Invalid("ballots_public", "ballots_public_meeting", "A meeting poll has no ballot file to publish: its answers carry names.")
+	case d.Verifiable && kind == PollMeeting:
+		return "", Invalid("verifiable", "verifiable_meeting", "A meeting poll needs no receipts: its answers stand under names.")
 	}
 	return kind, nil
 }
@@ -492,6 +546,9 @@ type Results struct {
 	// changes with ClosedAt.
 	Decided  int
 	LastVote *time.Time // when the latest ballot was stored; nil: none yet
+	// Version is the poll's (Poll.Version): a reader holding an older poll
+	// reads it again, since the creator edited it.
+	Version int
 }
 
 // DeletesAt is when the retention job deletes the poll with its ballots and
@@ -523,6 +580,10 @@ type Store interface {
 	// ErrPollNotFound, ErrNotCodePoll, or an invalid "voter_codes" error past
 	// MaxPollVoterCodes.
 	AddVoterCodes(ctx context.Context, pollID string, codes []string) error
+	// PollIDByJoinCode returns the ID of the poll with the join code
+	// (NormalizeJoinCode's form), or ErrPollNotFound. CreatePoll answers
+	// ErrJoinCodeTaken when a poll has the new poll's code.
+	PollIDByJoinCode(ctx context.Context, code string) (string, error)
 	// Poll returns the poll or ErrPollNotFound.
 	Poll(ctx context.Context, id string) (*Poll, error)
 	// Vote stores a ballot once it has committed, or with Change replaces
@@ -530,6 +591,9 @@ type Store interface {
 	// ErrAlreadyVoted, ErrCodeUsed, ErrInvalidCode, ErrNotVoted, ErrNoChanges,
 	// ErrPollClosed or ErrPollNotFound say why it was not stored.
 	Vote(ctx context.Context, b Ballot) error
+	// BallotByReceipt returns the poll's ballot whose receipt has the digest
+	// (ReceiptDigest), or ErrReceiptUnknown.
+	BallotByReceipt(ctx context.Context, pollID string, digest []byte) (CastBallot, error)
 	// BallotOf returns the options of the poll's ballot under the voter key
 	// (Poll.VoterKey), or ErrNotVoted.
 	BallotOf(ctx context.Context, pollID, voterKey string) ([]int, error)
@@ -545,6 +609,12 @@ type Store interface {
 	HasVoted(ctx context.Context, pollID, voterKey string) (bool, error)
 	// Results returns the counts of a poll, equal to its stored ballots.
 	Results(ctx context.Context, pollID string) (Results, error)
+	// EditPoll applies the creator's edit (Poll.Edit) to the poll under its
+	// lock, against its counts at that moment, so that no ballot admitted
+	// under the old rules commits after it; it bumps Version and returns the
+	// poll as stored. ifVersion 0 edits any version; another that is not
+	// the stored one gives ErrVersionStale.
+	EditPoll(ctx context.Context, id string, ifVersion int, edit PollEdit, now time.Time) (*Poll, error)
 	// ClosePoll closes a poll by hand at time now; closing twice keeps the first time.
 	ClosePoll(ctx context.Context, id string, now time.Time) error
 	// Decide records the slot (option ID, checked by Poll.CheckDecision)

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"slices"
+	"strings"
+	"sync"
 )
 
 // Instant-runoff counting of a ranked poll, as a pure function of its
@@ -71,6 +73,13 @@ type RankedResult struct {
 // CountInstantRunoff counts rankings of the given options by instant
 // runoff (the rules above); seed feeds the lot (RankedSeed).
 func CountInstantRunoff(optionIDs []int, rankings []Ranking, seed []byte) RankedResult {
+	return countInstantRunoff(optionIDs, rankings, func() []byte { return seed })
+}
+
+// countInstantRunoff counts as CountInstantRunoff does, asking for the
+// lot's seed only when a lot is drawn: deriving it sorts every distinct
+// ranking, the dearest step of a large count, and most counts draw no lot.
+func countInstantRunoff(optionIDs []int, rankings []Ranking, seed func() []byte) RankedResult {
 	t := newTransfers(optionIDs, rankings)
 	var result RankedResult
 	for t.left > 0 {
@@ -98,44 +107,68 @@ func CountInstantRunoff(optionIDs []int, rankings []Ranking, seed []byte) Ranked
 // count for (its pile) or exhausted. Eliminating an option moves only its
 // pile's rankings, each from where it stood, since eliminated options never
 // come back: a whole count reads each ranking once, however many rounds it
-// takes. Slices are indexed by option ID.
+// takes. Rankings are copied into one flat array (options holds them end to
+// end, ranking i at options[end[i-1]:end[i]]) so that moving a pile reads
+// memory in few places; slices are indexed by option ID, or by ranking.
 type transfers struct {
-	rankings   []Ranking
+	options    []int32 // every ranking's options, end to end
+	end        []int32 // per ranking: where its options end in options
+	at         []int32 // per ranking: the index in options that it counts for
+	ballots    []int   // per ranking: its ballots
 	continuing []bool
-	left       int     // options continuing
-	at         []int   // per ranking: the index in its OptionIDs that it counts for
-	piles      [][]int // per option: the rankings that count for it
+	left       int       // options continuing
+	piles      [][]int32 // per option: the rankings that count for it
 	votes      []int
 	exhausted  int
 }
 
 func newTransfers(optionIDs []int, rankings []Ranking) *transfers {
 	n := slices.Max(append([]int{0}, optionIDs...)) + 1
-	t := &transfers{rankings: rankings, continuing: make([]bool, n), at: make([]int, len(rankings)), piles: make([][]int, n), votes: make([]int, n)}
+	t := &transfers{options: make([]int32, 0, rankedOptions(rankings)), end: make([]int32, len(rankings)), at: make([]int32, len(rankings)), ballots: make([]int, len(rankings)),
+		continuing: make([]bool, n), piles: make([][]int32, n), votes: make([]int, n)}
 	for _, id := range optionIDs {
 		if id > 0 && !t.continuing[id] {
 			t.continuing[id], t.left = true, t.left+1
 		}
 	}
+	for i, r := range rankings {
+		t.at[i] = int32(len(t.options))
+		for _, id := range r.OptionIDs {
+			if id <= 0 || id >= n {
+				id = 0 // an option the poll does not have never continues
+			}
+			t.options = append(t.options, int32(id))
+		}
+		t.end[i], t.ballots[i] = int32(len(t.options)), r.Ballots
+	}
 	for i := range rankings {
-		t.place(i)
+		t.place(int32(i))
 	}
 	return t
 }
 
+// rankedOptions is how many options the rankings list, all told.
+func rankedOptions(rankings []Ranking) int {
+	n := 0
+	for _, r := range rankings {
+		n += len(r.OptionIDs)
+	}
+	return n
+}
+
 // place puts ranking i with its highest continuing option, from where it
-// stands, or among the exhausted. An option the poll does not have never
-// continues.
-func (t *transfers) place(i int) {
-	r := t.rankings[i]
-	for ; t.at[i] < len(r.OptionIDs); t.at[i]++ {
-		if id := r.OptionIDs[t.at[i]]; id > 0 && id < len(t.continuing) && t.continuing[id] {
+// stands, or among the exhausted.
+func (t *transfers) place(i int32) {
+	for at, end := t.at[i], t.end[i]; at < end; at++ {
+		if id := t.options[at]; t.continuing[id] {
+			t.at[i] = at
 			t.piles[id] = append(t.piles[id], i)
-			t.votes[id] += r.Ballots
+			t.votes[id] += t.ballots[i]
 			return
 		}
 	}
-	t.exhausted += r.Ballots
+	t.at[i] = t.end[i]
+	t.exhausted += t.ballots[i]
 }
 
 // eliminate takes the options out of the count and moves their ballots on.
@@ -190,7 +223,7 @@ func finalTie(round RankedRound) []int {
 // eliminate decides who leaves after a round without a winner: every
 // option without votes, else the one with the fewest (ties broken by the
 // earlier rounds, then by lot).
-func eliminate(round RankedRound, earlier []RankedRound, seed []byte, roundNumber int) ([]int, string) {
+func eliminate(round RankedRound, earlier []RankedRound, seed func() []byte, roundNumber int) ([]int, string) {
 	ids := sortedIDs(round.Votes)
 	var zero []int
 	for _, id := range ids {
@@ -213,7 +246,7 @@ func eliminate(round RankedRound, earlier []RankedRound, seed []byte, roundNumbe
 			}
 		}
 	}
-	return []int{drawLot(last, seed, roundNumber)}, TieByLot
+	return []int{drawLot(last, seed(), roundNumber)}, TieByLot
 }
 
 // fewest returns the options (of ids) with the fewest votes.
@@ -255,15 +288,80 @@ func drawLot(tied []int, seed []byte, roundNumber int) int {
 func RankedSeed(pollID string, rankings []Ranking) []byte {
 	h := sha256.New()
 	h.Write([]byte(pollID))
+	width := keyWidth(rankings)
 	var buf []byte
-	for _, r := range MergeRankings(rankings) {
-		buf = binary.BigEndian.AppendUint32(buf[:0], uint32(len(r.OptionIDs)))
-		for _, id := range r.OptionIDs {
-			buf = binary.BigEndian.AppendUint32(buf, uint32(id))
+	for _, r := range mergeByKey(rankings, width) {
+		ids := r.key
+		buf = binary.BigEndian.AppendUint32(buf[:0], uint32(len(ids)/width))
+		for ; len(ids) > 0; ids = ids[width:] {
+			buf = binary.BigEndian.AppendUint32(buf, decodeID(ids[:width]))
 		}
-		h.Write(binary.BigEndian.AppendUint64(buf, uint64(r.Ballots)))
+		h.Write(binary.BigEndian.AppendUint64(buf, uint64(r.ballots)))
 	}
 	return h.Sum(nil)
+}
+
+// keyedRanking is a ranking as a string that sorts as the ranking does
+// (slices.Compare): each option ID as one byte when every ID fits (poll
+// options are 1..MaxOptions), else as 4 bytes, big-endian, sign bit
+// flipped. Sorting a million of them by their bytes is several times
+// quicker than comparing slices of ints.
+type keyedRanking struct {
+	key     string
+	ballots int
+}
+
+const signBit = 1 << 31
+
+// keyWidth is how many bytes each option ID takes in the rankings' keys.
+func keyWidth(rankings []Ranking) int {
+	for _, r := range rankings {
+		for _, id := range r.OptionIDs {
+			if id < 0 || id > 255 {
+				return 4
+			}
+		}
+	}
+	return 1
+}
+
+func appendID(key []byte, id, width int) []byte {
+	if width == 1 {
+		return append(key, byte(id))
+	}
+	return binary.BigEndian.AppendUint32(key, uint32(int32(id))^signBit)
+}
+
+// decodeID is the option ID of one key cell, as uint32(id).
+func decodeID(cell string) uint32 {
+	if len(cell) == 1 {
+		return uint32(cell[0])
+	}
+	return binary.BigEndian.Uint32([]byte(cell)) ^ signBit
+}
+
+// mergeByKey is MergeRankings on keys of the width: each ranking once, with
+// its ballots added up and other than zero, in the order of the rankings.
+func mergeByKey(rankings []Ranking, width int) []keyedRanking {
+	keyed := make([]keyedRanking, len(rankings))
+	var buf []byte
+	for i, r := range rankings {
+		buf = buf[:0]
+		for _, id := range r.OptionIDs {
+			buf = appendID(buf, id, width)
+		}
+		keyed[i] = keyedRanking{string(buf), r.Ballots}
+	}
+	slices.SortFunc(keyed, func(a, b keyedRanking) int { return strings.Compare(a.key, b.key) })
+	out := keyed[:0]
+	for _, r := range keyed {
+		if len(out) > 0 && out[len(out)-1].key == r.key {
+			out[len(out)-1].ballots += r.ballots
+			continue
+		}
+		out = append(out, r)
+	}
+	return slices.DeleteFunc(out, func(r keyedRanking) bool { return r.ballots == 0 })
 }
 
 // MergeRankings adds up the ballots of equal rankings (a ballot file lists
@@ -299,7 +397,13 @@ func (p *Poll) CountRanked(rankings []Ranking) RankedResult {
 	for i, o := range p.Options {
 		ids[i] = o.ID
 	}
-	return CountInstantRunoff(ids, rankings, RankedSeed(p.ID, rankings))
+	return countInstantRunoff(ids, rankings, lazySeed(p.ID, rankings))
+}
+
+// lazySeed derives the poll's seed (RankedSeed) the first time it is asked
+// for, if ever.
+func lazySeed(pollID string, rankings []Ranking) func() []byte {
+	return sync.OnceValue(func() []byte { return RankedSeed(pollID, rankings) })
 }
 
 func sortedIDs(votes map[int]int) []int {

@@ -2,6 +2,9 @@ package pollstack_test
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"math/rand/v2"
 	"os"
 	"reflect"
@@ -188,6 +191,41 @@ func TestRankedSeedIgnoresOrderAndSplitting(t *testing.T) {
 	} {
 		if string(a) == string(other) {
 			t.Error("a different poll or different ballots give the same seed")
+		}
+	}
+}
+
+// RankedSeed hashes the rankings in MergeRankings's order, whatever keys
+// it sorts by: checked against that definition, written out, for random
+// rankings with small option IDs (one-byte keys) and with large or
+// negative ones (four-byte keys).
+func TestRankedSeedIsTheDefinedHash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 200 {
+		ids := []int{1, 2, 3, 4}
+		if i%2 == 1 {
+			ids = []int{-7, 0, 255, 256, 70000}
+		}
+		var rankings []pollstack.Ranking
+		for range 1 + rng.IntN(30) {
+			perm := rng.Perm(len(ids))
+			r := pollstack.Ranking{Ballots: rng.IntN(3)}
+			for _, k := range perm[:1+rng.IntN(len(perm))] {
+				r.OptionIDs = append(r.OptionIDs, ids[k])
+			}
+			rankings = append(rankings, r)
+		}
+		h := sha256.New()
+		h.Write([]byte("p"))
+		for _, r := range pollstack.MergeRankings(rankings) {
+			binary.Write(h, binary.BigEndian, uint32(len(r.OptionIDs)))
+			for _, id := range r.OptionIDs {
+				binary.Write(h, binary.BigEndian, uint32(id))
+			}
+			binary.Write(h, binary.BigEndian, uint64(r.Ballots))
+		}
+		if got, want := pollstack.RankedSeed("p", rankings), h.Sum(nil); !bytes.Equal(got, want) {
+			t.Fatalf("rankings %v: seed %x, want %x", rankings, got, want)
 		}
 	}
 }
@@ -402,15 +440,15 @@ func TestBallotFile(t *testing.T) {
 	cast := now
 	changed := now.Add(time.Minute)
 	f.Write(pollstack.CastBallot{OptionIDs: []int{3, 1}, Cast: cast, Changed: &changed})
-	f.Write(pollstack.CastBallot{OptionIDs: []int{2}, Cast: cast})
+	f.Write(pollstack.CastBallot{OptionIDs: []int{2}, Cast: cast, ReceiptDigest: []byte{0xab, 0x01}})
 	if err := f.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(buf.String(), "\r\n")
-	if lines[0] != "\uFEFFballot_id,cast_at,changed_at,'=A,'B,\"'C, or not\"" {
+	if lines[0] != "\uFEFFballot_id,cast_at,changed_at,receipt_sha256,'=A,'B,\"'C, or not\"" {
 		t.Errorf("header %q", lines[0])
 	}
-	if !strings.HasSuffix(lines[1], ",2026-06-01T12:00:00Z,2026-06-01T12:01:00Z,2,,1") || !strings.HasSuffix(lines[2], ",2026-06-01T12:00:00Z,,,1,") {
+	if !strings.HasSuffix(lines[1], ",2026-06-01T12:00:00Z,2026-06-01T12:01:00Z,,2,,1") || !strings.HasSuffix(lines[2], ",2026-06-01T12:00:00Z,,ab01,,1,") {
 		t.Errorf("rows %q", lines[1:])
 	}
 	if id1, id2 := strings.Split(lines[1], ",")[0], strings.Split(lines[2], ",")[0]; len(id1) != 16 || id1 == id2 {

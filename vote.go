@@ -18,6 +18,10 @@ type Ballot struct {
 	// Other is the voter's own answer (CleanOther), for a poll that allows
 	// one; the store places it (PlaceOther) and adds its option to OptionIDs.
 	Other string
+	// ReceiptDigest is the digest of a new ballot's receipt (ReceiptDigest)
+	// in a verifiable poll, kept with it; nil otherwise. A change keeps the
+	// ballot's digest.
+	ReceiptDigest []byte
 }
 
 // CastBallot is a stored ballot as the ballot file shows it: its options
@@ -28,6 +32,9 @@ type CastBallot struct {
 	Cast      time.Time
 	Changed   *time.Time
 	Name      string // a meeting participant's name; empty for the other kinds
+	// ReceiptDigest is the digest of the ballot's receipt, in a verifiable
+	// poll; nil otherwise.
+	ReceiptDigest []byte
 }
 
 // TakesChanges reports whether the poll lets a voter change their ballot.
@@ -91,12 +98,25 @@ func (p *Poll) checkRanking(optionIDs []int) error {
 	return p.checkDistinct(optionIDs, Term{Key: "ranked", Text: "ranked"})
 }
 
+// optionIndex returns the index in Options of the option with the ID, or
+// -1. IDs run 1..n until an edit deletes an option (Poll.Edit) or a voter's
+// own answer waits for approval (Options holds approved options only): they
+// are never reused, so a ballot's IDs keep meaning what the voter chose.
+func (p *Poll) optionIndex(id int) int {
+	for i, o := range p.Options {
+		if o.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
 // checkDistinct verifies that a ballot's options exist and differ; done
 // says what the voter did to an option ("chosen", "ranked").
 func (p *Poll) checkDistinct(optionIDs []int, done Term) error {
 	seen := make(map[int]bool, len(optionIDs))
 	for _, id := range optionIDs {
-		if !p.hasOption(id) {
+		if p.optionIndex(id) < 0 {
 			return Invalid("option_ids", "option_unknown", "Option %d is not part of this poll.", id)
 		}
 		if seen[id] {
@@ -105,16 +125,6 @@ func (p *Poll) checkDistinct(optionIDs []int, done Term) error {
 		seen[id] = true
 	}
 	return nil
-}
-
-// hasOption reports whether the poll has an (approved) option with the ID.
-func (p *Poll) hasOption(id int) bool {
-	for _, o := range p.Options {
-		if o.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // RuleKind is which words say how many options a ballot takes.

@@ -1,27 +1,11 @@
-// Package docs carries the runbook into the binaries that quote it:
-// doctor prints the section of every alarm that is firing.
+// Package docs only embeds the runbook, for doctor to quote: go:embed
+// cannot reach a file above its package's directory, so this one Go file
+// stays beside runbook.md. What reads it (and its test) is internal/doctor.
 package docs
 
-import (
-	_ "embed"
-	"strings"
-)
+import _ "embed"
 
+// Runbook is docs/runbook.md.
+//
 //go:embed runbook.md
-var runbook string
-
-// RunbookSection returns the body of the runbook's section whose heading is
-// "### `name`" (its link is runbook.md#name), up to the next heading, or ""
-// when there is none.
-func RunbookSection(name string) string {
-	heading := "\n### `" + name + "`\n"
-	i := strings.Index(runbook, heading)
-	if i < 0 {
-		return ""
-	}
-	body := runbook[i+len(heading):]
-	if j := strings.Index(body, "\n#"); j >= 0 {
-		body = body[:j]
-	}
-	return strings.TrimSpace(body)
-}
+var Runbook string

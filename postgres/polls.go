@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pollstack/pollstack"
@@ -22,8 +23,8 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 	}
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
 		return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins, allow_other, other_approval) VALUES ($1, $2, $3, $4, $13, $14, $15, $5, $6, $7, $8, $9, $10, $11, $12, $16, $17, $18)`,
-				p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck), p.Ranked, p.Meeting, p.HideNames, strings.Join(p.EmbedOrigins, " "), p.AllowOther, string(p.OtherApproval)); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins, allow_other, other_approval, ballots_public, verifiable, last_option_id, join_code, kiosk) VALUES ($1, $2, $3, $4, $13, $14, $15, $5, $6, $7, $8, $9, $10, $11, $12, $16, $17, $18, $19, $20, $21, nullif($22, ''), $23)`,
+				p.ID, p.Question, p.Description, p.Multiple, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), p.ClosesAt, p.Created, p.AdminTokenHash, string(p.DuplicateCheck), p.Ranked, p.Meeting, p.HideNames, strings.Join(p.EmbedOrigins, " "), p.AllowOther, string(p.OtherApproval), p.BallotsPublic, p.Verifiable, p.LastOptionID, p.JoinCode, p.Kiosk); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label) SELECT $1, * FROM unnest($2::smallint[], $3::text[])`, p.ID, ids, labels); err != nil {
@@ -32,6 +33,10 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 			return insertCodes(ctx, tx, p.ID, codes)
 		})
 	})
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "polls_join_code" {
+		return pollstack.ErrJoinCodeTaken
+	}
 	if err != nil {
 		return markUnavailable(fmt.Errorf("postgres: create poll: %w", err))
 	}
@@ -92,10 +97,25 @@ func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
 	return nil, pollstack.ErrPollNotFound
 }
 
+// PollIDByJoinCode finds a poll by its join code.
+func (s *Store) PollIDByJoinCode(ctx context.Context, code string) (string, error) {
+	var id string
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return c.QueryRow(ctx, `SELECT id FROM polls WHERE join_code = $1`, code).Scan(&id)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", pollstack.ErrPollNotFound
+	}
+	if err != nil {
+		return "", markUnavailable(fmt.Errorf("postgres: poll by join code: %w", err))
+	}
+	return id, nil
+}
+
 // loadPolls reads polls and their options.
 func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
-	rows, err := q.Query(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins, allow_other, other_approval FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
+	rows, err := q.Query(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins, allow_other, other_approval, ballots_public, verifiable, version, relabels, last_option_id, coalesce(join_code, ''), kiosk FROM polls WHERE id = ANY($1) ORDER BY id`, ids)
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("postgres: load polls: %w", err))
 	}
@@ -103,7 +123,7 @@ func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollst
 		var p pollstack.Poll
 		var results, check, embedOrigins, otherApproval string
 		var decided int16
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check, &embedOrigins, &p.AllowOther, &otherApproval); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &p.ClosesAt, &p.ClosedAt, &p.Created, &p.AdminTokenHash, &check, &embedOrigins, &p.AllowOther, &otherApproval, &p.BallotsPublic, &p.Verifiable, &p.Version, &p.Relabels, &p.LastOptionID, &p.JoinCode, &p.Kiosk); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("postgres: load polls: %w", err)
 		}
@@ -113,6 +133,9 @@ func loadPolls(ctx context.Context, q querier, ids []string) (map[string]*pollst
 		p.Decided = int(decided)
 		p.Created = p.Created.UTC()
 		p.ClosesAt, p.ClosedAt = inUTC(p.ClosesAt), inUTC(p.ClosedAt)
+		for i := range p.Relabels {
+			p.Relabels[i].At = p.Relabels[i].At.UTC()
+		}
 		polls[p.ID] = &p
 	}
 	if err := rows.Err(); err != nil {
@@ -151,15 +174,18 @@ func (s *Store) whyNotOpen(ctx context.Context, id string) error {
 }
 
 // cachedPolls returns the polls, from memory where it has them. A cached
-// poll may be stale in one respect only, whether it is closed, and the batch
-// statement decides that itself. A poll that takes voters' own answers
-// gains options, so it is read again for every batch, never cached.
+// poll may be stale: the batch statement decides itself whether it is
+// open, and stores a ballot only under the version it was admitted against
+// (an edit bumps it, see storeBallots); a cached poll that looks closed is
+// read again, since an edit may have reopened it. A poll that takes voters'
+// own answers gains options, so it is read again for every batch, never
+// cached.
 func (s *Store) cachedPolls(ctx context.Context, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
 	var missing []string
 	s.cacheMu.Lock()
 	for _, id := range ids {
-		if p := s.cache[id]; p != nil {
+		if p := s.cache[id]; p != nil && !p.Closed(s.now()) {
 			polls[id] = p
 		} else {
 			missing = append(missing, id)

@@ -338,3 +338,53 @@ func TestWriteInsAcrossServers(t *testing.T) {
 		t.Errorf("options whose counters differ from the stored ballots: %d", n)
 	}
 }
+
+// An edit on one server reaches the poll another server caches for its
+// vote batches: a vote there for the option just deleted is refused, never
+// stored under an ID the poll no longer has, and a vote for the option just
+// added is taken; a poll reopened on one server takes votes on the other.
+func TestEditAcrossServers(t *testing.T) {
+	ctx := context.Background()
+	clock := storetest.NewClock()
+	a, url := MustOpen(t, clock)
+	b := MustOpenAnother(t, url, clock)
+	p := storetest.MustCreate(t, a, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B", "C"}})
+	vote := func(s *postgres.Store, voter string, option int) error {
+		return s.Vote(ctx, pollstack.Ballot{PollID: p.ID, Voter: pollstack.Voter{Browser: voter}, OptionIDs: []int{option}})
+	}
+	if err := vote(a, "first", 1); err != nil { // a caches the poll
+		t.Fatal(err)
+	}
+	edit := pollstack.PollEdit{Options: []pollstack.OptionEdit{{ID: 1, Label: "A"}, {ID: 2, Label: "B"}, {Label: "D"}}}
+	if _, err := b.EditPoll(ctx, p.ID, 0, edit, clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := vote(a, "second", 3); pollstack.ErrorOf(err) == nil || pollstack.ErrorOf(err).Code != "option_unknown" {
+		t.Errorf("a vote for the deleted option on the other server: %v, want option_unknown", err)
+	}
+	if err := vote(a, "third", 4); err != nil {
+		t.Errorf("a vote for the added option on the other server: %v", err)
+	}
+	if err := a.ClosePoll(ctx, p.ID, clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, voter := range []string{"late", "later"} { // the second finds it closed in a's cache
+		if err := vote(a, voter, 1); !errors.Is(err, pollstack.ErrPollClosed) {
+			t.Fatalf("a vote after closing: %v", err)
+		}
+	}
+	if _, err := b.EditPoll(ctx, p.ID, 0, pollstack.PollEdit{Reopen: true}, clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := vote(a, "reopened", 1); err != nil {
+		t.Errorf("a vote on the other server after reopening: %v", err)
+	}
+	for _, b := range storetest.Exported(t, a, p.ID) {
+		if b.OptionIDs[0] == 3 {
+			t.Errorf("a stored ballot names the deleted option 3")
+		}
+	}
+	if n := counterMismatches(t, url); n != 0 {
+		t.Errorf("options whose counters differ from the stored ballots: %d", n)
+	}
+}

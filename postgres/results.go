@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -16,14 +17,14 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 	r := pollstack.Results{Counts: make(map[int]int)}
 	found := false
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, p.last_vote_at, p.ranked, p.meeting, coalesce(p.decided, 0), o.id, o.votes, o.if_need_be FROM polls p JOIN options o ON o.poll_id = p.id AND o.status = 'approved' WHERE p.id = $1`, pollID)
+		rows, err := c.Query(ctx, `SELECT p.ballots, p.closed_at, p.last_vote_at, p.ranked, p.meeting, coalesce(p.decided, 0), p.version, o.id, o.votes, o.if_need_be FROM polls p JOIN options o ON o.poll_id = p.id AND o.status = 'approved' WHERE p.id = $1`, pollID)
 		if err != nil {
 			return err
 		}
 		var total, votes, ifNeedBe int64
 		var id, decided int16
 		var ranked, meeting bool
-		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &r.LastVote, &ranked, &meeting, &decided, &id, &votes, &ifNeedBe}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&total, &r.ClosedAt, &r.LastVote, &ranked, &meeting, &decided, &r.Version, &id, &votes, &ifNeedBe}, func() error {
 			found = true
 			r.Total, r.Counts[int(id)], r.Decided = int(total), int(votes), int(decided)
 			if meeting {
@@ -82,19 +83,48 @@ func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.
 		return err
 	}
 	err := s.with(ctx, func(c *pgxpool.Conn) error {
-		rows, err := c.Query(ctx, `SELECT option_ids, created_at, changed_at, coalesce(name, '') FROM ballots WHERE poll_id = $1 ORDER BY created_at`, pollID)
+		rows, err := c.Query(ctx, `SELECT `+castBallotColumns+` FROM ballots WHERE poll_id = $1 ORDER BY created_at`, pollID)
 		if err != nil {
 			return err
 		}
-		var options []int16
-		var b pollstack.CastBallot
-		_, err = pgx.ForEachRow(rows, []any{&options, &b.Cast, &b.Changed, &b.Name}, func() error {
-			return each(pollstack.CastBallot{OptionIDs: fromInt16s(options), Cast: b.Cast.UTC(), Changed: inUTC(b.Changed), Name: b.Name})
-		})
+		var row castBallotRow
+		_, err = pgx.ForEachRow(rows, row.fields(), func() error { return each(row.ballot()) })
 		return err
 	})
 	if err != nil && pollstack.ErrorOf(err) == nil {
 		return markUnavailable(fmt.Errorf("postgres: ballots: %w", err))
 	}
 	return err
+}
+
+// BallotByReceipt returns the poll's ballot whose receipt has the digest.
+func (s *Store) BallotByReceipt(ctx context.Context, pollID string, digest []byte) (pollstack.CastBallot, error) {
+	var row castBallotRow
+	err := s.with(ctx, func(c *pgxpool.Conn) error {
+		return c.QueryRow(ctx, `SELECT `+castBallotColumns+` FROM ballots WHERE poll_id = $1 AND receipt_digest = $2`, pollID, digest).Scan(row.fields()...)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return pollstack.CastBallot{}, pollstack.ErrReceiptUnknown
+	}
+	if err != nil {
+		return pollstack.CastBallot{}, markUnavailable(fmt.Errorf("postgres: ballot by receipt: %w", err))
+	}
+	return row.ballot(), nil
+}
+
+// castBallotColumns are the columns of a ballot that castBallotRow reads.
+const castBallotColumns = `option_ids, created_at, changed_at, coalesce(name, ''), receipt_digest`
+
+// castBallotRow is a ballot row as CastBallot shows it.
+type castBallotRow struct {
+	options []int16
+	b       pollstack.CastBallot
+}
+
+func (r *castBallotRow) fields() []any {
+	return []any{&r.options, &r.b.Cast, &r.b.Changed, &r.b.Name, &r.b.ReceiptDigest}
+}
+
+func (r *castBallotRow) ballot() pollstack.CastBallot {
+	return pollstack.CastBallot{OptionIDs: fromInt16s(r.options), Cast: r.b.Cast.UTC(), Changed: inUTC(r.b.Changed), Name: r.b.Name, ReceiptDigest: r.b.ReceiptDigest}
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -30,7 +31,7 @@ func byPoll(b pollstack.Ballot) string { return b.PollID }
 // storeBallots writes one batch. The rules that need the poll (options,
 // single or multiple choice, the voter key of its duplicate check, whether
 // it allows changes) are checked first, against a cached copy of the poll
-// (none of that ever changes); then one statement, in its own implicit
+// (see cachedPolls); then one statement, in its own implicit
 // transaction, inserts the admitted ballots of the polls that are still open
 // (those of "code" polls only with a code the poll has), lets the primary
 // key turn a ballot that lost a race into a conflict, replaces the ballots
@@ -43,22 +44,59 @@ func byPoll(b pollstack.Ballot) string { return b.PollID }
 // and a change racing) takes one statement per round (pollstack.Rounds), all
 // in one transaction.
 func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([]error, error) {
+	outcomes, stale, err := s.storeOnce(ctx, ballots)
+	// An edit came between the admission and the statement: admit those
+	// ballots again against the poll as it now is. Edits are by hand, so
+	// a second round nearly always finds the version it reads.
+	for try := 0; len(stale) > 0 && err == nil; try++ {
+		if try == maxEditRetries {
+			for _, i := range stale {
+				outcomes[i] = pollstack.ErrUnavailable
+			}
+			break
+		}
+		again := make([]pollstack.Ballot, len(stale))
+		for j, i := range stale {
+			again[j] = ballots[i]
+			s.forget(ballots[i].PollID)
+		}
+		var retried []error
+		var staleAgain []int
+		retried, staleAgain, err = s.storeOnce(ctx, again)
+		for j, i := range stale {
+			outcomes[i] = retried[j]
+		}
+		for j := range staleAgain {
+			staleAgain[j] = stale[staleAgain[j]]
+		}
+		stale = staleAgain
+	}
+	return outcomes, err
+}
+
+// maxEditRetries bounds how often a ballot is admitted again because its
+// poll was edited meanwhile.
+const maxEditRetries = 3
+
+// storeOnce admits and writes a batch once; stale lists the ballots left
+// alone because their poll's version changed after they were admitted.
+func (s *Store) storeOnce(ctx context.Context, ballots []pollstack.Ballot) (outcomes []error, stale []int, err error) {
 	polls, err := s.cachedPolls(ctx, pollstack.PollIDs(ballots))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := s.now()
 	keys, outcomes := pollstack.Admit(ballots, polls, now)
 	rounds := pollstack.Rounds(ballots, keys, outcomes)
 	if len(rounds) == 0 {
-		return outcomes, nil
+		return outcomes, nil, nil
 	}
 	var done batchDone
 	err = s.with(ctx, func(c *pgxpool.Conn) error {
 		return writeRounds(ctx, c, &done, polls, ballots, keys, rounds, outcomes, now)
 	})
 	if err != nil {
-		return nil, markUnavailable(fmt.Errorf("postgres: vote batch: %w", err))
+		return nil, nil, markUnavailable(fmt.Errorf("postgres: vote batch: %w", err))
 	}
 	s.announcer.announce(done.touched) // committed
 	for i, b := range ballots {
@@ -67,6 +105,8 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 		case outcomes[i] != nil:
 		case !done.open[b.PollID]:
 			outcomes[i] = s.whyNotOpen(ctx, b.PollID)
+		case done.stale[key]:
+			stale = append(stale, i)
 		case b.Change && done.changed[key]:
 		case !b.Change && done.stored[key]:
 		case p.DuplicateCheck == pollstack.CheckCode && !done.known[key]:
@@ -77,7 +117,7 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 			outcomes[i] = p.DuplicateError()
 		}
 	}
-	return outcomes, nil
+	return outcomes, stale, nil
 }
 
 // writeRounds stores the rounds of a batch and commits them. Voters' own
@@ -85,7 +125,7 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 func writeRounds(ctx context.Context, c *pgxpool.Conn, done *batchDone, polls map[string]*pollstack.Poll, ballots []pollstack.Ballot, keys []string, rounds [][]int, outcomes []error, now time.Time) error {
 	others := writeIns(ballots, outcomes)
 	if len(rounds) == 1 && !others && !changes(ballots, outcomes) { // nearly always: one statement, its own transaction
-		return done.run(ctx, c, ballots, keys, rounds[0], now)
+		return done.run(ctx, c, polls, ballots, keys, rounds[0], now)
 	}
 	return pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
 		// Lock the polls before the batch statement takes its snapshot:
@@ -101,7 +141,7 @@ func writeRounds(ctx context.Context, c *pgxpool.Conn, done *batchDone, polls ma
 			rounds = pollstack.Rounds(ballots, keys, outcomes)
 		}
 		for _, round := range rounds {
-			if err := done.run(ctx, tx, ballots, keys, round, now); err != nil {
+			if err := done.run(ctx, tx, polls, ballots, keys, round, now); err != nil {
 				return err
 			}
 		}
@@ -162,7 +202,8 @@ FROM polls WHERE id = $1`, b.PollID, keys[i], now).Scan(&takes, &voted)
 			continue
 		}
 		if added != nil {
-			if _, err := tx.Exec(ctx, `INSERT INTO options (poll_id, id, label, status) VALUES ($1, $2, $3, $4)`, b.PollID, added.ID, added.Label, string(added.Status)); err != nil {
+			if _, err := tx.Exec(ctx, `WITH last AS (UPDATE polls SET last_option_id = greatest(last_option_id, $2) WHERE id = $1)
+				INSERT INTO options (poll_id, id, label, status) VALUES ($1, $2, $3, $4)`, b.PollID, added.ID, added.Label, string(added.Status)); err != nil {
 				return fmt.Errorf("add answer: %w", err)
 			}
 			options = append(options, *added)
@@ -241,16 +282,19 @@ func changes(ballots []pollstack.Ballot, outcomes []error) bool {
 type batchDone struct {
 	open, touched          map[string]bool
 	stored, changed, known map[[2]string]bool
+	stale                  map[[2]string]bool
 }
 
 // run writes one round of a batch (the ballots at the indexes) with
 // storeBatchSQL, and records what it did.
-func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ballot, keys []string, round []int, now time.Time) error {
+func (d *batchDone) run(ctx context.Context, q querier, polls map[string]*pollstack.Poll, ballots []pollstack.Ballot, keys []string, round []int, now time.Time) error {
 	if d.open == nil {
 		d.open, d.touched = map[string]bool{}, map[string]bool{}
 		d.stored, d.changed, d.known = map[[2]string]bool{}, map[[2]string]bool{}, map[[2]string]bool{}
+		d.stale = map[[2]string]bool{}
 	}
-	var pollIDs, voterKeys, options, kinds, names []string
+	var pollIDs, voterKeys, options, kinds, names, receipts []string
+	var versions []int32
 	for _, i := range round {
 		kind := "vote"
 		if ballots[i].Change {
@@ -258,9 +302,10 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 		}
 		pollIDs, voterKeys = append(pollIDs, ballots[i].PollID), append(voterKeys, keys[i])
 		options, kinds = append(options, joinInts(ballots[i].OptionIDs)), append(kinds, kind)
-		names = append(names, ballots[i].Name)
+		names, receipts = append(names, ballots[i].Name), append(receipts, hex.EncodeToString(ballots[i].ReceiptDigest))
+		versions = append(versions, int32(polls[ballots[i].PollID].Version))
 	}
-	rows, err := q.Query(ctx, storeBatchSQL, pollIDs, voterKeys, options, now, kinds, names)
+	rows, err := q.Query(ctx, storeBatchSQL, pollIDs, voterKeys, options, now, kinds, names, receipts, versions)
 	if err != nil {
 		return err
 	}
@@ -277,19 +322,25 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 			d.touched[pollID] = true
 		case "code":
 			d.known[[2]string{pollID, voterKey}] = true
+		case "stale":
+			d.stale[[2]string{pollID, voterKey}] = true
 		}
 		return nil
 	})
 	return err
 }
 
-// storeBatchSQL stores a batch: $1, $2, $3, $5, $6 are one row per ballot
-// (poll, voter key, options as "1,3", 'vote' or 'change', and a meeting
-// participant's name or empty), $4 is the time; a
+// storeBatchSQL stores a batch: $1, $2, $3, $5, $6, $7, $8 are one row per
+// ballot (poll, voter key, options as "1,3", 'vote' or 'change', a meeting
+// participant's name or empty, a verifiable poll's receipt digest in hex or
+// empty, and the poll version the ballot was admitted against), $4 is the
+// time; a
 // voter key appears once per poll (pollstack.Rounds). It answers one row per
 // open poll ('open', id), per stored ballot ('stored', poll, voter key), per
 // changed ballot ('changed', poll, voter key), and per voter code found,
-// used or not ('code', poll, code key).
+// used or not ('code', poll, code key), and per ballot admitted against
+// another version than the poll now has ('stale', poll, voter key), which
+// it leaves alone: an edit came between.
 //
 // A voter code is looked up only for ballots of "code" polls, one index
 // probe each; the ballot's poll check comes from the locked poll row, so the
@@ -309,27 +360,29 @@ func (d *batchDone) run(ctx context.Context, q querier, ballots []pollstack.Ball
 // row written, each moved once per batch.
 const storeBatchSQL = `
 WITH open AS (
-    SELECT id, duplicate_check, ranked FROM polls
+    SELECT id, duplicate_check, ranked, version FROM polls
     WHERE id = ANY($1) AND closed_at IS NULL AND (closes_at IS NULL OR closes_at > $4)
     ORDER BY id FOR NO KEY UPDATE
 ), batch AS (
     SELECT b.poll_id, b.voter_id, b.options, b.kind, nullif(b.name, '') AS name, o.duplicate_check,
+        decode(nullif(b.receipt, ''), 'hex') AS receipt_digest,
+        o.version = b.version AS current,
         o.duplicate_check = 'code' AND EXISTS (
             SELECT 1 FROM voter_codes c WHERE c.poll_id = b.poll_id AND c.code = b.voter_id) AS known_code
-    FROM unnest($1::text[], $2::text[], $3::text[], $5::text[], $6::text[]) AS b (poll_id, voter_id, options, kind, name)
+    FROM unnest($1::text[], $2::text[], $3::text[], $5::text[], $6::text[], $7::text[], $8::int[]) AS b (poll_id, voter_id, options, kind, name, receipt, version)
     JOIN open o ON o.id = b.poll_id
 ), inserted AS (
-    INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code, name)
+    INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code, name, receipt_digest)
     SELECT poll_id, voter_id, string_to_array(options, ',')::smallint[], $4, duplicate_check,
-        CASE WHEN known_code THEN voter_id END, name
+        CASE WHEN known_code THEN voter_id END, name, receipt_digest
     FROM batch
-    WHERE kind = 'vote' AND (duplicate_check <> 'code' OR known_code)
+    WHERE kind = 'vote' AND current AND (duplicate_check <> 'code' OR known_code)
     ON CONFLICT DO NOTHING
     RETURNING poll_id, voter_id, option_ids
 ), replaced AS (
     SELECT bl.poll_id, bl.voter_id, bl.option_ids, string_to_array(b.options, ',')::smallint[] AS new_ids, b.name
     FROM ballots bl JOIN batch b ON b.poll_id = bl.poll_id AND b.voter_id = bl.voter_id
-    WHERE b.kind = 'change'
+    WHERE b.kind = 'change' AND b.current
 ), changed AS (
     UPDATE ballots bl SET option_ids = r.new_ids, changed_at = $4, name = r.name
     FROM replaced r
@@ -374,7 +427,9 @@ SELECT 'stored', poll_id, voter_id FROM inserted
 UNION ALL
 SELECT 'changed', poll_id, voter_id FROM changed
 UNION ALL
-SELECT 'code', poll_id, voter_id FROM batch WHERE known_code`
+SELECT 'code', poll_id, voter_id FROM batch WHERE known_code
+UNION ALL
+SELECT 'stale', poll_id, voter_id FROM batch WHERE NOT current`
 
 func joinInts(ids []int) string {
 	parts := make([]string, len(ids))

@@ -45,8 +45,8 @@ echo "terraform-check: fmt"
 terraform fmt -check -recursive -diff infra >"$work/fmt.log" 2>&1 || { cat "$work/fmt.log" >&2; die "FAILED: terraform fmt -check (run terraform fmt -recursive infra)"; }
 
 echo "terraform-check: README tables"
-python3 infra/tools/readme_tables.py --check infra/modules/*/ infra/bootstrap ||
-  die "FAILED: README input/output tables are stale (run infra/tools/readme_tables.py infra/modules/*/ infra/bootstrap)"
+python3 scripts/readme-tables.py --check infra/modules/*/ infra/bootstrap ||
+  die "FAILED: README input/output tables are stale (run scripts/readme-tables.py infra/modules/*/ infra/bootstrap)"
 
 # init_root initialises one root. Inits run one at a time: they share the
 # plugin cache, which is not safe to fill from several processes at once.

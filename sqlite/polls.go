@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,8 +22,11 @@ func (s *Store) CreatePoll(ctx context.Context, p *pollstack.Poll, codes []strin
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins, allow_other, other_approval) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.Meeting, p.HideNames, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck), strings.Join(p.EmbedOrigins, " "), p.AllowOther, string(p.OtherApproval))
+	_, err = tx.ExecContext(ctx, `INSERT INTO polls (id, question, description, multiple, ranked, meeting, hide_names, min_choices, max_choices, allow_changes, results, closes_at, created_at, admin_token_hash, duplicate_check, embed_origins, allow_other, other_approval, ballots_public, verifiable, last_option_id, join_code, kiosk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?)`,
+		p.ID, p.Question, p.Description, p.Multiple, p.Ranked, p.Meeting, p.HideNames, p.MinChoices, p.MaxChoices, p.AllowChanges, string(p.Visibility), micros(p.ClosesAt), p.Created.UnixMicro(), p.AdminTokenHash, string(p.DuplicateCheck), strings.Join(p.EmbedOrigins, " "), p.AllowOther, string(p.OtherApproval), p.BallotsPublic, p.Verifiable, p.LastOptionID, p.JoinCode, p.Kiosk)
+	if err != nil && strings.Contains(err.Error(), "polls.join_code") {
+		return pollstack.ErrJoinCodeTaken
+	}
 	if err != nil {
 		return fmt.Errorf("sqlite: create poll: %w", err)
 	}
@@ -100,6 +104,20 @@ func (s *Store) Poll(ctx context.Context, id string) (*pollstack.Poll, error) {
 	return p, nil
 }
 
+// PollIDByJoinCode finds a poll by its join code.
+func (s *Store) PollIDByJoinCode(ctx context.Context, code string) (string, error) {
+	var id string
+	s.transactions.Add(1)
+	err := s.read.QueryRowContext(ctx, `SELECT id FROM polls WHERE join_code = ?`, code).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", pollstack.ErrPollNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: poll by join code: %w", err)
+	}
+	return id, nil
+}
+
 // queryer is what loadPolls needs of a *sql.DB or a *sql.Tx.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -108,18 +126,21 @@ type queryer interface {
 func loadPolls(ctx context.Context, db queryer, ids []string) (map[string]*pollstack.Poll, error) {
 	polls := make(map[string]*pollstack.Poll, len(ids))
 	in, args := inList(ids)
-	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins, allow_other, other_approval FROM polls WHERE id IN (`+in+`)`, args...)
+	rows, err := db.QueryContext(ctx, `SELECT id, question, description, multiple, ranked, meeting, hide_names, coalesce(decided, 0), min_choices, max_choices, allow_changes, results, closes_at, closed_at, created_at, admin_token_hash, duplicate_check, embed_origins, allow_other, other_approval, ballots_public, verifiable, version, relabels, last_option_id, coalesce(join_code, ''), kiosk FROM polls WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: load polls: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var p pollstack.Poll
-		var results, check, embedOrigins, otherApproval string
+		var results, check, embedOrigins, otherApproval, relabels string
 		var closesAt, closedAt sql.NullInt64
 		var created int64
-		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &p.Decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check, &embedOrigins, &p.AllowOther, &otherApproval); err != nil {
+		if err := rows.Scan(&p.ID, &p.Question, &p.Description, &p.Multiple, &p.Ranked, &p.Meeting, &p.HideNames, &p.Decided, &p.MinChoices, &p.MaxChoices, &p.AllowChanges, &results, &closesAt, &closedAt, &created, &p.AdminTokenHash, &check, &embedOrigins, &p.AllowOther, &otherApproval, &p.BallotsPublic, &p.Verifiable, &p.Version, &relabels, &p.LastOptionID, &p.JoinCode, &p.Kiosk); err != nil {
 			return nil, fmt.Errorf("sqlite: load polls: %w", err)
+		}
+		if err := json.Unmarshal([]byte(relabels), &p.Relabels); err != nil {
+			return nil, fmt.Errorf("sqlite: load poll %s change log: %w", p.ID, err)
 		}
 		p.Visibility, p.DuplicateCheck = pollstack.Visibility(results), pollstack.DuplicateCheck(check)
 		p.EmbedOrigins = strings.Fields(embedOrigins)

@@ -18,7 +18,7 @@ func (s *Store) Results(ctx context.Context, pollID string) (pollstack.Results, 
 	var closedAt, lastVote sql.NullInt64
 	var ranked, meeting bool
 	s.transactions.Add(2) // the poll's counters, its options'
-	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, last_vote_at, ranked, meeting, coalesce(decided, 0) FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &lastVote, &ranked, &meeting, &r.Decided)
+	err := s.read.QueryRowContext(ctx, `SELECT ballots, closed_at, last_vote_at, ranked, meeting, coalesce(decided, 0), version FROM polls WHERE id = ?`, pollID).Scan(&r.Total, &closedAt, &lastVote, &ranked, &meeting, &r.Decided, &r.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, pollstack.ErrPollNotFound
 	}
@@ -79,24 +79,17 @@ func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.
 	if _, err := s.Poll(ctx, pollID); err != nil {
 		return err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT option_ids, created_at, changed_at, coalesce(name, '') FROM ballots WHERE poll_id = ? ORDER BY created_at`, pollID)
+	rows, err := s.read.QueryContext(ctx, `SELECT `+castBallotColumns+` FROM ballots WHERE poll_id = ? ORDER BY created_at`, pollID)
 	if err != nil {
 		return fmt.Errorf("sqlite: ballots: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var options string
-		var cast int64
-		var changed sql.NullInt64
-		var name string
-		if err := rows.Scan(&options, &cast, &changed, &name); err != nil {
-			return fmt.Errorf("sqlite: ballots: %w", err)
-		}
-		ids, err := parseInts(options)
+		b, err := scanCastBallot(rows)
 		if err != nil {
 			return err
 		}
-		if err := each(pollstack.CastBallot{OptionIDs: ids, Cast: time.UnixMicro(cast).UTC(), Changed: fromMicros(changed), Name: name}); err != nil {
+		if err := each(b); err != nil {
 			return err
 		}
 	}
@@ -104,4 +97,32 @@ func (s *Store) Ballots(ctx context.Context, pollID string, each func(pollstack.
 		return fmt.Errorf("sqlite: ballots: %w", err)
 	}
 	return nil
+}
+
+// BallotByReceipt returns the poll's ballot whose receipt has the digest.
+func (s *Store) BallotByReceipt(ctx context.Context, pollID string, digest []byte) (pollstack.CastBallot, error) {
+	b, err := scanCastBallot(s.read.QueryRowContext(ctx, `SELECT `+castBallotColumns+` FROM ballots WHERE poll_id = ? AND receipt_digest = ?`, pollID, digest))
+	if errors.Is(err, sql.ErrNoRows) {
+		return pollstack.CastBallot{}, pollstack.ErrReceiptUnknown
+	}
+	return b, err
+}
+
+// castBallotColumns are the columns of a ballot that scanCastBallot reads.
+const castBallotColumns = `option_ids, created_at, changed_at, coalesce(name, ''), receipt_digest`
+
+// scanCastBallot reads a ballot as CastBallot shows it.
+func scanCastBallot(row interface{ Scan(...any) error }) (pollstack.CastBallot, error) {
+	var options, name string
+	var cast int64
+	var changed sql.NullInt64
+	var digest []byte
+	if err := row.Scan(&options, &cast, &changed, &name, &digest); err != nil {
+		return pollstack.CastBallot{}, fmt.Errorf("sqlite: ballot: %w", err)
+	}
+	ids, err := parseInts(options)
+	if err != nil {
+		return pollstack.CastBallot{}, err
+	}
+	return pollstack.CastBallot{OptionIDs: ids, Cast: time.UnixMicro(cast).UTC(), Changed: fromMicros(changed), Name: name, ReceiptDigest: digest}, nil
 }

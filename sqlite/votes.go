@@ -72,8 +72,8 @@ func (s *Store) storeBallots(ctx context.Context, ballots []pollstack.Ballot) ([
 			stored[i] = true
 			continue
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code, name) VALUES (?, ?, ?, ?, ?, ?, nullif(?, '')) ON CONFLICT DO NOTHING`,
-			b.PollID, keys[i], jsonInts(b.OptionIDs), now.UnixMicro(), string(p.DuplicateCheck), code, b.Name)
+		res, err := tx.ExecContext(ctx, `INSERT INTO ballots (poll_id, voter_id, option_ids, created_at, duplicate_check, code, name, receipt_digest) VALUES (?, ?, ?, ?, ?, ?, nullif(?, ''), ?) ON CONFLICT DO NOTHING`,
+			b.PollID, keys[i], jsonInts(b.OptionIDs), now.UnixMicro(), string(p.DuplicateCheck), code, b.Name, nullBytes(b.ReceiptDigest))
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: insert ballot: %w", err)
 		}
@@ -137,6 +137,9 @@ func placeOther(ctx context.Context, tx *sql.Tx, p *pollstack.Poll, b *pollstack
 		if _, err := tx.ExecContext(ctx, `INSERT INTO options (poll_id, id, label, status) VALUES (?, ?, ?, ?)`, b.PollID, added.ID, added.Label, string(added.Status)); err != nil {
 			return nil, fmt.Errorf("sqlite: add answer: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, `UPDATE polls SET last_option_id = max(last_option_id, ?) WHERE id = ?`, added.ID, b.PollID); err != nil {
+			return nil, fmt.Errorf("sqlite: add answer: %w", err)
+		}
 		options = append(options, *added)
 	}
 	answers[b.PollID] = options
@@ -190,6 +193,14 @@ func (s *Store) ReviewAnswer(ctx context.Context, pollID string, optionID int, a
 	}
 	s.changes.Publish([]string{pollID})
 	return nil
+}
+
+// nullBytes is b, or NULL when it is empty.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // publish tells the watchers which polls got ballots in a committed batch.

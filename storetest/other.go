@@ -159,9 +159,37 @@ func testOtherConcurrent(t *testing.T, s pollstack.Store, clock *Clock) {
 	wantCounts(t, s, q.ID, 1, map[int]int{1: 0, 2: 0})
 }
 
-func wantCode(t *testing.T, what string, err error, code, field string) {
+// wantCode checks an error's code, and its field when one is given.
+func wantCode(t *testing.T, what string, err error, code string, field ...string) {
 	t.Helper()
-	if e := pollstack.ErrorOf(err); e == nil || e.Code != code || e.Field != field {
-		t.Errorf("%s: err = %v, want %s on field %s", what, err, code, field)
+	if e := pollstack.ErrorOf(err); e == nil || e.Code != code || len(field) > 0 && e.Field != field[0] {
+		t.Errorf("%s: err = %v, want %s %v", what, err, code, field)
 	}
+}
+
+// A creator's edit and voters' own answers share the poll's option IDs: an
+// edit keeps the answers that wait for approval, an option the creator adds
+// after an answer takes a new ID, and an answer after a deletion never takes
+// the deleted option's ID.
+func testOtherAndEdit(t *testing.T, s pollstack.Store, clock *Clock) {
+	ctx := context.Background()
+	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B", "C"}, AllowOther: true, OtherApproval: pollstack.OtherCreator})
+	wantOutcome(t, "pending answer", writeIn(s, p.ID, "v1", "Waiting"), nil) // option 4, pending
+	edited, err := s.EditPoll(ctx, p.ID, p.Version, pollstack.PollEdit{Options: optionEdits(p, nil, 3, "D")}, clock.Now())
+	if err != nil {
+		t.Fatalf("edit: %v", err)
+	}
+	if fmt.Sprint(edited.Options) != "[{1 A} {2 B} {5 D}]" {
+		t.Errorf("after the edit: options %v, want C gone and D as 5 (4 is the voter's answer)", edited.Options)
+	}
+	pending, err := s.PendingAnswers(ctx, p.ID)
+	if err != nil || len(pending) != 1 || pending[0].ID != 4 || pending[0].Label != "Waiting" || pending[0].Votes != 1 {
+		t.Fatalf("PendingAnswers after the edit = %+v, %v; want Waiting (4, one vote)", pending, err)
+	}
+	wantOutcome(t, "an answer after the edit", writeIn(s, p.ID, "v2", "Later"), nil)
+	if pending, err = s.PendingAnswers(ctx, p.ID); err != nil || len(pending) != 2 || pending[1].ID != 6 {
+		t.Errorf("PendingAnswers = %+v, %v; want Later as 6, never the deleted 3", pending, err)
+	}
+	wantOutcome(t, "approve", s.ReviewAnswer(ctx, p.ID, 4, true), nil)
+	wantCounts(t, s, p.ID, 2, map[int]int{1: 0, 2: 0, 4: 1, 5: 0})
 }

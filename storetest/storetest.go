@@ -75,6 +75,7 @@ func Run(t *testing.T, open Opener) {
 		{"RankedBallots", testRankedBallots},
 		{"RankedConcurrent", testRankedConcurrent},
 		{"EmbedOrigins", testEmbedOrigins},
+		{"Receipts", testReceipts},
 		{"MeetingAnswers", testMeetingAnswers},
 		{"MeetingCode", testMeetingCode},
 		{"MeetingConcurrent", testMeetingConcurrent},
@@ -82,6 +83,10 @@ func Run(t *testing.T, open Opener) {
 		{"OtherCap", testOtherCap},
 		{"OtherApproval", testOtherApproval},
 		{"OtherConcurrent", testOtherConcurrent},
+		{"OtherAndEdit", testOtherAndEdit},
+		{"Edit", testEdit},
+		{"EditConcurrentVotes", testEditConcurrent},
+		{"JoinCode", testJoinCode},
 		{"Ping", func(t *testing.T, s pollstack.Store, _ *Clock) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatalf("Ping: %v", err)

@@ -17,6 +17,7 @@ type adminView struct {
 	Embed  string        // the <iframe> for other sites; empty: the poll allows none
 	// Pending are voters' own answers that wait for the creator's approval.
 	Pending []pollstack.StoredOption
+	Edit    *editForm // the edit form, as the poll is or as typed
 }
 
 // MaxVoterCodes is the domain's limit on codes added at a time, for the form.
@@ -67,6 +68,16 @@ func (s *Server) showAdminLogin(w http.ResponseWriter, r *http.Request, status i
 
 // renderAdmin shows one of the creator's pages, once the token is checked.
 func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, name, token string) {
+	s.renderCreatorPage(w, r, http.StatusOK, name, token, nil)
+}
+
+// renderAdminPage shows the admin page with its edit form: saved, or as
+// typed with its error (nil: as the poll is).
+func (s *Server) renderAdminPage(w http.ResponseWriter, r *http.Request, status int, token string, edit *editForm) {
+	s.renderCreatorPage(w, r, status, "admin", token, edit)
+}
+
+func (s *Server) renderCreatorPage(w http.ResponseWriter, r *http.Request, status int, name, token string, edit *editForm) {
 	v, err := s.creatorResults(r, r.PathValue("id"), token)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -84,8 +95,13 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, name, token
 			return
 		}
 	}
-	s.render(w, r, http.StatusOK, name, v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access,
-		Embed: s.embedSnippet(r, v.Poll, embedWidth, embedHeight(v.Poll)), Pending: pending})
+	if edit == nil || edit.Saved {
+		saved := edit != nil
+		edit = newEditForm(v.Poll)
+		edit.Saved = saved
+	}
+	s.render(w, r, status, name, v.Poll.Question, adminView{Poll: v.Poll, Token: token, resultsView: s.resultsView(v), Access: access,
+		Embed: s.embedSnippet(r, v.Poll, embedWidth, embedHeight(v.Poll)), Pending: pending, Edit: edit})
 }
 
 // closePage and deletePage are the admin page's forms, through the API's
@@ -107,6 +123,21 @@ func (s *Server) deletePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.adminAction(w, r, s.deletePoll, func(string) string { return "/?deleted" })
+}
+
+// adminForm reads an admin form and checks its token (posted, or the
+// creator cookie's); ok is false once it has answered with what was wrong.
+func (s *Server) adminForm(w http.ResponseWriter, r *http.Request) (id, token string, ok bool) {
+	if err := parseForm(w, r); err != nil {
+		s.writeError(w, r, err)
+		return "", "", false
+	}
+	id, token = r.PathValue("id"), s.adminToken(r)
+	if err := s.authorize(r, id, token); err != nil {
+		s.writeError(w, r, err)
+		return "", "", false
+	}
+	return id, token, true
 }
 
 func (s *Server) adminAction(w http.ResponseWriter, r *http.Request, act func(*http.Request, string, string) error, next func(id string) string) {

@@ -33,6 +33,11 @@ type createPollRequest struct {
 	// ("auto" or "creator") says whether new answers wait for the creator.
 	AllowOther    bool   `json:"allow_other"`
 	OtherApproval string `json:"other_approval"`
+	// BallotsPublic lets anyone download the ballot file once the poll has closed.
+	BallotsPublic bool `json:"ballots_public"`
+	// Verifiable gives each voter a receipt that finds their ballot again.
+	Verifiable bool `json:"verifiable"`
+	Kiosk      bool `json:"kiosk"` // a shared device: the page resets for the next voter; duplicate check none
 }
 
 // newPoll turns the request into the domain's PollDraft.
@@ -41,8 +46,9 @@ func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
 		Kind: pollstack.PollKind(req.Kind), MaxRankings: req.MaxRankings,
 		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, AllowChanges: req.AllowChanges, Visibility: pollstack.Visibility(req.Results),
 		DuplicateCheck: pollstack.DuplicateCheck(req.DuplicateCheck), VoterCodes: req.VoterCodes, EmbedOrigins: req.EmbedOrigins,
-		Slots: slotDrafts(req.Slots), HideNames: req.HideNames,
-		AllowOther: req.AllowOther, OtherApproval: pollstack.OtherApproval(req.OtherApproval)}
+		Slots: slotDrafts(req.Slots), HideNames: req.HideNames, Kiosk: req.Kiosk,
+		AllowOther: req.AllowOther, OtherApproval: pollstack.OtherApproval(req.OtherApproval),
+		BallotsPublic: req.BallotsPublic, Verifiable: req.Verifiable}
 	if req.ClosesAt != nil {
 		t, err := time.Parse(time.RFC3339, *req.ClosesAt)
 		if err != nil {
@@ -74,37 +80,47 @@ type optionJSON struct {
 }
 
 type pollJSON struct {
-	ID             string       `json:"id"`
-	Question       string       `json:"question"`
-	Description    string       `json:"description"`
-	Options        []optionJSON `json:"options"`
-	Multiple       bool         `json:"multiple"`
-	Kind           string       `json:"kind"`
-	MaxRankings    int          `json:"max_rankings,omitempty"` // ranked polls only
-	MinChoices     int          `json:"min_choices"`
-	MaxChoices     int          `json:"max_choices"`
-	AllowChanges   bool         `json:"allow_changes"`
-	ClosesAt       *time.Time   `json:"closes_at"`
-	Closed         bool         `json:"closed"`
-	ClosedAt       *time.Time   `json:"closed_at"`
-	Results        string       `json:"results"`
-	DuplicateCheck string       `json:"duplicate_check"`
-	CreatedAt      time.Time    `json:"created_at"`
-	EmbedOrigins   []string     `json:"embed_origins,omitempty"` // absent: no site may frame the poll
-	AdminToken     string       `json:"admin_token,omitempty"`
-	VoterCodes     []string     `json:"voter_codes,omitempty"` // shown once, like the admin token
-	Slots          []slotJSON   `json:"slots,omitempty"`       // meeting polls only, as their options
-	HideNames      bool         `json:"hide_names,omitempty"`
-	Decided        int          `json:"decided,omitempty"` // the slot picked for a meeting poll
-	AllowOther     bool         `json:"allow_other,omitempty"`
-	OtherApproval  string       `json:"other_approval,omitempty"`
+	ID             string              `json:"id"`
+	Question       string              `json:"question"`
+	Description    string              `json:"description"`
+	Options        []optionJSON        `json:"options"`
+	Multiple       bool                `json:"multiple"`
+	Kind           string              `json:"kind"`
+	MaxRankings    int                 `json:"max_rankings,omitempty"` // ranked polls only
+	MinChoices     int                 `json:"min_choices"`
+	MaxChoices     int                 `json:"max_choices"`
+	AllowChanges   bool                `json:"allow_changes"`
+	ClosesAt       *time.Time          `json:"closes_at"`
+	Closed         bool                `json:"closed"`
+	ClosedAt       *time.Time          `json:"closed_at"`
+	Results        string              `json:"results"`
+	DuplicateCheck string              `json:"duplicate_check"`
+	CreatedAt      time.Time           `json:"created_at"`
+	EmbedOrigins   []string            `json:"embed_origins,omitempty"` // absent: no site may frame the poll
+	AdminToken     string              `json:"admin_token,omitempty"`
+	VoterCodes     []string            `json:"voter_codes,omitempty"` // shown once, like the admin token
+	Slots          []slotJSON          `json:"slots,omitempty"`       // meeting polls only, as their options
+	HideNames      bool                `json:"hide_names,omitempty"`
+	Decided        int                 `json:"decided,omitempty"` // the slot picked for a meeting poll
+	AllowOther     bool                `json:"allow_other,omitempty"`
+	OtherApproval  string              `json:"other_approval,omitempty"`
+	BallotsPublic  bool                `json:"ballots_public"` // anyone may download the ballot file once the poll has closed
+	Verifiable     bool                `json:"verifiable"`     // each voter gets a receipt
+	Kiosk          bool                `json:"kiosk"`
+	JoinCode       string              `json:"join_code,omitempty"` // the short code for /j/CODE; absent on old polls
+	Version        int                 `json:"version"`             // counts the creator's edits; the ETag
+	Changes        []pollstack.Relabel `json:"changes"`             // options renamed after they had votes
 }
 
 func (s *Server) pollJSON(p *pollstack.Poll) pollJSON {
 	out := pollJSON{ID: p.ID, Question: p.Question, Description: p.Description, Multiple: p.Multiple, Kind: string(p.Kind()),
 		MinChoices: p.MinChoices, MaxChoices: p.MaxChoices, AllowChanges: p.AllowChanges, ClosesAt: p.ClosesAt,
 		Closed: p.Closed(s.now()), Results: string(p.Visibility), DuplicateCheck: string(p.DuplicateCheck), ClosedAt: closedOn(p, s.now()), CreatedAt: p.Created,
-		EmbedOrigins: p.EmbedOrigins, AllowOther: p.AllowOther, OtherApproval: string(p.OtherApproval)}
+		EmbedOrigins: p.EmbedOrigins, AllowOther: p.AllowOther, OtherApproval: string(p.OtherApproval),
+		BallotsPublic: p.BallotsPublic, Verifiable: p.Verifiable, Version: p.Version, Changes: p.Relabels, JoinCode: p.JoinCode, Kiosk: p.Kiosk}
+	if out.Changes == nil {
+		out.Changes = []pollstack.Relabel{}
+	}
 	for _, o := range p.Options {
 		out.Options = append(out.Options, optionJSON{ID: o.ID, Label: o.Label})
 	}
@@ -168,7 +184,12 @@ func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.
 	if err := s.limit(r, s.creates); err != nil {
 		return nil, pollstack.Secrets{}, err
 	}
-	if err := s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys()); err != nil {
+	err = s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys())
+	for try := 0; errors.Is(err, pollstack.ErrJoinCodeTaken) && try < 3; try++ { // rare: draw another
+		p.JoinCode = pollstack.NewJoinCode()
+		err = s.store.CreatePoll(r.Context(), p, secrets.Codes.Keys())
+	}
+	if err != nil {
 		return nil, pollstack.Secrets{}, err
 	}
 	s.log.Info("poll created", "request_id", requestID(r.Context()), "poll_id", p.ID, "options", len(p.Options), "duplicate_check", string(p.DuplicateCheck))
@@ -181,6 +202,7 @@ func (s *Server) apiGetPoll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", etag(v.Poll))
 	writeJSON(w, http.StatusOK, s.pollJSON(v.Poll))
 }
 
@@ -206,6 +228,7 @@ type meetingVoteJSON struct {
 type voteJSON struct {
 	PollID    string `json:"poll_id"`
 	OptionIDs []int  `json:"option_ids"`
+	Receipt   string `json:"receipt,omitempty"` // a verifiable poll's receipt, given this once
 }
 
 func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) { s.apiBallot(w, r, false) }
@@ -240,7 +263,8 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 			return
 		}
 	}
-	if err := s.cast(w, r, ballot, req.Code); err != nil {
+	receipt, err := s.cast(w, r, ballot, req.Code)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -256,54 +280,57 @@ func (s *Server) apiBallot(w http.ResponseWriter, r *http.Request, change bool) 
 		writeJSON(w, http.StatusOK, myVoteJSON{PollID: id, OptionIDs: req.OptionIDs, CanChange: true})
 		return
 	}
-	writeJSON(w, http.StatusCreated, voteJSON{PollID: id, OptionIDs: req.OptionIDs})
+	writeJSON(w, http.StatusCreated, voteJSON{PollID: id, OptionIDs: req.OptionIDs, Receipt: receipt})
 }
 
 // vote stores the request's voter's ballot, or with change replaces it,
 // within the client's rate limit, and gives the browser the ballot's marker
 // (see ballot.go); the pages use it too. Changes are not votes for the vote
 // metrics.
-func (s *Server) vote(w http.ResponseWriter, r *http.Request, pollID string, optionIDs []int, other, code string, change bool) error {
+func (s *Server) vote(w http.ResponseWriter, r *http.Request, pollID string, optionIDs []int, other, code string, change bool) (receipt string, err error) {
 	return s.cast(w, r, pollstack.Ballot{PollID: pollID, OptionIDs: optionIDs, Change: change, Other: other}, code)
 }
 
 // cast stores the ballot as the request's voter's, as vote does: a meeting
 // participant's answers come here with their name.
-func (s *Server) cast(w http.ResponseWriter, r *http.Request, b pollstack.Ballot, code string) error {
+func (s *Server) cast(w http.ResponseWriter, r *http.Request, b pollstack.Ballot, code string) (receipt string, err error) {
 	if err := s.limitVote(r); err != nil {
-		return err
+		return "", err
 	}
-	err := s.castBallot(w, r, b, code)
+	receipt, err = s.castBallot(w, r, b, code)
 	if !b.Change {
 		s.countVote(err)
 	}
-	return err
+	return receipt, err
 }
 
 // castBallot stores the ballot (a change only from a browser that may make
-// it) and gives the browser its marker.
-func (s *Server) castBallot(w http.ResponseWriter, r *http.Request, b pollstack.Ballot, code string) error {
+// it) and gives the browser its marker; a new ballot of a verifiable poll
+// gets a receipt, returned to be shown once.
+func (s *Server) castBallot(w http.ResponseWriter, r *http.Request, b pollstack.Ballot, code string) (receipt string, err error) {
 	p, err := s.views.poll(r.Context(), b.PollID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if b.Other, err = pollstack.CleanOther(b.Other); err != nil {
-		return err
+		return "", err
 	}
 	if b.Change {
 		if err := s.mayChange(w, r, p, code); err != nil {
-			return err
+			return "", err
 		}
+	} else if p.Verifiable {
+		receipt, b.ReceiptDigest = pollstack.NewReceipt()
 	}
 	b.Voter = s.voter(r, b.PollID, code)
 	if err := s.store.Vote(r.Context(), b); err != nil {
-		return err
+		return "", err
 	}
 	s.views.invalidate(b.PollID)
 	if key := p.VoterKey(b.Voter); key != "" {
 		s.markBallot(w, r, b.PollID, key, b.OptionIDs)
 	}
-	return nil
+	return receipt, nil
 }
 
 // mayChange refuses a change of an "ip" poll's ballot from any browser but

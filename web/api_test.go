@@ -308,7 +308,7 @@ func TestAPIBadInput(t *testing.T) {
 				t.Errorf("%s: Content-Type %q, want JSON", tt.name, ct)
 			}
 		}
-		if res := c.do("PUT", "/api/v1/polls/"+id, "", ""); res.Header.Get("Allow") != "GET, DELETE, HEAD" {
+		if res := c.do("PUT", "/api/v1/polls/"+id, "", ""); res.Header.Get("Allow") != "GET, DELETE, PATCH, HEAD" {
 			t.Errorf("405 Allow = %q", res.Header.Get("Allow"))
 		}
 		// Nothing changed: still the one vote, and the multiple poll has none.

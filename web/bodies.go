@@ -8,7 +8,7 @@ import (
 	"github.com/pollstack/pollstack"
 )
 
-// Request bodies: the handlers that read one are the POST and PUT routes,
+// Request bodies: the handlers that read one are the POST, PUT and PATCH routes,
 // which read at most maxBody bytes of JSON or of a URL-encoded form. So every
 // body passes one size limit here, a GET, HEAD or DELETE with a body is
 // refused unread, and a multipart body is refused on every route: nothing
@@ -39,7 +39,7 @@ func (s *Server) bodies(next http.Handler) http.Handler {
 
 // readsBody reports whether some route of this method reads a body.
 func readsBody(method string) bool {
-	return method == http.MethodPost || method == http.MethodPut
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
 }
 
 func isMultipart(contentType string) bool {

@@ -24,12 +24,15 @@ type createForm struct {
 	MaxChoices   string
 	AllowChanges bool
 	AllowOther   string // voters' own answers: "" none, "auto" or "creator" (their approval)
+	Public       bool   // ballots_public: anyone may download the ballots once the poll closes
+	Verifiable   bool   // each voter gets a receipt
 	ClosesAt     string // a datetime-local value: 2030-01-02T15:04
 	TZ           string // the browser's offset from UTC in minutes, filled in by app.js
 	Results      string
 	Check        string // the duplicate check
 	VoterCodes   string // how many codes, as typed
 	EmbedOrigins string // the sites that may frame the poll, as typed: spaces, commas or lines between
+	Kiosk        bool   // a shared device: one vote per submission, the page resets
 	Error        *pollstack.Error
 	Errors       []*pollstack.Error // every broken rule, when the domain refused the poll (formerrors.go)
 	Deleted      bool               // a poll was just deleted
@@ -96,7 +99,7 @@ func (f createForm) FormError() string {
 		return ""
 	}
 	switch f.Error.Field {
-	case "question", "description", "options", "min_choices", "max_choices", "max_rankings", "allow_changes", "closes_at", "results", "duplicate_check", "voter_codes", "embed_origins", "allow_other", "other_approval":
+	case "question", "description", "options", "min_choices", "max_choices", "max_rankings", "allow_changes", "closes_at", "results", "duplicate_check", "voter_codes", "embed_origins", "allow_other", "other_approval", "ballots_public", "verifiable", "kiosk":
 		return ""
 	}
 	return f.Error.Message
@@ -137,9 +140,12 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 		Results:      r.PostFormValue("results"),
 		AllowChanges: r.PostFormValue("allow_changes") == "yes",
 		AllowOther:   r.PostFormValue("allow_other"),
+		Public:       r.PostFormValue("ballots_public") == "yes",
+		Verifiable:   r.PostFormValue("verifiable") == "yes",
 		Check:        r.PostFormValue("duplicate_check"),
 		VoterCodes:   strings.TrimSpace(r.PostFormValue("voter_codes")),
 		EmbedOrigins: r.PostFormValue("embed_origins"),
+		Kiosk:        r.PostFormValue("kiosk") == "yes",
 		MaxOptions:   pollstack.MaxOptions,
 	}
 	if r.PostForm.Has("add_option") {
@@ -151,9 +157,12 @@ func (s *Server) createPollPage(w http.ResponseWriter, r *http.Request) {
 	}
 	req := createPollRequest{Question: f.Question, Description: f.Description, Multiple: f.Multiple, Results: f.Results, AllowChanges: f.AllowChanges,
 		MinChoices: choiceLimit(f.MinChoices), MaxChoices: choiceLimit(f.MaxChoices), DuplicateCheck: f.Check,
-		EmbedOrigins: typedOrigins(f.EmbedOrigins)}
+		EmbedOrigins: typedOrigins(f.EmbedOrigins), BallotsPublic: f.Public, Verifiable: f.Verifiable, Kiosk: f.Kiosk}
 	if f.AllowOther != "" {
 		req.AllowOther, req.OtherApproval = true, f.AllowOther
+	}
+	if f.Kiosk { // the form's kiosk box stands for its duplicate check
+		req.DuplicateCheck = string(pollstack.CheckNone)
 	}
 	if f.Ranked { // the choice limits are for "several options"; a ranked poll has its own
 		req.Kind, req.MaxRankings, req.MinChoices, req.MaxChoices = string(pollstack.PollRanked), choiceLimit(f.MaxRankings), 0, 0

@@ -92,12 +92,17 @@ func (s *Server) embedVote(w http.ResponseWriter, r *http.Request) {
 		s.showPollWith(w, r, http.StatusBadRequest, nil, pollstack.ErrorOf(err), func(d *pollView) { d.Ranks = typed })
 		return
 	}
-	if err := s.vote(w, r, id, chosen, r.PostFormValue("other"), r.PostFormValue("code"), false); err != nil {
+	receipt, err := s.vote(w, r, id, chosen, r.PostFormValue("other"), r.PostFormValue("code"), false)
+	if err != nil {
 		if e, status := publicError(err); status < http.StatusInternalServerError {
 			s.showPoll(w, r, status, chosen, e) // in the frame: an error page would be refused there
 			return
 		}
 		s.writeError(w, r, err)
+		return
+	}
+	if receipt != "" { // shown at once: a frame's cookies may not reach its next page
+		s.showPollWith(w, r, http.StatusOK, nil, nil, func(d *pollView) { d.Receipt = receipt })
 		return
 	}
 	http.Redirect(w, r, embedPath(id), http.StatusSeeOther)

@@ -26,6 +26,7 @@ var statusOf = map[pollstack.Kind]int{
 	pollstack.KindUnauthorized: http.StatusUnauthorized,
 	pollstack.KindForbidden:    http.StatusForbidden,
 	pollstack.KindUnavailable:  http.StatusServiceUnavailable,
+	pollstack.KindStale:        http.StatusPreconditionFailed,
 	kindMethodNotAllowed:       http.StatusMethodNotAllowed,
 	kindTooLarge:               http.StatusRequestEntityTooLarge,
 	kindMediaType:              http.StatusUnsupportedMediaType,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -87,6 +88,7 @@ type hub struct {
 	subs    map[*subscriber]struct{}
 	results event // the latest results event: what a late viewer gets first
 	state   event // nil data while open, then closedEvent, then goneEvent
+	version int   // the poll version the hub last read (or its first viewer did)
 }
 
 type subscriber struct {
@@ -98,9 +100,9 @@ func newHubs(s *Server) *hubs {
 	return &hubs{s: s, safety: streamSafety, heartbeat: streamHeartbeat, polls: map[string]*hub{}, shutdown: make(chan struct{})}
 }
 
-// subscribe joins the poll's hub, starting it if it is the first viewer.
-// ok is false after CloseStreams.
-func (hs *hubs) subscribe(id string, hidden bool) (sub *subscriber, ok bool) {
+// subscribe joins the poll's hub, starting it if it is the first viewer,
+// who read the poll at version. ok is false after CloseStreams.
+func (hs *hubs) subscribe(id string, hidden bool, version int) (sub *subscriber, ok bool) {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
 	if hs.closed {
@@ -108,7 +110,7 @@ func (hs *hubs) subscribe(id string, hidden bool) (sub *subscriber, ok bool) {
 	}
 	h := hs.polls[id]
 	if h == nil {
-		h = &hub{id: id, subs: map[*subscriber]struct{}{}, changed: make(chan struct{}, 1), stop: make(chan struct{})}
+		h = &hub{id: id, subs: map[*subscriber]struct{}{}, changed: make(chan struct{}, 1), stop: make(chan struct{}), version: version}
 		hs.polls[id] = h
 		go hs.run(h)
 	}
@@ -117,6 +119,13 @@ func (hs *hubs) subscribe(id string, hidden bool) (sub *subscriber, ok bool) {
 	// first read missed; the handler skips what it has already sent.
 	if e, ok := h.eventFor(sub, true, true); ok {
 		sub.mailbox <- e
+	}
+	if h.version > version { // an edit since this viewer's read, which the hub has heard of
+		select {
+		case <-sub.mailbox:
+		default:
+		}
+		sub.mailbox <- editedEvent(h.version)
 	}
 	h.subs[sub] = struct{}{}
 	hs.streams++
@@ -235,6 +244,13 @@ func (hs *hubs) read(h *hub, first bool) (next time.Duration, broadcast bool) {
 	case err != nil:
 		return streamReadRetry, false // the store is briefly away: viewers keep the last counts
 	default:
+		hs.mu.Lock()
+		edited := v.Poll.Version > h.version
+		h.version = max(h.version, v.Poll.Version)
+		hs.mu.Unlock()
+		if edited {
+			defer hs.broadcastEdited(h, v.Poll.Version)
+		}
 		results.data = hs.s.resultsEvent(v)
 		now := hs.s.now()
 		if v.Poll.Closed(now) {
@@ -283,6 +299,26 @@ func (h *hub) eventFor(sub *subscriber, resultsChanged, stateChanged bool) (even
 	return event{}, false
 }
 
+// broadcastEdited tells every subscriber, those who may not see the counts
+// too, that the creator edited the poll: the page reloads or says so. It
+// takes the place of an event not sent yet, which the reload makes moot.
+func (hs *hubs) broadcastEdited(h *hub, version int) {
+	edited := editedEvent(version)
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	for sub := range h.subs {
+		select {
+		case <-sub.mailbox:
+		default:
+		}
+		sub.mailbox <- edited
+	}
+}
+
+func editedEvent(version int) event {
+	return event{data: fmt.Appendf(nil, "event: edited\ndata: {\"version\":%d}\n\n", version)}
+}
+
 // broadcastHeartbeat adds a heartbeat to every empty mailbox: it never
 // takes the place of an event.
 func (hs *hubs) broadcastHeartbeat(h *hub) {
@@ -314,6 +350,9 @@ func (s *Server) resultsEvent(v view) []byte {
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	v, err := s.visibleResults(r, id)
+	if errors.Is(err, pollstack.ErrResultsHidden) && r.URL.Query().Has("reveal") && s.ownsPoll(r, id) {
+		v, err = s.views.get(r.Context(), id) // present mode, revealed by the owner
+	}
 	hidden := errors.Is(err, pollstack.ErrResultsHidden)
 	if err != nil && !hidden {
 		s.writeError(w, r, err)
@@ -332,7 +371,20 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
-	sub, ok := s.streams.subscribe(id, hidden)
+	var version int // of the poll this viewer's first read saw
+	if hidden {
+		if seen, err := s.views.get(r.Context(), id); err == nil {
+			version = seen.Poll.Version
+		}
+	} else {
+		version = v.Poll.Version
+	}
+	// The page says which version it shows (?v=): an edit between its
+	// load and this stream is told at once.
+	if shown, err := strconv.Atoi(r.URL.Query().Get("v")); err == nil && shown > 0 && shown < version {
+		version = shown
+	}
+	sub, ok := s.streams.subscribe(id, hidden, version)
 	if !ok { // shutting down: come back soon, to another server
 		write(fmt.Appendf(nil, "retry: %d\n\n", retryMillis(streamBye)))
 		return

@@ -80,8 +80,9 @@ func TestPagePresentAndShare(t *testing.T) {
 	if present.Status != http.StatusOK {
 		t.Fatalf("present: status %d", present.Status)
 	}
+	code := c.do("GET", "/api/v1/polls/"+id, "", "").json(t)["join_code"].(string)
 	mustContain(t, present, `<body class="page-present">`, `<h1 dir="auto">Which talk next?</h1>`, `<svg class="qr"`,
-		`Vote at <strong class="short-link"><span>`+host+`</span><wbr><span>/p/`+id+`</span></strong>`, `data-events="/p/`+id+`/events"`, `<span data-total>1</span>`)
+		`Vote at <strong class="short-link"><span>`+host+`</span><wbr><span>/j/`+code+`</span></strong>`, `data-events="/p/`+id+`/events"`, `<span data-total>1</span>`)
 	if strings.Contains(string(present.Body), `http-equiv="refresh"`) {
 		t.Error("present mode with visible results reloads itself")
 	}

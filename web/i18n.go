@@ -415,6 +415,17 @@ func link(href, text, target string) template.HTML {
 	return template.HTML(a + ">" + template.HTMLEscapeString(text) + "</a>")
 }
 
+// userText is text that people typed, as an element whose direction is
+// its own (dir="auto"), for a message that quotes it.
+func userText(text string) template.HTML {
+	return template.HTML(`<span dir="auto">` + template.HTMLEscapeString(text) + "</span>")
+}
+
+// strong is text as <strong class="class">.
+func strong(class, text string) template.HTML {
+	return template.HTML(`<strong class="` + template.HTMLEscapeString(class) + `">` + template.HTMLEscapeString(text) + "</strong>")
+}
+
 // code is text as <code>.
 func code(text string) template.HTML {
 	return template.HTML("<code>" + template.HTMLEscapeString(text) + "</code>")
@@ -461,7 +472,7 @@ func (l *locale) funcs() template.FuncMap {
 	return template.FuncMap{
 		"t": l.t, "tn": l.tn, "th": l.th, "num": l.num, "timeTag": l.timeTag,
 		"choiceRule": l.choiceRule, "answerText": l.answerText, "pluralAttrs": l.pluralAttrs,
-		"link": link, "code": code,
+		"link": link, "code": code, "userText": userText, "strong": strong,
 		"slotText": func(s pollstack.Slot) string { return l.slotText(s, time.UTC) },
 	}
 }

@@ -399,6 +399,9 @@ func codeErrors(t *testing.T) []codeError {
 						continue
 					}
 					v, _ := stringLit(kv.Value)
+					if b, ok := kv.Value.(*ast.BinaryExpr); ok && funcName(kv.Key) == "Message" && b.Op == token.ADD {
+						t.Errorf("%s: a message put together with +: make it with NewError or Invalid, so that a catalogue can translate it with its values", pos())
+					}
 					switch funcName(kv.Key) {
 					case "Code":
 						code = v
@@ -489,7 +492,7 @@ func TestTemplatesHaveNoWordsOfTheirOwn(t *testing.T) {
 			for _, a := range attrs.FindAllStringSubmatch(text, -1) {
 				shown += " " + a[1]
 			}
-			shown = strings.NewReplacer("pollstack", "", "/p/", "").Replace(shown) // the brand, a link's path
+			shown = strings.NewReplacer("pollstack", "", "/p/", "", "/j/", "").Replace(shown) // the brand, links' paths
 			if letter.MatchString(shown) {
 				t.Errorf("template %s (%s) has words of its own: %q", tt.Name(), name, strings.Join(strings.Fields(strings.ReplaceAll(shown, "\x00", " ")), " "))
 			}

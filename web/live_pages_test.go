@@ -73,8 +73,14 @@ type stream struct {
 
 func openStream(t *testing.T, c *client, id string) *stream {
 	t.Helper()
+	return openStreamAt(t, c, "/p/"+id+"/events")
+}
+
+// openStreamAt opens the stream at path (with a query, say).
+func openStreamAt(t *testing.T, c *client, path string) *stream {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+"/p/"+id+"/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
 	res, err := c.http.Do(req)
 	if err != nil {
 		t.Fatal(err)

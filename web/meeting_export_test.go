@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"github.com/pollstack/pollstack"
+
 	"bytes"
 	"encoding/csv"
 	"maps"
@@ -93,10 +95,10 @@ func TestMeetingCSVExports(t *testing.T) {
 				// ballots.csv: a row per participant, a column per slot.
 				rows = c.readCSV("/api/v1/polls/"+id+"/ballots.csv", auth...)
 				formulaSafe(t, "ballots.csv", rows)
-				fixed := 3
+				fixed := pollstack.BallotFileFixed
 				if !hide {
-					fixed = 4
-					if rows[0][3] != "name" {
+					fixed++
+					if rows[0][fixed-1] != "name" {
 						t.Fatalf("ballots.csv header %q, want a name column", rows[0])
 					}
 				}
@@ -119,7 +121,7 @@ func TestMeetingCSVExports(t *testing.T) {
 						}
 						continue
 					}
-					name := strings.TrimPrefix(row[3], "'")
+					name := strings.TrimPrefix(row[fixed-1], "'")
 					seen[name] = true
 					if !maps.Equal(got, want[name]) {
 						t.Errorf("ballots.csv: %s answered %v, want %v", name, got, want[name])

@@ -271,7 +271,7 @@ func (s *Server) meetingBallotPage(w http.ResponseWriter, r *http.Request, v vie
 	}
 	name, ids, err := meetingBallot(v.Poll, req)
 	if err == nil {
-		err = s.cast(w, r, pollstack.Ballot{PollID: v.Poll.ID, Name: name, OptionIDs: ids, Change: change}, req.Code)
+		_, err = s.cast(w, r, pollstack.Ballot{PollID: v.Poll.ID, Name: name, OptionIDs: ids, Change: change}, req.Code)
 	} else if !change {
 		s.countVote(err)
 	}

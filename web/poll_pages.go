@@ -43,6 +43,7 @@ type pollView struct {
 	ClosedOn   *time.Time // when it closed; nil while open
 	DeletesAt  *time.Time // when the retention job deletes the poll; nil: never
 	Extends    bool       // a vote before DeletesAt moves it later (the poll has no end yet)
+	Receipt    string     // a verifiable poll's receipt, shown once after the vote
 }
 
 // BallotError is the error about the ballot itself, shown above the options.
@@ -114,8 +115,16 @@ func (s *Server) showPollWith(w http.ResponseWriter, r *http.Request, status int
 	}
 	data.RetryAfter = w.Header().Get("Retry-After")
 	data.ClosedOn = closedOn(v.Poll, s.now())
+	if data.Receipt == "" {
+		data.Receipt = s.takeReceipt(w, r, v.Poll.ID)
+	}
 	if done := s.confirmation(w, r, v.Poll.ID); done != "" && formErr == nil {
 		data.Confirm, data.CodeUsed = s.locale(r).t("confirm."+done), done == "code"
+	}
+	if v.Poll.Kiosk && data.Confirm != "" {
+		// A shared device: thanks over an empty ballot (a kiosk poll's check
+		// is none, so no ballot is this browser's), for the next person.
+		data.Confirm = s.locale(r).t("confirm.kiosk")
 	}
 	s.renderPoll(w, r, status, data)
 }
@@ -124,7 +133,7 @@ func (s *Server) showPollWith(w http.ResponseWriter, r *http.Request, status int
 // (or the poll, if its results are not visible yet).
 func (s *Server) votePage(w http.ResponseWriter, r *http.Request) {
 	s.ballotPage(w, r, false, func(id string) string {
-		if v, err := s.views.get(r.Context(), id); err == nil && !v.Poll.ResultsVisible(s.now(), true) {
+		if v, err := s.views.get(r.Context(), id); err == nil && (v.Poll.Kiosk || !v.Poll.ResultsVisible(s.now(), true)) {
 			return "/p/" + id
 		}
 		return "/p/" + id + "/results"
@@ -160,7 +169,10 @@ func (s *Server) ballotPage(w http.ResponseWriter, r *http.Request, change bool,
 		s.showPollWith(w, r, http.StatusBadRequest, nil, pollstack.ErrorOf(err), func(d *pollView) { d.Ranks = typed })
 		return
 	}
-	err = s.vote(w, r, id, chosen, r.PostFormValue("other"), r.PostFormValue("code"), change)
+	receipt, err := s.vote(w, r, id, chosen, r.PostFormValue("other"), r.PostFormValue("code"), change)
+	if receipt != "" {
+		s.keepReceipt(w, r, id, receipt)
+	}
 	if err == nil && !change { // the next page reads the same view: it is loaded once
 		if v, err := s.views.get(r.Context(), id); err == nil {
 			s.confirm(w, r, id, doneKind(v.Poll))

@@ -185,7 +185,9 @@ func typedRanks(chosen []int) map[int]string {
 }
 
 // The ballot file, for the creator: the API's GET with the admin token as
-// a Bearer token, and the admin page's form post (the token in the body).
+// a Bearer token, and the admin page's form post (the token in the body);
+// for anyone, the API's GET without a token, once the poll has closed if
+// its creator published the ballots (Poll.BallotsOpenToAll).
 
 func (s *Server) apiBallotsCSV(w http.ResponseWriter, r *http.Request) {
 	s.writeBallotFile(w, r, bearerToken(r))
@@ -200,15 +202,15 @@ func (s *Server) ballotsCSVPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeBallotFile streams the poll's ballot file (pollstack.BallotFile) to
-// its creator, row by row as the store reads them: constant memory,
-// whatever the number of ballots.
+// whoever may have it (ballotFileView), row by row as the store reads them:
+// constant memory, whatever the number of ballots.
 func (s *Server) writeBallotFile(w http.ResponseWriter, r *http.Request, token string) {
 	id := r.PathValue("id")
 	if err := s.limit(r, s.downloads); err != nil { // the file reads every ballot again
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.creatorResults(r, id, token)
+	v, err := s.ballotFileView(r, id, token)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -230,6 +232,27 @@ func (s *Server) writeBallotFile(w http.ResponseWriter, r *http.Request, token s
 		// The status is sent; a cut-off file is what the client sees.
 		s.log.Warn("ballot file cut off", "request_id", requestID(r.Context()), "poll_id", id, "error", err.Error())
 	}
+}
+
+// ballotFileView is the poll's view for a request of its ballot file:
+// anyone's once the creator published the ballots and the poll closed, the
+// creator's alone otherwise. A wrong token is refused as such; without one,
+// the error says that the token is needed, or that the file is public once
+// the poll closes.
+func (s *Server) ballotFileView(r *http.Request, id, token string) (view, error) {
+	if token != "" {
+		return s.creatorResults(r, id, token)
+	}
+	v, err := s.views.get(r.Context(), id)
+	switch {
+	case err != nil:
+		return view{}, err
+	case v.Poll.BallotsOpenToAll(s.now()):
+		return v, nil
+	case v.Poll.BallotsPublic:
+		return view{}, pollstack.ErrBallotsOpen
+	}
+	return view{}, pollstack.ErrTokenMissing
 }
 
 // ballotFileStall bounds how long one write of the ballot file may wait

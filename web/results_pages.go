@@ -32,6 +32,7 @@ func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
 		resultsView
 		Share   share
 		Confirm string // the vote just made, confirmed once
+		Receipt string // a verifiable poll's receipt, shown once after the vote
 	}{Poll: v.Poll, resultsView: s.resultsView(v)}
 	if data.Share, err = s.share(r, v.Poll); err != nil {
 		s.writeError(w, r, err)
@@ -46,6 +47,7 @@ func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
 	if done := s.confirmation(w, r, v.Poll.ID); done != "" {
 		data.Confirm = s.locale(r).t("confirm." + done)
 	}
+	data.Receipt = s.takeReceipt(w, r, v.Poll.ID)
 	s.render(w, r, http.StatusOK, "results", v.Poll.Question, data)
 }
 

@@ -83,7 +83,7 @@ type Server struct {
 	creates    *rateLimiter // nil: no limit
 	votes      *rateLimiter
 	codes      *rateLimiter // voter codes, charged by the code (see chargeVoterCodes)
-	downloads  *rateLimiter // voter code CSVs and ballot files, each made again from the store or a seed
+	downloads  *rateLimiter // voter code CSVs and ballot files, each made again from the store or a seed; receipt checks
 	voters     *rateLimiter // per voter cookie, see roomlimit.go
 	room       *rateLimiter // per address, for votes with a voter cookie
 	streamCaps *streamLimiter
@@ -161,6 +161,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/polls", s.apiCreatePoll, true},
 		{"GET", "/api/v1/polls/{id}", s.apiGetPoll, true},
 		{"DELETE", "/api/v1/polls/{id}", s.apiDeletePoll, false},
+		{"PATCH", "/api/v1/polls/{id}", s.apiEditPoll, false},
 		{"POST", "/api/v1/polls/{id}/close", s.apiClosePoll, false},
 		{"POST", "/api/v1/polls/{id}/decision", s.apiDecide, false},
 		{"POST", "/api/v1/polls/{id}/votes", s.apiVote, true},
@@ -172,6 +173,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/polls/{id}/ballots.csv", s.apiBallotsCSV, false},
 		{"GET", "/api/v1/polls/{id}/answers", s.apiAnswers, false},
 		{"POST", "/api/v1/polls/{id}/answers/{option}", s.apiReviewAnswer, false},
+		{"POST", "/api/v1/polls/{id}/receipt", s.apiCheckReceipt, false},
 		{"GET", "/{$}", s.home, false},
 		{"POST", "/language", s.chooseLanguage, false},
 		{"POST", "/{$}", s.createPollPage, false},
@@ -188,15 +190,22 @@ func (s *Server) routes() []route {
 		{"GET", "/p/{id}/codes", s.codesPage, false},
 		{"POST", "/p/{id}/codes.csv", s.codesCSVPage, false},
 		{"POST", "/p/{id}/close", s.closePage, false},
+		{"POST", "/p/{id}/edit", s.editPage, false},
 		{"POST", "/p/{id}/delete", s.deletePage, false},
 		{"POST", "/p/{id}/results.csv", s.resultsCSVPage, false},
 		{"POST", "/p/{id}/ballots.csv", s.ballotsCSVPage, false},
 		{"POST", "/p/{id}/answers", s.reviewAnswerPage, false},
+		{"GET", "/p/{id}/check", s.checkPage, false},
+		{"POST", "/p/{id}/check", s.checkPagePost, false},
 		{"GET", "/p/{id}/present", s.presentPage, true},
+		{"POST", "/p/{id}/present", s.presentReveal, false},
 		{"GET", embedPattern, s.embedPage, true},
 		{"POST", embedPattern, s.embedVote, true},
 		{"GET", oembedPath, s.oembed, false},
 		{"GET", "/my-polls", s.myPollsPage, false},
+		{"GET", "/j", s.joinPage, false},
+		{"GET", "/j/{code}", s.joinPage, false},
+		{"GET", "/j/{code}/", s.joinPage, false},
 		{"GET", "/p/{id}/event.ics", s.eventICS, false},
 		{"POST", "/p/{id}/decide", s.decidePage, false},
 		{"GET", "/meeting", s.meetingNewPage, false},
@@ -298,7 +307,8 @@ func (s *Server) loadView(ctx context.Context, id string, held *view) (view, err
 		if err != nil {
 			return view{}, err
 		}
-		if len(r.Counts) != len(held.Poll.Options) { // an answer became an option: read the poll again
+		// Edited, or an answer became an option: read the poll again.
+		if r.Version != held.Poll.Version || len(r.Counts) != len(held.Poll.Options) {
 			return s.loadView(ctx, id, nil)
 		}
 		p := held.Poll

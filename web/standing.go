@@ -22,22 +22,34 @@ var confirmations = map[string]bool{"voted": true, "code": true}
 
 // confirm keeps what the voter did for the next page of the poll.
 func (s *Server) confirm(w http.ResponseWriter, r *http.Request, pollID, done string) {
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: done, Path: "/p/" + pollID, MaxAge: 60,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r)})
+	s.keepForNextPage(w, r, flashCookie, pollID, done, 60)
 }
 
 // confirmation reads and clears the flash: the kind of vote just made
 // ("voted", "code") or "" when there is none.
 func (s *Server) confirmation(w http.ResponseWriter, r *http.Request, pollID string) string {
-	c, err := r.Cookie(flashCookie)
+	done := s.takeFromPage(w, r, flashCookie, pollID)
+	if !confirmations[done] {
+		return ""
+	}
+	return done
+}
+
+// keepForNextPage keeps a value for the poll's next page, for maxAge
+// seconds, in a cookie of the poll's pages (HttpOnly, SameSite Lax).
+func (s *Server) keepForNextPage(w http.ResponseWriter, r *http.Request, name, pollID, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/p/" + pollID, MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r)})
+}
+
+// takeFromPage returns what keepForNextPage kept ("" if nothing) and
+// deletes it: it is shown once.
+func (s *Server) takeFromPage(w http.ResponseWriter, r *http.Request, name, pollID string) string {
+	c, err := r.Cookie(name)
 	if err != nil {
 		return ""
 	}
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/p/" + pollID, MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.isTLS(r)})
-	if !confirmations[c.Value] {
-		return ""
-	}
+	s.keepForNextPage(w, r, name, pollID, "", -1)
 	return c.Value
 }
 

@@ -62,9 +62,9 @@ func TestRecountPrintsEveryRound(t *testing.T) {
 func TestRecountErrorsNameTheProblem(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "poll-AAAAAAAAAAAAAAAA-ballots.csv")
-	os.WriteFile(bad, []byte("ballot_id,cast_at,changed_at,A,B\r\nx,2026-06-01T12:00:00Z,,1,1\r\n"), 0o600)
+	os.WriteFile(bad, []byte("ballot_id,cast_at,changed_at,receipt_sha256,A,B\r\nx,2026-06-01T12:00:00Z,,,1,1\r\n"), 0o600)
 	other := filepath.Join(dir, "ballots.csv")
-	os.WriteFile(other, []byte("ballot_id,cast_at,changed_at,A,B\r\n"), 0o600)
+	os.WriteFile(other, []byte("ballot_id,cast_at,changed_at,receipt_sha256,A,B\r\n"), 0o600)
 	for _, tt := range []struct {
 		args []string
 		want string

@@ -31,11 +31,19 @@ func verifyScript(t *testing.T) string {
 	return repo.Path(".github", "scripts", "verify-image.sh")
 }
 
-// checkout lays out what the script reads and returns its directory and
-// the image reference the plan names.
-func checkout(t *testing.T, sig *testSigstore, provenance, sbom []byte) (string, string) {
+// checkout lays out in dir, afresh, what the script reads and returns the
+// image reference the plan names. The checkouts of one test share their
+// path: a build records it, and at a new path every `go run` of the script
+// compiled and linked verify-image anew instead of taking it from the
+// build cache.
+func checkout(t *testing.T, dir string, sig *testSigstore, provenance, sbom []byte) string {
 	t.Helper()
-	dir := t.TempDir()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range []string{"go.mod", "go.sum", "cmd", "internal"} {
 		if err := os.Symlink(repo.Path(p), filepath.Join(dir, p)); err != nil {
 			t.Fatal(err)
@@ -65,7 +73,7 @@ func checkout(t *testing.T, sig *testSigstore, provenance, sbom []byte) (string,
 		}
 	}
 	sig.WriteTrustedRoot(t, filepath.Join(dir, "trusted_root.json"))
-	return dir, image
+	return image
 }
 
 // runScript runs the verify step in dir with GitHub's variables for this
@@ -100,9 +108,10 @@ func TestVerifyScript(t *testing.T) {
 		return sig.Sign(t, c, statement(t, digest, ProvenanceType, provenanceOf(c.Identity, gitCommit))),
 			sig.Sign(t, c, statement(t, digest, SBOMType, sbomOf(digest)))
 	}
-	// plan lays out a checkout whose bundles sign the plan's own image.
+	// plan lays out the checkout with bundles that sign the plan's own image.
+	dir := filepath.Join(t.TempDir(), "checkout")
 	plan := func(t *testing.T, c sigClaims, gitCommit string) string {
-		dir, image := checkout(t, sig, nil, nil)
+		image := checkout(t, dir, sig, nil, nil)
 		prov, sbom := sign(t, c, image, gitCommit)
 		for name, data := range map[string][]byte{"provenance": prov, "sbom": sbom} {
 			if err := os.WriteFile(filepath.Join(dir, "dist", "attestations", name+".sigstore.json"), data, 0o644); err != nil {

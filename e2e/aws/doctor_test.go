@@ -312,8 +312,10 @@ func doctorFaults(ctx context.Context, t *testing.T, cfg aws.Config, cluster, se
 			t.Error("no AWS call went through the guard")
 		}
 	})
-	t.Run("execution role without kms:Decrypt", func(t *testing.T) {
-		defer plantNoDecrypt(ctx, t, iamC, aws.ToString(td.ExecutionRoleArn))()
+	// The seed's first failure: a role that reads a secret (the task role,
+	// the server key) but may not decrypt it.
+	t.Run("task role without kms:Decrypt", func(t *testing.T) {
+		defer plantNoDecrypt(ctx, t, iamC, aws.ToString(td.TaskRoleArn))()
 		r := runDoctor(ctx, t, cfg, cluster, service)
 		wantFaults(t, r, doctor.SecretDecrypt)
 		if f := r.Check(doctor.SecretDecrypt).Fault; !strings.Contains(f, "kms:Decrypt") {

@@ -175,8 +175,8 @@ func TestSharedMocksMatch(t *testing.T) {
 	}
 }
 
-// mockFile is the stack's shared mock file, under infra.
-var mockFile = filepath.Join("modules", "stack", "tests", "mocks", "aws.tfmock.hcl")
+// mockFile is the mock AWS every Terraform test shares, under infra.
+var mockFile = filepath.Join("mocks", "aws.tfmock.hcl")
 
 // nameMocks writes this tree's shared mock file to dst with the
 // environment's name in place of the stack tests' pollstack-test. It is
@@ -263,12 +263,12 @@ func tail(b []byte) string {
 }
 
 // mocks is the test file of the render. The computed attributes come from
-// the stack's shared mock file (infra/modules/stack/tests/mocks), named for
+// the shared mock file (infra/mocks), named for
 // the environment by renderEnv, so that the ARNs in the policies are those
 // of the real resources; the overrides give each role its own ARN.
 var mocks = template.Must(template.New("render").Parse(`
 mock_provider "aws" {
-  source = "../modules/stack/tests/mocks"
+  source = "../mocks"
 }
 
 override_resource {

@@ -11,8 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
-
-	"github.com/pollstack/pollstack/docs"
 )
 
 // Alarm is one of the stack's alarms that is firing, with what the runbook
@@ -77,7 +75,7 @@ func alarmOf(name, description, reason string, since *time.Time) Alarm {
 	if _, link, ok := strings.Cut(description, "Runbook: "); ok {
 		a.Runbook = strings.Fields(link)[0]
 		if _, section, ok := strings.Cut(a.Runbook, "#"); ok {
-			a.Section = docs.RunbookSection(section)
+			a.Section = runbookSection(section)
 		}
 	}
 	return a

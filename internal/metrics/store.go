@@ -56,6 +56,11 @@ func (c *countingStore) NameOf(ctx context.Context, pollID, voterKey string) (st
 	return name, c.count("name_of", err)
 }
 
+func (c *countingStore) BallotByReceipt(ctx context.Context, pollID string, digest []byte) (pollstack.CastBallot, error) {
+	b, err := c.Store.BallotByReceipt(ctx, pollID, digest)
+	return b, c.count("ballot_by_receipt", err)
+}
+
 func (c *countingStore) HasVoted(ctx context.Context, pollID, voterKey string) (bool, error) {
 	v, err := c.Store.HasVoted(ctx, pollID, voterKey)
 	return v, c.count("has_voted", err)

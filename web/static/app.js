@@ -2,8 +2,9 @@
 // times in the viewer's time zone, the time zone of the closing time,
 // hiding the parts of the create form that the choices made moot, copying
 // links and codes, live results and meeting grids (or counts reloaded now
-// and then when no stream is to be had), closing and deleting shown on open pages as they
-// happen, and opening the admin page from the admin link.
+// and then when no stream is to be had), closing and deleting shown on open
+// pages as they happen, opening the admin page from the admin link, and a
+// ranked ballot's options put in order by dragging or with buttons.
 "use strict";
 (function () {
   // The page's language (<html lang>) and its words for this script
@@ -312,6 +313,131 @@
     });
   });
 
+  // A ranked ballot: its rank selects work without this script. With it,
+  // the options become a list to put in order, by dragging them or with
+  // buttons (keyboard and screen readers), each move announced; the
+  // selects, hidden, stay the form's fields and follow the list.
+  document.querySelectorAll("form.vote").forEach(function (form) {
+    var selects = Array.prototype.slice.call(form.querySelectorAll(".rank select"));
+    if (!selects.length) return;
+    var fieldset = selects[0].closest("fieldset");
+    var max = selects[0].options.length - 1;
+    var items = selects.map(function (s, i) {
+      return { index: i, select: s, label: form.querySelector('label[for="' + s.id + '"]').textContent };
+    });
+    var ranked = items.filter(function (it) { return it.select.value; })
+      .sort(function (a, b) { return Number(a.select.value) - Number(b.select.value); });
+    var box = document.createElement("div");
+    box.className = "ranker";
+    box.innerHTML = '<p class="hint" id="ranker-help"></p>' +
+      '<p class="ranker-title" id="ranker-ranked"></p><ol class="ranker-list" aria-labelledby="ranker-ranked" aria-describedby="ranker-help" data-list="ranked"></ol>' +
+      '<p class="ranker-title" id="ranker-unranked"></p><ul class="ranker-list" aria-labelledby="ranker-unranked" data-list="unranked"></ul>' +
+      '<p class="visually-hidden" aria-live="polite" data-announce></p>';
+    box.querySelector("#ranker-help").textContent = word("ranker-help") +
+      (max < items.length && words ? " " + counted(words, "ranker-max", max) : "");
+    box.querySelector("#ranker-ranked").textContent = word("my-ranking");
+    box.querySelector("#ranker-unranked").textContent = word("not-ranked");
+    // said is a word of this script with an option's label (and numbers) in it.
+    function said(name, label, rank, count) {
+      return word(name).replace("{label}", label).replace("{rank}", numbers.format(rank || 0)).replace("{count}", numbers.format(count || 0));
+    }
+    fieldset.appendChild(box);
+    fieldset.classList.add("ranker-on");
+    var lists = { ranked: box.querySelector('[data-list="ranked"]'), unranked: box.querySelector('[data-list="unranked"]') };
+    var announce = box.querySelector("[data-announce]");
+
+    function button(it, move, text, name, disabled) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "ranker-button secondary";
+      b.textContent = text;
+      b.setAttribute("data-move", move);
+      b.setAttribute("aria-label", name);
+      b.disabled = disabled;
+      b.addEventListener("click", function () { moveItem(it, move); });
+      return b;
+    }
+    function render() {
+      lists.ranked.textContent = "";
+      lists.unranked.textContent = "";
+      ranked.forEach(function (it, k) {
+        var li = document.createElement("li");
+        li.className = "ranker-item";
+        li.draggable = true;
+        li.setAttribute("data-index", it.index);
+        var label = document.createElement("span");
+        label.dir = "auto";
+        label.textContent = it.label;
+        li.appendChild(label);
+        var buttons = document.createElement("span");
+        buttons.className = "ranker-buttons";
+        buttons.appendChild(button(it, "up", "↑", said("move-up", it.label), k === 0));
+        buttons.appendChild(button(it, "down", "↓", said("move-down", it.label), k === ranked.length - 1));
+        buttons.appendChild(button(it, "remove", word("remove"), said("remove-label", it.label), false));
+        li.appendChild(buttons);
+        lists.ranked.appendChild(li);
+      });
+      items.forEach(function (it) {
+        if (ranked.indexOf(it) >= 0) return;
+        var li = document.createElement("li");
+        li.className = "ranker-item";
+        li.setAttribute("data-index", it.index);
+        var label = document.createElement("span");
+        label.dir = "auto";
+        label.textContent = it.label;
+        li.appendChild(label);
+        li.appendChild(button(it, "add", word("rank"), said("rank-label", it.label), ranked.length >= max));
+        lists.unranked.appendChild(li);
+      });
+      items.forEach(function (it) {
+        var k = ranked.indexOf(it);
+        it.select.value = k >= 0 ? String(k + 1) : "";
+      });
+    }
+    // moveItem moves an option, redraws the lists, keeps the focus on the
+    // option's buttons and says where it went.
+    function moveItem(it, move, to) {
+      var k = ranked.indexOf(it);
+      if (k >= 0) ranked.splice(k, 1);
+      if (move === "up") ranked.splice(Math.max(k - 1, 0), 0, it);
+      if (move === "down") ranked.splice(Math.min(k + 1, ranked.length), 0, it);
+      if (move === "add") ranked.push(it);
+      if (move === "to") ranked.splice(Math.min(to, ranked.length), 0, it);
+      if (ranked.length > max) ranked.length = max;
+      render();
+      var li = box.querySelector('[data-index="' + it.index + '"]');
+      var again = li && li.querySelector('[data-move="' + move + '"]:not([disabled])');
+      (again || (li && li.querySelector("button:not([disabled])")) || li || box).focus();
+      var rank = ranked.indexOf(it);
+      announce.textContent = rank >= 0 ? said("announce-rank", it.label, rank + 1, ranked.length) : said("announce-unranked", it.label);
+    }
+    // Dragging: an option dropped on a ranked one takes its place; dropped
+    // elsewhere on the ranking, it goes last; on "not ranked", it leaves.
+    var dragged = null;
+    box.addEventListener("dragstart", function (e) {
+      var li = e.target.closest && e.target.closest("[data-index]");
+      if (!li) return;
+      dragged = items[Number(li.getAttribute("data-index"))];
+      if (e.dataTransfer) e.dataTransfer.setData("text/plain", dragged.label);
+    });
+    box.addEventListener("dragover", function (e) { if (dragged) e.preventDefault(); });
+    box.addEventListener("drop", function (e) {
+      if (!dragged) return;
+      e.preventDefault();
+      var it = dragged;
+      dragged = null;
+      if (e.target.closest('[data-list="unranked"]')) {
+        moveItem(it, "remove");
+        return;
+      }
+      var on = e.target.closest('[data-list="ranked"] [data-index]');
+      var to = on ? ranked.indexOf(items[Number(on.getAttribute("data-index"))]) : ranked.length;
+      moveItem(it, "to", to < 0 ? ranked.length : to);
+    });
+    box.addEventListener("dragend", function () { dragged = null; });
+    render();
+  });
+
   // Live results and state over Server-Sent Events; EventSource reconnects
   // by itself. The results page updates its counts; both it and the poll
   // page show closing and deleting as they happen (the words are in the
@@ -345,6 +471,7 @@
         if (el.querySelector("[data-total]")) showResults(el, data);
         var grid = el.querySelector("[data-meeting-grid]");
         if (grid && data.slots) showMeeting(grid, data);
+        if (el.querySelector("[data-rounds]")) refreshRounds(el);
         if (data.closed) {
           show("closed");
         } else if (live) {
@@ -352,6 +479,13 @@
         }
       });
       source.addEventListener("closed", function () { end("closed"); });
+      // The creator edited the poll: a page with a ballot says so, keeping
+      // what the voter chose; the others show the poll as it now is.
+      source.addEventListener("edited", function () {
+        var notice = el.querySelector('[data-state="edited"]');
+        if (notice) notice.hidden = false;
+        else window.location.reload();
+      });
       source.addEventListener("gone", function () { end("gone"); });
       source.addEventListener("error", function () {
         // EventSource reconnects by itself after a dropped stream, but gives
@@ -369,7 +503,7 @@
     // reload fetches the counts once, for a page that shows them, while
     // the stream is away.
     function reload() {
-      var id = (el.getAttribute("data-events").match(/^\/p\/([^/]+)\/events$/) || [])[1];
+      var id = (el.getAttribute("data-events").match(/^\/p\/([^/]+)\/events(\?|$)/) || [])[1];
       if (!id || !el.querySelector("[data-total], [data-meeting-grid]") || !window.fetch) return;
       fetch("/api/v1/polls/" + id + "/results", { credentials: "same-origin" }).then(function (res) {
         return res.ok ? res.json() : null;
@@ -426,6 +560,31 @@
         row.appendChild(td);
       });
       body.appendChild(row); // in best-first order
+    });
+  }
+
+  // A ranked poll's rounds are drawn by the server: on new counts, fetch
+  // the page again (at most once a second, one fetch at a time) and put in
+  // its rounds.
+  var roundsBusy = false, roundsAgain = false;
+  function refreshRounds(el) {
+    if (roundsBusy || !window.fetch || !window.DOMParser) {
+      roundsAgain = true;
+      return;
+    }
+    roundsBusy = true;
+    roundsAgain = false;
+    fetch(location.pathname, { credentials: "same-origin" }).then(function (res) {
+      return res.ok ? res.text() : null;
+    }).then(function (html) {
+      var fresh = html && new DOMParser().parseFromString(html, "text/html").querySelector("[data-rounds]");
+      var old = el.querySelector("[data-rounds]");
+      if (fresh && old && fresh.innerHTML !== old.innerHTML) old.innerHTML = fresh.innerHTML;
+    }, function () {}).then(function () {
+      setTimeout(function () {
+        roundsBusy = false;
+        if (roundsAgain) refreshRounds(el);
+      }, 1000);
     });
   }
 

@@ -1,21 +1,8 @@
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555" }
-  }
-  mock_resource "aws_s3_bucket" {
-    defaults = { arn = "arn:aws:s3:::pollstack-tfstate-123456789012" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/pollstack-tfstate-replication" }
-  }
+  source = "../mocks"
 }
 
+# The replica's key and bucket are in another region: mocks of their own.
 mock_provider "aws" {
   alias = "replica"
   mock_resource "aws_kms_key" {

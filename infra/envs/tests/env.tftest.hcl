@@ -4,7 +4,7 @@
 # in e2e/platform render the same run with mocks named for each
 # environment, to check its choices and evaluate its IAM documents.
 mock_provider "aws" {
-  source = "../modules/stack/tests/mocks"
+  source = "../mocks"
 }
 
 variables {

@@ -1,16 +1,5 @@
 mock_provider "aws" {
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
-  mock_resource "aws_ecs_task_definition" {
-    defaults = { arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/pollstack-test-app:1" }
-  }
-  mock_resource "aws_ecs_cluster" {
-    defaults = { arn = "arn:aws:ecs:us-east-1:123456789012:cluster/pollstack-test" }
-  }
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/pollstack-test/app" }
-  }
+  source = "../../mocks"
 }
 
 variables {

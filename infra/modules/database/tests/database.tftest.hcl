@@ -1,19 +1,5 @@
 mock_provider "aws" {
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_resource "aws_iam_role" {
-    defaults = { arn = "arn:aws:iam::123456789012:role/pollstack-test-rds-monitoring" }
-  }
-  mock_resource "aws_db_instance" {
-    defaults = {
-      master_user_secret = [{
-        kms_key_id    = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-        secret_arn    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
-        secret_status = "active"
-      }]
-    }
-  }
+  source = "../../mocks"
 }
 
 variables {

@@ -1,18 +1,5 @@
 mock_provider "aws" {
-  mock_resource "aws_acm_certificate" {
-    defaults = {
-      arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
-      domain_validation_options = [{
-        domain_name           = "polls.example.com"
-        resource_record_name  = "_abc.polls.example.com."
-        resource_record_type  = "CNAME"
-        resource_record_value = "_def.acm-validations.aws."
-      }]
-    }
-  }
-  mock_resource "aws_acm_certificate_validation" {
-    defaults = { certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555" }
-  }
+  source = "../../mocks"
 }
 
 variables {

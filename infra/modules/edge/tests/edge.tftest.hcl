@@ -1,31 +1,5 @@
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_resource "aws_lb" {
-    defaults = {
-      arn        = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/pollstack-test/0123456789abcdef"
-      arn_suffix = "app/pollstack-test/0123456789abcdef"
-    }
-  }
-  mock_resource "aws_lb_target_group" {
-    defaults = {
-      arn        = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/pollstack-test-app/0123456789abcdef"
-      arn_suffix = "targetgroup/pollstack-test-app/0123456789abcdef"
-    }
-  }
-  mock_resource "aws_s3_bucket" {
-    defaults = { arn = "arn:aws:s3:::pollstack-test-alb-logs-123456789012" }
-  }
-  mock_resource "aws_wafv2_web_acl" {
-    defaults = { arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/pollstack-test/11111111-2222-3333-4444-555555555555" }
-  }
-  mock_resource "aws_cloudwatch_log_group" {
-    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-pollstack-test" }
-  }
+  source = "../../mocks"
 }
 
 variables {

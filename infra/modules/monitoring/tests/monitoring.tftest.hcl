@@ -1,13 +1,5 @@
 mock_provider "aws" {
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_resource "aws_sns_topic" {
-    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:pollstack-test-alarms" }
-  }
+  source = "../../mocks"
 }
 
 variables {

@@ -1,7 +1,7 @@
 # The whole stack with mocked AWS: the modules wired together as the
 # environments use them. The guards here check the wiring, not one module.
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../../mocks"
 }
 
 variables {

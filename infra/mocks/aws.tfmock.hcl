@@ -1,6 +1,8 @@
-# The computed values AWS would give the stack's resources, for the
-# mocked runs of the stack's tests and of the environments' (infra/envs/tests):
-# valid ARNs and names, so that the policies built from them are real ones.
+# The computed values AWS would give the stack's resources, for every mocked
+# Terraform test: each module's (infra/modules/*/tests), the bootstrap's and
+# the environments' (infra/envs/tests). Terraform test files cannot import
+# one another; `mock_provider "aws" { source = ... }` loads this directory.
+# Valid ARNs and names, so that the policies built from them are real ones.
 # The IAM render of e2e/platform uses this file too, with pollstack-test
 # replaced by each environment's name: declare a mock here, once.
 mock_data "aws_caller_identity" {

@@ -3,7 +3,7 @@
 from its variables.tf and outputs.tf (between the <!-- BEGIN_TF_DOCS --> and
 <!-- END_TF_DOCS --> markers), so the tables never drift from the code.
 
-usage: infra/tools/readme_tables.py DIR...    (--check: fail if out of date)
+usage: scripts/readme-tables.py DIR...    (--check: fail if out of date)
 """
 import re
 import sys
@@ -59,7 +59,7 @@ def main(argv):
             if not check:
                 readme.write_text(new)
     if check and stale:
-        sys.exit("README tables out of date (run infra/tools/readme_tables.py on them): " + " ".join(stale))
+        sys.exit("README tables out of date (run scripts/readme-tables.py on them): " + " ".join(stale))
 
 
 if __name__ == "__main__":
