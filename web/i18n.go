@@ -451,13 +451,24 @@ func (l *locale) pluralAttrs(id, name string) template.HTMLAttr {
 	return template.HTMLAttr(b.String())
 }
 
-// plainCall is a template's call of t with a message ID alone.
-var plainCall = regexp.MustCompile(`\{\{t "([A-Za-z0-9_.-]+)"\}\}`)
+// plainCall is a template's call of t with a message ID alone; pluralCall
+// of pluralAttrs, which takes no values either.
+var (
+	plainCall  = regexp.MustCompile(`\{\{t "([A-Za-z0-9_.-]+)"\}\}`)
+	pluralCall = regexp.MustCompile(`\{\{pluralAttrs "([A-Za-z0-9_.-]+)" "([a-z-]+)"\}\}`)
+)
 
 // inlineMessages writes every {{t "id"}} of a message that takes no values
 // into a template's source as its text, escaped for HTML (the calls sit in
 // element text or in quoted attribute values, where that escaping holds).
 func (l *locale) inlineMessages(src []byte) []byte {
+	src = pluralCall.ReplaceAllFunc(src, func(call []byte) []byte {
+		m := pluralCall.FindSubmatch(call)
+		if l.messages[string(m[1])] == nil {
+			return call // missing: the call reports it when it runs
+		}
+		return []byte(l.pluralAttrs(string(m[1]), string(m[2])))
+	})
 	return plainCall.ReplaceAllFunc(src, func(call []byte) []byte {
 		text, ok := l.plain[string(plainCall.FindSubmatch(call)[1])]
 		if !ok || strings.Contains(text, "{{") {
