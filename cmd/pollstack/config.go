@@ -218,9 +218,9 @@ var settings = []setting{
 
 // migrateSettings are the settings of `pollstack migrate` beside the above.
 var migrateSettings = []setting{
-	{flag: "app-user", env: "POLLSTACK_DB_APP_USER", usage: "after migrating, as the owner: create the role the server connects as if need be (no password; in `rds_iam` where it exists) and grant it exactly connect, use the schema, read and write the tables (`schema_migrations` read only); no DDL or temporary tables. Any other grant on the owner's databases, `PUBLIC`'s `CONNECT` included, is taken back",
+	{flag: "app-user", env: "POLLSTACK_DB_APP_USER", usage: "after migrating: make the server's role if need be (no password; in `rds_iam` where it exists) and grant it exactly connect, use the schema, read and write the tables (`schema_migrations` read only); every other grant on the owner's databases, `PUBLIC`'s `CONNECT` included, is taken back",
 		parse: func(c *Config, v string) error { c.Store.AppUser = v; return checkRoleName(v) }},
-	{flag: "init-roles", env: "POLLSTACK_DB_INIT_ROLES", def: "false", kind: boolean, usage: "instead of migrating, as the master user, once per database: create the `--migrator-user` and `--app-user` roles (no password, no CREATEROLE or CREATEDB, in `rds_iam` where it exists), make the migrator own the database and its tables, and close the master user's other databases to both",
+	{flag: "init-roles", env: "POLLSTACK_DB_INIT_ROLES", def: "false", kind: boolean, usage: "instead of migrating, as the master user, once per database: make the `--migrator-user` and `--app-user` roles (no password, CREATEROLE or CREATEDB; in `rds_iam` where it exists), make the migrator own the database and its tables, and close the master's other databases to both",
 		parse: func(c *Config, v string) (err error) { c.Store.InitRoles, err = parseBool(v); return err }},
 	{flag: "migrator-user", env: "POLLSTACK_DB_MIGRATOR_USER", usage: "the role that owns the database and runs the migrations, made by `--init-roles`",
 		parse: func(c *Config, v string) error { c.Store.MigratorUser = v; return checkRoleName(v) }},
