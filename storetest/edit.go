@@ -224,7 +224,7 @@ func testJoinCode(t *testing.T, s pollstack.Store, clock *Clock) {
 	if _, err := s.PollIDByJoinCode(ctx, "ZZZZZ2"); !errors.Is(err, pollstack.ErrPollNotFound) && p.JoinCode != "ZZZZZ2" {
 		t.Errorf("an unknown join code: %v", err)
 	}
-	twin, secrets, err := pollstack.PollDraft{Question: "Q2", Options: []string{"A", "B"}}.Validate(clock.Now())
+	twin, secrets, err := pollstack.PollDraft{Question: "Q2", Options: []string{"A", "B"}}.NewPoll(clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

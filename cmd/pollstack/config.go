@@ -17,30 +17,30 @@ import (
 // each flag has an environment variable fallback, and docs/configuration.md
 // lists them all (the table below is also what `pollstack serve -h` prints).
 type Config struct {
-	Addr            string
-	Store           StoreConfig
-	TrustProxy      bool
-	PublicURL       string // the site's origin, without a trailing slash
-	ServerKey       KeySource
-	CreateRateLimit int           // new polls per minute per client address; 0: off
-	VoterCodeBudget int           // new voter codes per hour per client address; 0: off
-	VoteRateLimit   int           // votes per second per browser, or per client address without a voter cookie; 0: off
-	RoomVotes       int           // votes at once from one address's browsers together; 0: no room allowance
-	StreamLimit     int           // live-results streams open on this server; 0: off
-	StreamsPerAddr  int           // live-results streams open for one client address; 0: off
-	ConnLimit       int           // open connections on this server; 0: off
-	ConnsPerAddr    int           // open connections from one client address, without a trusted proxy; 0: off
-	Retention       time.Duration // how long a poll is kept after its end or last vote; 0: forever
-	DrainPeriod     time.Duration
-	ShutdownTimeout time.Duration
-	LogLevel        slog.Level
-	LogFormat       string // auto, json or text
-	LogSlow         time.Duration
-	LogSample       float64
-	DebugAddr       string
-	MetricsAddr     string
-	EMFInterval     time.Duration
-	MetricsService  string
+	Addr                  string
+	Store                 StoreConfig
+	TrustProxy            bool
+	PublicURL             string // the site's origin, without a trailing slash
+	ServerKey             KeySource
+	CreateRateLimit       int           // new polls per minute per client address; 0: off
+	VoterCodeBudget       int           // new voter codes per hour per client address; 0: off
+	VoteRateLimit         int           // votes per second per browser, or per client address without a voter cookie; 0: off
+	RoomVotes             int           // votes at once from one address's browsers together; 0: no room allowance
+	StreamLimit           int           // live-results streams open on this server; 0: off
+	StreamLimitPerAddress int           // live-results streams open for one client address; 0: off
+	ConnLimit             int           // open connections on this server; 0: off
+	ConnsPerAddr          int           // open connections from one client address, without a trusted proxy; 0: off
+	Retention             time.Duration // how long a poll is kept after its end or last vote; 0: forever
+	DrainPeriod           time.Duration
+	ShutdownTimeout       time.Duration
+	LogLevel              slog.Level
+	LogFormat             string // auto, json or text
+	LogSlow               time.Duration
+	LogSample             float64
+	DebugAddr             string
+	MetricsAddr           string
+	EMFInterval           time.Duration
+	MetricsService        string
 }
 
 // StoreKind names a store.
@@ -161,7 +161,7 @@ var settings = []setting{
 	{flag: "stream-limit", env: "POLLSTACK_STREAM_LIMIT", def: "2000", kind: number, usage: "live-results streams this server holds open (about 75 KB each). Past it `503`, and pages reload counts instead; `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.StreamLimit, err = parseRate(v); return err }},
 	{flag: "stream-limit-per-address", env: "POLLSTACK_STREAM_LIMIT_PER_ADDRESS", def: "50", kind: number, usage: "live-results streams one client address may hold open. Past it `429` with `Retry-After`; `0` turns it off",
-		parse: func(c *Config, v string) (err error) { c.StreamsPerAddr, err = parseRate(v); return err }},
+		parse: func(c *Config, v string) (err error) { c.StreamLimitPerAddress, err = parseRate(v); return err }},
 	{flag: "conn-limit", env: "POLLSTACK_CONN_LIMIT", def: "4096", kind: number, usage: "open connections this server holds (about 20 KB each idle); past it a new one gets `503` and is closed. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.ConnLimit, err = parseRate(v); return err }},
 	{flag: "conn-limit-per-address", env: "POLLSTACK_CONN_LIMIT_PER_ADDRESS", def: "256", kind: number, usage: "open connections from one client address; past it a new one gets `429` and is closed. Off with `--trust-proxy` (every connection is the load balancer's); `0` turns it off",
