@@ -13,7 +13,7 @@ import (
 // reopening; a meeting poll's slots stay.
 func TestPollEditRules(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	p, _, err := pollstack.PollDraft{Question: "Q", Options: []string{"A", "B", "C"}}.Validate(now)
+	p, _, err := pollstack.PollDraft{Question: "Q", Options: []string{"A", "B", "C"}}.NewPoll(now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestPollEditRules(t *testing.T) {
 	if _, err := closed.Edit(pollstack.PollEdit{Reopen: true}, none, now); pollstack.ErrorOf(err) == nil || pollstack.ErrorOf(err).Field != "closes_at" {
 		t.Errorf("reopening a poll past its closing time without a new one: %v", err)
 	}
-	meeting, _, err := pollstack.PollDraft{Question: "When?", Kind: pollstack.PollMeeting, Slots: []pollstack.SlotDraft{{Date: "2026-07-01"}}}.Validate(now)
+	meeting, _, err := pollstack.PollDraft{Question: "When?", Kind: pollstack.PollMeeting, Slots: []pollstack.SlotDraft{{Date: "2026-07-01"}}}.NewPoll(now)
 	if err != nil {
 		t.Fatal(err)
 	}

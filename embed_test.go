@@ -33,7 +33,7 @@ func TestEmbedOrigins(t *testing.T) {
 		{[]string{"*", "https://blog.example.com"}, nil, "embed_origins_any_alone"},
 		{[]string{"https://a.example", "https://b.example", "https://c.example", "https://d.example", "https://e.example", "https://f.example"}, nil, "embed_origins_too_many"},
 	} {
-		p, _, err := draft(tt.given...).Validate(time.Now())
+		p, _, err := draft(tt.given...).NewPoll(time.Now())
 		if tt.code != "" {
 			e := pollstack.ErrorOf(err)
 			if e == nil || e.Code != tt.code || e.Field != "embed_origins" {

@@ -46,10 +46,10 @@ func TestMeetingValidateRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := tt.draft.Validate(meetingNow)
+			_, _, err := tt.draft.NewPoll(meetingNow)
 			e := pollstack.ErrorOf(err)
 			if e == nil || e.Kind != pollstack.KindInvalid || e.Field != tt.field || e.Code != tt.code {
-				t.Fatalf("Validate = %v, want invalid %s on %s", err, tt.code, tt.field)
+				t.Fatalf("NewPoll = %v, want invalid %s on %s", err, tt.code, tt.field)
 			}
 		})
 	}
@@ -63,9 +63,9 @@ func TestMeetingValidateBuildsSlots(t *testing.T) {
 	slots = append(slots, pollstack.SlotDraft{Start: "2026-03-29T09:30:00.5+02:00", End: "2026-03-29T11:00:00+02:00"})
 	d := meetingDraft(slots...)
 	d.HideNames = true
-	p, _, err := d.Validate(meetingNow)
+	p, _, err := d.NewPoll(meetingNow)
 	if err != nil {
-		t.Fatalf("Validate: %v", err)
+		t.Fatalf("NewPoll: %v", err)
 	}
 	if p.Kind() != pollstack.PollMeeting || !p.Meeting || !p.HideNames || !p.AllowChanges || len(p.Options) != pollstack.MaxSlots {
 		t.Fatalf("poll = kind %s meeting %v hide %v changes %v, %d options", p.Kind(), p.Meeting, p.HideNames, p.AllowChanges, len(p.Options))
@@ -88,7 +88,7 @@ func TestMeetingValidateBuildsSlots(t *testing.T) {
 // An all-day date belongs to no zone: wherever the reader is, from UTC-10 to
 // UTC+14, it reads as the same date, and best-slot order does not move it.
 func TestMeetingAllDayDateReadsTheSameEverywhere(t *testing.T) {
-	p, _, err := meetingDraft(pollstack.SlotDraft{Date: "2026-12-31"}).Validate(meetingNow)
+	p, _, err := meetingDraft(pollstack.SlotDraft{Date: "2026-12-31"}).NewPoll(meetingNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestMeetingAllDayDateReadsTheSameEverywhere(t *testing.T) {
 // each zone: New York moves its clocks at 07:00 UTC on 8 March 2026, Berlin
 // not until 29 March.
 func TestMeetingSlotAcrossDaylightSaving(t *testing.T) {
-	p, _, err := meetingDraft(pollstack.SlotDraft{Start: "2026-03-08T01:00:00-05:00", End: "2026-03-08T04:00:00-04:00"}).Validate(meetingNow)
+	p, _, err := meetingDraft(pollstack.SlotDraft{Start: "2026-03-08T01:00:00-05:00", End: "2026-03-08T04:00:00-04:00"}).NewPoll(meetingNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestMeetingSlotAcrossDaylightSaving(t *testing.T) {
 }
 
 func TestMeetingAnswers(t *testing.T) {
-	p, _, err := meetingDraft(pollstack.SlotDraft{Date: "2026-04-01"}, pollstack.SlotDraft{Date: "2026-04-02"}, pollstack.SlotDraft{Date: "2026-04-03"}).Validate(meetingNow)
+	p, _, err := meetingDraft(pollstack.SlotDraft{Date: "2026-04-01"}, pollstack.SlotDraft{Date: "2026-04-02"}, pollstack.SlotDraft{Date: "2026-04-03"}).NewPoll(meetingNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestMeetingNames(t *testing.T) {
 	if _, err := pollstack.CleanName(strings.Repeat("é", pollstack.MaxNameLen)); err != nil {
 		t.Errorf("a name of %d characters: %v", pollstack.MaxNameLen, err)
 	}
-	p, _, _ := meetingDraft(pollstack.SlotDraft{Date: "2026-04-01"}).Validate(meetingNow)
+	p, _, _ := meetingDraft(pollstack.SlotDraft{Date: "2026-04-01"}).NewPoll(meetingNow)
 	_, outcomes := pollstack.Admit([]pollstack.Ballot{{PollID: p.ID, Voter: pollstack.Voter{Browser: "b"}, OptionIDs: []int{1}}}, map[string]*pollstack.Poll{p.ID: p}, meetingNow)
 	if e := pollstack.ErrorOf(outcomes[0]); e == nil || e.Field != "name" {
 		t.Errorf("a meeting ballot without a name was admitted: %v", outcomes[0])
@@ -204,7 +204,7 @@ func TestMeetingTotalsAndBestSlots(t *testing.T) {
 		pollstack.SlotDraft{Date: "2026-04-01"},
 		pollstack.SlotDraft{Start: "2026-04-01T09:00:00-07:00", End: "2026-04-01T10:00:00-07:00"},
 		pollstack.SlotDraft{Start: "2026-04-01T08:00:00Z", End: "2026-04-01T09:00:00Z"},
-	).Validate(meetingNow)
+	).NewPoll(meetingNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,14 +252,14 @@ func TestMeetingTotalsAndBestSlots(t *testing.T) {
 }
 
 func TestMeetingCheckDecision(t *testing.T) {
-	p, _, _ := meetingDraft(pollstack.SlotDraft{Date: "2026-04-01"}).Validate(meetingNow)
+	p, _, _ := meetingDraft(pollstack.SlotDraft{Date: "2026-04-01"}).NewPoll(meetingNow)
 	if err := p.CheckDecision(1); err != nil {
 		t.Errorf("CheckDecision(1) = %v", err)
 	}
 	if e := pollstack.ErrorOf(p.CheckDecision(2)); e == nil || e.Field != "option_id" {
 		t.Errorf("CheckDecision(2) = %v", e)
 	}
-	single, _, _ := pollstack.PollDraft{Question: "q", Options: []string{"a", "b"}}.Validate(meetingNow)
+	single, _, _ := pollstack.PollDraft{Question: "q", Options: []string{"a", "b"}}.NewPoll(meetingNow)
 	if e := pollstack.ErrorOf(single.CheckDecision(1)); e == nil || e.Code != "not_meeting" {
 		t.Errorf("CheckDecision on a single choice poll = %v", e)
 	}

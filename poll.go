@@ -214,10 +214,11 @@ type Secrets struct {
 	Codes      CodeBatch // the first voter codes of a "code" poll
 }
 
-// Validate checks the rules and returns the poll to store, with its ID,
-// option IDs and creation time set, and the secrets to give the creator.
+// NewPoll checks the draft against the rules and makes the poll to store:
+// its ID, option IDs and creation time, and the secrets to give the
+// creator (the admin token, the first voter codes).
 // The question and the options are checked and normalised by cleanText.
-func (n PollDraft) Validate(now time.Time) (*Poll, Secrets, error) {
+func (n PollDraft) NewPoll(now time.Time) (*Poll, Secrets, error) {
 	question, err := validateQuestion(n.Question)
 	if err != nil {
 		return nil, Secrets{}, err

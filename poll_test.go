@@ -82,16 +82,16 @@ func TestValidateRules(t *testing.T) {
 			d := ok
 			d.Options = append([]string(nil), ok.Options...)
 			tt.edit(&d)
-			p, secrets, err := d.Validate(now)
+			p, secrets, err := d.NewPoll(now)
 			if tt.code == "" {
 				if err != nil || p == nil || secrets.AdminToken == "" {
-					t.Fatalf("Validate = %v, %+v, %v; want a poll and a token", p, secrets, err)
+					t.Fatalf("NewPoll = %v, %+v, %v; want a poll and a token", p, secrets, err)
 				}
 				return
 			}
 			e := pollstack.ErrorOf(err)
 			if e == nil || e.Kind != pollstack.KindInvalid || e.Field != tt.field || e.Code != tt.code {
-				t.Fatalf("Validate error = %v; want invalid %s on field %q", err, tt.code, tt.field)
+				t.Fatalf("NewPoll error = %v; want invalid %s on field %q", err, tt.code, tt.field)
 			}
 		})
 	}
@@ -99,7 +99,7 @@ func TestValidateRules(t *testing.T) {
 
 func TestValidateBuildsThePoll(t *testing.T) {
 	closes := time.Date(2030, 1, 2, 15, 4, 5, 123456789, time.FixedZone("CET", 3600))
-	p, secrets, err := pollstack.PollDraft{Question: "  Q?  ", Options: []string{" A ", "B"}, Multiple: true, ClosesAt: &closes}.Validate(now)
+	p, secrets, err := pollstack.PollDraft{Question: "  Q?  ", Options: []string{" A ", "B"}, Multiple: true, ClosesAt: &closes}.NewPoll(now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestValidateBuildsThePoll(t *testing.T) {
 }
 
 func TestValidateDescriptionAndChoiceLimits(t *testing.T) {
-	p, _, err := pollstack.PollDraft{Question: "Q", Description: "  First line\r\nsecond\rthird\n\n  indented  \n", Options: []string{"A", "B", "C"}, Multiple: true, MinChoices: 2}.Validate(now)
+	p, _, err := pollstack.PollDraft{Question: "Q", Description: "  First line\r\nsecond\rthird\n\n  indented  \n", Options: []string{"A", "B", "C"}, Multiple: true, MinChoices: 2}.NewPoll(now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestValidateDescriptionAndChoiceLimits(t *testing.T) {
 	if p.MinChoices != 2 || p.MaxChoices != 3 {
 		t.Errorf("limits = %d..%d, want 2..3 (no maximum: every option)", p.MinChoices, p.MaxChoices)
 	}
-	single, _, err := pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}}.Validate(now)
+	single, _, err := pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}}.NewPoll(now)
 	if err != nil || single.MinChoices != 1 || single.MaxChoices != 1 {
 		t.Errorf("single choice limits = %d..%d, %v; want 1..1", single.MinChoices, single.MaxChoices, err)
 	}

@@ -314,7 +314,7 @@ func readElection(t *testing.T, path string) (names []string, rankings []pollsta
 
 func TestValidateRankedPoll(t *testing.T) {
 	draft := pollstack.PollDraft{Question: "Lunch?", Options: []string{"Soup", "Salad", "Pie"}, Kind: pollstack.PollRanked}
-	p, _, err := draft.Validate(now)
+	p, _, err := draft.NewPoll(now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestValidateRankedPoll(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := draft
 			tt.edit(&d)
-			_, _, err := d.Validate(now)
+			_, _, err := d.NewPoll(now)
 			checkInvalid(t, err, tt.field, tt.code)
 		})
 	}

@@ -40,10 +40,10 @@ func TestTextHygiene(t *testing.T) {
 			if options == nil {
 				options = []string{"A", "B"}
 			}
-			p, _, err := pollstack.PollDraft{Question: tt.question, Options: options}.Validate(now)
+			p, _, err := pollstack.PollDraft{Question: tt.question, Options: options}.NewPoll(now)
 			if tt.code != "" {
 				if e := pollstack.ErrorOf(err); e == nil || e.Field != tt.field || e.Code != tt.code || e.Kind != pollstack.KindInvalid {
-					t.Fatalf("Validate: %v; want %s on %s", err, tt.code, tt.field)
+					t.Fatalf("NewPoll: %v; want %s on %s", err, tt.code, tt.field)
 				}
 				return
 			}

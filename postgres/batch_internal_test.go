@@ -40,13 +40,15 @@ func BenchmarkBatchStatement(b *testing.B) {
 	for _, n := range []int{1, 10, 100, 500} {
 		b.Run(fmt.Sprintf("votes=%d", n), func(b *testing.B) {
 			polls, voters, options, kinds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-			names := make([]string, n) // no meeting participant's name, as the store sends
+			names := make([]string, n)    // no meeting participant's name, as the store sends
+			receipts := make([]string, n) // no receipt: the poll is not verifiable
+			versions := make([]int32, n)  // the version every ballot was admitted against
 			for range b.N {
 				for i := range n {
 					voter++
-					polls[i], voters[i], options[i], kinds[i] = p.ID, fmt.Sprint("v", voter), "1", "vote"
+					polls[i], voters[i], options[i], kinds[i], versions[i] = p.ID, fmt.Sprint("v", voter), "1", "vote", int32(p.Version)
 				}
-				rows, err := conn.Query(ctx, storeBatchSQL, polls, voters, options, time.Now(), kinds, names)
+				rows, err := conn.Query(ctx, storeBatchSQL, polls, voters, options, time.Now(), kinds, names, receipts, versions)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -88,12 +88,12 @@ func testChangeVoteChecks(t *testing.T, s pollstack.Store, clock *Clock) {
 	// code: whoever holds a code (the creator holds them all) could change
 	// its ballot, so a code poll takes no changes: a new one cannot ask for
 	// them, and one stored with them (before this rule) is refused them.
-	if _, _, err := draft(pollstack.CheckCode, 2).Validate(clock.Now()); pollstack.ErrorOf(err) == nil || pollstack.ErrorOf(err).Field != "allow_changes" {
+	if _, _, err := draft(pollstack.CheckCode, 2).NewPoll(clock.Now()); pollstack.ErrorOf(err) == nil || pollstack.ErrorOf(err).Field != "allow_changes" {
 		t.Errorf("a code poll that allows changes: %v, want an error on allow_changes", err)
 	}
 	fixed := draft(pollstack.CheckCode, 2)
 	fixed.AllowChanges = false
-	code, secrets, err := fixed.Validate(clock.Now())
+	code, secrets, err := fixed.NewPoll(clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func testChangeVoteChecks(t *testing.T, s pollstack.Store, clock *Clock) {
 	wantCounts(t, s, code.ID, 1, map[int]int{1: 1, 2: 0})
 
 	// none: every submission is a ballot of its own, and none is anyone's.
-	if _, _, err := draft(pollstack.CheckNone, 0).Validate(clock.Now()); pollstack.ErrorOf(err) == nil || pollstack.ErrorOf(err).Field != "allow_changes" {
+	if _, _, err := draft(pollstack.CheckNone, 0).NewPoll(clock.Now()); pollstack.ErrorOf(err) == nil || pollstack.ErrorOf(err).Field != "allow_changes" {
 		t.Errorf("a kiosk poll that allows changes: %v, want an error on allow_changes", err)
 	}
 	kiosk := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}, DuplicateCheck: pollstack.CheckNone})

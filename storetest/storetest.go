@@ -112,7 +112,7 @@ func MustCreate(t testing.TB, s pollstack.Store, now time.Time, n pollstack.Poll
 // (the admin token, the voter codes of a "code" poll).
 func MustCreateWithSecrets(t testing.TB, s pollstack.Store, now time.Time, n pollstack.PollDraft) (*pollstack.Poll, pollstack.Secrets) {
 	t.Helper()
-	p, secrets, err := n.Validate(now)
+	p, secrets, err := n.NewPoll(now)
 	if err != nil {
 		t.Fatalf("validate %+v: %v", n, err)
 	}

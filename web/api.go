@@ -40,8 +40,8 @@ type createPollRequest struct {
 	Kiosk      bool `json:"kiosk"` // a shared device: the page resets for the next voter; duplicate check none
 }
 
-// newPoll turns the request into the domain's PollDraft.
-func (req createPollRequest) newPoll() (pollstack.PollDraft, error) {
+// draft turns the request into the domain's PollDraft.
+func (req createPollRequest) draft() (pollstack.PollDraft, error) {
 	n := pollstack.PollDraft{Question: req.Question, Description: req.Description, Options: req.Options, Multiple: req.Multiple,
 		Kind: pollstack.PollKind(req.Kind), MaxRankings: req.MaxRankings,
 		MinChoices: req.MinChoices, MaxChoices: req.MaxChoices, AllowChanges: req.AllowChanges, Visibility: pollstack.Visibility(req.Results),
@@ -66,11 +66,11 @@ func decodeCreatePoll(body []byte, now time.Time) (*pollstack.Poll, string, erro
 	if err := decodeJSON(body, &req); err != nil {
 		return nil, "", err
 	}
-	n, err := req.newPoll()
+	n, err := req.draft()
 	if err != nil {
 		return nil, "", err
 	}
-	p, secrets, err := n.Validate(now)
+	p, secrets, err := n.NewPoll(now)
 	return p, secrets.AdminToken, err
 }
 
@@ -170,11 +170,11 @@ func (s *Server) apiCreatePoll(w http.ResponseWriter, r *http.Request) {
 // The limit is taken once the poll is valid: a form sent back for a typo
 // costs no creation.
 func (s *Server) createPoll(r *http.Request, req createPollRequest) (*pollstack.Poll, pollstack.Secrets, error) {
-	n, err := req.newPoll()
+	n, err := req.draft()
 	if err != nil {
 		return nil, pollstack.Secrets{}, err
 	}
-	p, secrets, err := n.Validate(s.now())
+	p, secrets, err := n.NewPoll(s.now())
 	if err == nil {
 		err = s.chargeVoterCodes(r, secrets.Codes.Count)
 	}

@@ -39,7 +39,7 @@ func openSQLite(t *testing.T, path string) pollstack.Store {
 }
 
 // eachStore runs fn against a server on each store.
-func eachStore(t *testing.T, fn func(t *testing.T, c *client)) {
+func eachStore(t *testing.T, fn func(t *testing.T, c *apiUser)) {
 	for _, name := range slices.Sorted(maps.Keys(stores)) {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(web.New(web.Config{Store: stores[name](t)}))
@@ -49,20 +49,20 @@ func eachStore(t *testing.T, fn func(t *testing.T, c *client)) {
 	}
 }
 
-// client is one API user with its own cookie jar (one voter).
-type client struct {
+// apiUser is one user of the API with its own cookie jar (one voter).
+type apiUser struct {
 	t    *testing.T
 	base string
 	http *http.Client
 }
 
-func newClient(t *testing.T, base string) *client {
+func newClient(t *testing.T, base string) *apiUser {
 	jar, _ := cookiejar.New(nil)
-	return &client{t: t, base: base, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	return &apiUser{t: t, base: base, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
 }
 
-// another returns a client for the same server with a new cookie jar.
-func (c *client) another() *client { return newClient(c.t, c.base) }
+// another returns an apiUser of the same server with a new cookie jar.
+func (c *apiUser) another() *apiUser { return newClient(c.t, c.base) }
 
 type response struct {
 	Status int
@@ -90,7 +90,7 @@ func (r response) errorCode(t *testing.T) (code, field string) {
 	return e["code"].(string), field
 }
 
-func (c *client) do(method, path, contentType, body string, header ...string) response {
+func (c *apiUser) do(method, path, contentType, body string, header ...string) response {
 	c.t.Helper()
 	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
 	if err != nil {
@@ -115,13 +115,13 @@ func (c *client) do(method, path, contentType, body string, header ...string) re
 	return response{Status: res.StatusCode, Header: res.Header, Body: b}
 }
 
-func (c *client) postJSON(path, body string, header ...string) response {
+func (c *apiUser) postJSON(path, body string, header ...string) response {
 	c.t.Helper()
 	return c.do("POST", path, "application/json", body, header...)
 }
 
 // createPoll creates a poll and returns its id and admin token.
-func (c *client) createPoll(body string) (id, token string) {
+func (c *apiUser) createPoll(body string) (id, token string) {
 	c.t.Helper()
 	res := c.postJSON("/api/v1/polls", body)
 	if res.Status != http.StatusCreated {
@@ -131,7 +131,7 @@ func (c *client) createPoll(body string) (id, token string) {
 	return m["id"].(string), m["admin_token"].(string)
 }
 
-func (c *client) results(id string) (total int, votes []int) {
+func (c *apiUser) results(id string) (total int, votes []int) {
 	c.t.Helper()
 	res := c.do("GET", "/api/v1/polls/"+id+"/results", "", "")
 	if res.Status != http.StatusOK {
@@ -151,7 +151,7 @@ func (c *client) results(id string) (total int, votes []int) {
 }
 
 func TestAPIRoundTrip(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		res := c.postJSON("/api/v1/polls", `{"question": " Tea or coffee? ", "options": ["Tea", "Coffee", "Water"], "closes_at": "2099-01-02T03:04:05Z"}`)
 		if res.Status != http.StatusCreated {
 			t.Fatalf("create: %d %s", res.Status, res.Body)
@@ -209,7 +209,7 @@ func TestAPIRoundTrip(t *testing.T) {
 }
 
 func TestAPIAdminToken(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, token := c.createPoll(`{"question": "Q", "options": ["A", "B"]}`)
 		for _, tt := range []struct {
 			name, header string
@@ -240,7 +240,7 @@ func TestAPIAdminToken(t *testing.T) {
 // Every bad input gets its 4xx JSON error naming the field, and changes
 // nothing that was stored.
 func TestAPIBadInput(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, _ := c.createPoll(`{"question": "Q", "options": ["A", "B"]}`)
 		multi, _ := c.createPoll(`{"question": "M", "options": ["A", "B", "C"], "multiple": true}`)
 		c.another().postJSON("/api/v1/polls/"+id+"/votes", `{"option_ids": [1]}`)
@@ -326,7 +326,7 @@ func TestAPIBadInput(t *testing.T) {
 }
 
 func TestAPIConcurrentVoters(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, _ := c.createPoll(`{"question": "Q", "options": ["A", "B"]}`)
 		const voters = 200
 		statuses := make(chan int, voters)
@@ -353,7 +353,7 @@ func TestAPIConcurrentVoters(t *testing.T) {
 }
 
 func TestAPIConcurrentRepeatVotes(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, _ := c.createPoll(`{"question": "Q", "options": ["A", "B"]}`)
 		c.do("GET", "/api/v1/polls/"+id, "", "") // receive the voter cookie once
 		const tries = 30
@@ -388,7 +388,7 @@ func TestAPIConcurrentRepeatVotes(t *testing.T) {
 }
 
 func TestAPIResultsVisibility(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		afterVote, _ := c.createPoll(`{"question": "Q", "options": ["A", "B"], "results": "after_vote"}`)
 		res := c.do("GET", "/api/v1/polls/"+afterVote+"/results", "", "")
 		if code, _ := res.errorCode(t); res.Status != 403 || code != "results_hidden" {

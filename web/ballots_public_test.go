@@ -24,7 +24,7 @@ func wantRefused(t *testing.T, route string, res response, status int, code stri
 
 // ballotFileRoutes are the two ways to ask for a poll's ballot file: the
 // API's GET and the admin page's form post, each with a token or without.
-func ballotFileRoutes(c *client, id, token string) map[string]response {
+func ballotFileRoutes(c *apiUser, id, token string) map[string]response {
 	path := "/api/v1/polls/" + id + "/ballots.csv"
 	api := c.get(path)
 	if token != "" {
@@ -39,7 +39,7 @@ func ballotFileRoutes(c *client, id, token string) map[string]response {
 // closed. Only a closed poll with published ballots gives its file to all,
 // and that file recounts to the published result.
 func TestBallotFilePublicOnceClosed(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		wantError(t, c.postJSON("/api/v1/polls", `{"question": "Q", "kind": "meeting", "slots": [{"date": "2030-01-02"}, {"date": "2030-01-03"}], "ballots_public": true}`), 400, "ballots_public_meeting", "ballots_public")
 
 		form := pollForm("Q", "A", "B")

@@ -25,7 +25,7 @@ func BenchmarkResultsRead(b *testing.B) {
 	}
 	defer store.Close()
 	s := web.New(web.Config{Store: store})
-	p, _, _ := pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}}.Validate(pollstackNow())
+	p, _, _ := pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}}.NewPoll(pollstackNow())
 	if err := store.CreatePoll(context.Background(), p, nil); err != nil {
 		b.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func BenchmarkPollPage(b *testing.B) {
 	}
 	defer store.Close()
 	s := web.New(web.Config{Store: store})
-	p, _, _ := pollstack.PollDraft{Question: "Q", Options: []string{"A", "B", "C"}}.Validate(pollstackNow())
+	p, _, _ := pollstack.PollDraft{Question: "Q", Options: []string{"A", "B", "C"}}.NewPoll(pollstackNow())
 	if err := store.CreatePoll(context.Background(), p, nil); err != nil {
 		b.Fatal(err)
 	}

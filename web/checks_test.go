@@ -11,7 +11,7 @@ import (
 )
 
 // vote posts a ballot, with extra headers, and returns the status and error code.
-func (c *client) vote(id, body string, header ...string) (int, string) {
+func (c *apiUser) vote(id, body string, header ...string) (int, string) {
 	c.t.Helper()
 	res := c.postJSON("/api/v1/polls/"+id+"/votes", body, header...)
 	if res.Status == http.StatusCreated {
@@ -64,7 +64,7 @@ func TestAPIAddressCheck(t *testing.T) {
 // A "code" poll returns its codes once, takes one ballot per code, refuses
 // a missing or unknown code, and mints more codes for the admin token.
 func TestAPICodeCheck(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		res := c.postJSON("/api/v1/polls", `{"question": "Q", "options": ["A", "B"], "duplicate_check": "code", "voter_codes": 3}`)
 		if res.Status != http.StatusCreated {
 			t.Fatalf("create: %d %s", res.Status, res.Body)
@@ -134,7 +134,7 @@ func TestAPICodeCheck(t *testing.T) {
 // A "none" poll counts every ballot, from one cookie too; a "browser" poll
 // counts one per cookie, whatever the address.
 func TestAPIKioskAndBrowserChecks(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		kiosk, _ := c.createPoll(`{"question": "Q", "options": ["A", "B"], "duplicate_check": "none"}`)
 		browser, _ := c.createPoll(`{"question": "Q", "options": ["A", "B"], "duplicate_check": "browser"}`)
 		for range 3 {

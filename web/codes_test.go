@@ -24,7 +24,7 @@ func listedCodes(t *testing.T, page response) []string {
 }
 
 // createCodePoll creates a code poll with n codes through the form.
-func (c *client) createCodePoll(n int) (id string, created response) {
+func (c *apiUser) createCodePoll(n int) (id string, created response) {
 	c.t.Helper()
 	v := pollForm("Board election", "Ann", "Bo")
 	v.Set("duplicate_check", "code")

@@ -14,7 +14,7 @@ import (
 // The creator's view: the admin token always shows the counts, as JSON and
 // CSV; everyone else gets the results rule.
 func TestAPICreatorSeesHiddenResults(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, token := c.createPoll(`{"question": "Q", "options": ["A", "B"], "results": "after_close"}`)
 		c.another().postJSON("/api/v1/polls/"+id+"/votes", `{"option_ids": [2]}`)
 		c.another().postJSON("/api/v1/polls/"+id+"/votes", `{"option_ids": [2]}`)
@@ -93,7 +93,7 @@ func TestResultsCSVFormulaInjection(t *testing.T) {
 }
 
 func TestAPIDescriptionAndChoiceLimits(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, _ := c.createPoll(`{"question": "Lunch?", "description": "  Friday.\r\nBring cash.\r\rOr a card.  ", "options": ["A", "B", "C", "D"], "multiple": true, "min_choices": 2, "max_choices": 3}`)
 		got := c.get("/api/v1/polls/" + id).json(t)
 		if got["description"] != "Friday.\nBring cash.\n\nOr a card." || got["min_choices"] != 2.0 || got["max_choices"] != 3.0 {
@@ -201,7 +201,7 @@ func TestPageNoLinkLeadsToRefusal(t *testing.T) {
 			id, created := c.createForm(v)
 			token := adminLink.FindStringSubmatch(string(created.Body))[2]
 			voter := pageClient(t, c.base)
-			crawl := func(state string, who *client, pages ...response) {
+			crawl := func(state string, who *apiUser, pages ...response) {
 				t.Helper()
 				for _, page := range pages {
 					shown := hiddenNotice.ReplaceAllString(string(page.Body), "")

@@ -10,7 +10,7 @@ import (
 )
 
 // patch sends an edit with the admin token, and If-Match when given.
-func (c *client) patch(id, token, body string, ifMatch string) response {
+func (c *apiUser) patch(id, token, body string, ifMatch string) response {
 	c.t.Helper()
 	header := []string{"Authorization", "Bearer " + token}
 	if ifMatch != "" {
@@ -23,7 +23,7 @@ func (c *client) patch(id, token, body string, ifMatch string) response {
 // with the first ballot, the confirmed relabel in the public change log,
 // and reopening.
 func TestAPIEditPoll(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, token := c.createPoll(`{"question": "Lunch?", "options": ["Pizza", "Sushi", "Salad"]}`)
 		got := c.do("GET", "/api/v1/polls/"+id, "", "")
 		if tag := got.Header.Get("ETag"); tag != `"1"` {
@@ -87,7 +87,7 @@ func TestAPIEditPoll(t *testing.T) {
 // The admin page's edit form, without JavaScript: it saves, keeps what was
 // typed with the error, and refuses a form older than the poll.
 func TestEditPageForm(t *testing.T) {
-	eachStore(t, func(t *testing.T, api *client) {
+	eachStore(t, func(t *testing.T, api *apiUser) {
 		id, token := api.createPoll(`{"question": "Lunch?", "options": ["Pizza", "Sushi"]}`)
 		c := pageClient(t, api.base)
 		form := url.Values{"token": {token}, "version": {"1"}, "question": {"Lunch on Friday?"}, "description": {""},
@@ -120,7 +120,7 @@ func TestEditPageForm(t *testing.T) {
 // Open pages hear of an edit on the live stream, viewers who may not see
 // the counts too.
 func TestEditedEventLive(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		for _, results := range []string{"always", "after_close"} {
 			id, token := c.createPoll(`{"question": "Live?", "options": ["Yes", "No"], "results": "` + results + `"}`)
 			st := openStream(t, c.another(), id)

@@ -18,7 +18,7 @@ const embedOrigins = `["https://blog.example.com", "https://slides.example.org:8
 
 // embedServer is a page server with two polls: one that two sites may
 // embed, one that none may.
-func embedServer(t *testing.T, cfg web.Config) (c *client, embeddable, closed string) {
+func embedServer(t *testing.T, cfg web.Config) (c *apiUser, embeddable, closed string) {
 	t.Helper()
 	cfg.Store = stores["sqlite"](t)
 	srv := httptest.NewServer(web.New(cfg))
@@ -31,7 +31,7 @@ func embedServer(t *testing.T, cfg web.Config) (c *client, embeddable, closed st
 
 // headers asks for path and returns the answer's status and headers only:
 // a live-results stream never ends by itself.
-func (c *client) headers(method, path string) response {
+func (c *apiUser) headers(method, path string) response {
 	c.t.Helper()
 	req, err := http.NewRequest(method, c.base+path, strings.NewReader(""))
 	if err != nil {
@@ -175,7 +175,7 @@ func TestEmbedCookie(t *testing.T) {
 	lax := regexp.MustCompile(`^pollstack_voter=[\w-]{22}; Path=/; Max-Age=\d+; HttpOnly;( Secure;)? SameSite=Lax$`)
 	for _, tt := range []struct {
 		name string
-		c    *client
+		c    *apiUser
 		path string
 		hdr  []string
 		want *regexp.Regexp

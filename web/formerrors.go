@@ -33,11 +33,11 @@ func allFormErrors(req createPollRequest, now time.Time) []*pollstack.Error {
 }
 
 func validateRequest(req createPollRequest, now time.Time) error {
-	n, err := req.newPoll()
+	n, err := req.draft()
 	if err != nil {
 		return err
 	}
-	_, _, err = n.Validate(now)
+	_, _, err = n.NewPoll(now)
 	return err
 }
 

@@ -12,7 +12,7 @@ import (
 // voter's choice nor the results, and that the browser may not cache or
 // fill in again.
 func TestKioskResetsForTheNextVoter(t *testing.T) {
-	eachStore(t, func(t *testing.T, api *client) {
+	eachStore(t, func(t *testing.T, api *apiUser) {
 		res := api.postJSON("/api/v1/polls", `{"question": "Kiosk?", "options": ["A", "B"], "kiosk": true, "duplicate_check": "browser"}`)
 		wantError(t, res, http.StatusBadRequest, "kiosk_check", "kiosk")
 

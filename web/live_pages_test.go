@@ -71,13 +71,13 @@ type stream struct {
 	cancel context.CancelFunc
 }
 
-func openStream(t *testing.T, c *client, id string) *stream {
+func openStream(t *testing.T, c *apiUser, id string) *stream {
 	t.Helper()
 	return openStreamAt(t, c, "/p/"+id+"/events")
 }
 
 // openStreamAt opens the stream at path (with a query, say).
-func openStreamAt(t *testing.T, c *client, path string) *stream {
+func openStreamAt(t *testing.T, c *apiUser, path string) *stream {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)

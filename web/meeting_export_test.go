@@ -13,7 +13,7 @@ import (
 )
 
 // readCSV fetches a CSV download and reads its rows.
-func (c *client) readCSV(path string, header ...string) [][]string {
+func (c *apiUser) readCSV(path string, header ...string) [][]string {
 	c.t.Helper()
 	res := c.do("GET", path, "", "", header...)
 	if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
@@ -46,7 +46,7 @@ func TestMeetingCSVExports(t *testing.T) {
 	answers := []string{`{"1": "yes", "2": "if_need_be"}`, `{"2": "yes", "3": "if_need_be"}`, `{}`, `{"1": "if_need_be", "2": "yes", "3": "yes"}`}
 	for _, hide := range []bool{false, true} {
 		t.Run(map[bool]string{false: "names shown", true: "names hidden"}[hide], func(t *testing.T) {
-			eachStore(t, func(t *testing.T, c *client) {
+			eachStore(t, func(t *testing.T, c *apiUser) {
 				body := meetingPoll
 				if hide {
 					body = strings.Replace(body, `"kind": "meeting"`, `"kind": "meeting", "hide_names": true`, 1)

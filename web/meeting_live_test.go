@@ -29,7 +29,7 @@ func streamedMeeting(t *testing.T, st *stream, ok func(meetingResults) bool) mee
 // an edit arrive as the API's results, names included; with names hidden
 // the stream never carries one.
 func TestMeetingLiveResults(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, _ := c.createPoll(meetingPoll)
 		if page := c.get("/p/" + id); !bytes.Contains(page.Body, []byte(`data-events="/p/`+id+`/events"`)) || !bytes.Contains(page.Body, []byte("data-meeting-grid")) {
 			t.Fatalf("the meeting page does not subscribe its grid:\n%s", page.Body)

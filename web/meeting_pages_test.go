@@ -22,7 +22,7 @@ func meetingForm(title, tz string, rows ...[3]string) url.Values {
 
 // createMeeting creates a meeting poll through the form; it returns its id
 // and admin token.
-func (c *client) createMeeting(v url.Values) (id, token string) {
+func (c *apiUser) createMeeting(v url.Values) (id, token string) {
 	c.t.Helper()
 	loc, page := c.follow(c.form("/meeting", v))
 	m := regexp.MustCompile(`^/p/([A-Za-z0-9_-]+)/created$`).FindStringSubmatch(loc)
@@ -67,7 +67,7 @@ func TestMeetingPagesWithoutJavaScript(t *testing.T) {
 	mustContain(t, page, `<time datetime="2026-03-08T06:00:00Z" data-local>8 March 2026, 06:00 UTC</time> – <time datetime="2026-03-08T08:00:00Z" data-local>8 March 2026, 08:00 UTC</time>`,
 		"Thu 31 Dec 2026 (all day)", `name="slot-1"`, `value="if_need_be"`, `name="name"`)
 
-	answer := func(c *client, path, name string, answers ...string) response {
+	answer := func(c *apiUser, path, name string, answers ...string) response {
 		v := url.Values{"name": {name}}
 		for i, a := range answers {
 			v.Set("slot-"+string(rune('1'+i)), a)

@@ -33,7 +33,7 @@ type meetingResults struct {
 	Decided   int  `json:"decided"`
 }
 
-func (c *client) meetingResults(id string, header ...string) meetingResults {
+func (c *apiUser) meetingResults(id string, header ...string) meetingResults {
 	c.t.Helper()
 	res := c.do("GET", "/api/v1/polls/"+id+"/results", "", "", header...)
 	if res.Status != http.StatusOK {
@@ -47,7 +47,7 @@ func (c *client) meetingResults(id string, header ...string) meetingResults {
 }
 
 // answerAs posts a meeting ballot and wants it stored.
-func (c *client) answerAs(id, name, answers string) {
+func (c *apiUser) answerAs(id, name, answers string) {
 	c.t.Helper()
 	if res := c.postJSON("/api/v1/polls/"+id+"/votes", fmt.Sprintf(`{"name": %q, "answers": %s}`, name, answers)); res.Status != http.StatusCreated {
 		c.t.Fatalf("answer as %s: %d %s", name, res.Status, res.Body)
@@ -60,7 +60,7 @@ const meetingPoll = `{"question": "Team lunch", "kind": "meeting", "slots": [
 	{"start": "2026-03-09T12:00:00+01:00", "end": "2026-03-09T13:30:00+01:00"}]}`
 
 func TestMeetingAPI(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		create := "/api/v1/polls"
 		wantError(t, c.postJSON(create, `{"question": "Q", "kind": "meeting"}`), 400, "slots_required", "slots")
 		wantError(t, c.postJSON(create, `{"question": "Q", "kind": "meeting", "slots": [{"date": "2026-04-01"}, {"start": "2026-04-01T10:00:00Z", "end": "2026-04-01T09:00:00Z"}]}`), 400, "slot_end_before_start", "slots[1].end")
@@ -187,7 +187,7 @@ func parseEvent(t *testing.T, res response) *ics.VEvent {
 // question, long, with commas, semicolons and non-ASCII text, comes back
 // whole through escaping and folding.
 func TestMeetingCalendarAllDay(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		question := "Planning, budget; and a long talk about the offsite in Zürich — bring ideas\\notes " + strings.Repeat("é", 40)
 		body, _ := json.Marshal(map[string]any{"question": question, "description": "Line one\nline two", "kind": "meeting", "slots": []map[string]string{{"date": "2026-12-31"}, {"date": "2027-01-01"}}})
 		id, token := c.createPoll(string(body))
@@ -227,7 +227,7 @@ func allDayIn(e *ics.VEvent, prop ics.ComponentProperty, zone *time.Location) (t
 
 // Names hidden: results carry totals only, for anyone, the creator too.
 func TestMeetingHiddenNames(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, token := c.createPoll(`{"question": "Q", "kind": "meeting", "hide_names": true, "slots": [{"date": "2026-04-01"}]}`)
 		c.another().answerAs(id, "Ada Secret", `{"1": "yes"}`)
 		for _, header := range [][]string{nil, {"Authorization", "Bearer " + token}} {
@@ -245,7 +245,7 @@ func TestMeetingHiddenNames(t *testing.T) {
 // Participants answer and edit at once through the API; the totals equal
 // the participants' last answers, on every store.
 func TestMeetingConcurrentAnswersAndEdits(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, _ := c.createPoll(meetingPoll)
 		const participants, edits = 20, 3
 		answers := []string{"yes", "if_need_be", "no"}

@@ -13,7 +13,7 @@ import (
 
 // myVote reads the client's ballot: its options and whether it may change,
 // or the error code.
-func (c *client) myVote(id string, header ...string) (options []int, canChange bool, code string) {
+func (c *apiUser) myVote(id string, header ...string) (options []int, canChange bool, code string) {
 	c.t.Helper()
 	res := c.do("GET", "/api/v1/polls/"+id+"/votes/mine", "", "", header...)
 	if res.Status != http.StatusOK {
@@ -31,7 +31,7 @@ func (c *client) myVote(id string, header ...string) (options []int, canChange b
 }
 
 // changeVote replaces the client's ballot and returns the status and error code.
-func (c *client) changeVote(id, body string) (int, string) {
+func (c *apiUser) changeVote(id, body string) (int, string) {
 	c.t.Helper()
 	res := c.do("PUT", "/api/v1/polls/"+id+"/votes/mine", "application/json", body)
 	if res.Status == http.StatusOK {
@@ -42,7 +42,7 @@ func (c *client) changeVote(id, body string) (int, string) {
 }
 
 func TestAPIMyVoteAndChange(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, token := c.createPoll(`{"question": "Q", "options": ["A", "B", "C"], "multiple": true, "max_choices": 2, "allow_changes": true}`)
 		if got := c.get("/api/v1/polls/" + id).json(t)["allow_changes"]; got != true {
 			t.Errorf("allow_changes = %v, want true", got)
@@ -65,7 +65,7 @@ func TestAPIMyVoteAndChange(t *testing.T) {
 		}
 		for _, tt := range []struct {
 			name, body string
-			who        *client
+			who        *apiUser
 			status     int
 			code       string
 		}{
@@ -105,7 +105,7 @@ func TestAPIMyVoteAndChange(t *testing.T) {
 
 // Every duplicate check: the ballot is the voter's as the check knows them.
 func TestAPIMyVoteEveryCheck(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		// ip: every client here comes from 127.0.0.1, so they share one ballot,
 		// as people behind one address do; its choice is the casting browser's
 		// alone to see and change.
@@ -154,7 +154,7 @@ func TestAPIMyVoteEveryCheck(t *testing.T) {
 				t.Errorf("code poll with %s: %s", name, got)
 			}
 		}
-		for _, who := range []*client{stranger, c} {
+		for _, who := range []*apiUser{stranger, c} {
 			if status, got := who.changeVote(created.ID, `{"option_ids": [2], "code": "`+code+`"}`); status != http.StatusConflict || got != "changes_not_allowed" {
 				t.Errorf("code poll, change with the code: %d %s", status, got)
 			}
@@ -179,10 +179,10 @@ func TestAPIMyVoteEveryCheck(t *testing.T) {
 // Voters change their ballots again and again while others vote, over
 // HTTP: the counters always equal the ballots the voters read back.
 func TestAPIConcurrentChanges(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, _ := c.createPoll(`{"question": "Q", "options": ["A", "B", "C"], "allow_changes": true}`)
 		const voters, changes = 40, 4
-		clients := make([]*client, voters)
+		clients := make([]*apiUser, voters)
 		var wg sync.WaitGroup
 		for v := range clients {
 			clients[v] = c.another()

@@ -20,7 +20,7 @@ import (
 // Creating a poll with voters' own answers: every wrong combination is a
 // 400 naming its field.
 func TestOtherCreateRules(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		for _, tt := range []struct{ body, code, field string }{
 			{`{"question":"Q","options":["A","B"],"kind":"ranked","allow_other":true}`, "allow_other_kind", "allow_other"},
 			{`{"question":"Q","kind":"meeting","slots":[{"date":"2030-01-02"}],"allow_other":true}`, "allow_other_kind", "allow_other"},
@@ -37,7 +37,7 @@ func TestOtherCreateRules(t *testing.T) {
 // option of the same text (case and width folded), or becomes an option
 // everyone sees, up to the option limit.
 func TestOtherAPIVotes(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		id, _ := c.createPoll(`{"question":"Drink?","options":["Tea","Coffee"],"allow_other":true}`)
 		voteWith := func(body string) response { return c.another().postJSON("/api/v1/polls/"+id+"/votes", body) }
 		for _, body := range []string{`{"other":"ＣＯＦＦＥＥ"}`, `{"other":"Juice"}`, `{"other":" juice "}`} {
@@ -95,7 +95,7 @@ func TestOtherPendingNeverPublic(t *testing.T) {
 				t.Fatalf("attacker's vote: %d %s", res.Status, res.Body)
 			}
 			paths := publicReads(s.Routes(), srv.URL, id)
-			for _, reader := range []*client{attacker, c.another()} {
+			for _, reader := range []*apiUser{attacker, c.another()} {
 				for _, path := range paths {
 					if body := read(t, reader, path); strings.Contains(body, secret) {
 						t.Errorf("GET %s serves the pending answer:\n%s", path, body)
@@ -157,7 +157,7 @@ func publicReads(routes []string, base, id string) []string {
 
 // read returns what a GET of path serves within a second: a live stream
 // never ends, so its first events are what it serves.
-func read(t *testing.T, c *client, path string) string {
+func read(t *testing.T, c *apiUser, path string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()

@@ -19,7 +19,7 @@ func managed(res response, id string) bool {
 }
 
 // creatorCookie is the browser's creator cookie; the test fails without one.
-func (c *client) creatorCookie() *http.Cookie {
+func (c *apiUser) creatorCookie() *http.Cookie {
 	c.t.Helper()
 	u, _ := url.Parse(c.base)
 	for _, k := range c.http.Jar.Cookies(u) {
@@ -32,7 +32,7 @@ func (c *client) creatorCookie() *http.Cookie {
 }
 
 // withCookie is a new browser holding only the given creator cookie value.
-func (c *client) withCookie(value string) *client {
+func (c *apiUser) withCookie(value string) *apiUser {
 	other := pageClient(c.t, c.base)
 	u, _ := url.Parse(c.base)
 	other.http.Jar.SetCookies(u, []*http.Cookie{{Name: "pollstack_creator", Value: value, Path: "/"}})
@@ -40,7 +40,7 @@ func (c *client) withCookie(value string) *client {
 }
 
 // pollOpen reports, through the API, whether a poll is still open.
-func (c *client) pollOpen(id string) bool {
+func (c *apiUser) pollOpen(id string) bool {
 	c.t.Helper()
 	res := c.get("/api/v1/polls/" + id)
 	return res.Status == http.StatusOK && res.json(c.t)["closed"] == false
@@ -149,7 +149,7 @@ func TestCreatorCookieAttacks(t *testing.T) {
 		t.Fatal("the altered cookie is the same")
 	}
 	attacks := map[string]struct {
-		who    *client
+		who    *apiUser
 		pollID string
 	}{
 		"another browser":           {pageClient(t, srv.URL), idA},
@@ -246,7 +246,7 @@ func TestCreatorCookieAcrossServers(t *testing.T) {
 }
 
 // at is the client sending to another server, with the same cookies.
-func (c *client) at(base string) *client {
+func (c *apiUser) at(base string) *apiUser {
 	u, _ := url.Parse(c.base)
 	other := pageClient(c.t, base)
 	v, _ := url.Parse(base)

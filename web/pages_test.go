@@ -16,7 +16,7 @@ import (
 // The pages without JavaScript: plain form posts and redirects, through the
 // same client the API tests use, with redirects shown rather than followed.
 
-func pageServer(t *testing.T) (*web.Server, *client) {
+func pageServer(t *testing.T) (*web.Server, *apiUser) {
 	t.Helper()
 	s := web.New(web.Config{Store: stores["sqlite"](t)})
 	srv := httptest.NewServer(s)
@@ -25,24 +25,24 @@ func pageServer(t *testing.T) (*web.Server, *client) {
 }
 
 // pageClient is a browser without JavaScript: a cookie jar, redirects returned.
-func pageClient(t *testing.T, base string) *client {
+func pageClient(t *testing.T, base string) *apiUser {
 	c := newClient(t, base)
 	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c
 }
 
-func (c *client) get(path string, header ...string) response {
+func (c *apiUser) get(path string, header ...string) response {
 	c.t.Helper()
 	return c.do("GET", path, "", "", header...)
 }
 
-func (c *client) form(path string, v url.Values, header ...string) response {
+func (c *apiUser) form(path string, v url.Values, header ...string) response {
 	c.t.Helper()
 	return c.do("POST", path, "application/x-www-form-urlencoded", v.Encode(), header...)
 }
 
 // follow checks that res is a 303 (post/redirect/get) and gets its target.
-func (c *client) follow(res response) (string, response) {
+func (c *apiUser) follow(res response) (string, response) {
 	c.t.Helper()
 	if res.Status != http.StatusSeeOther {
 		c.t.Fatalf("status %d, want 303 See Other: %s", res.Status, res.Body)
@@ -53,7 +53,7 @@ func (c *client) follow(res response) (string, response) {
 
 // createForm creates a poll through the form and returns its id and the
 // created page (with the admin link).
-func (c *client) createForm(v url.Values) (string, response) {
+func (c *apiUser) createForm(v url.Values) (string, response) {
 	c.t.Helper()
 	loc, page := c.follow(c.form("/", v))
 	m := regexp.MustCompile(`^/p/([A-Za-z0-9_-]+)/created$`).FindStringSubmatch(loc)
@@ -80,7 +80,7 @@ var adminLink = regexp.MustCompile(`value="(https?://[^"]+/admin#([A-Za-z0-9_-]+
 
 // admin opens the admin page as the admin link does: the token, from the
 // link's fragment, posted by the page's form.
-func (c *client) admin(id, token string) response {
+func (c *apiUser) admin(id, token string) response {
 	c.t.Helper()
 	return c.form("/p/"+id+"/admin", url.Values{"token": {token}})
 }

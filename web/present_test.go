@@ -13,7 +13,7 @@ import (
 // missing token, another poll's creator cookie, and the live stream asked
 // the same way; each must see the results hidden.
 func TestPresentRevealOwnerOnly(t *testing.T) {
-	eachStore(t, func(t *testing.T, api *client) {
+	eachStore(t, func(t *testing.T, api *apiUser) {
 		id, token := api.createPoll(`{"question": "Secret?", "options": ["Yes", "No"], "results": "after_close"}`)
 		api.postJSON("/api/v1/polls/"+id+"/votes", `{"option_ids": [1]}`)
 		hidden := func(who string, res response) {
@@ -67,7 +67,7 @@ func TestPresentRevealOwnerOnly(t *testing.T) {
 // any case, with a trailing slash or full stop, as a link or in the home
 // page's box; an unknown or malformed code says so.
 func TestJoinCodeRoute(t *testing.T) {
-	eachStore(t, func(t *testing.T, api *client) {
+	eachStore(t, func(t *testing.T, api *apiUser) {
 		id, _ := api.createPoll(`{"question": "Join?", "options": ["Yes", "No"]}`)
 		code := api.do("GET", "/api/v1/polls/"+id, "", "").json(t)["join_code"].(string)
 		if present := string(api.get("/p/" + id + "/present").Body); !strings.Contains(present, "<span>/j/"+code+"</span>") {

@@ -34,7 +34,7 @@ type rankedResults struct {
 	Tied   []int `json:"tied"`
 }
 
-func (c *client) rankedResults(id string) rankedResults {
+func (c *apiUser) rankedResults(id string) rankedResults {
 	c.t.Helper()
 	res := c.do("GET", "/api/v1/polls/"+id+"/results", "", "")
 	if res.Status != http.StatusOK {
@@ -58,7 +58,7 @@ func wantError(t *testing.T, res response, status int, code, field string) {
 }
 
 func TestRankedAPI(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		wantError(t, c.postJSON("/api/v1/polls", `{"question": "Q", "options": ["A", "B"], "kind": "ranked", "max_rankings": 3}`), 400, "max_rankings_range", "max_rankings")
 		wantError(t, c.postJSON("/api/v1/polls", `{"question": "Q", "options": ["A", "B"], "kind": "borda"}`), 400, "kind_invalid", "kind")
 		wantError(t, c.postJSON("/api/v1/polls", `{"question": "Q", "options": ["A", "B"], "max_rankings": 1}`), 400, "max_rankings_unranked", "max_rankings")
@@ -93,7 +93,7 @@ func TestRankedAPI(t *testing.T) {
 // many voters at once, the server's published result equals the recount of
 // its own ballot file, on every store.
 func TestRankedRecountEqualsServer(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		for seed := range uint64(3) {
 			rng := rand.New(rand.NewPCG(seed, 99))
 			options := 2 + rng.IntN(5)
@@ -104,7 +104,7 @@ func TestRankedRecountEqualsServer(t *testing.T) {
 			labels[0] = `=HYPERLINK("https://evil.example")` // the spreadsheet guard applies to the file too
 			body, _ := json.Marshal(map[string]any{"question": "Q", "options": labels, "kind": "ranked", "allow_changes": true})
 			id, token := c.createPoll(string(body))
-			voters := make([]*client, 20+rng.IntN(30))
+			voters := make([]*apiUser, 20+rng.IntN(30))
 			rankings := make([][]int, len(voters))
 			for i := range voters {
 				voters[i] = c.another()

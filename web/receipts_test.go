@@ -24,7 +24,7 @@ type checked struct {
 	ReceiptSHA256 string `json:"receipt_sha256"`
 }
 
-func (c *client) checkReceipt(id, receipt string) response {
+func (c *apiUser) checkReceipt(id, receipt string) response {
 	c.t.Helper()
 	body, _ := json.Marshal(map[string]string{"receipt": receipt})
 	return c.postJSON("/api/v1/polls/"+id+"/receipt", string(body))
@@ -37,14 +37,14 @@ func (c *client) checkReceipt(id, receipt string) response {
 // encoding, finds nothing); made-up receipts and another poll's find
 // nothing.
 func TestReceipts(t *testing.T) {
-	eachStore(t, func(t *testing.T, c *client) {
+	eachStore(t, func(t *testing.T, c *apiUser) {
 		wantError(t, c.postJSON("/api/v1/polls", `{"question": "Q", "kind": "meeting", "slots": [{"date": "2030-01-02"}, {"date": "2030-01-03"}], "verifiable": true}`), 400, "verifiable_meeting", "verifiable")
 		id, token := c.createPoll(`{"question": "Chair?", "options": ["Ann", "Bo", "Cy"], "kind": "ranked", "allow_changes": true, "verifiable": true, "ballots_public": true}`)
 		if got := c.get("/api/v1/polls/" + id).json(t)["verifiable"]; got != true {
 			t.Errorf("verifiable %v, want true", got)
 		}
 		rankings := [][]int{{1, 2}, {2}, {3, 1, 2}, {1}}
-		voters := make([]*client, len(rankings))
+		voters := make([]*apiUser, len(rankings))
 		receipts := make([]string, len(rankings))
 		for i, ranking := range rankings {
 			voters[i] = c.another()

@@ -24,7 +24,7 @@ func TestRoomVotesFromOneAddress(t *testing.T) {
 	c := newClient(t, srv.URL)
 	id, _ := c.createPoll(`{"question": "Q", "options": ["A", "B"], "allow_changes": true}`)
 
-	browser := func(addr string) *client { // a browser that opened the poll first: it has its voter cookie
+	browser := func(addr string) *apiUser { // a browser that opened the poll first: it has its voter cookie
 		b := newClient(t, srv.URL)
 		b.get("/p/"+id, from(addr)...)
 		return b

@@ -48,12 +48,12 @@ type Config struct {
 	// VotesPerSecond. 0: every vote meets the address's VotesPerSecond.
 	// See roomlimit.go.
 	RoomVotes int
-	// Streams and StreamsPerClient bound the live-results streams this
+	// Streams and StreamsPerAddress bound the live-results streams this
 	// server holds open, in all and for one client address; past them a
 	// viewer gets 503 or 429 with Retry-After and the results page reloads
 	// the counts now and then instead. 0 turns a bound off.
-	Streams          int
-	StreamsPerClient int
+	Streams           int
+	StreamsPerAddress int
 	// ResultsFresh is how long a poll's counts are served from memory
 	// before they are read again (votes on other servers show within it).
 	ResultsFresh time.Duration
@@ -125,7 +125,7 @@ func New(cfg Config) *Server {
 		downloads:  newRateLimiter("voter code downloads", float64(cfg.CreatesPerMinute)/60, cfg.CreatesPerMinute),
 		voters:     newRateLimiter("votes", float64(cfg.VotesPerSecond), cfg.VotesPerSecond),
 		room:       newRoomLimiter(cfg.RoomVotes),
-		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerClient), creator: creatorSeal(cfg.ServerKey),
+		streamCaps: newStreamLimiter(cfg.Streams, cfg.StreamsPerAddress), creator: creatorSeal(cfg.ServerKey),
 		lookups: newBallotLookups()}
 	s.views = newViews(s.loadView, cfg.ResultsFresh, min(cfg.ResultsFresh, 100*time.Millisecond))
 	s.streams = newHubs(s)

@@ -29,7 +29,7 @@ const streamRetryAfter = 30 * time.Second
 
 // Errors of a refused stream: this client holds too many, or this server.
 var (
-	errStreamsPerClient = &pollstack.Error{Kind: kindRateLimited, Code: "too_many_streams",
+	errStreamsPerAddress = &pollstack.Error{Kind: kindRateLimited, Code: "too_many_streams",
 		Message: "Too many live-results pages are open from your address. The page will reload the results every so often instead."}
 	errStreamsFull = &pollstack.Error{Kind: pollstack.KindUnavailable, Code: "streams_full",
 		Message: "This server is showing live results to as many people as it can. The page will reload the results every so often instead."}
@@ -47,7 +47,7 @@ func (l *streamLimiter) acquire(client netip.Prefix) (release func(), refused *p
 	case l.max > 0 && l.open >= l.max:
 		return nil, errStreamsFull
 	case l.perClient > 0 && l.byClient[client] >= l.perClient:
-		return nil, errStreamsPerClient
+		return nil, errStreamsPerAddress
 	}
 	l.open++
 	l.byClient[client]++

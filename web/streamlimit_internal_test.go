@@ -35,7 +35,7 @@ func TestStreamLimiterTable(t *testing.T) {
 			t.Fatalf("stream %d of one client refused", i+1)
 		}
 	}
-	if _, refused := l.acquire(clientPrefix(netip.MustParseAddr("2001:db8::ffff"))); refused != errStreamsPerClient {
-		t.Errorf("a fourth stream from the same /56: %v, want %v", refused, errStreamsPerClient)
+	if _, refused := l.acquire(clientPrefix(netip.MustParseAddr("2001:db8::ffff"))); refused != errStreamsPerAddress {
+		t.Errorf("a fourth stream from the same /56: %v, want %v", refused, errStreamsPerAddress)
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 // openEvents opens a live-results stream from an address (behind the
 // proxy) and returns its status, its Retry-After, and how to close it.
-func openEvents(t *testing.T, c *client, id, from string) (status int, retry string, stop func()) {
+func openEvents(t *testing.T, c *apiUser, id, from string) (status int, retry string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", c.base+"/p/"+id+"/events", nil)
@@ -32,10 +32,10 @@ func openEvents(t *testing.T, c *client, id, from string) (status int, retry str
 }
 
 // The server holds at most Streams live-results streams, and one address
-// at most StreamsPerClient: past them 429, or 503 when the server is full,
+// at most --stream-limit-per-address: past them 429, or 503 when the server is full,
 // both with Retry-After; a stream that ends frees its place.
 func TestStreamLimits(t *testing.T) {
-	s := web.New(web.Config{Store: stores["sqlite"](t), TrustProxy: true, Streams: 3, StreamsPerClient: 2})
+	s := web.New(web.Config{Store: stores["sqlite"](t), TrustProxy: true, Streams: 3, StreamsPerAddress: 2})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close) // after the streams' own cleanups, which close them
 	c := newClient(t, srv.URL)

@@ -17,30 +17,30 @@ import (
 // each flag has an environment variable fallback, and docs/configuration.md
 // lists them all (the table below is also what `pollstack serve -h` prints).
 type Config struct {
-	Addr            string
-	Store           StoreConfig
-	TrustProxy      bool
-	PublicURL       string // the site's origin, without a trailing slash
-	ServerKey       KeySource
-	CreateRateLimit int           // new polls per minute per client address; 0: off
-	VoterCodeBudget int           // new voter codes per hour per client address; 0: off
-	VoteRateLimit   int           // votes per second per browser, or per client address without a voter cookie; 0: off
-	RoomVotes       int           // votes at once from one address's browsers together; 0: no room allowance
-	StreamLimit     int           // live-results streams open on this server; 0: off
-	StreamsPerAddr  int           // live-results streams open for one client address; 0: off
-	ConnLimit       int           // open connections on this server; 0: off
-	ConnsPerAddr    int           // open connections from one client address, without a trusted proxy; 0: off
-	Retention       time.Duration // how long a poll is kept after its end or last vote; 0: forever
-	DrainPeriod     time.Duration
-	ShutdownTimeout time.Duration
-	LogLevel        slog.Level
-	LogFormat       string // auto, json or text
-	LogSlow         time.Duration
-	LogSample       float64
-	DebugAddr       string
-	MetricsAddr     string
-	EMFInterval     time.Duration
-	MetricsService  string
+	Addr                  string
+	Store                 StoreConfig
+	TrustProxy            bool
+	PublicURL             string // the site's origin, without a trailing slash
+	ServerKey             KeySource
+	CreateRateLimit       int           // new polls per minute per client address; 0: off
+	VoterCodeBudget       int           // new voter codes per hour per client address; 0: off
+	VoteRateLimit         int           // votes per second per browser, or per client address without a voter cookie; 0: off
+	RoomVotes             int           // votes at once from one address's browsers together; 0: no room allowance
+	StreamLimit           int           // live-results streams open on this server; 0: off
+	StreamLimitPerAddress int           // live-results streams open for one client address; 0: off
+	ConnLimit             int           // open connections on this server; 0: off
+	ConnsPerAddr          int           // open connections from one client address, without a trusted proxy; 0: off
+	Retention             time.Duration // how long a poll is kept after its end or last vote; 0: forever
+	DrainPeriod           time.Duration
+	ShutdownTimeout       time.Duration
+	LogLevel              slog.Level
+	LogFormat             string // auto, json or text
+	LogSlow               time.Duration
+	LogSample             float64
+	DebugAddr             string
+	MetricsAddr           string
+	EMFInterval           time.Duration
+	MetricsService        string
 }
 
 // StoreKind names a store.
@@ -128,45 +128,45 @@ var settings = []setting{
 	{flag: "addr", env: "POLLSTACK_ADDR", def: ":8080", usage: "address to listen on",
 		parse: func(c *Config, v string) error { c.Addr = v; return hostPort(v) }},
 	{flag: "database-url", env: "DATABASE_URL", def: "sqlite:pollstack.db", secret: true,
-		usage: "`sqlite:PATH` for the embedded store, or `postgres://[USER@]HOST:PORT/DB?sslmode=verify-full` for PostgreSQL: the one way to choose it. The password comes from the URL, `DATABASE_PASSWORD` (never a flag) or one of the secrets below. `verify-full` and `verify-ca` trust the Amazon RDS roots built in, unless `sslrootcert=FILE` or `sslrootcert=system` names others",
+		usage: "the store: `sqlite:PATH` or `postgres://[USER@]HOST:PORT/DB?sslmode=verify-full`, the password from the URL, `DATABASE_PASSWORD` or a secret below. `verify-full` and `verify-ca` trust the built-in RDS roots unless `sslrootcert=FILE` or `system`",
 		parse: func(c *Config, v string) error { return c.Store.parseURL(v) }},
-	{flag: "db-secret-arn", env: "POLLSTACK_DB_SECRET_ARN", usage: "AWS Secrets Manager secret with the credentials (RDS-managed or Terraform JSON), read with the task role and read again when the database rejects them",
+	{flag: "db-secret-arn", env: "POLLSTACK_DB_SECRET_ARN", usage: "Secrets Manager secret with the credentials, read again when the database rejects them",
 		parse: func(c *Config, v string) error { c.Store.Credentials.SecretARN = v; return checkARN(v) }},
 	{flag: "db-secret-file", env: "POLLSTACK_DB_SECRET_FILE", usage: "a file with the credentials as secret JSON, read again when the database rejects them",
 		parse: func(c *Config, v string) error { c.Store.Credentials.SecretFile = v; return nil }},
-	{flag: "db-iam-auth", env: "POLLSTACK_DB_IAM_AUTH", def: "false", kind: boolean, usage: "log in to PostgreSQL on RDS as the URL's user (`postgres://pollstack_app@HOST:5432/DB?sslmode=require`) with no password: each new connection gets a fresh IAM token signed by the AWS SDK with the process's credentials (on ECS the task role; region from `AWS_REGION`, else the RDS host name). Needs `sslmode=require` or `verify-full`; excludes the secrets above. The platform uses it",
+	{flag: "db-iam-auth", env: "POLLSTACK_DB_IAM_AUTH", def: "false", kind: boolean, usage: "log in to RDS as the URL's user with an IAM token per connection, signed with the process's AWS credentials (region: `AWS_REGION`, else the host name). Needs `sslmode=require` or `verify-full`; excludes the secrets",
 		parse: func(c *Config, v string) (err error) { c.Store.iamAuth, err = parseBool(v); return err }},
-	{flag: "db-migrate", env: "POLLSTACK_DB_MIGRATE", def: "true", kind: boolean, usage: "apply the PostgreSQL migrations at start (as the owner, under a lock). `false`: the server runs no DDL and refuses to start until `pollstack migrate` has brought the schema to its version; for the app role, which may not create anything (the platform sets it). SQLite always migrates",
+	{flag: "db-migrate", env: "POLLSTACK_DB_MIGRATE", def: "true", kind: boolean, usage: "apply PostgreSQL migrations at start. `false`: run no DDL, and refuse to start until `pollstack migrate` has brought the schema to this version. SQLite always migrates",
 		parse: func(c *Config, v string) error {
 			migrate, err := parseBool(v)
 			c.Store.NoMigrations = !migrate
 			return err
 		}},
-	{flag: "trust-proxy", env: "POLLSTACK_TRUST_PROXY", def: "false", kind: boolean, usage: "trust the load balancer in front: `X-Forwarded-Proto` (Secure cookies, HSTS), and the right-most `X-Forwarded-For` entry, the one it appends, as the client's address (rate limits, `ip` polls); never the entries to its left, which the client writes",
+	{flag: "trust-proxy", env: "POLLSTACK_TRUST_PROXY", def: "false", kind: boolean, usage: "trust the load balancer's `X-Forwarded-Proto` (Secure cookies, HSTS) and its right-most `X-Forwarded-For` entry as the client's address, never entries the client wrote",
 		parse: func(c *Config, v string) (err error) { c.TrustProxy, err = parseBool(v); return err }},
-	{flag: "public-url", env: "POLLSTACK_PUBLIC_URL", usage: "the site's origin (`https://polls.example.com`; the platform sets it from the domain): share and admin links are built on it. Without it, the request's host is used only when it is loopback (`localhost`); elsewhere links stay relative, so a forged `Host` header never decides where a link points",
+	{flag: "public-url", env: "POLLSTACK_PUBLIC_URL", usage: "the site's origin (`https://polls.example.com`) for share and admin links. Without it links are relative, or on the request's host if loopback: a forged `Host` never decides a link",
 		parse: func(c *Config, v string) (err error) { c.PublicURL, err = parseOrigin(v); return err }},
-	{flag: "server-key-file", env: "POLLSTACK_SERVER_KEY_FILE", usage: "a file with the server key (at least 32 random bytes; one trailing line break is ignored) that keys the hashes of client addresses and seals the creator cookie. Every task must share it. With neither this nor the secret below, each process makes its own key and warns: address hashes change and creator cookies stop opening on restart",
+	{flag: "server-key-file", env: "POLLSTACK_SERVER_KEY_FILE", usage: "a file with the server key (32 or more random bytes; a trailing line break is ignored), which keys address hashes and seals creator cookies; every task must share it. Without it or the secret below, each process makes its own and warns",
 		parse: func(c *Config, v string) error { c.ServerKey.File = v; return nil }},
-	{flag: "server-key-secret-arn", env: "POLLSTACK_SERVER_KEY_SECRET_ARN", usage: "AWS Secrets Manager secret whose string value is the server key, read with the task role (the platform creates it)",
+	{flag: "server-key-secret-arn", env: "POLLSTACK_SERVER_KEY_SECRET_ARN", usage: "Secrets Manager secret whose string value is the server key",
 		parse: func(c *Config, v string) error { c.ServerKey.SecretARN = v; return checkARN(v) }},
-	{flag: "create-rate-limit", env: "POLLSTACK_CREATE_RATE_LIMIT", def: "10", kind: number, usage: "new polls (and voter code batches) a minute per client address (an IPv6 /56), with a burst of as many, and as many downloads of voter code CSVs and ballot files in a bucket of their own; past it `429 rate_limited` with `Retry-After`. `0` turns it off",
+	{flag: "create-rate-limit", env: "POLLSTACK_CREATE_RATE_LIMIT", def: "10", kind: number, usage: "new polls and code batches a minute per client address, with a burst of as many, and as many code CSV and ballot file downloads. Past it `429` with `Retry-After`; `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.CreateRateLimit, err = parseRate(v); return err }},
-	{flag: "voter-codes-per-hour", env: "POLLSTACK_VOTER_CODES_PER_HOUR", def: "10000", kind: number, usage: "new voter codes an hour per client address, all of which may be spent at once: two of the largest batches (5,000, a big assembly's electorate), for a creator who redoes one; past it `429` with `Retry-After`. Each code is a stored row, so this bounds what one address adds to the database (about 240,000 codes a day). `0` turns it off",
+	{flag: "voter-codes-per-hour", env: "POLLSTACK_VOTER_CODES_PER_HOUR", def: "10000", kind: number, usage: "new voter codes an hour per client address (two 5,000-code batches), bounding the rows one address adds. Past it `429` with `Retry-After`; `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.VoterCodeBudget, err = parseRate(v); return err }},
-	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", kind: number, usage: "votes a second per browser (voter cookie), and per client address (an IPv6 /56) for votes without one, with a burst of as many; past it `429` with `Retry-After`. `0` turns vote limits off",
+	{flag: "vote-rate-limit", env: "POLLSTACK_VOTE_RATE_LIMIT", def: "20", kind: number, usage: "votes a second per voter cookie, or per client address for votes without one, with a burst of as many. Past it `429` with `Retry-After`; `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.VoteRateLimit, err = parseRate(v); return err }},
-	{flag: "room-votes", env: "POLLSTACK_ROOM_VOTES", def: "500", kind: number, usage: "votes one client address may send at once from browsers that each carry their own voter cookie (a room on one Wi-Fi), refilled over 10 seconds; each browser stays within `--vote-rate-limit`, and votes without a cookie meet it per address. `0`: every vote meets `--vote-rate-limit` per address",
+	{flag: "room-votes", env: "POLLSTACK_ROOM_VOTES", def: "500", kind: number, usage: "votes one address may send at once from browsers with their own voter cookies (a room on one Wi-Fi), refilled over 10 seconds. `0`: every vote meets `--vote-rate-limit` per address",
 		parse: func(c *Config, v string) (err error) { c.RoomVotes, err = parseRate(v); return err }},
-	{flag: "stream-limit", env: "POLLSTACK_STREAM_LIMIT", def: "2000", kind: number, usage: "live-results streams this server holds open in all (each costs up to about 75 KB, so 2,000 fit a 512 MiB task with room to spare); past it `503` with `Retry-After`, and results pages reload the counts now and then instead. `0` turns it off",
+	{flag: "stream-limit", env: "POLLSTACK_STREAM_LIMIT", def: "2000", kind: number, usage: "live-results streams this server holds open (about 75 KB each). Past it `503`, and pages reload counts instead; `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.StreamLimit, err = parseRate(v); return err }},
-	{flag: "stream-limit-per-address", env: "POLLSTACK_STREAM_LIMIT_PER_ADDRESS", def: "50", kind: number, usage: "live-results streams one client address (an IPv6 /56) may hold open; past it `429` with `Retry-After`. `0` turns it off",
-		parse: func(c *Config, v string) (err error) { c.StreamsPerAddr, err = parseRate(v); return err }},
-	{flag: "conn-limit", env: "POLLSTACK_CONN_LIMIT", def: "4096", kind: number, usage: "open connections this server holds; past it a new one is answered `503` with `Retry-After` and closed. An idle connection costs about 20 KB; the default leaves room for `--stream-limit`'s streams and as many others. `0` turns it off",
+	{flag: "stream-limit-per-address", env: "POLLSTACK_STREAM_LIMIT_PER_ADDRESS", def: "50", kind: number, usage: "live-results streams one client address may hold open. Past it `429` with `Retry-After`; `0` turns it off",
+		parse: func(c *Config, v string) (err error) { c.StreamLimitPerAddress, err = parseRate(v); return err }},
+	{flag: "conn-limit", env: "POLLSTACK_CONN_LIMIT", def: "4096", kind: number, usage: "open connections this server holds (about 20 KB each idle); past it a new one gets `503` and is closed. `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.ConnLimit, err = parseRate(v); return err }},
-	{flag: "conn-limit-per-address", env: "POLLSTACK_CONN_LIMIT_PER_ADDRESS", def: "256", kind: number, usage: "open connections from one client address (an IPv6 /56); past it a new one is answered `429` with `Retry-After` and closed. A browser opens up to 6 and a stream each, so this leaves room for a class behind one NAT. Off with `--trust-proxy`: every connection then comes from the load balancer, which holds the clients' own. `0` turns it off",
+	{flag: "conn-limit-per-address", env: "POLLSTACK_CONN_LIMIT_PER_ADDRESS", def: "256", kind: number, usage: "open connections from one client address; past it a new one gets `429` and is closed. Off with `--trust-proxy` (every connection is the load balancer's); `0` turns it off",
 		parse: func(c *Config, v string) (err error) { c.ConnsPerAddr, err = parseRate(v); return err }},
-	{flag: "retention", env: "POLLSTACK_RETENTION", def: "2160h", kind: duration, usage: "delete a poll with its ballots and voter codes this long after it closed (or is to close) or, if it never closes, after its last vote; the poll page says when. The default, 2160h (90 days), leaves a quarter to read and export results, while abandoned polls and unused codes stop filling the database. `0s` keeps every poll",
+	{flag: "retention", env: "POLLSTACK_RETENTION", def: "2160h", kind: duration, usage: "delete a poll, its ballots and codes this long after it closes, or after its last vote if it never does; the poll page says when. `0s` keeps every poll",
 		parse: func(c *Config, v string) (err error) { c.Retention, err = parseDuration(v); return err }},
 	{flag: "drain-period", env: "POLLSTACK_DRAIN_PERIOD", def: "30s", kind: duration, usage: "after SIGTERM, keep serving with `/readyz` failing for this long (the target group's deregistration delay)",
 		parse: func(c *Config, v string) (err error) { c.DrainPeriod, err = parseDuration(v); return err }},
@@ -180,7 +180,7 @@ var settings = []setting{
 			}
 			return errors.New("want debug, info, warn or error")
 		}},
-	{flag: "log-format", env: "POLLSTACK_LOG_FORMAT", def: "auto", usage: "`json` (one object a line, for CloudWatch), `text` (key=value lines for people) or `auto`: text when the output is a terminal, else json",
+	{flag: "log-format", env: "POLLSTACK_LOG_FORMAT", def: "auto", usage: "`json` (for CloudWatch), `text` (key=value) or `auto` (text on a terminal, else json)",
 		parse: func(c *Config, v string) error {
 			switch v {
 			case "auto", "json", "text":
@@ -191,7 +191,7 @@ var settings = []setting{
 		}},
 	{flag: "log-slow", env: "POLLSTACK_LOG_SLOW", def: "500ms", kind: duration, usage: "a request that takes this long is always logged; `0s`: none is logged for being slow",
 		parse: func(c *Config, v string) (err error) { c.LogSlow, err = parseDuration(v); return err }},
-	{flag: "log-sample", env: "POLLSTACK_LOG_SAMPLE", def: "0.01", kind: fraction, usage: "fraction of ordinary requests logged: failed (5xx) and slow requests always are, the metrics count every request. Every response carries its `X-Request-Id`, the ID in its log line",
+	{flag: "log-sample", env: "POLLSTACK_LOG_SAMPLE", def: "0.01", kind: fraction, usage: "fraction of ordinary requests logged; 5xx and slow ones always are. A response's `X-Request-Id` is the ID in its log line",
 		parse: func(c *Config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f < 0 || f > 1 {
@@ -200,11 +200,11 @@ var settings = []setting{
 			c.LogSample = f
 			return nil
 		}},
-	{flag: "metrics-addr", env: "POLLSTACK_METRICS_ADDR", usage: "serve Prometheus metrics (`GET /metrics`) on this address, e.g. `127.0.0.1:9090`; off by default, a listener of its own, never public",
+	{flag: "metrics-addr", env: "POLLSTACK_METRICS_ADDR", usage: "serve Prometheus metrics (`GET /metrics`) on this address, e.g. `127.0.0.1:9090`; never public",
 		parse: func(c *Config, v string) error { c.MetricsAddr = v; return optionalHostPort(v) }},
-	{flag: "emf-interval", env: "POLLSTACK_EMF_INTERVAL", def: "60s", kind: duration, usage: "write the metrics to stdout as one CloudWatch Embedded Metric Format line this often (and once at shutdown); `0s`: never",
+	{flag: "emf-interval", env: "POLLSTACK_EMF_INTERVAL", def: "60s", kind: duration, usage: "write the metrics to stdout as a CloudWatch Embedded Metric Format line this often and at shutdown; `0s`: never",
 		parse: func(c *Config, v string) (err error) { c.EMFInterval, err = parseDuration(v); return err }},
-	{flag: "metrics-service", env: "POLLSTACK_METRICS_SERVICE", def: "pollstack", usage: "the `Service` dimension of those metrics (namespace `Pollstack`): the stack's name, which its alarms and dashboard read",
+	{flag: "metrics-service", env: "POLLSTACK_METRICS_SERVICE", def: "pollstack", usage: "the `Service` dimension of those metrics (namespace `Pollstack`): the stack's name, which its alarms read",
 		parse: func(c *Config, v string) error {
 			c.MetricsService = v
 			if v == "" || len(v) > 255 {
@@ -212,17 +212,17 @@ var settings = []setting{
 			}
 			return nil
 		}},
-	{flag: "debug-addr", env: "POLLSTACK_DEBUG_ADDR", usage: "serve Go's profiler on this address (e.g. `127.0.0.1:6060`); off by default, never public",
+	{flag: "debug-addr", env: "POLLSTACK_DEBUG_ADDR", usage: "serve Go's profiler on this address (e.g. `127.0.0.1:6060`); never public",
 		parse: func(c *Config, v string) error { c.DebugAddr = v; return optionalHostPort(v) }},
 }
 
 // migrateSettings are the settings of `pollstack migrate` beside the above.
 var migrateSettings = []setting{
-	{flag: "app-user", env: "POLLSTACK_DB_APP_USER", usage: "after migrating, as the owner (the `--migrator-user`): create the role the server connects as (if need be and allowed; no password, a member of `rds_iam` where that role exists, as on RDS) and grant it exactly: connect to this database, use its schema, read and write its tables (only read `schema_migrations`). No `CREATE`, `ALTER`, `DROP`, `TRUNCATE` or temporary tables; `CONNECT` is taken from `PUBLIC` on this and the owner's other databases. Run again, it takes back whatever else was granted on them. The platform runs it once per deploy (docs/decisions.md)",
+	{flag: "app-user", env: "POLLSTACK_DB_APP_USER", usage: "after migrating: make the server's role if need be (no password; in `rds_iam` where it exists) and grant it exactly connect, use the schema, read and write the tables (`schema_migrations` read only); every other grant on the owner's databases, `PUBLIC`'s `CONNECT` included, is taken back",
 		parse: func(c *Config, v string) error { c.Store.AppUser = v; return checkRoleName(v) }},
-	{flag: "init-roles", env: "POLLSTACK_DB_INIT_ROLES", def: "false", kind: boolean, usage: "instead of migrating: as the master user, once per database (an administrator, docs/deploy.md), create the `--migrator-user` and `--app-user` roles (no password, no CREATEROLE or CREATEDB, members of `rds_iam` where it exists), make the migrator the owner of the database and of the tables the master user made, and close the master user's other databases to both. From then on migrations run as the migrator and nothing that ships needs the master password",
+	{flag: "init-roles", env: "POLLSTACK_DB_INIT_ROLES", def: "false", kind: boolean, usage: "instead of migrating, as the master user, once per database: make the `--migrator-user` and `--app-user` roles (no password, CREATEROLE or CREATEDB; in `rds_iam` where it exists), make the migrator own the database and its tables, and close the master's other databases to both",
 		parse: func(c *Config, v string) (err error) { c.Store.InitRoles, err = parseBool(v); return err }},
-	{flag: "migrator-user", env: "POLLSTACK_DB_MIGRATOR_USER", usage: "the role `--init-roles` makes, which owns the database and runs the migrations (the platform: `pollstack_migrator`, logging in with IAM tokens)",
+	{flag: "migrator-user", env: "POLLSTACK_DB_MIGRATOR_USER", usage: "the role that owns the database and runs the migrations, made by `--init-roles`",
 		parse: func(c *Config, v string) error { c.Store.MigratorUser = v; return checkRoleName(v) }},
 }
 

@@ -55,7 +55,7 @@ func TestMigrateThenServeAsTheAppRole(t *testing.T) {
 		t.Fatalf("as the app role with --db-migrate=false: %v", err)
 	}
 	defer store.Close()
-	p, _, err := pollstack.PollDraft{Question: "Lunch?", Options: []string{"Soup", "Salad"}}.Validate(time.Now())
+	p, _, err := pollstack.PollDraft{Question: "Lunch?", Options: []string{"Soup", "Salad"}}.NewPoll(time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.web = web.New(web.Config{
 		Store: m.metrics.Store(store), Logger: m.Log, TrustProxy: m.Config.TrustProxy, PublicURL: m.Config.PublicURL, ServerKey: key,
 		CreatesPerMinute: m.Config.CreateRateLimit, VotesPerSecond: m.Config.VoteRateLimit, VoterCodesPerHour: m.Config.VoterCodeBudget, RoomVotes: m.Config.RoomVotes,
-		Streams: m.Config.StreamLimit, StreamsPerClient: m.Config.StreamsPerAddr,
+		Streams: m.Config.StreamLimit, StreamsPerAddress: m.Config.StreamLimitPerAddress,
 		Metrics: m.metrics, SlowRequest: m.Config.LogSlow, LogSample: m.Config.LogSample,
 		Retention: m.Config.Retention,
 	})

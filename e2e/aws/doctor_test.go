@@ -200,6 +200,18 @@ func stripDecrypt(t *testing.T, doc string) string {
 
 // plantNoDecrypt rewrites the execution role's policies without
 // kms:Decrypt; the returned function restores them.
+// secretReader is the role of the task definition that reads a secret: the
+// execution role for a container's valueFrom, else the task role (the
+// platform's server key, read by the app).
+func secretReader(td *ecstypes.TaskDefinition) string {
+	for _, c := range td.ContainerDefinitions {
+		if len(c.Secrets) > 0 {
+			return aws.ToString(td.ExecutionRoleArn)
+		}
+	}
+	return aws.ToString(td.TaskRoleArn)
+}
+
 func plantNoDecrypt(ctx context.Context, t *testing.T, c *iam.Client, roleARN string) (restore func()) {
 	t.Helper()
 	role := roleARN[strings.LastIndex(roleARN, "/")+1:]
@@ -312,10 +324,10 @@ func doctorFaults(ctx context.Context, t *testing.T, cfg aws.Config, cluster, se
 			t.Error("no AWS call went through the guard")
 		}
 	})
-	// The seed's first failure: a role that reads a secret (the task role,
-	// the server key) but may not decrypt it.
-	t.Run("task role without kms:Decrypt", func(t *testing.T) {
-		defer plantNoDecrypt(ctx, t, iamC, aws.ToString(td.TaskRoleArn))()
+	// The seed's first failure: a role that reads a secret but may not
+	// decrypt it.
+	t.Run("secret reader without kms:Decrypt", func(t *testing.T) {
+		defer plantNoDecrypt(ctx, t, iamC, secretReader(td))()
 		r := runDoctor(ctx, t, cfg, cluster, service)
 		wantFaults(t, r, doctor.SecretDecrypt)
 		if f := r.Check(doctor.SecretDecrypt).Fault; !strings.Contains(f, "kms:Decrypt") {

@@ -3,6 +3,7 @@
 package browser
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -58,10 +59,21 @@ func TestBrowserOtherAnswer(t *testing.T) {
 		if js {
 			e.axeBothThemes(t, creator, "admin with a waiting answer")
 		}
+		// An open results page learns of the approved answer's new option
+		// live, without a reload.
+		var watcher context.Context
+		if js {
+			watcher = e.voterTab(t, js)
+			e.do(t, watcher, chromedp.Navigate(e.base+"/p/"+id+"/results"), chromedp.WaitVisible(chromedp.CSS("[data-total]")))
+			run(t, watcher, chromedp.Evaluate[bool](`window.stayed = true`))
+		}
 		e.do(t, creator, chromedp.Click(chromedp.CSS(`.pending button[value="approve"]`)),
 			chromedp.WaitNotPresent(chromedp.CSS(".pending li")), chromedp.WaitVisible(chromedp.CSS(".pending")))
 		if left := text(t, creator, ".pending"); !strings.Contains(left, "No answers are waiting") {
 			t.Errorf("after approving, the admin page says %q", left)
+		}
+		if js {
+			waitFor(t, watcher, `window.stayed === true && /Ramen/.test(document.querySelector('[data-option="3"]')?.textContent || "")`)
 		}
 		other := e.voterTab(t, js)
 		e.do(t, other, chromedp.Navigate(pollURL), chromedp.WaitVisible(chromedp.ID("option-3")))

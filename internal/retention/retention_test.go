@@ -23,7 +23,7 @@ func TestSweepDeletesInBoundedSteps(t *testing.T) {
 	}
 	t.Cleanup(func() { s.Close() })
 	create := func(question string) string {
-		p, secrets, err := pollstack.PollDraft{Question: question, Options: []string{"A", "B"}}.Validate(now)
+		p, secrets, err := pollstack.PollDraft{Question: question, Options: []string{"A", "B"}}.NewPoll(now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -471,7 +471,7 @@
         if (el.querySelector("[data-total]")) showResults(el, data);
         var grid = el.querySelector("[data-meeting-grid]");
         if (grid && data.slots) showMeeting(grid, data);
-        if (el.querySelector("[data-rounds]")) refreshRounds(el);
+        if (el.querySelector("[data-rounds]")) refreshPart(el, "[data-rounds]");
         if (data.closed) {
           show("closed");
         } else if (live) {
@@ -563,27 +563,29 @@
     });
   }
 
-  // A ranked poll's rounds are drawn by the server: on new counts, fetch
-  // the page again (at most once a second, one fetch at a time) and put in
-  // its rounds.
-  var roundsBusy = false, roundsAgain = false;
-  function refreshRounds(el) {
-    if (roundsBusy || !window.fetch || !window.DOMParser) {
-      roundsAgain = true;
+  // Parts the server draws: a ranked poll's rounds, and the bars when an
+  // option appeared (a voter's own answer). On new counts, fetch the page
+  // again (at most once a second per part, one fetch at a time) and put in
+  // the part as drawn.
+  var refreshing = {};
+  function refreshPart(el, selector) {
+    var r = refreshing[selector] || (refreshing[selector] = {});
+    if (r.busy || !window.fetch || !window.DOMParser) {
+      r.again = true;
       return;
     }
-    roundsBusy = true;
-    roundsAgain = false;
+    r.busy = true;
+    r.again = false;
     fetch(location.pathname, { credentials: "same-origin" }).then(function (res) {
       return res.ok ? res.text() : null;
     }).then(function (html) {
-      var fresh = html && new DOMParser().parseFromString(html, "text/html").querySelector("[data-rounds]");
-      var old = el.querySelector("[data-rounds]");
+      var fresh = html && new DOMParser().parseFromString(html, "text/html").querySelector(selector);
+      var old = el.querySelector(selector);
       if (fresh && old && fresh.innerHTML !== old.innerHTML) old.innerHTML = fresh.innerHTML;
     }, function () {}).then(function () {
       setTimeout(function () {
-        roundsBusy = false;
-        if (roundsAgain) refreshRounds(el);
+        r.busy = false;
+        if (r.again) refreshPart(el, selector);
       }, 1000);
     });
   }
@@ -593,13 +595,18 @@
     total.textContent = numbers.format(data.total);
     results.querySelector("[data-total-label]").textContent = counted(total.parentNode, "label", data.total);
     results.querySelector("[data-empty]").hidden = data.total > 0;
+    var missing = false;
     data.options.forEach(function (o) {
       var row = results.querySelector('[data-option="' + o.id + '"]');
-      if (!row) return;
+      if (!row) {
+        missing = true;
+        return;
+      }
       var pct = data.total > 0 ? Math.round(o.votes * 100 / data.total) : 0;
       row.querySelector("[data-votes]").textContent = numbers.format(o.votes);
       row.querySelector("[data-percent]").textContent = numbers.format(pct);
       row.querySelector("[data-bar]").setAttribute("width", pct);
     });
+    if (missing) refreshPart(results, "ul.bars");
   }
 })();
