@@ -18,7 +18,6 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 
 	"github.com/pollstack/pollstack"
 )
@@ -50,12 +49,12 @@ type locale struct {
 
 	localizer *i18n.Localizer
 	plain     map[string]string // the messages that take no values, made once
-	printer   *message.Printer
-	own       map[string]bool // the messages of its own catalogue
+	group     string            // the digits' group separator (format.group), "" for none
+	groupFrom int               // the fewest digits a grouped number has (format.group_from)
+	own       map[string]bool   // the messages of its own catalogue
 	messages  map[string]*i18n.Message
 	source    bool // English, whose error messages are the code's own words
 	missing   func(id string)
-	digits    [10]string // 0 to 9 as the language writes them
 }
 
 // locales are the languages, English first.
@@ -101,8 +100,8 @@ func mustLoadLocales(fsys fs.FS) *locales {
 			panic(fmt.Sprintf("web: catalogue %s: %v", f, err))
 		}
 		l := &locale{Code: mf.Tag.String(), Dir: direction(mf.Tag), source: mf.Tag == language.English,
-			localizer: i18n.NewLocalizer(bundle, mf.Tag.String()), printer: numberPrinter(mf.Tag),
-			plain: map[string]string{}, own: map[string]bool{}, messages: map[string]*i18n.Message{}}
+			localizer: i18n.NewLocalizer(bundle, mf.Tag.String()),
+			plain:     map[string]string{}, own: map[string]bool{}, messages: map[string]*i18n.Message{}}
 		if l.source {
 			for _, m := range mf.Messages {
 				ls.ids = append(ls.ids, m.ID)
@@ -138,8 +137,9 @@ func mustLoadLocales(fsys fs.FS) *locales {
 	}
 	ls.matcher = language.NewMatcher(tags)
 	for _, l := range ls.list {
-		for d := range l.digits {
-			l.digits[d] = l.printer.Sprint(d)
+		l.group = l.plain["format.group"]
+		if l.groupFrom, _ = strconv.Atoi(l.plain["format.group_from"]); l.groupFrom < 4 {
+			l.groupFrom = 4
 		}
 		var menu strings.Builder
 		for _, o := range ls.list {
@@ -160,17 +160,6 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// numberPrinter writes numbers for tag in Latin digits, as browsers'
-// Intl (current CLDR) does for each of the catalogues' languages, Arabic
-// included, where x/text's older CLDR data would write Arabic-Indic
-// digits: a count must not change its digits when app.js updates it.
-func numberPrinter(tag language.Tag) *message.Printer {
-	if latn, err := tag.SetTypeForKey("nu", "latn"); err == nil {
-		tag = latn
-	}
-	return message.NewPrinter(tag)
 }
 
 // direction is "rtl" for a language written right to left.
@@ -311,19 +300,28 @@ func (l *locale) th(id string, kv ...any) template.HTML {
 	return template.HTML(out)
 }
 
-// num is a whole number as the language writes it; below 1000 (no
-// grouping) digit by digit, which is most numbers on a page and costs
-// nothing of the printer's.
+// num is a whole number as the language writes it, as browsers' Intl
+// does (current CLDR): Latin digits in each of the catalogues' languages,
+// Arabic included, so that a count keeps its digits when app.js updates
+// it, grouped by threes with the catalogue's separator. (x/text/message
+// would write the same, but its number tables cost the image more than
+// its size budget leaves.)
 func (l *locale) num(n int) string {
-	if n < 0 || n >= 1000 {
-		return l.printer.Sprint(n)
+	digits := strconv.Itoa(n)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
 	}
-	if n < 10 {
-		return l.digits[n]
+	if l.group == "" || len(digits) < l.groupFrom {
+		return sign + digits
 	}
 	var b strings.Builder
-	for _, c := range strconv.Itoa(n) {
-		b.WriteString(l.digits[c-'0'])
+	b.WriteString(sign)
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteString(l.group)
+		}
+		b.WriteRune(c)
 	}
 	return b.String()
 }

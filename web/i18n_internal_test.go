@@ -510,3 +510,22 @@ func templateTexts(root parse.Node) []string {
 	})
 	return out
 }
+
+// TestNumbers: counts as each language's readers (and browsers' Intl)
+// write them.
+func TestNumbers(t *testing.T) {
+	ls := allLocales()
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{"en", 7, "7"}, {"en", 1234567, "1,234,567"}, {"en", -1000, "-1,000"},
+		{"de", 1234, "1.234"}, {"es", 1234, "1234"}, {"es", 12345, "12.345"},
+		{"fr", 1234, "1\u202f234"}, {"ar", 1234, "1,234"}, {"ar", 42, "42"},
+	} {
+		if got := ls.byCode[tc.lang].num(tc.n); got != tc.want {
+			t.Errorf("%s: %d is %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+}
