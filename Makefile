@@ -13,10 +13,11 @@ export TF_IN_AUTOMATION := 1
 # planted problems, real server processes) carry this build tag; without it
 # `go test ./...` is the quick loop.
 INTEGRATION := integration
-# One package more than cores (go test's default is as many): the emulated
-# apply (e2e/aws, the longest package) mostly waits on Terraform and moto
-# (about 50 s of CPU in 5 minutes), so the others share the cores beside it.
-GO_TEST_FLAGS ?= -race -count=1 -timeout 45m -p $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) + 1 )))
+# Two packages more than cores (go test's default is as many): the two
+# longest, the emulated apply (e2e/aws) and the scanners' planted problems
+# (checks), mostly wait on Terraform, moto and the scanners, so the others
+# share the cores beside them.
+GO_TEST_FLAGS ?= -race -count=1 -timeout 45m -p $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) + 2 )))
 # PKGS narrows test-go to some packages: make test-go PKGS=./e2e/browser.
 # go test starts packages in the order named: the slowest come first, so
 # that none of them starts last and runs alone at the end.
