@@ -29,6 +29,12 @@ mirror=$(find_mirror) || {
   exit 1
 }
 
+# One plugin cache for every init: the Terraform tests, the platform renders
+# and the emulated applies run side by side. An init whose root has no lock
+# file entry would otherwise install the provider into the cache again,
+# replacing the directory that a test running beside it has linked; with
+# plugin_cache_may_break_dependency_lock_file it links the entry that is
+# there (the roots that commit a lock file check it as before).
 cache=$(dirname "$out")/terraform-plugin-cache
 mkdir -p "$cache"
 cat >"$out" <<RC
@@ -40,5 +46,6 @@ provider_installation {
   }
 }
 plugin_cache_dir = "$cache"
+plugin_cache_may_break_dependency_lock_file = true
 RC
 echo "$out"
