@@ -4,8 +4,8 @@
 // group commit on the poll's row lock, with several tasks and commit
 // latencies this machine cannot measure), and what 10 and 100 times the
 // benchmark's load would need: tasks, database, notifications, refresh
-// reads, load balancer capacity units. Its defaults are the figures of the
-// benchmark run recorded in docs/scaling.md; give newer ones as flags.
+// reads, load balancer capacity units. Its defaults are figures a `make
+// bench` run on a 2-core machine printed; give your own run's as flags.
 //
 //	go run ./cmd/capacity
 package main
