@@ -110,8 +110,8 @@ func testEdit(t *testing.T, s pollstack.Store, clock *Clock) {
 func testEditConcurrent(t *testing.T, s pollstack.Store, clock *Clock) {
 	ctx := context.Background()
 	// A deletion that comes after a vote is refused (option_has_votes), so
-	// each round may leave its option: 2 + 18 stays within the 20 a poll
-	// may have.
+	// a round may leave its option: 2 + 18 stays within the 20 a poll may
+	// have.
 	const rounds, voters = 18, 10
 	p := MustCreate(t, s, clock.Now(), pollstack.PollDraft{Question: "Q", Options: []string{"A", "B"}})
 	var out, edits outcomes
@@ -143,17 +143,27 @@ func testEditConcurrent(t *testing.T, s pollstack.Store, clock *Clock) {
 				}
 			}()
 		}
+		// Every third round deletes before any vote starts, so that both
+		// outcomes occur however a loaded machine orders the others.
+		deleteFirst := r%3 == 0
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			<-start
-			// A delay that varies by round, so that the deletion lands
-			// before, among and after the votes' batches.
-			time.Sleep(time.Duration(r%5) * 500 * time.Microsecond)
+			if !deleteFirst {
+				<-start
+				// A delay that varies by round, so that the deletion lands
+				// before, among and after the votes' batches.
+				time.Sleep(time.Duration(r%5) * 500 * time.Microsecond)
+			}
 			_, err := s.EditPoll(ctx, p.ID, added.Version, pollstack.PollEdit{Options: optionEdits(added, nil, fresh)}, clock.Now())
 			edits.add(t, err)
+			if deleteFirst {
+				close(start)
+			}
 		}()
-		close(start)
+		if !deleteFirst {
+			close(start)
+		}
 		wg.Wait()
 	}
 	t.Logf("votes %s, edits %s", out.String(), edits.String())
